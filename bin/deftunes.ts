@@ -1,0 +1,30 @@
+/**
+ * `deftunes`: the project's command line (run it as `npx deftunes`). Each command lives in its own module
+ * under lib/local/cli/ and registers itself here; `deftunes <command> --help` documents it.
+ */
+import { Command } from 'commander';
+import '../lib/local/polyfills';
+import { registerSourcesCommand } from '../lib/local/cli/sources';
+
+export function buildProgram(): Command {
+  const program = new Command('deftunes')
+    .description('DeFtunes data platform: run the daily pipeline and its pieces locally, offline.')
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: true });
+  registerSourcesCommand(program);
+  return program;
+}
+
+/** Runs the CLI; errors are printed as one line naming what went wrong, with a non-zero exit code. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error: unknown) {
+    process.stderr.write(`deftunes: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv);
+}

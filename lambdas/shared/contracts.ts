@@ -1,0 +1,97 @@
+/**
+ * The DeFtunes API contract as code (see DESIGN.md, Data contracts). The simulator serves records that
+ * satisfy these schemas and the extractors validate every record against them; a record that fails is
+ * quarantined with the zod issues as its reason.
+ *
+ * Unknown fields are allowed (the API may add fields; landing keeps the raw record as received).
+ * These are structural rules (presence, types, formats). Semantic rules that need other data (a song id
+ * missing from the catalog, a volume drop) run later, at the data-quality gate.
+ */
+import { z } from 'zod';
+
+/** A Million Song Dataset track id: `TR` + 16 upper-case letters or digits. Joins `songs.track_id`. */
+export const TRACK_ID_PATTERN = /^TR[A-Z0-9]{16}$/;
+/** A Million Song Dataset song id: `SO` + 16 upper-case letters or digits. */
+export const SONG_ID_PATTERN = /^SO[A-Z0-9]{16}$/;
+/** ISO-8601 date, the form of `run_date` and of the API's `start_date`/`end_date`. */
+export const ISO_DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Currencies the store sells in. */
+export const CURRENCIES = ['USD'] as const;
+/** The store's price ceiling in USD; a price above it is corrupt, not expensive. */
+export const MAX_PRICE_USD = 2;
+
+const isoDateTime = z.iso.datetime({ offset: true, local: true });
+
+export const SessionItemSchema = z.object({
+  song_id: z.string().regex(TRACK_ID_PATTERN, 'must be a track id (TR + 16 characters)'),
+  song_name: z.string(),
+  artist_id: z.string().min(1),
+  artist_name: z.string(),
+  price: z.number().positive().max(MAX_PRICE_USD),
+  currency: z.enum(CURRENCIES),
+  liked: z.boolean(),
+  liked_since: isoDateTime.nullable(),
+});
+
+export const SessionRecordSchema = z.object({
+  user_id: z.uuid(),
+  session_id: z.uuid(),
+  session_items: z.array(SessionItemSchema).min(1),
+  user_agent: z.string(),
+  session_start_time: isoDateTime,
+});
+
+/** `[latitude, longitude, place name, ISO 3166-1 alpha-2 country code, IANA time zone]`, all strings. */
+export const UserLocationSchema = z.tuple([
+  z.string().regex(/^-?\d+(\.\d+)?$/, 'latitude must be a decimal number'),
+  z.string().regex(/^-?\d+(\.\d+)?$/, 'longitude must be a decimal number'),
+  z.string().min(1),
+  z.string().regex(/^[A-Z]{2}$/, 'country must be an ISO 3166-1 alpha-2 code'),
+  z.string().min(1),
+]);
+
+export const UserRecordSchema = z.object({
+  user_id: z.uuid(),
+  user_name: z.string().min(1),
+  user_lastname: z.string().min(1),
+  user_location: UserLocationSchema,
+  user_since: isoDateTime,
+});
+
+/** A row of `deftunes.songs` as read from Postgres (numeric columns may arrive as null). */
+export const SongRecordSchema = z.object({
+  track_id: z.string().regex(TRACK_ID_PATTERN),
+  title: z.string().nullable(),
+  song_id: z.string().regex(SONG_ID_PATTERN),
+  release: z.string().nullable(),
+  artist_id: z.string().min(1),
+  artist_mbid: z.string().nullable(),
+  artist_name: z.string().nullable(),
+  duration: z.number().nullable(),
+  artist_familiarity: z.number().nullable(),
+  artist_hotttnesss: z.number().nullable(),
+  year: z.number().int().nullable(),
+  track_7digitalid: z.number().int().nullable(),
+  shs_perf: z.number().int().nullable(),
+  shs_work: z.number().int().nullable(),
+});
+
+export type SessionItem = z.infer<typeof SessionItemSchema>;
+export type SessionRecord = z.infer<typeof SessionRecordSchema>;
+export type UserRecord = z.infer<typeof UserRecordSchema>;
+export type SongRecord = z.infer<typeof SongRecordSchema>;
+
+/** The entities the API serves, and the schema of each. */
+export const API_ENTITIES = {
+  users: UserRecordSchema,
+  sessions: SessionRecordSchema,
+} as const;
+export type ApiEntity = keyof typeof API_ENTITIES;
+
+/** One line naming what is wrong with a record and where, for quarantine reasons and error messages. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(record)'}: ${issue.message}`)
+    .join('; ');
+}
