@@ -1,0 +1,98 @@
+/**
+ * Walks a state machine definition (Amazon States Language) and binds its Task states, by name, to local
+ * handlers for aws-local-stepfunctions. A Task state without a binding is an error before anything runs,
+ * so a new state in the deployed definition can never be skipped silently by the local runner.
+ */
+import type { StateMachineDefinition } from './local-stepfunctions';
+
+type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+export type { JsonValue };
+
+/** The AWS service a Task state calls, from its Resource ARN. */
+export type TaskService = 'lambda' | 'glue' | 'sns' | 'states' | 'other';
+
+export interface TaskStateInfo {
+  readonly name: string;
+  readonly resource: string;
+  readonly service: TaskService;
+  readonly timeoutSeconds?: number;
+}
+
+export type LocalTaskHandler = (input: JsonValue) => Promise<JsonValue>;
+
+interface StateLike {
+  Type: string;
+  Resource?: string;
+  TimeoutSeconds?: number;
+  Branches?: { States: Record<string, StateLike> }[];
+  Iterator?: { States: Record<string, StateLike> };
+  ItemProcessor?: { States: Record<string, StateLike> };
+}
+
+export function taskServiceOf(resource: string): TaskService {
+  const match = /^arn:[^:]+:states:::([a-z0-9-]+):/.exec(resource);
+  const service = match?.[1];
+  if (service === 'lambda' || service === 'glue' || service === 'sns' || service === 'states') return service;
+  if (/^arn:[^:]+:lambda:/.test(resource)) return 'lambda';
+  return 'other';
+}
+
+/** Every Task state of the definition, including those inside Parallel branches and Map iterators. */
+export function collectTaskStates(definition: Pick<StateMachineDefinition, 'States'>): TaskStateInfo[] {
+  const found: TaskStateInfo[] = [];
+  const visit = (states: Record<string, StateLike>): void => {
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type === 'Task') {
+        const resource = state.Resource ?? '';
+        found.push({
+          name,
+          resource,
+          service: taskServiceOf(resource),
+          timeoutSeconds: state.TimeoutSeconds,
+        });
+      }
+      for (const branch of state.Branches ?? []) visit(branch.States);
+      const iterator = state.ItemProcessor ?? state.Iterator;
+      if (iterator) visit(iterator.States);
+    }
+  };
+  visit(definition.States as unknown as Record<string, StateLike>);
+  return found;
+}
+
+/**
+ * Picks, for every Task state of the definition, the handler bound to its name. Throws one error listing
+ * every unbound state, and names bindings that match no state (a renamed state would otherwise leave a
+ * dead binding behind).
+ */
+export function bindTaskStates(
+  definition: Pick<StateMachineDefinition, 'States'>,
+  bindings: Readonly<Record<string, LocalTaskHandler>>,
+): Record<string, LocalTaskHandler> {
+  const tasks = collectTaskStates(definition);
+  const unbound = tasks.filter((task) => !bindings[task.name]);
+  const taskNames = new Set(tasks.map((task) => task.name));
+  const orphaned = Object.keys(bindings).filter((name) => !taskNames.has(name));
+  const problems: string[] = [];
+  if (unbound.length > 0) {
+    problems.push(
+      `no local binding for Task state(s) ${unbound.map((task) => `${task.name} (${task.resource})`).join(', ')}`,
+    );
+  }
+  if (orphaned.length > 0) {
+    problems.push(`local binding(s) for state(s) not in the definition: ${orphaned.join(', ')}`);
+  }
+  if (problems.length > 0) {
+    throw new Error(`DailyPipeline cannot run locally: ${problems.join('; ')}`);
+  }
+  return Object.fromEntries(tasks.map((task) => [task.name, bindings[task.name]]));
+}
+
+/** Reads a property of a JSON object, or fails naming the state and what was expected. */
+export function requireObject(value: JsonValue, what: string): JsonObject {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new Error(`${what}: expected a JSON object, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

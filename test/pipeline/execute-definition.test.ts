@@ -1,0 +1,111 @@
+import { executeDefinition } from '../../lib/local/pipeline/execute-definition';
+import type { StateMachineDefinition } from '../../lib/local/pipeline/local-stepfunctions';
+import { bindTaskStates, collectTaskStates, taskServiceOf } from '../../lib/local/pipeline/task-states';
+
+const definition = {
+  StartAt: 'Work',
+  States: {
+    Work: {
+      Type: 'Parallel',
+      Branches: [
+        {
+          StartAt: 'Extract',
+          States: {
+            Extract: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke',
+              Parameters: { 'Payload.$': '$' },
+              TimeoutSeconds: 5,
+              Retry: [{ ErrorEquals: ['Transient'], MaxAttempts: 2, IntervalSeconds: 1 }],
+              End: true,
+            },
+          },
+        },
+      ],
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: 'NotifyFailure', ResultPath: '$.error' }],
+      ResultPath: '$.work',
+      Next: 'Gate',
+    },
+    Gate: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.work[0].status', StringEquals: 'failed', Next: 'NotifyFailure' }],
+      Default: 'Done',
+    },
+    NotifyFailure: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::sns:publish',
+      Parameters: { 'Message.$': 'States.JsonToString($)' },
+      TimeoutSeconds: 5,
+      Next: 'PipelineFailed',
+    },
+    PipelineFailed: { Type: 'Fail', Error: 'PipelineFailed', Cause: 'see the alert' },
+    Done: { Type: 'Succeed' },
+  },
+} as unknown as StateMachineDefinition;
+
+const notify = async () => ({ MessageId: 'local' });
+
+describe('task state binding', () => {
+  test('finds Task states inside Parallel branches and names their service', () => {
+    expect(collectTaskStates(definition).map((task) => [task.name, task.service])).toEqual([
+      ['Extract', 'lambda'],
+      ['NotifyFailure', 'sns'],
+    ]);
+    expect(taskServiceOf('arn:aws:states:::glue:startJobRun.sync')).toBe('glue');
+  });
+
+  test('an unbound state is an error naming it, and so is a binding for a state that does not exist', () => {
+    expect(() => bindTaskStates(definition, { NotifyFailure: notify })).toThrow(/no local binding.*Extract/);
+    expect(() =>
+      bindTaskStates(definition, { Extract: notify, NotifyFailure: notify, Renamed: notify }),
+    ).toThrow(/not in the definition: Renamed/);
+  });
+});
+
+describe('executeDefinition', () => {
+  test('records every state with its status and duration on success', async () => {
+    const outcome = await executeDefinition({
+      definition,
+      input: { run_date: '2020-02-01' },
+      handlers: { Extract: async () => ({ status: 'passed' }), NotifyFailure: notify },
+    });
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.states.map((state) => [state.name, state.status])).toEqual([
+      ['Work', 'succeeded'],
+      ['Extract', 'succeeded'],
+      ['Gate', 'succeeded'],
+      ['Done', 'succeeded'],
+    ]);
+    expect(outcome.states.every((state) => typeof state.ms === 'number')).toBe(true);
+  });
+
+  test('reports the final error of a Task after its retries, not the retried one', async () => {
+    let attempt = 0;
+    const outcome = await executeDefinition({
+      definition,
+      input: { run_date: '2020-02-01' },
+      retryIntervalOverrides: { Extract: 0 },
+      handlers: {
+        Extract: async () => {
+          attempt += 1;
+          const error = new Error(`attempt ${attempt} broke`);
+          error.name = attempt === 1 ? 'Transient' : 'Permanent';
+          throw error;
+        },
+        NotifyFailure: notify,
+      },
+    });
+    expect(outcome.status).toBe('failed');
+    expect(outcome.failure).toEqual({ state: 'Extract', error: 'Permanent', cause: 'attempt 2 broke' });
+    expect(outcome.states.find((state) => state.name === 'Extract')?.retries).toBe(1);
+  });
+
+  test('a gate that routes to the Fail state is reported with the Choice that sent it there', async () => {
+    const outcome = await executeDefinition({
+      definition,
+      input: { run_date: '2020-02-01' },
+      handlers: { Extract: async () => ({ status: 'failed' }), NotifyFailure: notify },
+    });
+    expect(outcome.failure).toEqual({ state: 'Gate', error: 'PipelineFailed', cause: 'see the alert' });
+  });
+});
