@@ -3,6 +3,7 @@
 #   npm dependencies (npm ci, keyed on package-lock.json)
 #   .venv: Python 3.11 virtual environment from requirements.lock
 #   .jars: Iceberg Spark runtime and SQLite JDBC from Maven Central, checked against jars.lock
+#   chromium (Debian package, only when missing), for the dashboard browser test
 # Usage: bin/setup.sh [--relock]   (--relock re-resolves requirements.in into requirements.lock)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -92,4 +93,25 @@ grep -vE '^\s*(#|$)' jars.lock | while read -r coordinate sha; do
   fi
   mv "$file.part" "$file"
 done
+# ---- 5. Chromium, for the dashboard's browser test ----------------------------------------------
+# The dashboard test drives Debian's `chromium` through playwright-core (no browser download). Installed
+# only when missing; DEFTUNES_CHROMIUM names another Chromium/Chrome binary to use instead. apt-get needs
+# root: without root (and without password-less sudo) setup prints the command to run and carries on, and
+# the dashboard browser test then fails with the same instruction.
+if [ -n "${DEFTUNES_CHROMIUM:-}" ] && [ -x "$DEFTUNES_CHROMIUM" ]; then
+  :
+elif ! command -v chromium >/dev/null 2>&1; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    say "chromium is missing and this is not a Debian/Ubuntu machine: install Chromium and set DEFTUNES_CHROMIUM to its path"
+  elif [ "$(id -u)" = "0" ]; then
+    say "installing chromium (apt-get)"
+    apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    say "installing chromium (sudo apt-get)"
+    sudo -n apt-get update -q >&2 && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2
+  else
+    say "chromium is missing and installing it needs root: run 'sudo apt-get update && sudo apt-get install -y chromium' (the dashboard browser test fails until then)"
+  fi
+fi
+
 say "ready ($ROOT)"
