@@ -1,0 +1,59 @@
+{#- One row per artist: the catalog's artists as of the run date, plus artists sold up to the run date
+    that the catalog lacks. -#}
+{{ config(materialized='table', unique_key='artist_id') }}
+
+with catalog_day as (
+  select max(ingest_on) as ingest_on
+  from {{ source('deftunes_transform', 'songs') }}
+  where ingest_on <= {{ run_date() }}
+),
+
+catalog as (
+  select
+    songs.artist_id,
+    songs.artist_name,
+    songs.artist_mbid,
+    songs.artist_familiarity,
+    songs.artist_hotttnesss,
+    row_number() over (partition by songs.artist_id order by songs.track_id) as artist_rank
+  from {{ source('deftunes_transform', 'songs') }} as songs
+  inner join catalog_day on songs.ingest_on = catalog_day.ingest_on
+  where songs.artist_id is not null
+),
+
+sold_outside_catalog as (
+  select
+    sessions.artist_id,
+    sessions.artist_name,
+    row_number() over (
+      partition by sessions.artist_id order by sessions.session_start_time, sessions.session_id, sessions.item_index
+    ) as sale_rank
+  from {{ source('deftunes_transform', 'sessions') }} as sessions
+  where sessions.ingest_on <= {{ run_date() }}
+    and sessions.artist_id is not null
+    and not exists (select 1 from catalog where catalog.artist_id = sessions.artist_id)
+)
+
+select
+  {{ surrogate_key(['artist_id']) }} as artist_key,
+  artist_id,
+  artist_name,
+  artist_mbid,
+  artist_familiarity,
+  artist_hotttnesss,
+  true as in_catalog
+from catalog
+where artist_rank = 1
+
+union all
+
+select
+  {{ surrogate_key(['artist_id']) }} as artist_key,
+  artist_id,
+  artist_name,
+  cast(null as {{ deftunes_text_type() }}) as artist_mbid,
+  cast(null as double precision) as artist_familiarity,
+  cast(null as double precision) as artist_hotttnesss,
+  false as in_catalog
+from sold_outside_catalog
+where sale_rank = 1

@@ -1,0 +1,69 @@
+{#- One row per track: the catalog as of the run date (its latest full extract), plus tracks sold up to
+    the run date that the catalog lacks, so every fact row has its song. Sessions' song_id is a track id. -#}
+{{ config(materialized='table', unique_key='track_id') }}
+
+with catalog_day as (
+  select max(ingest_on) as ingest_on
+  from {{ source('deftunes_transform', 'songs') }}
+  where ingest_on <= {{ run_date() }}
+),
+
+catalog as (
+  select
+    songs.*,
+    row_number() over (partition by songs.track_id order by songs.song_id, songs.title) as duplicate_rank
+  from {{ source('deftunes_transform', 'songs') }} as songs
+  inner join catalog_day on songs.ingest_on = catalog_day.ingest_on
+  where songs.track_id is not null
+),
+
+sold_outside_catalog as (
+  select
+    sessions.song_id as track_id,
+    sessions.song_name,
+    sessions.artist_id,
+    sessions.artist_name,
+    row_number() over (
+      partition by sessions.song_id order by sessions.session_start_time, sessions.session_id, sessions.item_index
+    ) as sale_rank
+  from {{ source('deftunes_transform', 'sessions') }} as sessions
+  where sessions.ingest_on <= {{ run_date() }}
+    and sessions.song_id is not null
+    and not exists (select 1 from catalog where catalog.track_id = sessions.song_id)
+)
+
+select
+  {{ surrogate_key(['track_id']) }} as song_key,
+  track_id,
+  song_id,
+  title,
+  release,
+  artist_id,
+  artist_name,
+  duration,
+  case when year > 0 then year end as release_year,
+  track_7digitalid,
+  shs_perf,
+  shs_work,
+  true as in_catalog
+from catalog
+where duplicate_rank = 1
+
+union all
+
+select
+  {{ surrogate_key(['track_id']) }} as song_key,
+  track_id,
+  cast(null as {{ deftunes_text_type() }}) as song_id,
+  song_name as title,
+  cast(null as {{ deftunes_text_type() }}) as release,
+  artist_id,
+  artist_name,
+  cast(null as double precision) as duration,
+  cast(null as integer) as release_year,
+  cast(null as integer) as track_7digitalid,
+  cast(null as integer) as shs_perf,
+  cast(null as integer) as shs_work,
+  false as in_catalog
+from sold_outside_catalog
+where sale_rank = 1

@@ -1,0 +1,51 @@
+{#- Grain: one purchased session item (natural key session_id + item_index) of the sessions loaded on the
+    run date. The user key is the user's version valid at the session's start time. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='run_date',
+    unique_key=['session_id', 'item_index'],
+    run_date_column='ingest_on'
+) }}
+
+with items as (
+  select
+    sessions.*,
+    row_number() over (
+      partition by sessions.session_id, sessions.item_index order by sessions.processing_timestamp desc
+    ) as duplicate_rank
+  from {{ source('deftunes_transform', 'sessions') }} as sessions
+  where sessions.ingest_on = {{ run_date() }}
+    and sessions.session_id is not null
+    and sessions.item_index is not null
+)
+
+select
+  {{ surrogate_key(['items.session_id', 'items.item_index']) }} as session_item_key,
+  items.session_id,
+  items.item_index,
+  users.user_key,
+  {{ surrogate_key(['items.song_id']) }} as song_key,
+  {{ surrogate_key(['items.artist_id']) }} as artist_key,
+  cast(
+    extract(year from items.session_start_time) * 10000
+    + extract(month from items.session_start_time) * 100
+    + extract(day from items.session_start_time) as integer
+  ) as date_key,
+  items.user_id,
+  items.song_id as track_id,
+  items.artist_id,
+  items.session_start_time,
+  cast(items.session_start_time as date) as session_date,
+  cast(extract(hour from items.session_start_time) as integer) as session_hour,
+  items.price,
+  items.currency,
+  items.liked,
+  items.liked_since,
+  items.user_agent,
+  items.ingest_on
+from items
+left join {{ ref('dim_users') }} as users
+  on users.user_id = items.user_id
+  and users.valid_from <= items.session_start_time
+  and (users.valid_to is null or items.session_start_time < users.valid_to)
+where items.duplicate_rank = 1
