@@ -1,0 +1,139 @@
+/**
+ * Runs one compiled dbt test through the Warehouse interface, the way `dbt test` does: its SQL returns the
+ * failing rows; `fail_calc` over them (default `count(*)`) is compared with `warn_if` / `error_if`.
+ * A test whose query fails is a failed rule naming the test and the engine's message, never a pass.
+ */
+import type { PlanTest } from '../shared/serving-plan';
+import type { Row, SqlParameters, Warehouse } from '../shared/warehouse';
+import type { RuleResult } from './result-document';
+import { describeThresholds, judge } from './thresholds';
+
+/**
+ * `fail_calc` of this project's generic tests that do not count rows (set with `config()` inside the test
+ * macro; mirrored here because the serving plan carries no `fail_calc`). A plan test's own `fail_calc`,
+ * when present, wins.
+ */
+export const FAIL_CALC_BY_TEST_TYPE: Readonly<Record<string, string>> = {
+  relationships_coverage: 'coalesce(max(missing_percent), 0)',
+};
+
+/** How many failing rows a result keeps as a sample. */
+export const SAMPLE_SIZE = 5;
+
+/** Columns that identify a row: kept in samples, the other columns dropped. */
+const KEY_COLUMN =
+  /(^|_)(id|key|index)$|^ingest_on$|^valid_from$|^valid_to$|^unique_field$|^value_field$|^from_field$/;
+
+const MAX_SAMPLE_TEXT = 200;
+
+export function failCalcOf(test: PlanTest & { readonly fail_calc?: string }): string {
+  return (
+    test.fail_calc ?? (test.test_type ? FAIL_CALC_BY_TEST_TYPE[test.test_type] : undefined) ?? 'count(*)'
+  );
+}
+
+/** `deftunes_transform.sessions` */
+export function testedTable(test: PlanTest): string {
+  return `${test.tested.schema}.${test.tested.table}`;
+}
+
+export async function runCompiledTest(
+  warehouse: Warehouse,
+  test: PlanTest,
+  runDate: string,
+): Promise<RuleResult> {
+  const started = Date.now();
+  const failCalc = failCalcOf(test);
+  const base = {
+    rule: test.name,
+    kind: 'dbt_test' as const,
+    table: testedTable(test),
+    ...(test.tested.column ? { column: test.tested.column } : {}),
+    severity: test.severity,
+    threshold: describeThresholds(
+      { severity: test.severity, warnIf: test.warn_if, errorIf: test.error_if },
+      failCalc,
+    ),
+  };
+  try {
+    const parameters = bindParameters(test, runDate);
+    const body = stripTrailingSemicolons(test.sql);
+    const [summary] = await warehouse.query(
+      `select ${failCalc} as failures, count(*) as failing_rows from (\n${body}\n) dbt_internal_test`,
+      parameters,
+    );
+    if (!summary) throw new Error('the failure count query returned no row');
+    const failingRows = toNumber(summary.failing_rows) ?? 0;
+    const observed = toNumber(summary.failures);
+    // dbt compares a null fail_calc with the thresholds in SQL: null never meets one, so the test passes.
+    const status =
+      observed === null
+        ? 'passed'
+        : judge({ severity: test.severity, warnIf: test.warn_if, errorIf: test.error_if }, observed);
+    const sample =
+      failingRows > 0
+        ? await warehouse.query(
+            `select * from (\n${body}\n) dbt_internal_test limit ${SAMPLE_SIZE}`,
+            parameters,
+          )
+        : [];
+    return {
+      ...base,
+      status,
+      failing_rows: failingRows,
+      observed,
+      sample_failing_keys: sample.map((row) => sampleKeys(row, test.tested.column)),
+      elapsed_ms: Date.now() - started,
+    };
+  } catch (error: unknown) {
+    return {
+      ...base,
+      status: 'failed',
+      failing_rows: 0,
+      observed: null,
+      sample_failing_keys: [],
+      error: `test ${test.name} on ${base.table} could not run: ${error instanceof Error ? error.message : String(error)}`,
+      elapsed_ms: Date.now() - started,
+    };
+  }
+}
+
+function bindParameters(test: PlanTest, runDate: string): SqlParameters | undefined {
+  if (test.parameters.length === 0) return undefined;
+  const unknown = test.parameters.filter((name) => name !== 'run_date');
+  if (unknown.length > 0)
+    throw new Error(`the test uses parameters the gate cannot bind: ${unknown.join(', ')}`);
+  return { run_date: runDate };
+}
+
+function stripTrailingSemicolons(sql: string): string {
+  return sql.replace(/[\s;]+$/, '');
+}
+
+/** A failing row reduced to its identifying columns (all columns when it has none), JSON-safe. */
+export function sampleKeys(row: Row, testedColumn: string | null): Record<string, unknown> {
+  const names = Object.keys(row);
+  const keys = names.filter((name) => KEY_COLUMN.test(name) || name === testedColumn);
+  const kept = keys.length > 0 ? keys : names;
+  return Object.fromEntries(kept.map((name) => [name, jsonSafe(row[name])]));
+}
+
+function jsonSafe(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint')
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  const text = typeof value === 'string' ? value : String(value);
+  return text.length > MAX_SAMPLE_TEXT ? `${text.slice(0, MAX_SAMPLE_TEXT)}…` : text;
+}
+
+/** Numbers as engines return them: number, bigint, numeric string or decimal object; null stays null. */
+export function toNumber(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  const parsed = Number(String(value));
+  if (Number.isNaN(parsed)) throw new Error(`expected a number, got ${String(value)}`);
+  return parsed;
+}
