@@ -151,7 +151,9 @@ function parseJsonObject<T>(schema: z.ZodType<T>, body: Buffer, what: string): T
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch (error: unknown) {
-    throw new Error(`${what} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${what} is not JSON: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {

@@ -5,8 +5,8 @@
  * machine's Choice reads: `failed` only when an error-severity rule failed or a rule could not run.
  */
 import { z } from 'zod';
-import { ISO_DATE_PATTERN } from '../shared/contracts';
 import type { ObjectStore } from '../shared/object-store';
+import { RunDateSchema } from '../shared/run-date';
 import type { ServingPlan } from '../shared/serving-plan';
 import type { Warehouse } from '../shared/warehouse';
 import { runCompiledTest } from './compiled-tests';
@@ -25,10 +25,7 @@ import {
 } from './result-document';
 
 export const DataQualityEventSchema = z.object({
-  run_date: z
-    .string()
-    .regex(ISO_DATE_PATTERN, 'run_date must be YYYY-MM-DD')
-    .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), 'run_date must be a calendar date'),
+  run_date: RunDateSchema,
   stage: z.enum(QUALITY_STAGES),
 });
 export type DataQualityEvent = z.infer<typeof DataQualityEventSchema>;
