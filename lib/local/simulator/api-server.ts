@@ -1,0 +1,219 @@
+/**
+ * The DeFtunes API simulator over node:http. Bodies are JSON arrays streamed as they are generated (a day
+ * at `large` scale is far bigger than what should sit in memory), with backpressure.
+ *
+ * Routes: `GET /sessions?start_date&end_date`, `GET /users?start_date&end_date` (the contract in
+ * DESIGN.md), `GET /_truth?date` (ground truth of a day), `GET /_faults` (request faults so far).
+ * Request faults apply to `/sessions` and `/users` only.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FaultInjector, type RequestFault } from './faults';
+import { InvalidDateError, formatDay, parseDay } from './time';
+import type { SimulatedWorld } from './world';
+
+export interface ApiServerOptions {
+  world: SimulatedWorld;
+  /** Fraction of `/sessions` and `/users` requests that fail, in [0, 1]. */
+  faultRate: number;
+  /** Delay of a `slow` fault. */
+  slowResponseMs: number;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  faults: FaultInjector;
+  close(): Promise<void>;
+}
+
+const CHUNK_CHARS = 64 * 1024;
+
+class BadRequest extends Error {}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const faults = new FaultInjector(options.world.seed, options.faultRate);
+  const server = createServer((req, res) => {
+    handle(req, res, options, faults).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: `simulator error: ${String(error)}` });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await listen(server, options.port, options.host, 'API simulator');
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${options.host}:${port}`,
+    port,
+    faults,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Listens, turning "address in use" into an error that names the port. */
+export async function listen(
+  server: Server | import('node:net').Server,
+  port: number,
+  host: string,
+  what: string,
+) {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `${what}: port ${port} on ${host} is already in use; choose another port (0 picks a free one)`,
+            )
+          : new Error(`${what}: cannot listen on ${host}:${port}: ${error.message}`),
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ApiServerOptions,
+  faults: FaultInjector,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://simulator');
+  if (req.method !== 'GET') return sendJson(res, 405, { error: `method ${req.method} not allowed; use GET` });
+  const { world } = options;
+  try {
+    switch (url.pathname) {
+      case '/sessions':
+      case '/users': {
+        const fault = faults.next(url.pathname);
+        if (fault && (await injectFault(fault, req, res, options))) return;
+        const startDay = parseDay(url.searchParams.get('start_date'), 'start_date');
+        const endDay = parseDay(url.searchParams.get('end_date'), 'end_date');
+        if (startDay > endDay) {
+          throw new BadRequest(`start_date ${formatDay(startDay)} is after end_date ${formatDay(endDay)}`);
+        }
+        const served =
+          url.pathname === '/sessions'
+            ? world.servedSessions(startDay, endDay)
+            : world.servedUsers(startDay, endDay);
+        const records = (function* () {
+          for (const one of served) yield* one.records;
+        })();
+        return await streamJsonArray(
+          res,
+          records,
+          fault?.kind === 'reset_mid_body' ? fault.recordsBeforeReset : undefined,
+        );
+      }
+      case '/_truth':
+        return sendJson(res, 200, world.truth(parseDay(url.searchParams.get('date'), 'date')));
+      case '/_faults':
+        return sendJson(res, 200, faults.report());
+      case '/':
+        return sendJson(res, 200, {
+          service: 'DeFtunes API simulator',
+          seed: world.seed,
+          scale: world.scale,
+          bad_record_rate: world.badRecordRate,
+          fault_rate: options.faultRate,
+          routes: [
+            'GET /sessions?start_date=YYYY-MM-DD&end_date=YYYY-MM-DD',
+            'GET /users?start_date=YYYY-MM-DD&end_date=YYYY-MM-DD',
+            'GET /_truth?date=YYYY-MM-DD',
+            'GET /_faults',
+          ],
+        });
+      default:
+        return sendJson(res, 404, { error: `no route ${url.pathname}; try GET / for the list` });
+    }
+  } catch (error) {
+    if (error instanceof BadRequest || error instanceof InvalidDateError) {
+      return sendJson(res, 400, { error: error.message });
+    }
+    throw error;
+  }
+}
+
+/** Applies a fault; returns true when the request is finished (failed), false to serve it normally. */
+async function injectFault(
+  fault: RequestFault,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ApiServerOptions,
+): Promise<boolean> {
+  switch (fault.kind) {
+    case 'http_500':
+      sendJson(res, 500, { error: 'internal server error (injected fault)' });
+      return true;
+    case 'http_503':
+      sendJson(res, 503, { error: 'service unavailable (injected fault)' });
+      return true;
+    case 'http_429':
+      res.setHeader('retry-after', '1');
+      sendJson(res, 429, { error: 'too many requests, retry after 1 second (injected fault)' });
+      return true;
+    case 'reset_before_body':
+      req.socket.destroy();
+      return true;
+    case 'slow':
+      await sleep(options.slowResponseMs);
+      return false;
+    case 'reset_mid_body':
+      return false;
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/**
+ * Writes `[r1,r2,...]` in chunks as records are generated, waiting for the socket to drain. With
+ * `resetAfter`, the connection is destroyed once that many records (or all, if fewer) have been sent, so
+ * the client sees a truncated body.
+ */
+async function streamJsonArray(
+  res: ServerResponse,
+  records: Iterable<unknown>,
+  resetAfter?: number,
+): Promise<void> {
+  let closed = false;
+  res.once('close', () => (closed = true));
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+  let buffer = '[';
+  let count = 0;
+  for (const record of records) {
+    if (resetAfter !== undefined && count >= resetAfter) break;
+    buffer += (count === 0 ? '' : ',') + JSON.stringify(record);
+    count++;
+    if (buffer.length >= CHUNK_CHARS) {
+      const flushed = res.write(buffer);
+      buffer = '';
+      if (!flushed) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (closed) return;
+    }
+  }
+  if (resetAfter !== undefined) {
+    if (buffer) res.write(buffer, () => res.destroy());
+    else res.destroy();
+    return;
+  }
+  res.end(`${buffer}]`);
+}

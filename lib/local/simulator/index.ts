@@ -1,0 +1,92 @@
+/**
+ * The DeFtunes sources, simulated: the API (users, sessions) and the songs database, with seeded data at a
+ * chosen scale and injected faults. `startSources` is what the CLI (`deftunes sources serve`), the tests
+ * and the local runner call.
+ */
+import { startApiServer } from './api-server';
+import { startSongsDatabase, type SongsLoad } from './songs-db';
+import { SimulatedWorld, checkRate } from './world';
+
+export { SimulatedWorld, DEFAULT_SEED, type DayTruth, type WorldOptions } from './world';
+export { resolveScale, SCALES, SCALE_NAMES, type ScaleSizes } from './scale';
+export type { CorruptedRecord, RecordFaultKind } from './corruption';
+export { REQUEST_FAULT_KINDS, type RequestFaultKind } from './faults';
+export { loadSongs } from './songs-db';
+
+export interface SourcesOptions {
+  /** API port; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Songs database (Postgres wire) port; 0 picks a free one. @default 0 */
+  songsPort?: number;
+  /** @default 42 */
+  seed?: number;
+  /** `tiny`, `small`, `medium`, `large` or a factor (1 = 1,000 songs, users, daily items). @default 'tiny' */
+  scale?: string | number;
+  /** Fraction of API requests that fail (500, 503, 429, reset, slow), in [0, 1]. @default 0 */
+  faultRate?: number;
+  /** Fraction of records served malformed, in [0, 1]. @default 0 */
+  badRecordRate?: number;
+  /** Loopback only: the sources have no authentication. @default '127.0.0.1' */
+  host?: '127.0.0.1';
+  /** Delay of a `slow` fault, in ms. @default 3000 */
+  slowResponseMs?: number;
+  /** Keep the songs database in this directory (reused when it already holds the same catalog). @default in memory */
+  songsDataDir?: string;
+  /** Clients the songs database serves at once. @default 8 */
+  songsMaxConnections?: number;
+}
+
+export interface RunningSources {
+  /** Base URL of the API, e.g. `http://127.0.0.1:8000`. */
+  apiUrl: string;
+  /** Postgres URL of the songs database (psql and pg accept it). */
+  songsDbUrl: string;
+  world: SimulatedWorld;
+  songsLoad: SongsLoad;
+  close(): Promise<void>;
+}
+
+export async function startSources(options: SourcesOptions = {}): Promise<RunningSources> {
+  const host = options.host ?? '127.0.0.1';
+  if (host !== '127.0.0.1')
+    throw new Error(`host must be 127.0.0.1 (the simulator has no authentication); got ${host}`);
+  const port = checkPort('port', options.port ?? 0);
+  const songsPort = checkPort('songs port', options.songsPort ?? 0);
+  if (port !== 0 && port === songsPort) throw new Error(`port and songs port must differ; both are ${port}`);
+  const faultRate = options.faultRate ?? 0;
+  checkRate('fault rate', faultRate);
+  const slowResponseMs = options.slowResponseMs ?? 3000;
+  const world = new SimulatedWorld({
+    seed: options.seed,
+    scale: options.scale,
+    badRecordRate: options.badRecordRate,
+  });
+  const api = await startApiServer({ world, faultRate, slowResponseMs, host, port });
+  try {
+    const songs = await startSongsDatabase({
+      catalog: world.catalog,
+      host,
+      port: songsPort,
+      dataDir: options.songsDataDir,
+      maxConnections: options.songsMaxConnections,
+    });
+    let closing: Promise<void> | undefined;
+    return {
+      apiUrl: api.url,
+      songsDbUrl: songs.url,
+      world,
+      songsLoad: songs.load,
+      close: () => (closing ??= Promise.all([api.close(), songs.close()]).then(() => undefined)),
+    };
+  } catch (error) {
+    await api.close();
+    throw error;
+  }
+}
+
+function checkPort(name: string, port: number): number {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`${name} must be an integer in [0, 65535] (0 picks a free port); got ${port}`);
+  }
+  return port;
+}

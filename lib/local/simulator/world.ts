@@ -1,0 +1,180 @@
+/**
+ * The simulated DeFtunes world for one (seed, scale): the catalog, the users, the sessions, and the
+ * records the API serves for a date window (bad records included), plus the ground truth of a day.
+ */
+import type { SessionRecord, UserRecord } from '../../../lambdas/shared/contracts';
+import { Catalog } from './catalog';
+import {
+  type CorruptedRecord,
+  type RecordFaultKind,
+  type Served,
+  serveSession,
+  serveUser,
+} from './corruption';
+import { resolveScale, type ScaleSizes } from './scale';
+import { SessionGenerator } from './sessions';
+import { DAY_MS, formatDay } from './time';
+import { UserBase } from './users';
+
+export const DEFAULT_SEED = 42;
+
+export interface WorldOptions {
+  /** @default 42 */
+  seed?: number;
+  /** A scale name or factor (see scale.ts). @default 'tiny' */
+  scale?: string | number;
+  /** Fraction of records served malformed, in [0, 1]. @default 0 */
+  badRecordRate?: number;
+}
+
+/** Ground truth of one day, as `GET /_truth?date=` returns it. */
+export interface DayTruth {
+  date: string;
+  seed: number;
+  scale: ScaleSizes;
+  bad_record_rate: number;
+  sessions: {
+    /** Distinct sessions generated for the day (each counted once, whatever was served). */
+    generated: number;
+    /** Records in the body of `/sessions` for this day (duplicates counted twice). */
+    served: number;
+    /** Sessions with no fault at all: what must reach the serving layer. */
+    clean: number;
+    /** Sessions that pass the contract (clean + those only the quality gate can catch). */
+    extract_valid: number;
+    items: number;
+    clean_items: number;
+    extract_valid_items: number;
+    /** USD, over all generated sessions, as they really were (before corruption). */
+    revenue: number;
+    clean_revenue: number;
+  };
+  users: {
+    /** Users with user_since <= the end of the day: the size of the day's snapshot. */
+    snapshot_size: number;
+    /** Records in the body of `/users?start_date=<launch or earlier>&end_date=<date>`. */
+    served: number;
+    clean: number;
+    extract_valid: number;
+  };
+  corrupted: CorruptedRecord[];
+  corrupted_by_kind: Partial<Record<`${'sessions' | 'users'}.${RecordFaultKind}`, number>>;
+}
+
+export class SimulatedWorld {
+  readonly seed: number;
+  readonly scale: ScaleSizes;
+  readonly badRecordRate: number;
+  readonly catalog: Catalog;
+  readonly users: UserBase;
+  readonly sessions: SessionGenerator;
+
+  constructor(options: WorldOptions = {}) {
+    this.seed = options.seed ?? DEFAULT_SEED;
+    if (!Number.isInteger(this.seed) || this.seed < 0 || this.seed > 0xffffffff) {
+      throw new Error(`seed must be an integer in [0, 4294967295]; got ${options.seed}`);
+    }
+    this.scale = resolveScale(options.scale);
+    this.badRecordRate = options.badRecordRate ?? 0;
+    checkRate('bad record rate', this.badRecordRate);
+    this.catalog = new Catalog(this.seed, this.scale.songs);
+    this.users = new UserBase(this.seed, this.scale.usersAtEpoch);
+    this.sessions = new SessionGenerator(this.seed, this.catalog, this.users, this.scale.itemsPerDay);
+  }
+
+  /** What `/sessions` serves for days [startDay, endDay], in time order, one session at a time. */
+  *servedSessions(startDay: number, endDay: number): Generator<Served<SessionRecord>> {
+    for (let day = startDay; day <= endDay; day++) {
+      for (const session of this.sessions.sessionsOfDay(day)) {
+        yield serveSession(this.seed, day, session.index, session.record, this.badRecordRate, this.catalog);
+      }
+    }
+  }
+
+  /** What `/users` serves: users who signed up in [startDay, endDay], their profile as of endDay's end. */
+  *servedUsers(startDay: number, endDay: number): Generator<Served<UserRecord>> {
+    const asOfMs = (endDay + 1) * DAY_MS - 1;
+    const first = this.users.countAt(startDay * DAY_MS - 1);
+    const last = this.users.countAt(asOfMs);
+    for (let index = first; index < last; index++) {
+      yield serveUser(this.seed, endDay, index, this.users.user(index, asOfMs), this.badRecordRate);
+    }
+  }
+
+  truth(day: number): DayTruth {
+    const truth: DayTruth = {
+      date: formatDay(day),
+      seed: this.seed,
+      scale: this.scale,
+      bad_record_rate: this.badRecordRate,
+      sessions: {
+        generated: 0,
+        served: 0,
+        clean: 0,
+        extract_valid: 0,
+        items: 0,
+        clean_items: 0,
+        extract_valid_items: 0,
+        revenue: 0,
+        clean_revenue: 0,
+      },
+      users: { snapshot_size: 0, served: 0, clean: 0, extract_valid: 0 },
+      corrupted: [],
+      corrupted_by_kind: {},
+    };
+    let revenueCents = 0;
+    let cleanRevenueCents = 0;
+    const s = truth.sessions;
+    for (const session of this.sessions.sessionsOfDay(day)) {
+      const served = serveSession(
+        this.seed,
+        day,
+        session.index,
+        session.record,
+        this.badRecordRate,
+        this.catalog,
+      );
+      const items = session.record.session_items.length;
+      s.generated++;
+      s.served += served.records.length;
+      s.items += items;
+      revenueCents += session.revenueCents;
+      const fault = served.corruption;
+      // A duplicated session is a clean session served twice: the extractor keeps one copy.
+      if (!fault || fault.kind === 'duplicate_session') {
+        s.clean++;
+        s.clean_items += items;
+        cleanRevenueCents += session.revenueCents;
+      }
+      if (!fault || fault.kind === 'duplicate_session' || fault.caught_by === 'quality') {
+        s.extract_valid++;
+        s.extract_valid_items += items;
+      }
+      if (fault) this.record(truth, fault);
+    }
+    s.revenue = revenueCents / 100;
+    s.clean_revenue = cleanRevenueCents / 100;
+    const u = truth.users;
+    for (const served of this.servedUsers(-1_000_000, day)) {
+      u.snapshot_size++;
+      u.served += served.records.length;
+      const fault = served.corruption;
+      if (!fault || fault.kind === 'duplicate_user') u.clean++;
+      if (!fault || fault.kind === 'duplicate_user' || fault.caught_by === 'quality') u.extract_valid++;
+      if (fault) this.record(truth, fault);
+    }
+    return truth;
+  }
+
+  private record(truth: DayTruth, fault: CorruptedRecord): void {
+    truth.corrupted.push(fault);
+    const key = `${fault.entity}.${fault.kind}` as const;
+    truth.corrupted_by_kind[key] = (truth.corrupted_by_kind[key] ?? 0) + 1;
+  }
+}
+
+export function checkRate(name: string, rate: number): void {
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
+    throw new Error(`${name} must be a number in [0, 1]; got ${rate}`);
+  }
+}
