@@ -1,0 +1,165 @@
+/**
+ * Extracts one entity of the DeFtunes API for one run date into the landing zone: streams the JSON array
+ * body, validates each record with the contract schema, quarantines invalid and duplicate records, and
+ * writes data, quarantine and manifest (see lambdas/shared/landing-writer.ts for the ordering).
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { API_ENTITIES, describeIssues, type ApiEntity } from '../shared/contracts';
+import {
+  classifyHttpFailure,
+  DEFAULT_HTTP_TIMEOUTS,
+  streamJsonArray,
+  type FetchLike,
+  type HttpTimeouts,
+} from '../shared/http';
+import { CompactKeySet } from '../shared/key-set';
+import { extractToLanding, type RecordCheck } from '../shared/landing-writer';
+import type { Logger, Metrics } from '../shared/logging';
+import type { ObjectStore } from '../shared/object-store';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, type Sleep } from '../shared/retry';
+import { RunDateSchema, SNAPSHOT_EPOCH } from '../shared/run-date';
+
+export const ExtractApiEventSchema = z.object({
+  run_date: RunDateSchema,
+  entity: z.enum(['users', 'sessions'], { error: 'entity must be "users" or "sessions"' }),
+});
+export type ExtractApiEvent = z.infer<typeof ExtractApiEventSchema>;
+
+/** What the state machine gets back. */
+export interface ExtractResult {
+  readonly entity: 'users' | 'sessions' | 'songs';
+  readonly run_date: string;
+  /** The data object's key in the landing zone. */
+  readonly key: string;
+  readonly manifest_key: string;
+  readonly records: number;
+  readonly rejected: number;
+}
+
+export interface ExtractApiDeps {
+  /** The landing zone. */
+  readonly store: ObjectStore;
+  /** Base URL of the DeFtunes API, e.g. `https://api.example.com/v1` or the local simulator's URL. */
+  readonly apiBaseUrl: string;
+  /** @default Node's global fetch */
+  readonly fetch?: FetchLike;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  /** @default setTimeout */
+  readonly sleep?: Sleep;
+  /** Jitter source in [0, 1). @default Math.random */
+  readonly random?: () => number;
+  /** @default DEFAULT_RETRY_POLICY */
+  readonly retryPolicy?: Partial<RetryPolicy>;
+  /** @default DEFAULT_HTTP_TIMEOUTS */
+  readonly timeouts?: Partial<HttpTimeouts>;
+  /** @default the system clock */
+  readonly now?: () => Date;
+}
+
+/** Sessions: the run date's own sessions. Users: the daily snapshot, every user registered up to it. */
+export function apiWindow(entity: ApiEntity, runDate: string): { start_date: string; end_date: string } {
+  return { start_date: entity === 'users' ? SNAPSHOT_EPOCH : runDate, end_date: runDate };
+}
+
+export function apiUrl(
+  apiBaseUrl: string,
+  entity: ApiEntity,
+  window: { start_date: string; end_date: string },
+): string {
+  const base = apiBaseUrl.endsWith('/') ? apiBaseUrl : `${apiBaseUrl}/`;
+  const url = new URL(entity, base);
+  url.searchParams.set('start_date', window.start_date);
+  url.searchParams.set('end_date', window.end_date);
+  return url.toString();
+}
+
+const ID_FIELD: Record<ApiEntity, 'user_id' | 'session_id'> = { users: 'user_id', sessions: 'session_id' };
+
+/**
+ * The check of one extract attempt: the contract schema, then uniqueness of the record's id within the
+ * extract (the first occurrence lands, later ones are quarantined).
+ */
+export function apiRecordCheck(entity: ApiEntity): RecordCheck {
+  const schema = API_ENTITIES[entity];
+  const idField = ID_FIELD[entity];
+  const seen = new CompactKeySet(64 * 1024);
+  return (value) => {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) return `invalid: ${describeIssues(parsed.error)}`;
+    const id = (parsed.data as Record<typeof idField, string>)[idField];
+    if (!seen.add(id)) return `duplicate: ${idField} ${id} appeared earlier in this extract`;
+    return undefined;
+  };
+}
+
+export async function runExtractApi(event: unknown, deps: ExtractApiDeps): Promise<ExtractResult> {
+  const parsedEvent = ExtractApiEventSchema.safeParse(event);
+  if (!parsedEvent.success) {
+    throw new Error(
+      `Invalid extract-api event ${JSON.stringify(event)}: ${describeIssues(parsedEvent.error)}`,
+    );
+  }
+  const { run_date: runDate, entity } = parsedEvent.data;
+  const window = apiWindow(entity, runDate);
+  const url = apiUrl(deps.apiBaseUrl, entity, window);
+  const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...deps.timeouts };
+  const logger = deps.logger;
+  const started = Date.now();
+  logger?.info('extract started', { entity, run_date: runDate, source_url: url });
+
+  try {
+    const { manifest, manifestKey } = await extractToLanding({
+      store: deps.store,
+      source: entity,
+      runDate,
+      open: () => streamJsonArray(url, { fetch: deps.fetch, timeouts }),
+      makeCheck: () => apiRecordCheck(entity),
+      classify: classifyHttpFailure,
+      sourceUrl: url,
+      window,
+      retryPolicy: { ...DEFAULT_RETRY_POLICY, ...deps.retryPolicy },
+      sleep: deps.sleep,
+      random: deps.random,
+      logger,
+      now: deps.now,
+    });
+    const durationMs = Date.now() - started;
+    logger?.info('extract landed', {
+      entity,
+      run_date: runDate,
+      key: manifest.key,
+      records: manifest.records,
+      rejected: manifest.rejected,
+      bytes: manifest.bytes,
+      attempts: manifest.attempts,
+      duration_ms: durationMs,
+    });
+    if (deps.metrics) {
+      deps.metrics.addDimension('entity', entity);
+      deps.metrics.addMetric('RecordsLanded', MetricUnit.Count, manifest.records);
+      deps.metrics.addMetric('RecordsQuarantined', MetricUnit.Count, manifest.rejected);
+      deps.metrics.addMetric('BytesLanded', MetricUnit.Bytes, manifest.bytes);
+      deps.metrics.addMetric('SourceAttempts', MetricUnit.Count, manifest.attempts);
+      deps.metrics.addMetric('ExtractDuration', MetricUnit.Milliseconds, durationMs);
+      deps.metrics.publishStoredMetrics();
+    }
+    return {
+      entity,
+      run_date: runDate,
+      key: manifest.key,
+      manifest_key: manifestKey,
+      records: manifest.records,
+      rejected: manifest.rejected,
+    };
+  } catch (error: unknown) {
+    logger?.error('extract failed', { entity, run_date: runDate, source_url: url, error: error as Error });
+    if (deps.metrics) {
+      deps.metrics.addDimension('entity', entity);
+      deps.metrics.addMetric('ExtractFailures', MetricUnit.Count, 1);
+      deps.metrics.publishStoredMetrics();
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Lambda `extract-api`: event `{run_date, entity: "users" | "sessions"}`, result
+ * `{entity, run_date, key, manifest_key, records, rejected}`. The handler only wires AWS adapters from the
+ * environment; the work is {@link runExtractApi}, which the local runner calls with local adapters.
+ *
+ * Environment: LANDING_BUCKET, API_BASE_URL, and optionally HTTP_MAX_ATTEMPTS (6),
+ * HTTP_RESPONSE_TIMEOUT_MS (30000), HTTP_IDLE_TIMEOUT_MS (30000), RETRY_BASE_DELAY_MS (250),
+ * RETRY_MAX_DELAY_MS (20000); POWERTOOLS_* as Powertools reads them.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { bucketVar, httpUrlVar, intVar, readEnv } from '../shared/config';
+import { createLogger, createMetrics, type Logger, type Metrics } from '../shared/logging';
+import { S3ObjectStore } from '../shared/s3-object-store';
+import { runExtractApi, type ExtractResult } from './extract-api';
+
+export { apiRecordCheck, apiUrl, apiWindow, ExtractApiEventSchema, runExtractApi } from './extract-api';
+export type { ExtractApiDeps, ExtractApiEvent, ExtractResult } from './extract-api';
+
+export const ExtractApiEnvSchema = z.object({
+  LANDING_BUCKET: bucketVar,
+  API_BASE_URL: httpUrlVar,
+  HTTP_MAX_ATTEMPTS: intVar(6, 1, 20),
+  HTTP_RESPONSE_TIMEOUT_MS: intVar(30_000, 100, 900_000),
+  HTTP_IDLE_TIMEOUT_MS: intVar(30_000, 100, 900_000),
+  RETRY_BASE_DELAY_MS: intVar(250, 1, 60_000),
+  RETRY_MAX_DELAY_MS: intVar(20_000, 1, 300_000),
+});
+
+interface Runtime {
+  readonly env: z.infer<typeof ExtractApiEnvSchema>;
+  readonly store: S3ObjectStore;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+let runtime: Runtime | undefined;
+
+/** Built once per container, on the first invocation (importing this module reads no environment). */
+function getRuntime(): Runtime {
+  if (!runtime) {
+    const env = readEnv(ExtractApiEnvSchema, 'extract-api');
+    runtime = {
+      env,
+      store: new S3ObjectStore({ client: new S3Client({}), bucket: env.LANDING_BUCKET }),
+      logger: createLogger({ serviceName: 'extract-api' }),
+      metrics: createMetrics({ serviceName: 'extract-api' }),
+    };
+  }
+  return runtime;
+}
+
+export async function handler(event: unknown, context?: { awsRequestId?: string }): Promise<ExtractResult> {
+  const { env, store, logger, metrics } = getRuntime();
+  if (context?.awsRequestId) logger.appendKeys({ request_id: context.awsRequestId });
+  return runExtractApi(event, {
+    store,
+    apiBaseUrl: env.API_BASE_URL,
+    logger,
+    metrics,
+    retryPolicy: {
+      maxAttempts: env.HTTP_MAX_ATTEMPTS,
+      baseDelayMs: env.RETRY_BASE_DELAY_MS,
+      maxDelayMs: env.RETRY_MAX_DELAY_MS,
+    },
+    timeouts: { responseTimeoutMs: env.HTTP_RESPONSE_TIMEOUT_MS, idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS },
+  });
+}

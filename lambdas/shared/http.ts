@@ -1,0 +1,177 @@
+/**
+ * Streams the elements of a JSON array served over HTTP, one parsed element at a time, so a body of any
+ * size goes through constant memory. Timeouts cover both the wait for the response headers and silences
+ * while the body streams; a transfer that stops half-way fails instead of hanging.
+ */
+import { pipeline, Readable, Transform } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { parser } from 'stream-json';
+import { streamArray } from 'stream-json/streamers/StreamArray';
+import { parseRetryAfter, type AttemptFailure } from './retry';
+
+/** The subset of the WHATWG `fetch` the extractors use; Node's global `fetch` by default. */
+export type FetchLike = (
+  url: string,
+  init: { signal: AbortSignal; headers: Record<string, string> },
+) => Promise<Response>;
+
+export interface HttpTimeouts {
+  /** Longest wait for the response status and headers. @default 30000 */
+  readonly responseTimeoutMs: number;
+  /** Longest silence between two chunks of the body. @default 30000 */
+  readonly idleTimeoutMs: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { responseTimeoutMs: 30_000, idleTimeoutMs: 30_000 };
+
+/** A response whose status is not 2xx. */
+export class HttpStatusError extends Error {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    readonly statusText: string,
+    /** What `Retry-After` asked for, in milliseconds. */
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(`GET ${url} answered ${status}${statusText ? ` ${statusText}` : ''}`);
+    this.name = 'HttpStatusError';
+  }
+
+  /** 408, 429 and 5xx are worth retrying; other statuses mean the request itself is wrong. */
+  get retryable(): boolean {
+    return this.status === 408 || this.status === 429 || this.status >= 500;
+  }
+}
+
+/** The response headers or the next body chunk did not come in time. */
+export class HttpTimeoutError extends Error {
+  constructor(
+    readonly url: string,
+    readonly phase: 'response' | 'body',
+    readonly timeoutMs: number,
+  ) {
+    super(
+      phase === 'response'
+        ? `GET ${url}: no response within ${timeoutMs} ms`
+        : `GET ${url}: body stalled for ${timeoutMs} ms`,
+    );
+    this.name = 'HttpTimeoutError';
+  }
+}
+
+/** The body is well-formed JSON but not an array: the endpoint is not what the extractor expects. */
+export class NotAJsonArrayError extends Error {
+  constructor(
+    readonly url: string,
+    cause: unknown,
+  ) {
+    super(
+      `GET ${url}: the body is not a JSON array (${cause instanceof Error ? cause.message : String(cause)})`,
+      {
+        cause,
+      },
+    );
+    this.name = 'NotAJsonArrayError';
+  }
+}
+
+export interface JsonArrayElement {
+  /** Zero-based index of the element in the array. */
+  readonly position: number;
+  readonly value: unknown;
+}
+
+export interface StreamJsonArrayOptions {
+  readonly fetch?: FetchLike;
+  readonly timeouts?: HttpTimeouts;
+}
+
+const defaultFetch: FetchLike = (url, init) => fetch(url, init);
+
+/**
+ * GETs `url` and yields the elements of its JSON array body as they are parsed. Rejects with
+ * {@link HttpStatusError} on a non-2xx status, {@link HttpTimeoutError} on a timeout,
+ * {@link NotAJsonArrayError} when the body is not an array, and with the transport's own error when the
+ * connection breaks (including half-way through the body). Stopping the iteration early releases the
+ * connection.
+ */
+export async function* streamJsonArray(
+  url: string,
+  options: StreamJsonArrayOptions = {},
+): AsyncGenerator<JsonArrayElement, void, undefined> {
+  const fetchFn = options.fetch ?? defaultFetch;
+  const timeouts = options.timeouts ?? DEFAULT_HTTP_TIMEOUTS;
+  const controller = new AbortController();
+  let timeoutError: HttpTimeoutError | undefined;
+  const arm = (phase: 'response' | 'body', ms: number): NodeJS.Timeout =>
+    setTimeout(() => {
+      timeoutError = new HttpTimeoutError(url, phase, ms);
+      controller.abort(timeoutError);
+    }, ms);
+
+  let timer = arm('response', timeouts.responseTimeoutMs);
+  try {
+    let response: Response;
+    try {
+      response = await fetchFn(url, { signal: controller.signal, headers: { accept: 'application/json' } });
+    } catch (error: unknown) {
+      throw timeoutError ?? error;
+    }
+    clearTimeout(timer);
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new HttpStatusError(
+        url,
+        response.status,
+        response.statusText,
+        parseRetryAfter(response.headers.get('retry-after')),
+      );
+    }
+    if (!response.body) throw new NotAJsonArrayError(url, new Error('empty body'));
+
+    timer = arm('body', timeouts.idleTimeoutMs);
+    const bodyTimer = timer;
+    const watchdog = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        bodyTimer.refresh();
+        callback(null, chunk);
+      },
+    });
+    const body = Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>);
+    // Packed values only: the array streamer assembles them; streaming every string in pieces would be wasted work.
+    const elements = pipeline(
+      body,
+      watchdog,
+      parser({ streamValues: false }),
+      streamArray(),
+      () => undefined,
+    );
+    try {
+      for await (const element of elements as AsyncIterable<{ key: number; value: unknown }>) {
+        yield { position: element.key, value: element.value };
+      }
+    } catch (error: unknown) {
+      if (timeoutError) throw timeoutError;
+      if (error instanceof Error && /Top-level object should be an array/.test(error.message)) {
+        throw new NotAJsonArrayError(url, error);
+      }
+      throw error;
+    }
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
+
+/**
+ * Whether a failure while reading the source is worth another attempt: 408/429/5xx, timeouts, broken
+ * connections and bodies cut short (which surface as JSON syntax errors) are; other HTTP statuses and a
+ * body that is not an array are not.
+ */
+export function classifyHttpFailure(error: unknown): AttemptFailure {
+  if (error instanceof HttpStatusError) {
+    return { retryable: error.retryable, retryAfterMs: error.retryable ? error.retryAfterMs : undefined };
+  }
+  if (error instanceof NotAJsonArrayError) return { retryable: false };
+  return { retryable: true };
+}

@@ -1,0 +1,48 @@
+/**
+ * The manifest of one extract (`landingManifestKey(source, runDate)`), written after the data and
+ * quarantine objects are complete. Readers take an extract as complete only when its manifest exists and
+ * the data object's SHA-256 matches; an extract without a manifest is in progress or failed.
+ */
+import { z } from 'zod';
+import { ISO_DATE_PATTERN } from './contracts';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256');
+const isoDate = z.string().regex(ISO_DATE_PATTERN, 'must be YYYY-MM-DD');
+
+export const LandedObjectSchema = z.object({
+  /** Key relative to the landing zone. */
+  key: z.string().min(1),
+  /** Lines in the (gunzipped) object. */
+  records: z.number().int().nonnegative(),
+  /** Size of the stored (gzipped) object. */
+  bytes: z.number().int().nonnegative(),
+  /** SHA-256 of the stored (gzipped) object. */
+  sha256,
+});
+
+export const LandingManifestSchema = z.object({
+  manifest_version: z.literal(1),
+  entity: z.enum(['users', 'sessions', 'songs']),
+  run_date: isoDate,
+  /** The data object: valid records, gzipped JSON lines. Same as `key`, `records`, `bytes`, `sha256`. */
+  key: z.string().min(1),
+  records: z.number().int().nonnegative(),
+  /** Records quarantined (failed validation or duplicates). */
+  rejected: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  sha256,
+  /** The quarantine object: `{reason, record, position}` gzipped JSON lines (always written, maybe empty). */
+  quarantine: LandedObjectSchema,
+  /** The API window the extract asked for; null for a full table extract. */
+  window: z.object({ start_date: isoDate, end_date: isoDate }).nullable(),
+  /** Where the records came from: the API URL, or the database and table (never credentials). */
+  source_url: z.string().min(1),
+  /** Attempts it took to read the source completely (1 when nothing had to be retried). */
+  attempts: z.number().int().positive(),
+  extracted_at: z.iso.datetime(),
+  content_type: z.literal('application/x-ndjson'),
+  content_encoding: z.literal('gzip'),
+});
+
+export type LandedObject = z.infer<typeof LandedObjectSchema>;
+export type LandingManifest = z.infer<typeof LandingManifestSchema>;
