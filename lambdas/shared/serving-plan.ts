@@ -214,3 +214,18 @@ export function stripQuoted(sql: string): string {
     ' '.repeat(part.length),
   );
 }
+
+/**
+ * Rewrites every `:name` parameter of a SQL text (outside literals, quoted identifiers, comments and `::`
+ * casts) with `render(name)`; throws naming the parameter when `render` does.
+ */
+export function rewriteNamedParameters(sql: string, render: (name: string) => string): string {
+  const masked = stripQuoted(sql);
+  let output = '';
+  let last = 0;
+  for (const match of masked.matchAll(/(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)/g)) {
+    output += sql.slice(last, match.index) + render(match[1]);
+    last = match.index + match[0].length;
+  }
+  return output + sql.slice(last);
+}

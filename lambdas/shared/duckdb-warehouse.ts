@@ -1,0 +1,184 @@
+/**
+ * The `Warehouse` on a DuckDB file: the local stand-in for Redshift Serverless. `:name` parameters become
+ * DuckDB's `$name`; a transaction is BEGIN ... COMMIT on one connection (DuckDB's DDL is transactional, so
+ * CREATE/DROP/RENAME roll back too). Rows come back in the Data API's shapes: integers as numbers,
+ * decimals, dates and timestamps as strings.
+ */
+import { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBTypeId } from '@duckdb/node-api';
+import * as path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { rewriteNamedParameters } from './serving-plan';
+import type { Row, SqlParameters, SqlValue, Statement, Warehouse } from './warehouse';
+
+export interface DuckDbWarehouseOptions {
+  /**
+   * Schemas searched for unqualified names, e.g. `['deftunes_serving', 'deftunes_transform', 'main']`;
+   * schemas that do not exist yet are skipped.
+   * @default DuckDB's default (main)
+   */
+  readonly searchPath?: readonly string[];
+}
+
+interface SharedInstance {
+  readonly instance: DuckDBInstance;
+  references: number;
+}
+
+// One DuckDB instance per file and process: two instances on one file would fight over its lock.
+const instances = new Map<string, Promise<SharedInstance>>();
+
+async function acquireInstance(file: string): Promise<SharedInstance> {
+  let shared = instances.get(file);
+  if (!shared) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    shared = DuckDBInstance.create(file).then((instance) => ({ instance, references: 0 }));
+    instances.set(file, shared);
+    shared.catch(() => instances.delete(file));
+  }
+  const resolved = await shared;
+  resolved.references += 1;
+  return resolved;
+}
+
+function releaseInstance(file: string, shared: SharedInstance): void {
+  shared.references -= 1;
+  if (shared.references === 0) {
+    instances.delete(file);
+    shared.instance.closeSync();
+  }
+}
+
+export class DuckDbWarehouse implements Warehouse {
+  /** Opens (creating when missing) the DuckDB file; `:memory:` gives a private in-memory database. */
+  static async open(file: string, options: DuckDbWarehouseOptions = {}): Promise<DuckDbWarehouse> {
+    const resolved = file === ':memory:' ? file : path.resolve(file);
+    const shared =
+      file === ':memory:'
+        ? { instance: await DuckDBInstance.create(':memory:'), references: 1 }
+        : await acquireInstance(resolved);
+    let connection: DuckDBConnection;
+    try {
+      connection = await shared.instance.connect();
+    } catch (error) {
+      if (file === ':memory:') shared.instance.closeSync();
+      else releaseInstance(resolved, shared);
+      throw error;
+    }
+    const warehouse = new DuckDbWarehouse(resolved, shared, connection);
+    if (options.searchPath) await warehouse.setSearchPath(options.searchPath);
+    return warehouse;
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    /** Absolute path of the database file (or `:memory:`). */
+    readonly file: string,
+    private readonly shared: SharedInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  query<T extends Row = Row>(sql: string, parameters: SqlParameters = {}): Promise<T[]> {
+    return this.exclusive(async () => {
+      const result = await this.run(sql, parameters, undefined);
+      return toRows(result) as T[];
+    });
+  }
+
+  transaction(statements: readonly Statement[]): Promise<void> {
+    return this.exclusive(async () => {
+      await this.connection.run('BEGIN TRANSACTION');
+      try {
+        for (const statement of statements)
+          await this.run(statement.sql, statement.parameters ?? {}, statement.label);
+        await this.connection.run('COMMIT');
+      } catch (error) {
+        try {
+          await this.connection.run('ROLLBACK');
+        } catch {
+          // The engine already ended the transaction; the statement's error is the one that matters.
+        }
+        throw error;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.catch(() => undefined);
+    this.connection.closeSync();
+    if (this.file === ':memory:') this.shared.instance.closeSync();
+    else releaseInstance(this.file, this.shared);
+  }
+
+  /** Sets the schemas unqualified names resolve in (skipping those that do not exist). */
+  async setSearchPath(schemas: readonly string[]): Promise<void> {
+    const existing = new Set(
+      (
+        await this.query<{ schema_name: string }>(
+          'select schema_name from information_schema.schemata where catalog_name = current_database()',
+        )
+      ).map((row) => row.schema_name),
+    );
+    const present = schemas.filter((schema) => existing.has(schema));
+    if (present.length === 0) return;
+    await this.exclusive(() =>
+      this.connection.run(`SET search_path = '${present.join(',').replace(/'/g, "''")}'`),
+    );
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error(`DuckDB warehouse ${this.file} is closed`));
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async run(
+    sql: string,
+    parameters: SqlParameters,
+    label: string | undefined,
+  ): Promise<DuckDBResultReader> {
+    const values: Record<string, SqlValue> = {};
+    const where = label ? `statement "${label}"` : 'query';
+    const translated = rewriteNamedParameters(sql, (name) => {
+      if (!Object.prototype.hasOwnProperty.call(parameters, name))
+        throw new Error(`${where}: no value for parameter :${name}`);
+      values[name] = parameters[name];
+      return `$${name}`;
+    });
+    try {
+      return await this.connection.runAndReadAll(
+        translated,
+        Object.keys(values).length > 0
+          ? (values as Record<string, string | number | boolean | null>)
+          : undefined,
+      );
+    } catch (error) {
+      throw new Error(`${where} failed on DuckDB: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+/** Result rows as plain objects, values shaped like the Redshift Data API's. */
+function toRows(reader: DuckDBResultReader): Row[] {
+  const names = reader.columnNames();
+  const types = reader.columnTypes();
+  const jsRows = reader.getRowsJS();
+  const jsonRows = reader.getRowsJson();
+  return jsRows.map((jsRow, index) => {
+    const row: Row = {};
+    names.forEach((name, column) => {
+      const value = jsRow[column];
+      if (value === null || value === undefined) row[name] = null;
+      else if (typeof value === 'bigint')
+        row[name] = Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+      else if (types[column].typeId === DuckDBTypeId.DECIMAL || typeof value === 'object')
+        row[name] = jsonRows[index][column];
+      else row[name] = value;
+    });
+    return row;
+  });
+}
