@@ -1,5 +1,160 @@
-import { Command } from 'commander';
+/**
+ * `deftunes sources serve`: runs the DeFtunes API simulator and the songs database until SIGINT/SIGTERM.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { SCALE_NAMES, resolveScale, startSources } from '../simulator';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) {
+    throw new InvalidArgumentError(
+      `must be an integer port in [0, 65535] (0 picks a free port); got "${value}"`,
+    );
+  }
+  return port;
+}
+
+function parseRate(value: string): number {
+  const rate = Number(value);
+  if (value.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
+    throw new InvalidArgumentError(`must be a number in [0, 1]; got "${value}"`);
+  }
+  return rate;
+}
+
+function parseSeed(value: string): number {
+  const seed = Number(value);
+  if (!/^\d+$/.test(value) || seed > 0xffffffff) {
+    throw new InvalidArgumentError(`must be an integer in [0, 4294967295]; got "${value}"`);
+  }
+  return seed;
+}
+
+function parseScale(value: string): string {
+  try {
+    resolveScale(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
+}
+
+function parseMilliseconds(value: string): number {
+  if (!/^\d+$/.test(value))
+    throw new InvalidArgumentError(`must be a whole number of milliseconds; got "${value}"`);
+  return Number(value);
+}
+
+interface ServeOptions {
+  port: number;
+  songsPort: number;
+  seed: number;
+  scale: string;
+  faultRate: number;
+  badRecordRate: number;
+  slowMs: number;
+  songsDataDir?: string;
+  json?: boolean;
+}
 
 export function registerSourcesCommand(program: Command): void {
-  program.command('sources').description('The DeFtunes sources: API simulator and songs database.');
+  const sources = program
+    .command('sources')
+    .description('The DeFtunes sources: API simulator and songs database.');
+  sources
+    .command('serve')
+    .description(
+      'Serve the DeFtunes API simulator (GET /sessions, /users, /_truth, /_faults) and the songs database ' +
+        '(PGlite over the Postgres protocol, table deftunes.songs) on 127.0.0.1 until interrupted.',
+    )
+    .addOption(new Option('--port <port>', 'API port (0 = a free port)').default(8000).argParser(parsePort))
+    .addOption(
+      new Option('--songs-port <port>', 'songs database port (0 = a free port)')
+        .default(5433)
+        .argParser(parsePort),
+    )
+    .addOption(new Option('--seed <n>', 'seed of the synthetic data').default(42).argParser(parseSeed))
+    .addOption(
+      new Option(
+        '--scale <name|factor>',
+        `data size: ${SCALE_NAMES.join(', ')}, or a factor (1 = 1,000 songs, users and daily session items)`,
+      )
+        .default('tiny')
+        .argParser(parseScale),
+    )
+    .addOption(
+      new Option('--fault-rate <r>', 'fraction of API requests that fail (500, 503, 429, reset, slow)')
+        .default(0)
+        .argParser(parseRate),
+    )
+    .addOption(
+      new Option('--bad-record-rate <r>', 'fraction of records served malformed')
+        .default(0)
+        .argParser(parseRate),
+    )
+    .addOption(
+      new Option('--slow-ms <ms>', 'delay of a "slow response" fault')
+        .default(3000)
+        .argParser(parseMilliseconds),
+    )
+    .option('--songs-data-dir <dir>', 'keep the songs database in this directory (default: in memory)')
+    .option('--json', 'print the URLs as one JSON line on stdout')
+    .action(async (options: ServeOptions) => {
+      await serve(options);
+    });
+}
+
+async function serve(options: ServeOptions): Promise<void> {
+  process.stderr.write(`deftunes sources: generating scale ${options.scale} (seed ${options.seed})...\n`);
+  const sources = await startSources({
+    port: options.port,
+    songsPort: options.songsPort,
+    seed: options.seed,
+    scale: options.scale,
+    faultRate: options.faultRate,
+    badRecordRate: options.badRecordRate,
+    slowResponseMs: options.slowMs,
+    songsDataDir: options.songsDataDir,
+  });
+  const { world, songsLoad } = sources;
+  if (options.json) {
+    process.stdout.write(
+      `${JSON.stringify({
+        api_url: sources.apiUrl,
+        songs_db_url: sources.songsDbUrl,
+        seed: world.seed,
+        scale: world.scale,
+        fault_rate: options.faultRate,
+        bad_record_rate: options.badRecordRate,
+        songs_load_ms: Math.round(songsLoad.milliseconds),
+      })}\n`,
+    );
+  } else {
+    process.stdout.write(
+      [
+        `DeFtunes API:   ${sources.apiUrl}`,
+        `  try: curl '${sources.apiUrl}/sessions?start_date=2020-02-01&end_date=2020-02-01'`,
+        `Songs database: ${sources.songsDbUrl}`,
+        `  try: psql '${sources.songsDbUrl}' -c 'select count(*) from deftunes.songs'`,
+        '',
+      ].join('\n'),
+    );
+  }
+  process.stderr.write(
+    `deftunes sources: ${world.scale.songs} songs (${songsLoad.loaded ? `loaded in ${Math.round(songsLoad.milliseconds)} ms` : 'already loaded'}), ` +
+      `${world.scale.usersAtEpoch} users by 2020-01-01, ~${world.scale.itemsPerDay} session items a day; ` +
+      `fault rate ${options.faultRate}, bad record rate ${options.badRecordRate}. Ctrl-C to stop.\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      process.stderr.write(`deftunes sources: ${signal}, closing...\n`);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await sources.close();
+  process.stderr.write('deftunes sources: closed\n');
 }
