@@ -1,0 +1,159 @@
+"""The two transform jobs, shared by the Glue entrypoints and the local runner.
+
+A job checks every extract it reads before writing anything (manifest present and matching the data
+object), then loads each source: parse, classify, write the table's ``ingest_on`` partition and the
+quarantine's ``(ingest_on, source)`` partition, each replaced in one Iceberg commit. It returns and
+writes its counts (see ``results_paths``).
+"""
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from typing import Dict, List
+
+from pyspark import StorageLevel
+from pyspark.sql import SparkSession
+
+from . import iceberg, storage
+from .options import JobOptions
+from .parsing import parse_json_lines
+from .schemas import LANDING_SCHEMAS, TABLE_PARTITIONING, TABLE_SCHEMAS
+from .transforms import SHAPERS, LoadContext, classify_source, count_outcomes, quarantine_rows
+
+log = logging.getLogger("deftunes_glue")
+
+JOB_SOURCES = {"transform_api": ("users", "sessions"), "transform_songs": ("songs",)}
+LANDING_PREFIXES = {"users": "api/users", "sessions": "api/sessions", "songs": "db/songs"}
+QUARANTINE_TABLE = "quarantine"
+
+
+class IncompleteExtractError(RuntimeError):
+    """The extract of a source and date has no manifest, or its data object does not match it."""
+
+
+@dataclass(frozen=True)
+class LandedExtract:
+    source: str
+    data_path: str
+    manifest_path: str
+    records: int
+
+
+def landing_keys(source: str, run_date: str) -> Dict[str, str]:
+    """Keys relative to the landing root, as in lambdas/shared/landing-keys.ts."""
+    prefix = f"{LANDING_PREFIXES[source]}/ingest_on={run_date}/"
+    return {"data": f"{prefix}{source}.jsonl.gz", "manifest": f"{prefix}_manifest.json"}
+
+
+def check_extract(spark: SparkSession, options: JobOptions, source: str) -> LandedExtract:
+    """The extract's manifest says the data object is complete; every disagreement fails, naming the path."""
+    keys = landing_keys(source, options.run_date)
+    data_path = storage.join(options.landing_path, keys["data"])
+    manifest_path = storage.join(options.landing_path, keys["manifest"])
+    if not storage.exists(spark, manifest_path):
+        raise IncompleteExtractError(
+            f"manifest {manifest_path} not found: the {source} extract of {options.run_date} is incomplete "
+            "(its manifest is written last); run the extraction for this date first"
+        )
+    try:
+        manifest = json.loads(storage.read_text(spark, manifest_path))
+    except ValueError as error:
+        raise IncompleteExtractError(f"manifest {manifest_path} is not valid JSON: {error}") from None
+    expected = {"entity": source, "run_date": options.run_date, "key": keys["data"]}
+    for field, value in expected.items():
+        if manifest.get(field) != value:
+            raise IncompleteExtractError(f"manifest {manifest_path}: {field} is {manifest.get(field)!r}, expected {value!r}")
+    for field in ("records", "bytes", "sha256"):
+        if field not in manifest:
+            raise IncompleteExtractError(f"manifest {manifest_path} has no {field}")
+    if not storage.exists(spark, data_path):
+        raise IncompleteExtractError(f"data object {data_path} not found, though its manifest {manifest_path} exists")
+    actual_bytes = storage.size(spark, data_path)
+    if actual_bytes != manifest["bytes"]:
+        raise IncompleteExtractError(
+            f"data object {data_path} has {actual_bytes} bytes, its manifest {manifest_path} says {manifest['bytes']}"
+        )
+    actual_sha = storage.sha256_hex(spark, data_path)
+    if actual_sha != manifest["sha256"]:
+        raise IncompleteExtractError(
+            f"data object {data_path} has SHA-256 {actual_sha}, its manifest {manifest_path} says {manifest['sha256']}"
+        )
+    return LandedExtract(source, data_path, manifest_path, int(manifest["records"]))
+
+
+def results_paths(options: JobOptions, job: str) -> Dict[str, str]:
+    """Where a job's counts go: one document for the job, one per source (what the quality gate reads)."""
+    root = storage.join(options.results_path, job)
+    paths = {"job": storage.join(root, f"ingest_on={options.run_date}.json")}
+    for source in JOB_SOURCES[job]:
+        paths[source] = storage.join(root, source, f"ingest_on={options.run_date}.json")
+    return paths
+
+
+def prepare_session(spark: SparkSession) -> None:
+    # Timestamps without an offset are UTC, and TIMESTAMP_NTZ values are rendered in UTC (see parsing).
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+
+
+def load_source(
+    spark: SparkSession, options: JobOptions, extract: LandedExtract, processing_timestamp: str
+) -> Dict[str, object]:
+    source = extract.source
+    catalog, database = options.catalog_name, options.database
+    table = iceberg.ensure_table(spark, catalog, database, source, TABLE_SCHEMAS[source], TABLE_PARTITIONING[source])
+    quarantine = iceberg.ensure_table(
+        spark, catalog, database, QUARANTINE_TABLE, TABLE_SCHEMAS[QUARANTINE_TABLE], TABLE_PARTITIONING[QUARANTINE_TABLE]
+    )
+    context = LoadContext(source, options.run_date, extract.data_path, processing_timestamp)
+    lines = spark.read.text(extract.data_path)
+    classified = classify_source(parse_json_lines(lines, LANDING_SCHEMAS[source]), source)
+    # Parsed and classified once: the counts, the table rows and the quarantine rows all read this.
+    classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        counts = count_outcomes(classified, source)
+        if counts["read"] != extract.records:
+            raise IncompleteExtractError(
+                f"data object {extract.data_path} holds {counts['read']} records, "
+                f"its manifest {extract.manifest_path} says {extract.records}"
+            )
+        iceberg.replace_partition(SHAPERS[source](classified, context), table, {"ingest_on": options.ingest_on})
+        iceberg.replace_partition(
+            quarantine_rows(classified, context), quarantine, {"ingest_on": options.ingest_on, "source": source}
+        )
+    finally:
+        classified.unpersist()
+    return {**counts, "table": table, "quarantine_table": quarantine, "source_from": extract.data_path}
+
+
+def run_job(spark: SparkSession, job: str, options: JobOptions) -> Dict[str, object]:
+    """Runs ``transform_api`` or ``transform_songs`` for ``options.run_date``; returns its counts."""
+    if job not in JOB_SOURCES:
+        raise ValueError(f"unknown job {job!r}: expected one of {', '.join(JOB_SOURCES)}")
+    prepare_session(spark)
+    started = dt.datetime.now(dt.timezone.utc)
+    processing_timestamp = started.strftime("%Y-%m-%d %H:%M:%S.%f")
+    log.info("%s %s: checking extracts under %s", job, options.run_date, options.landing_path)
+    extracts: List[LandedExtract] = [check_extract(spark, options, source) for source in JOB_SOURCES[job]]
+    sources: Dict[str, Dict[str, object]] = {}
+    for extract in extracts:
+        counts = load_source(spark, options, extract, processing_timestamp)
+        sources[extract.source] = counts
+        log.info(
+            "%s %s %s: read=%d written=%d quarantined=%d duplicates_dropped=%d -> %s",
+            job, options.run_date, extract.source, counts["read"], counts["written"], counts["quarantined"],
+            counts["duplicates_dropped"], counts["table"],
+        )
+    result = {
+        "job": job,
+        "run_date": options.run_date,
+        "processing_timestamp": processing_timestamp,
+        "duration_seconds": round((dt.datetime.now(dt.timezone.utc) - started).total_seconds(), 3),
+        "sources": sources,
+    }
+    paths = results_paths(options, job)
+    for source, counts in sources.items():
+        storage.write_json(spark, paths[source], {"job": job, "source": source, "run_date": options.run_date, **counts})
+    storage.write_json(spark, paths["job"], result)
+    result["results_path"] = paths["job"]
+    log.info("%s %s: done in %.1f s, counts in %s", job, options.run_date, result["duration_seconds"], paths["job"])
+    return result

@@ -1,0 +1,87 @@
+"""The local stand-in for a Glue job's Spark: one small SparkSession with the ``glue_catalog`` catalog as
+an Iceberg JDBC catalog on SQLite, and the Iceberg and SQLite jars from a local folder (never the network).
+
+Not used on AWS, where Glue provides the session and its catalog (see glue-scripts/README.md).
+"""
+import os
+import sys
+from pathlib import Path
+from typing import Dict, Optional
+
+from pyspark.sql import SparkSession
+
+from .options import DEFAULT_CATALOG
+
+REQUIRED_JARS = ("iceberg-spark-runtime-3.5_2.12-1.7.1.jar", "sqlite-jdbc-3.50.3.0.jar")
+
+
+class LocalSparkSetupError(RuntimeError):
+    pass
+
+
+def local_paths(data_dir: str) -> Dict[str, str]:
+    """The same layout as lib/local/data-dir.ts."""
+    root = os.path.abspath(data_dir)
+    return {
+        "root": root,
+        "landing": os.path.join(root, "landing"),
+        "warehouse": os.path.join(root, "transform", "warehouse"),
+        "catalog": os.path.join(root, "transform", "catalog.sqlite"),
+    }
+
+
+def find_jars(jars_dir: str) -> list:
+    jars = [os.path.join(os.path.abspath(jars_dir), name) for name in REQUIRED_JARS]
+    missing = [jar for jar in jars if not os.path.isfile(jar)]
+    if missing:
+        raise LocalSparkSetupError(f"Spark jars missing: {', '.join(missing)}; run npm run setup")
+    return jars
+
+
+def local_spark_conf(data_dir: str, jars_dir: str, catalog: str = DEFAULT_CATALOG, cores: int = 2,
+                     driver_memory: str = "1g") -> Dict[str, str]:
+    paths = local_paths(data_dir)
+    prefix = f"spark.sql.catalog.{catalog}"
+    utc = "-Duser.timezone=UTC"
+    return {
+        "spark.master": f"local[{cores}]",
+        "spark.jars": ",".join(find_jars(jars_dir)),
+        "spark.driver.memory": driver_memory,
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.driver.extraJavaOptions": utc,
+        "spark.executor.extraJavaOptions": utc,
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.shuffle.partitions": str(cores),
+        "spark.default.parallelism": str(cores),
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.warehouse.dir": os.path.join(paths["root"], "transform", "spark-warehouse"),
+        "spark.sql.extensions": "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+        prefix: "org.apache.iceberg.spark.SparkCatalog",
+        f"{prefix}.catalog-impl": "org.apache.iceberg.jdbc.JdbcCatalog",
+        f"{prefix}.uri": f"jdbc:sqlite:{paths['catalog']}",
+        f"{prefix}.warehouse": paths["warehouse"],
+        # V1 catalog tables (with view support); set on a new catalog it also silences the migration warning.
+        f"{prefix}.jdbc.schema-version": "V1",
+        # Passed to the SQLite driver: wait for a lock instead of failing at once with SQLITE_BUSY.
+        f"{prefix}.jdbc.busy_timeout": "10000",
+    }
+
+
+def build_local_spark_session(data_dir: str, jars_dir: str, app_name: str = "deftunes-local",
+                              cores: int = 2, driver_memory: Optional[str] = None) -> SparkSession:
+    """Starts (or returns the running) local session; the data directory's transform folder is created."""
+    conf = local_spark_conf(
+        data_dir, jars_dir, cores=cores,
+        driver_memory=driver_memory or os.environ.get("DEFTUNES_SPARK_DRIVER_MEMORY", "1g"),
+    )
+    Path(local_paths(data_dir)["warehouse"]).mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName(app_name)
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel(os.environ.get("DEFTUNES_SPARK_LOG_LEVEL", "WARN"))
+    return spark

@@ -1,0 +1,131 @@
+"""Explicit schemas: how landing records are read and what the transform tables hold.
+
+Landing records are read with these schemas, never inferred. Fields whose JSON type the contract fixes
+(booleans, arrays, the price number) are declared with that type, so a value of the wrong JSON type
+makes the record corrupt and it is quarantined whole. Text that must be parsed (timestamps, the
+location's numbers, the songs' numeric columns) is read as a string and typed by ``transforms`` with
+a reason per failure. A JSON number read into a string field keeps its text ("219.5").
+
+Fields the API adds beyond the contract are not read; the landing zone keeps the raw records whole.
+"""
+from pyspark.sql import types as T
+
+CORRUPT_RECORD_COLUMN = "_corrupt_record"
+"""Holds the whole line when Spark cannot parse it against the schema (PERMISSIVE mode)."""
+
+RAW_LINE_COLUMN = "_raw"
+"""The landing line as received; what the quarantine keeps."""
+
+
+def _strings(*names):
+    return [T.StructField(name, T.StringType()) for name in names]
+
+
+def _with_corrupt_record(fields):
+    return T.StructType(list(fields) + [T.StructField(CORRUPT_RECORD_COLUMN, T.StringType())])
+
+
+USERS_LANDING_SCHEMA = _with_corrupt_record(
+    _strings("user_id", "user_name", "user_lastname")
+    + [T.StructField("user_location", T.ArrayType(T.StringType()))]
+    + _strings("user_since")
+)
+
+SESSION_ITEM_LANDING_SCHEMA = T.StructType(
+    _strings("song_id", "song_name", "artist_id", "artist_name")
+    + [
+        # A double holds every price the store can have (two decimals, well under 2^53 cents) exactly
+        # enough to recover the decimal; a JSON string here is a broken producer and makes the record corrupt.
+        T.StructField("price", T.DoubleType()),
+        T.StructField("currency", T.StringType()),
+        T.StructField("liked", T.BooleanType()),
+        T.StructField("liked_since", T.StringType()),
+    ]
+)
+
+SESSIONS_LANDING_SCHEMA = _with_corrupt_record(
+    _strings("user_id", "session_id")
+    + [T.StructField("session_items", T.ArrayType(SESSION_ITEM_LANDING_SCHEMA))]
+    + _strings("user_agent", "session_start_time")
+)
+
+SONG_TEXT_COLUMNS = ("track_id", "title", "song_id", "release", "artist_id", "artist_mbid", "artist_name")
+SONG_DOUBLE_COLUMNS = ("duration", "artist_familiarity", "artist_hotttnesss")
+SONG_INT_COLUMNS = ("year", "track_7digitalid", "shs_perf", "shs_work")
+
+# Numeric columns are read as text and cast by the transform: database drivers serialize some numeric
+# types as strings (node-postgres does for bigint and numeric), and a cast gives a reason per column.
+SONGS_LANDING_SCHEMA = _with_corrupt_record(_strings(*SONG_TEXT_COLUMNS, *SONG_DOUBLE_COLUMNS, *SONG_INT_COLUMNS))
+
+# ---- transform tables -----------------------------------------------------------------------------
+# Timestamps are TIMESTAMP_NTZ holding UTC wall-clock time (Iceberg `timestamp`, no zone): the job
+# parses each ISO-8601 value with its offset into an instant and stores it in UTC, so DuckDB and
+# Redshift Spectrum read the same value whatever their session time zone.
+
+LINEAGE_FIELDS = [
+    T.StructField("ingest_on", T.DateType()),
+    T.StructField("processing_timestamp", T.TimestampNTZType()),
+    T.StructField("source_from", T.StringType()),
+]
+
+USERS_TABLE_SCHEMA = T.StructType(
+    _strings("user_id", "user_name", "user_lastname")
+    + [T.StructField("latitude", T.DoubleType()), T.StructField("longitude", T.DoubleType())]
+    + _strings("place_name", "country_code", "timezone")
+    + [T.StructField("user_since", T.TimestampNTZType())]
+    + LINEAGE_FIELDS
+)
+
+PRICE_TYPE = T.DecimalType(10, 2)
+"""Money is exact: decimal(10,2) sums without binary rounding error and matches Redshift's DECIMAL(10,2)."""
+
+SESSIONS_TABLE_SCHEMA = T.StructType(
+    _strings("session_id", "user_id")
+    + [T.StructField("item_index", T.IntegerType())]
+    + _strings("song_id", "song_name", "artist_id", "artist_name")
+    + [
+        T.StructField("price", PRICE_TYPE),
+        T.StructField("currency", T.StringType()),
+        T.StructField("liked", T.BooleanType()),
+        T.StructField("liked_since", T.TimestampNTZType()),
+        T.StructField("user_agent", T.StringType()),
+        T.StructField("session_start_time", T.TimestampNTZType()),
+    ]
+    + LINEAGE_FIELDS
+)
+
+SONGS_TABLE_SCHEMA = T.StructType(
+    _strings(*SONG_TEXT_COLUMNS)
+    + [T.StructField(name, T.DoubleType()) for name in SONG_DOUBLE_COLUMNS]
+    + [T.StructField(name, T.IntegerType()) for name in SONG_INT_COLUMNS]
+    + LINEAGE_FIELDS
+)
+
+QUARANTINE_TABLE_SCHEMA = T.StructType(
+    [
+        T.StructField("source", T.StringType()),
+        T.StructField("ingest_on", T.DateType()),
+        T.StructField("reason", T.StringType()),
+        T.StructField("raw_record", T.StringType()),
+        T.StructField("source_from", T.StringType()),
+        T.StructField("processing_timestamp", T.TimestampNTZType()),
+    ]
+)
+
+TABLE_SCHEMAS = {
+    "users": USERS_TABLE_SCHEMA,
+    "sessions": SESSIONS_TABLE_SCHEMA,
+    "songs": SONGS_TABLE_SCHEMA,
+    "quarantine": QUARANTINE_TABLE_SCHEMA,
+}
+TABLE_PARTITIONING = {
+    "users": ("ingest_on",),
+    "sessions": ("ingest_on",),
+    "songs": ("ingest_on",),
+    "quarantine": ("ingest_on", "source"),
+}
+LANDING_SCHEMAS = {
+    "users": USERS_LANDING_SCHEMA,
+    "sessions": SESSIONS_LANDING_SCHEMA,
+    "songs": SONGS_LANDING_SCHEMA,
+}

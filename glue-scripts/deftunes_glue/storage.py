@@ -1,0 +1,81 @@
+"""Small objects (manifests, job results) through Spark's own Hadoop FileSystem.
+
+The same calls read ``s3://`` on Glue (EMRFS/S3A, with the job role) and plain paths locally, so the job
+needs no boto3 and no second set of credentials.
+"""
+import json
+from typing import Any
+
+from pyspark.sql import SparkSession
+
+
+def join(base: str, *parts: str) -> str:
+    """Joins path segments with '/', keeping the base's scheme (``s3://bucket/x`` or ``/local/x``)."""
+    path = base.rstrip("/")
+    for part in parts:
+        path = f"{path}/{part.strip('/')}"
+    return path
+
+
+def _filesystem(spark: SparkSession, path: str):
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    # The local filesystem is checksummed: it would leave a .crc file beside every object we write.
+    if fs.getUri().getScheme() == "file":
+        try:
+            fs = fs.getRawFileSystem()
+        except Exception:  # noqa: BLE001 - a local filesystem without checksums already
+            pass
+    return fs, hadoop_path
+
+
+def exists(spark: SparkSession, path: str) -> bool:
+    fs, hadoop_path = _filesystem(spark, path)
+    return bool(fs.exists(hadoop_path))
+
+
+def size(spark: SparkSession, path: str) -> int:
+    fs, hadoop_path = _filesystem(spark, path)
+    return int(fs.getFileStatus(hadoop_path).getLen())
+
+
+def sha256_hex(spark: SparkSession, path: str) -> str:
+    """SHA-256 of the stored bytes, computed in the JVM (streamed, never held whole in Python)."""
+    fs, hadoop_path = _filesystem(spark, path)
+    stream = fs.open(hadoop_path)
+    try:
+        return str(spark.sparkContext._jvm.org.apache.commons.codec.digest.DigestUtils.sha256Hex(stream))
+    finally:
+        stream.close()
+
+
+def read_text(spark: SparkSession, path: str) -> str:
+    fs, hadoop_path = _filesystem(spark, path)
+    stream = fs.open(hadoop_path)
+    try:
+        return bytes(spark.sparkContext._jvm.org.apache.commons.io.IOUtils.toByteArray(stream)).decode("utf-8")
+    finally:
+        stream.close()
+
+
+def write_json(spark: SparkSession, path: str, document: Any) -> None:
+    """Writes a small JSON document, replacing any at ``path``.
+
+    On S3 the object appears whole when the stream closes; on a local disk it is written beside and
+    renamed into place, so a reader never sees half a document.
+    """
+    data = bytearray((json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    fs, hadoop_path = _filesystem(spark, path)
+    is_local = fs.getUri().getScheme() == "file"
+    target = spark.sparkContext._jvm.org.apache.hadoop.fs.Path(path + ".tmp") if is_local else hadoop_path
+    fs.mkdirs(hadoop_path.getParent())
+    out = fs.create(target, True)
+    try:
+        out.write(data)
+    finally:
+        out.close()
+    if is_local:
+        fs.delete(hadoop_path, False)
+        if not fs.rename(target, hadoop_path):
+            raise IOError(f"could not move {target} to {path}")

@@ -1,0 +1,169 @@
+"""Local Spark runner: one SparkSession for a whole local pipeline run, driven by JSON lines.
+
+    .venv/bin/python glue-scripts/local_runner.py --data-dir data [--jars-dir .jars]
+
+Protocol (one JSON object per line; stdout carries only protocol lines, logs go to stderr):
+    first line:  {"event": "ready", "spark_version": "3.5.4", "data_dir": ..., "catalog": ...}
+    requests:    {"id": 1, "op": "run_job", "job": "transform_api", "args": {"run_date": "2020-02-01", ...}}
+                 {"id": 2, "op": "list_data_files", "table": "sessions"}
+                 {"id": 3, "op": "ping"}
+                 {"id": 4, "op": "shutdown"}
+    responses:   {"id": 1, "ok": true, "result": ...} or {"id": 1, "ok": false, "error": "..."}
+Requests run one at a time, in order. End of input is a shutdown.
+
+One runner per data directory: SQLite allows one writer at a time, and the runner holds an exclusive
+lock on <data-dir>/transform/.spark-runner.lock for its whole life, so a second one fails at once.
+"""
+import argparse
+import fcntl
+import json
+import logging
+import os
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from deftunes_glue.local_session import build_local_spark_session, local_paths  # noqa: E402
+from deftunes_glue.options import DEFAULT_CATALOG, DEFAULT_DATABASE, options_from_mapping  # noqa: E402
+
+log = logging.getLogger("deftunes_glue.local_runner")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TABLE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+class RequestError(Exception):
+    pass
+
+
+def protocol_output():
+    """A private copy of stdout for protocol lines; fd 1 then points at stderr, so anything else that
+    writes to stdout (the JVM, a stray print) ends in the log instead of corrupting the protocol."""
+    out = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return out
+
+
+def take_lock(data_dir: str):
+    path = os.path.join(local_paths(data_dir)["root"], "transform", ".spark-runner.lock")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        raise SystemExit(
+            f"another local Spark runner is using {data_dir} (lock {path} held by pid {handle.read().strip() or '?'})"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def describe_error(error: BaseException) -> str:
+    """One readable message: a Java exception's own message, not the Py4J envelope and stack."""
+    java_exception = getattr(error, "java_exception", None)
+    if java_exception is not None:
+        return str(java_exception.toString())
+    text = str(error).strip()
+    return text.splitlines()[0] if text.startswith("An error occurred while calling") else text or type(error).__name__
+
+
+def as_local_path(location: str) -> str:
+    for prefix in ("file://", "file:"):
+        if location.startswith(prefix):
+            return location[len(prefix):]
+    return location
+
+
+class Runner:
+    def __init__(self, spark, data_dir: str):
+        self.spark = spark
+        self.paths = local_paths(data_dir)
+
+    def run_job(self, request: dict):
+        from deftunes_glue.jobs import JOB_SOURCES, run_job
+
+        job = request.get("job")
+        if job not in JOB_SOURCES:
+            raise RequestError(f"unknown job {job!r}: expected one of {', '.join(JOB_SOURCES)}")
+        args = dict(request.get("args") or {})
+        if args.get("catalog_name", DEFAULT_CATALOG) != DEFAULT_CATALOG:
+            raise RequestError(f"the local runner's catalog is {DEFAULT_CATALOG}")
+        args.setdefault("landing_path", self.paths["landing"])
+        args.setdefault("warehouse_path", self.paths["warehouse"])
+        return run_job(self.spark, job, options_from_mapping(args))
+
+    def list_data_files(self, request: dict):
+        table = str(request.get("table") or "")
+        database = str(request.get("database") or DEFAULT_DATABASE)
+        if not table or not set(table) <= TABLE_NAME_CHARS or not set(database) <= TABLE_NAME_CHARS:
+            raise RequestError(f"invalid table {database}.{table}")
+        name = f"{DEFAULT_CATALOG}.{database}.{table}"
+        if not self.spark.catalog.tableExists(name):
+            raise RequestError(f"table {name} does not exist: run its transform job first")
+        # Iceberg's own metadata table: the data files of the current snapshot.
+        rows = self.spark.sql(f"SELECT file_path FROM {name}.data_files ORDER BY file_path").collect()
+        return [as_local_path(row.file_path) for row in rows]
+
+    def handle(self, request: dict):
+        op = request.get("op")
+        if op == "run_job":
+            return self.run_job(request)
+        if op == "list_data_files":
+            return self.list_data_files(request)
+        if op == "ping":
+            return {"spark_version": self.spark.version}
+        raise RequestError(f"unknown op {op!r}: expected run_job, list_data_files, ping or shutdown")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--jars-dir", default=os.path.join(ROOT, ".jars"))
+    parser.add_argument("--driver-memory", default=None, help="default: $DEFTUNES_SPARK_DRIVER_MEMORY or 1g")
+    args = parser.parse_args()
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    out = protocol_output()
+
+    def send(message: dict) -> None:
+        out.write(json.dumps(message, default=str) + "\n")
+        out.flush()
+
+    lock = take_lock(args.data_dir)
+    try:
+        spark = build_local_spark_session(args.data_dir, args.jars_dir, driver_memory=args.driver_memory)
+    except Exception as error:  # noqa: BLE001 - reported to the client, then exit
+        send({"event": "failed", "error": f"local Spark did not start: {describe_error(error)}"})
+        log.error("local Spark did not start\n%s", traceback.format_exc())
+        return 1
+    runner = Runner(spark, args.data_dir)
+    send({"event": "ready", "spark_version": spark.version, "data_dir": runner.paths["root"], "catalog": DEFAULT_CATALOG})
+    try:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            request_id = None
+            try:
+                request = json.loads(line)
+                if not isinstance(request, dict):
+                    raise RequestError("a request must be a JSON object")
+                request_id = request.get("id")
+                if request.get("op") == "shutdown":
+                    send({"id": request_id, "ok": True, "result": None})
+                    break
+                send({"id": request_id, "ok": True, "result": runner.handle(request)})
+            except Exception as error:  # noqa: BLE001 - every failure becomes an error response
+                log.error("request %s failed\n%s", request_id, traceback.format_exc())
+                send({"id": request_id, "ok": False, "error": describe_error(error)})
+    finally:
+        spark.stop()
+        lock.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
