@@ -132,6 +132,8 @@ interface DbtNodeConfig {
   error_if?: string;
   run_date_column?: string;
   check_cols?: string[];
+  update_cols?: string[];
+  first_valid_from?: string;
   surrogate_key?: string;
   [key: string]: unknown;
 }
@@ -226,12 +228,13 @@ function planModel(node: DbtNode, modelsById: Map<string, DbtNode>): PlanModel {
         materialization,
         snapshot: {
           check_cols: node.config.check_cols ?? [],
+          update_cols: node.config.update_cols ?? [],
           surrogate_key: node.config.surrogate_key ?? `${name}_key`,
           valid_from: 'valid_from',
           valid_to: 'valid_to',
           is_current: 'is_current',
           loaded_on: 'loaded_on',
-          first_valid_from: '1900-01-01',
+          first_valid_from: node.config.first_valid_from ?? '1900-01-01',
         },
       };
     default:

@@ -34,6 +34,8 @@ export type IncrementalConfig = z.infer<typeof IncrementalConfigSchema>;
 export const SnapshotConfigSchema = z.object({
   /** Columns whose change opens a new version (the others are updated in place on the current version). */
   check_cols: z.array(identifier).min(1),
+  /** Columns corrected in place on the current version (type 1); the rest of the model's columns never change. */
+  update_cols: z.array(identifier),
   /** Column receiving the md5 version key (natural key + valid_from). */
   surrogate_key: identifier,
   /** Fixed column names of the version bookkeeping. */

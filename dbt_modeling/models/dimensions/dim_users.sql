@@ -5,6 +5,7 @@
     materialized='snapshot_type2',
     unique_key='user_id',
     check_cols=['place_name', 'country_code', 'timezone'],
+    update_cols=['user_name', 'user_lastname', 'latitude', 'longitude', 'user_since'],
     surrogate_key='user_key'
 ) }}
 

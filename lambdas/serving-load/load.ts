@@ -1,0 +1,381 @@
+/**
+ * Executes the serving plan for one run date: every model of the plan, in dependency order, in ONE
+ * transaction on the warehouse (DuckDB and Redshift both have transactional DDL; on Redshift the
+ * transaction is one BatchExecuteStatement). Either the whole run takes effect, or the serving layer stays
+ * exactly as it was.
+ *
+ * Materializations (same semantics as the dbt materializations in dbt_modeling/macros, which the parity
+ * test checks):
+ * - view: CREATE OR REPLACE VIEW (Redshift: late-binding, so swapping tables never needs CASCADE).
+ * - table: built aside as `<name>__new`, then the old table is dropped and the new one renamed.
+ * - incremental: the run date's rows go to a temp table; rows of the run date and rows sharing a unique
+ *   key with the new ones are deleted; the new rows are inserted.
+ * - snapshot_type2: the model gives each entity's state on the run date; versions whose tracked columns
+ *   changed are closed (valid_to = run date), other attributes are updated in place, new versions are
+ *   inserted (valid_from = run date, or first_valid_from for an entity's first version). Re-running the
+ *   latest date changes nothing; a date older than the newest snapshot applied is skipped (the history
+ *   already holds later states).
+ */
+import { z } from 'zod';
+import type { PlanModel, PlanTarget, ServingPlan } from '../shared/serving-plan';
+import type { SqlParameters, Statement, Warehouse } from '../shared/warehouse';
+
+export const ServingLoadEventSchema = z.object({
+  run_date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'run_date must be YYYY-MM-DD')
+    .refine(
+      (value) =>
+        !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) &&
+        new Date(`${value}T00:00:00Z`).toISOString().startsWith(value),
+      {
+        message: 'run_date is not a calendar date',
+      },
+    ),
+});
+export type ServingLoadEvent = z.infer<typeof ServingLoadEventSchema>;
+
+/** The subset of a logger serving-load uses (Powertools' Logger fits; so does a console wrapper). */
+export interface LoadLogger {
+  info(message: string, ...extra: object[]): void;
+  warn(message: string, ...extra: object[]): void;
+}
+
+export interface ServingLoadDeps {
+  readonly warehouse: Warehouse;
+  readonly plan: ServingPlan;
+  readonly logger?: LoadLogger;
+}
+
+export interface ModelLoadResult {
+  readonly name: string;
+  readonly materialization: PlanModel['materialization'];
+  /** Rows in the relation after the run. */
+  readonly rows: number;
+  /** False when a type-2 snapshot skipped a run date older than its history. */
+  readonly applied: boolean;
+}
+
+export interface ServingLoadResult {
+  readonly run_date: string;
+  readonly target: PlanTarget;
+  readonly models: ModelLoadResult[];
+  readonly statements: number;
+}
+
+const silentLogger: LoadLogger = { info: () => undefined, warn: () => undefined };
+
+function quote(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function relationOf(schema: string, name: string): string {
+  return `${quote(schema)}.${quote(name)}`;
+}
+
+/** SQL text dialect details the statements depend on. */
+interface Dialect {
+  readonly target: PlanTarget;
+  /** Type that holds any text without truncation (Redshift's bare varchar is varchar(256)). */
+  readonly textType: string;
+  /** Suffix of CREATE VIEW (Redshift: late binding, so dropping a table never needs CASCADE). */
+  readonly viewSuffix: string;
+}
+
+function dialectOf(target: PlanTarget): Dialect {
+  return target === 'redshift'
+    ? { target, textType: 'varchar(max)', viewSuffix: '\nwith no schema binding' }
+    : { target, textType: 'varchar', viewSuffix: '' };
+}
+
+/** md5 of the columns' text joined by '|', null-safe: the same expression as the surrogate_key() macro. */
+function surrogateKey(expressions: readonly string[], dialect: Dialect): string {
+  return `md5(${expressions.map((expression) => `coalesce(cast(${expression} as ${dialect.textType}), '_null_')`).join(" || '|' || ")})`;
+}
+
+interface ModelStatements {
+  readonly statements: Statement[];
+  readonly applied: boolean;
+}
+
+interface Existing {
+  readonly tables: Map<string, 'table' | 'view'>;
+  /** Newest loaded_on date of each existing snapshot model. */
+  readonly snapshotLatest: Map<string, string | null>;
+}
+
+function bound(model: PlanModel, runDate: string): SqlParameters | undefined {
+  if (model.parameters.length === 0) return undefined;
+  const parameters: Record<string, string> = {};
+  for (const name of model.parameters) {
+    if (name !== 'run_date')
+      throw new Error(`model ${model.name}: unknown parameter :${name} in its compiled SQL`);
+    parameters[name] = runDate;
+  }
+  return parameters;
+}
+
+function viewStatements(model: PlanModel, existing: Existing, dialect: Dialect): Statement[] {
+  if (model.parameters.length > 0) {
+    throw new Error(
+      `model ${model.name}: a view cannot hold bound parameters (${model.parameters.join(', ')})`,
+    );
+  }
+  const statements: Statement[] = [];
+  if (existing.tables.get(model.name) === 'table') {
+    statements.push({
+      sql: `drop table ${model.relation}`,
+      label: `model ${model.name}: drop the table it replaces`,
+    });
+  }
+  statements.push({
+    sql: `create or replace view ${model.relation} as\n${model.sql}${dialect.viewSuffix}`,
+    label: `model ${model.name}: create or replace view`,
+  });
+  return statements;
+}
+
+function dropExisting(model: PlanModel, existing: Existing): Statement[] {
+  const kind = existing.tables.get(model.name);
+  if (kind === undefined) return [];
+  return [{ sql: `drop ${kind} ${model.relation}`, label: `model ${model.name}: drop the previous ${kind}` }];
+}
+
+function tableStatements(model: PlanModel, existing: Existing, runDate: string): Statement[] {
+  const staged = `${model.name}__new`;
+  return [
+    {
+      sql: `drop table if exists ${relationOf(model.schema, staged)}`,
+      label: `model ${model.name}: clear ${staged}`,
+    },
+    {
+      sql: `create table ${relationOf(model.schema, staged)} as\n${model.sql}`,
+      parameters: bound(model, runDate),
+      label: `model ${model.name}: build ${staged}`,
+    },
+    ...dropExisting(model, existing),
+    {
+      sql: `alter table ${relationOf(model.schema, staged)} rename to ${quote(model.name)}`,
+      label: `model ${model.name}: swap ${staged} in`,
+    },
+  ];
+}
+
+function keyMatch(left: string, right: string, keys: readonly string[]): string {
+  return keys.map((key) => `${quote(left)}.${quote(key)} = ${quote(right)}.${quote(key)}`).join(' and ');
+}
+
+function incrementalStatements(model: PlanModel, existing: Existing, runDate: string): Statement[] {
+  const batch = `${model.name}__batch`;
+  const runDateColumn = model.incremental!.run_date_column;
+  const statements: Statement[] = [
+    {
+      sql: `create temp table ${quote(batch)} as\n${model.sql}`,
+      parameters: bound(model, runDate),
+      label: `model ${model.name}: select the run date's rows`,
+    },
+  ];
+  if (existing.tables.get(model.name) === 'view') statements.push(...dropExisting(model, existing));
+  if (existing.tables.get(model.name) !== 'table') {
+    statements.push({
+      sql: `create table ${model.relation} as select * from ${quote(batch)} where 1 = 0`,
+      label: `model ${model.name}: create the table`,
+    });
+  }
+  statements.push(
+    {
+      sql: `delete from ${model.relation} where ${quote(runDateColumn)} = cast(:run_date as date)`,
+      parameters: { run_date: runDate },
+      label: `model ${model.name}: delete the run date's rows`,
+    },
+    {
+      sql: `delete from ${model.relation} using ${quote(batch)} where ${keyMatch(model.name, batch, model.unique_key)}`,
+      label: `model ${model.name}: delete rows replaced by unique key`,
+    },
+    {
+      sql: `insert into ${model.relation} select * from ${quote(batch)}`,
+      label: `model ${model.name}: insert the run date's rows`,
+    },
+    { sql: `drop table ${quote(batch)}`, label: `model ${model.name}: drop ${batch}` },
+  );
+  return statements;
+}
+
+function snapshotStatements(
+  model: PlanModel,
+  existing: Existing,
+  runDate: string,
+  dialect: Dialect,
+): ModelStatements {
+  const snapshot = model.snapshot!;
+  const latest = existing.snapshotLatest.get(model.name);
+  if (latest && runDate < latest) return { statements: [], applied: false };
+
+  const stage = `${model.name}__snapshot`;
+  const keys = model.unique_key;
+  const target = model.name;
+  const trackedHash = (table: string): string =>
+    surrogateKey(
+      snapshot.check_cols.map((column) => `${quote(table)}.${quote(column)}`),
+      dialect,
+    );
+  const updated = [...snapshot.check_cols, ...snapshot.update_cols];
+  const runTimestamp = 'cast(cast(:run_date as date) as timestamp)';
+  const parameters = { run_date: runDate };
+  const statements: Statement[] = [
+    {
+      sql: `create temp table ${quote(stage)} as\n${model.sql}`,
+      parameters: bound(model, runDate),
+      label: `model ${model.name}: select the run date's snapshot`,
+    },
+  ];
+  if (existing.tables.get(model.name) === 'view') statements.push(...dropExisting(model, existing));
+  if (existing.tables.get(model.name) !== 'table') {
+    statements.push({
+      sql:
+        `create table ${model.relation} as select cast(null as ${dialect.textType === 'varchar' ? 'varchar' : 'varchar(32)'}) as ${quote(snapshot.surrogate_key)}, ${quote(stage)}.*, ` +
+        `cast(null as timestamp) as ${quote(snapshot.valid_from)}, cast(null as timestamp) as ${quote(snapshot.valid_to)}, ` +
+        `cast(null as boolean) as ${quote(snapshot.is_current)}, cast(null as date) as ${quote(snapshot.loaded_on)} ` +
+        `from ${quote(stage)} where 1 = 0`,
+      label: `model ${model.name}: create the table`,
+    });
+  }
+  statements.push(
+    {
+      sql:
+        `update ${model.relation} set ${quote(snapshot.valid_to)} = ${runTimestamp}, ${quote(snapshot.is_current)} = false ` +
+        `from ${quote(stage)} where ${keyMatch(target, stage, keys)} and ${quote(target)}.${quote(snapshot.is_current)} ` +
+        `and ${quote(target)}.${quote(snapshot.loaded_on)} < cast(:run_date as date) and ${trackedHash(target)} <> ${trackedHash(stage)}`,
+      parameters,
+      label: `model ${model.name}: close changed versions`,
+    },
+    {
+      sql:
+        `update ${model.relation} set ${updated.map((column) => `${quote(column)} = ${quote(stage)}.${quote(column)}`).join(', ')} ` +
+        `from ${quote(stage)} where ${keyMatch(target, stage, keys)} and ${quote(target)}.${quote(snapshot.is_current)} ` +
+        `and (${quote(target)}.${quote(snapshot.loaded_on)} = cast(:run_date as date) or ${trackedHash(target)} = ${trackedHash(stage)})`,
+      parameters,
+      label: `model ${model.name}: update current versions in place`,
+    },
+    {
+      sql:
+        `insert into ${model.relation}\n` +
+        `select ${surrogateKey([...keys.map((key) => `versions.${quote(key)}`), `versions.${quote(snapshot.valid_from)}`], dialect)}, versions.*, ` +
+        `cast(null as timestamp), true, cast(:run_date as date)\nfrom (\n` +
+        `  select ${quote(stage)}.*, case when history.has_current is null then cast('${snapshot.first_valid_from}' as timestamp) else ${runTimestamp} end as ${quote(snapshot.valid_from)}\n` +
+        `  from ${quote(stage)}\n` +
+        `  left join (select ${keys.map(quote).join(', ')}, max(case when ${quote(snapshot.is_current)} then 1 else 0 end) as has_current from ${model.relation} group by ${keys.map(quote).join(', ')}) as history\n` +
+        `    on ${keys.map((key) => `history.${quote(key)} = ${quote(stage)}.${quote(key)}`).join(' and ')}\n` +
+        `  where history.has_current is null or history.has_current = 0\n` +
+        `) as versions`,
+      parameters,
+      label: `model ${model.name}: insert new versions`,
+    },
+    { sql: `drop table ${quote(stage)}`, label: `model ${model.name}: drop ${stage}` },
+  );
+  return { statements, applied: true };
+}
+
+async function inspect(warehouse: Warehouse, plan: ServingPlan): Promise<Existing> {
+  const schemas = [...new Set(plan.models.map((model) => model.schema))];
+  const rows = await warehouse.query<{ table_schema: string; table_name: string; table_type: string }>(
+    `select table_schema, table_name, table_type from information_schema.tables where table_schema in (${schemas.map((schema) => `'${schema}'`).join(', ')})`,
+  );
+  const tables = new Map<string, 'table' | 'view'>();
+  for (const model of plan.models) {
+    const row = rows.find(
+      (candidate) => candidate.table_schema === model.schema && candidate.table_name === model.name,
+    );
+    if (row) tables.set(model.name, /view/i.test(row.table_type) ? 'view' : 'table');
+  }
+  const snapshotLatest = new Map<string, string | null>();
+  for (const model of plan.models) {
+    if (model.materialization !== 'snapshot_type2' || tables.get(model.name) !== 'table') continue;
+    const [latest] = await warehouse.query<{ latest: unknown }>(
+      `select cast(max(${quote(model.snapshot!.loaded_on)}) as varchar(10)) as latest from ${model.relation}`,
+    );
+    snapshotLatest.set(
+      model.name,
+      latest?.latest === null || latest?.latest === undefined ? null : String(latest.latest),
+    );
+  }
+  return { tables, snapshotLatest };
+}
+
+/** The statements of one run, in order, and which snapshot models apply the date. */
+export function planStatements(
+  plan: ServingPlan,
+  runDate: string,
+  existing: Existing,
+): { statements: Statement[]; applied: Map<string, boolean> } {
+  const dialect = dialectOf(plan.target);
+  const applied = new Map<string, boolean>();
+  const statements: Statement[] = [...new Set(plan.models.map((model) => model.schema))].map((schema) => ({
+    sql: `create schema if not exists ${quote(schema)}`,
+    label: `schema ${schema}`,
+  }));
+  for (const model of plan.models) {
+    let modelStatements: ModelStatements;
+    switch (model.materialization) {
+      case 'view':
+        modelStatements = { statements: viewStatements(model, existing, dialect), applied: true };
+        break;
+      case 'table':
+        modelStatements = { statements: tableStatements(model, existing, runDate), applied: true };
+        break;
+      case 'incremental':
+        modelStatements = { statements: incrementalStatements(model, existing, runDate), applied: true };
+        break;
+      case 'snapshot_type2':
+        modelStatements = snapshotStatements(model, existing, runDate, dialect);
+        break;
+    }
+    applied.set(model.name, modelStatements.applied);
+    statements.push(...modelStatements.statements);
+  }
+  return { statements, applied };
+}
+
+/** Loads the serving layer for `event.run_date` by executing the plan. */
+export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Promise<ServingLoadResult> {
+  const parsed = ServingLoadEventSchema.safeParse(event);
+  if (!parsed.success) {
+    throw new Error(
+      `invalid serving-load event: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+    );
+  }
+  const runDate = parsed.data.run_date;
+  const { warehouse, plan } = deps;
+  const logger = deps.logger ?? silentLogger;
+
+  const existing = await inspect(warehouse, plan);
+  const { statements, applied } = planStatements(plan, runDate, existing);
+  for (const [name, done] of applied) {
+    if (!done)
+      logger.warn(
+        `model ${name}: run date ${runDate} is older than its newest snapshot (${existing.snapshotLatest.get(name)}); history kept as is`,
+      );
+  }
+  logger.info('serving load: executing the plan in one transaction', {
+    run_date: runDate,
+    target: plan.target,
+    models: plan.models.length,
+    statements: statements.length,
+  });
+  await warehouse.transaction(statements);
+
+  const counts = await warehouse.query<{ model: string; row_count: unknown }>(
+    plan.models
+      .map((model) => `select '${model.name}' as model, count(*) as row_count from ${model.relation}`)
+      .join('\nunion all\n'),
+  );
+  const rowsByModel = new Map(counts.map((row) => [row.model, Number(row.row_count)]));
+  const models = plan.models.map((model) => ({
+    name: model.name,
+    materialization: model.materialization,
+    rows: rowsByModel.get(model.name) ?? 0,
+    applied: applied.get(model.name) ?? true,
+  }));
+  logger.info('serving load: done', { run_date: runDate, rows: Object.fromEntries(rowsByModel) });
+  return { run_date: runDate, target: plan.target, models, statements: statements.length };
+}

@@ -1,0 +1,142 @@
+/**
+ * The local stand-in for Redshift Spectrum: schema `deftunes_transform` in the DuckDB file, one view per
+ * transform table over the parquet data files Iceberg lists as the table's current snapshot (the local
+ * runner passes them; nothing here reads Iceberg metadata). Every view has the transform zone's typed
+ * columns, also when a table has no data file yet, so the serving models always compile and run.
+ */
+import type { Warehouse } from '../../lambdas/shared/warehouse';
+
+export const TRANSFORM_SCHEMA = 'deftunes_transform';
+
+export type TransformTable = 'users' | 'sessions' | 'songs';
+
+/** The transform tables' columns and DuckDB types (glue-scripts' Iceberg schemas). */
+export const TRANSFORM_COLUMNS: Readonly<Record<TransformTable, ReadonlyArray<readonly [string, string]>>> = {
+  users: [
+    ['user_id', 'VARCHAR'],
+    ['user_name', 'VARCHAR'],
+    ['user_lastname', 'VARCHAR'],
+    ['latitude', 'DOUBLE'],
+    ['longitude', 'DOUBLE'],
+    ['place_name', 'VARCHAR'],
+    ['country_code', 'VARCHAR'],
+    ['timezone', 'VARCHAR'],
+    ['user_since', 'TIMESTAMP'],
+    ['ingest_on', 'DATE'],
+    ['processing_timestamp', 'TIMESTAMP'],
+    ['source_from', 'VARCHAR'],
+  ],
+  sessions: [
+    ['session_id', 'VARCHAR'],
+    ['user_id', 'VARCHAR'],
+    ['item_index', 'INTEGER'],
+    ['song_id', 'VARCHAR'],
+    ['song_name', 'VARCHAR'],
+    ['artist_id', 'VARCHAR'],
+    ['artist_name', 'VARCHAR'],
+    ['price', 'DECIMAL(10,2)'],
+    ['currency', 'VARCHAR'],
+    ['liked', 'BOOLEAN'],
+    ['liked_since', 'TIMESTAMP'],
+    ['user_agent', 'VARCHAR'],
+    ['session_start_time', 'TIMESTAMP'],
+    ['ingest_on', 'DATE'],
+    ['processing_timestamp', 'TIMESTAMP'],
+    ['source_from', 'VARCHAR'],
+  ],
+  songs: [
+    ['track_id', 'VARCHAR'],
+    ['title', 'VARCHAR'],
+    ['song_id', 'VARCHAR'],
+    ['release', 'VARCHAR'],
+    ['artist_id', 'VARCHAR'],
+    ['artist_mbid', 'VARCHAR'],
+    ['artist_name', 'VARCHAR'],
+    ['duration', 'DOUBLE'],
+    ['artist_familiarity', 'DOUBLE'],
+    ['artist_hotttnesss', 'DOUBLE'],
+    ['year', 'INTEGER'],
+    ['track_7digitalid', 'INTEGER'],
+    ['shs_perf', 'INTEGER'],
+    ['shs_work', 'INTEGER'],
+    ['ingest_on', 'DATE'],
+    ['processing_timestamp', 'TIMESTAMP'],
+    ['source_from', 'VARCHAR'],
+  ],
+};
+
+export const TRANSFORM_TABLES = Object.keys(TRANSFORM_COLUMNS) as TransformTable[];
+
+/** Data files (absolute paths) of each table's current Iceberg snapshot; a missing table has none. */
+export type TransformDataFiles = Partial<Record<TransformTable, readonly string[]>>;
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * The column as the view exposes it. Spark writes timestamps as UTC instants (DuckDB reads them as
+ * TIMESTAMP WITH TIME ZONE); they become UTC wall-clock TIMESTAMPs, like Spectrum shows them, whatever the
+ * process's time zone.
+ */
+function columnExpression(
+  column: string,
+  expectedType: string,
+  actualType: string | undefined,
+  table: string,
+): string {
+  if (actualType === undefined)
+    throw new Error(`${TRANSFORM_SCHEMA}.${table}: the data files have no column ${column}`);
+  const source = quoteIdentifier(column);
+  if (expectedType === 'TIMESTAMP' && actualType.startsWith('TIMESTAMP WITH TIME ZONE')) {
+    return `timezone('UTC', ${source}) AS ${source}`;
+  }
+  return `CAST(${source} AS ${expectedType}) AS ${source}`;
+}
+
+/** The view's SELECT: typed columns over the files, or typed and empty when there are none. */
+async function viewSelect(
+  warehouse: Warehouse,
+  table: TransformTable,
+  files: readonly string[],
+): Promise<string> {
+  const columns = TRANSFORM_COLUMNS[table];
+  if (files.length === 0) {
+    const typedNulls = columns
+      .map(([name, type]) => `CAST(NULL AS ${type}) AS ${quoteIdentifier(name)}`)
+      .join(', ');
+    return `SELECT ${typedNulls} WHERE false`;
+  }
+  const reader = `read_parquet([${files.map(quoteLiteral).join(', ')}], union_by_name = true)`;
+  const described = await warehouse.query<{ column_name: string; column_type: string }>(
+    `DESCRIBE SELECT * FROM ${reader}`,
+  );
+  const actualTypes = new Map(described.map((row) => [row.column_name, row.column_type]));
+  const projection = columns
+    .map(([name, type]) => columnExpression(name, type, actualTypes.get(name), table))
+    .join(', ');
+  return `SELECT ${projection} FROM ${reader}`;
+}
+
+/**
+ * Creates or replaces schema `deftunes_transform` and its views over the given data files, in one
+ * transaction (readers see the old views or the new ones, never a mix). Tables not in `files` get typed
+ * empty views.
+ */
+export async function createTransformViews(warehouse: Warehouse, files: TransformDataFiles): Promise<void> {
+  const statements = [
+    { sql: `CREATE SCHEMA IF NOT EXISTS ${TRANSFORM_SCHEMA}`, label: `schema ${TRANSFORM_SCHEMA}` },
+  ];
+  for (const table of TRANSFORM_TABLES) {
+    const select = await viewSelect(warehouse, table, files[table] ?? []);
+    statements.push({
+      sql: `CREATE OR REPLACE VIEW ${TRANSFORM_SCHEMA}.${quoteIdentifier(table)} AS ${select}`,
+      label: `view ${TRANSFORM_SCHEMA}.${table}`,
+    });
+  }
+  await warehouse.transaction(statements);
+}

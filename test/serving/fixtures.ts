@@ -1,0 +1,328 @@
+/**
+ * Small transform-zone data for the serving tests: parquet files written with DuckDB COPY, one file per
+ * table and ingest_on partition (as Iceberg lays them out), with the transform schemas' types.
+ *
+ * Story: on 2024-03-01 users u1 (New York, US), u2 (Paris, FR), u3 (Berlin, DE) buy; on 2024-03-02 u1 has
+ * moved to London (GB), u2 changed name only, u4 is new. One sold track is missing from the catalog.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
+import {
+  createTransformViews,
+  TRANSFORM_COLUMNS,
+  TransformDataFiles,
+  TransformTable,
+} from '../../lib/local/spectrum';
+
+export const DAY_1 = '2024-03-01';
+export const DAY_2 = '2024-03-02';
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+export const USER = {
+  u1: '11111111-1111-4111-8111-111111111111',
+  u2: '22222222-2222-4222-8222-222222222222',
+  u3: '33333333-3333-4333-8333-333333333333',
+  u4: '44444444-4444-4444-8444-444444444444',
+};
+
+const TRACKS = {
+  t1: 'TRAAAAAAAAAAAAAAA1',
+  t2: 'TRBBBBBBBBBBBBBBB2',
+  t3: 'TRCCCCCCCCCCCCCCC3',
+  t4: 'TRDDDDDDDDDDDDDDD4',
+  missing: 'TRZZZZZZZZZZZZZZZ9',
+};
+const ARTISTS = {
+  a1: 'ARAAAAAAAAAAAAAAA1',
+  a2: 'ARBBBBBBBBBBBBBBB2',
+  a3: 'ARCCCCCCCCCCCCCCC3',
+  lost: 'ARZZZZZZZZZZZZZZZ9',
+};
+
+type Value = string | number | boolean | null;
+type Record_ = Record<string, Value>;
+
+function songsOn(day: string): Record_[] {
+  const song = (
+    track: string,
+    title: string,
+    songId: string,
+    artist: string,
+    artistName: string,
+    year: number,
+  ): Record_ => ({
+    track_id: track,
+    title,
+    song_id: songId,
+    release: `${title} (single)`,
+    artist_id: artist,
+    artist_mbid: `mbid-${artist}`,
+    artist_name: artistName,
+    duration: 200.5,
+    artist_familiarity: 0.5,
+    artist_hotttnesss: 0.4,
+    year,
+    track_7digitalid: 1000,
+    shs_perf: -1,
+    shs_work: 0,
+    ingest_on: day,
+    processing_timestamp: `${day} 01:00:00`,
+    source_from: 'db/songs',
+  });
+  return [
+    song(TRACKS.t1, 'First Light', 'SOAAAAAAAAAAAAAAA1', ARTISTS.a1, 'Aurora Lane', 2001),
+    song(TRACKS.t2, "Don't Stop", 'SOBBBBBBBBBBBBBBB2', ARTISTS.a1, 'Aurora Lane', 0),
+    song(TRACKS.t3, 'Blue Hour', 'SOCCCCCCCCCCCCCCC3', ARTISTS.a2, 'Basalt', 1999),
+    song(TRACKS.t4, 'Echoes', 'SODDDDDDDDDDDDDDD4', ARTISTS.a3, 'Cobalt Choir', 2010),
+  ];
+}
+
+function user(
+  id: string,
+  name: string,
+  place: string,
+  country: string,
+  timezone: string,
+  lat: number,
+  day: string,
+): Record_ {
+  return {
+    user_id: id,
+    user_name: name,
+    user_lastname: 'Doe',
+    latitude: lat,
+    longitude: lat / 2,
+    place_name: place,
+    country_code: country,
+    timezone,
+    user_since: '2020-01-15 08:00:00',
+    ingest_on: day,
+    processing_timestamp: `${day} 02:00:00`,
+    source_from: 'api/users',
+  };
+}
+
+function usersOn(day: string): Record_[] {
+  if (day === DAY_1) {
+    return [
+      user(USER.u1, 'Ann', 'New York', 'US', 'America/New_York', 40.7, day),
+      user(USER.u2, 'Bob', 'Paris', 'FR', 'Europe/Paris', 48.8, day),
+      user(USER.u3, 'Cid', 'Berlin', 'DE', 'Europe/Berlin', 52.5, day),
+    ];
+  }
+  return [
+    user(USER.u1, 'Ann', 'London', 'GB', 'Europe/London', 51.5, day),
+    user(USER.u2, 'Robert', 'Paris', 'FR', 'Europe/Paris', 48.8, day),
+    user(USER.u3, 'Cid', 'Berlin', 'DE', 'Europe/Berlin', 52.5, day),
+    { ...user(USER.u4, 'Dee', 'Madrid', 'ES', 'Europe/Madrid', 40.4, day), user_since: `${day} 07:00:00` },
+  ];
+}
+
+function item(
+  session: string,
+  userId: string,
+  index: number,
+  track: string,
+  artist: string,
+  artistName: string,
+  price: number,
+  start: string,
+  day: string,
+): Record_ {
+  return {
+    session_id: session,
+    user_id: userId,
+    item_index: index,
+    song_id: track,
+    song_name: `song ${track.slice(-2)}`,
+    artist_id: artist,
+    artist_name: artistName,
+    price,
+    currency: 'USD',
+    liked: index % 2 === 0,
+    liked_since: index % 2 === 0 ? `${day} 12:00:00` : null,
+    user_agent: 'Mozilla/5.0',
+    session_start_time: start,
+    ingest_on: day,
+    processing_timestamp: `${day} 03:00:00`,
+    source_from: 'api/sessions',
+  };
+}
+
+const SESSION = (n: number): string => `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+function sessionsOn(day: string): Record_[] {
+  if (day === DAY_1) {
+    return [
+      item(SESSION(1), USER.u1, 0, TRACKS.t1, ARTISTS.a1, 'Aurora Lane', 1.99, `${day} 10:15:00`, day),
+      item(SESSION(1), USER.u1, 1, TRACKS.t3, ARTISTS.a2, 'Basalt', 0.99, `${day} 10:15:00`, day),
+      item(SESSION(2), USER.u2, 0, TRACKS.t1, ARTISTS.a1, 'Aurora Lane', 1.99, `${day} 10:40:00`, day),
+      item(SESSION(3), USER.u3, 0, TRACKS.missing, ARTISTS.lost, 'Lost Tapes', 2.49, `${day} 23:59:59`, day),
+      item(SESSION(3), USER.u3, 1, TRACKS.t4, ARTISTS.a3, 'Cobalt Choir', 1.29, `${day} 23:59:59`, day),
+    ];
+  }
+  return [
+    item(SESSION(4), USER.u1, 0, TRACKS.t2, ARTISTS.a1, 'Aurora Lane', 3.5, `${day} 09:05:00`, day),
+    item(SESSION(4), USER.u1, 1, TRACKS.t2, ARTISTS.a1, 'Aurora Lane', 3.5, `${day} 09:05:00`, day),
+    item(SESSION(5), USER.u4, 0, TRACKS.t3, ARTISTS.a2, 'Basalt', 0.99, `${day} 09:30:00`, day),
+    item(SESSION(6), USER.u2, 0, TRACKS.t4, ARTISTS.a3, 'Cobalt Choir', 1.29, `${day} 14:00:00`, day),
+  ];
+}
+
+function literal(value: Value, type: string): string {
+  if (value === null) return `CAST(NULL AS ${type})`;
+  if (typeof value === 'string') return `CAST('${value.replace(/'/g, "''")}' AS ${type})`;
+  return `CAST(${String(value)} AS ${type})`;
+}
+
+/** Writes one parquet file of `rows` with the table's transform schema; returns its path. */
+export async function writeParquet(
+  warehouse: DuckDbWarehouse,
+  file: string,
+  table: TransformTable,
+  rows: Record_[],
+): Promise<string> {
+  const columns = TRANSFORM_COLUMNS[table];
+  const selects = rows.map(
+    (row) =>
+      `SELECT ${columns.map(([name, type]) => `${literal(row[name] ?? null, type)} AS "${name}"`).join(', ')}`,
+  );
+  const body =
+    selects.length > 0
+      ? selects.join(' UNION ALL ')
+      : `SELECT ${columns.map(([name, type]) => `CAST(NULL AS ${type}) AS "${name}"`).join(', ')} WHERE false`;
+  await warehouse.query(`COPY (${body}) TO '${file}' (FORMAT parquet)`);
+  return file;
+}
+
+export interface Fixture {
+  readonly dir: string;
+  /** Data files of each table's current snapshot after the run of each day (as Iceberg would list them). */
+  readonly filesAfter: Record<string, TransformDataFiles>;
+}
+
+/** Writes the fixture's parquet files under a new temp directory. */
+export async function writeFixture(prefix = 'deftunes-serving-'): Promise<Fixture> {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  const dataDir = path.join(dir, 'transform');
+  mkdirSync(dataDir, { recursive: true });
+  const writer = await DuckDbWarehouse.open(':memory:');
+  const files: Record<TransformTable, string[]> = { users: [], sessions: [], songs: [] };
+  const filesAfter: Record<string, TransformDataFiles> = {};
+  try {
+    for (const day of [DAY_1, DAY_2]) {
+      files.users.push(
+        await writeParquet(writer, path.join(dataDir, `users-${day}.parquet`), 'users', usersOn(day)),
+      );
+      files.sessions.push(
+        await writeParquet(
+          writer,
+          path.join(dataDir, `sessions-${day}.parquet`),
+          'sessions',
+          sessionsOn(day),
+        ),
+      );
+      files.songs.push(
+        await writeParquet(writer, path.join(dataDir, `songs-${day}.parquet`), 'songs', songsOn(day)),
+      );
+      filesAfter[day] = { users: [...files.users], sessions: [...files.sessions], songs: [...files.songs] };
+    }
+  } finally {
+    await writer.close();
+  }
+  return { dir, filesAfter };
+}
+
+/** Points the DuckDB file's deftunes_transform views at the given files. */
+export async function pointSpectrum(databaseFile: string, files: TransformDataFiles): Promise<void> {
+  const warehouse = await DuckDbWarehouse.open(databaseFile);
+  try {
+    await createTransformViews(warehouse, files);
+  } finally {
+    await warehouse.close();
+  }
+}
+
+/** Runs the real dbt (dbt-duckdb) on a DuckDB file for one run date; throws with dbt's output on failure. */
+export function dbtBuild(databaseFile: string, runDate: string, scratch: string): void {
+  const project = path.join(PROJECT_ROOT, 'dbt_modeling');
+  const result = spawnSync(
+    path.join(PROJECT_ROOT, '.venv', 'bin', 'dbt'),
+    [
+      'build',
+      '--resource-type',
+      'model',
+      '--target',
+      'duckdb',
+      '--vars',
+      `{run_date: "${runDate}"}`,
+      '--profiles-dir',
+      project,
+      '--project-dir',
+      project,
+      '--target-path',
+      path.join(scratch, 'dbt-target'),
+      '--log-path',
+      path.join(scratch, 'dbt-logs'),
+      '--no-partial-parse',
+    ],
+    {
+      cwd: project,
+      env: { ...process.env, DEFTUNES_DUCKDB_PATH: databaseFile, DO_NOT_TRACK: '1' },
+      encoding: 'utf8',
+      timeout: 300_000,
+    },
+  );
+  if (result.status !== 0) throw new Error(`dbt build ${runDate} failed:\n${result.stdout}${result.stderr}`);
+}
+
+export interface TableDifference {
+  readonly model: string;
+  readonly problem: string;
+}
+
+/**
+ * Compares every listed relation of two DuckDB files: column names and types, row counts, and rows as a
+ * multiset (EXCEPT ALL both ways). Returns the differences (empty when identical).
+ */
+export async function compareDatabases(
+  left: string,
+  right: string,
+  relations: readonly string[],
+  schema = 'deftunes_serving',
+): Promise<TableDifference[]> {
+  const warehouse = await DuckDbWarehouse.open(':memory:');
+  const differences: TableDifference[] = [];
+  try {
+    await warehouse.query(`ATTACH '${left}' AS lhs (READ_ONLY)`);
+    await warehouse.query(`ATTACH '${right}' AS rhs (READ_ONLY)`);
+    for (const relation of relations) {
+      const columns = async (catalog: string): Promise<string> =>
+        JSON.stringify(
+          await warehouse.query(
+            `select column_name, data_type from information_schema.columns where table_catalog = '${catalog}' and table_schema = '${schema}' and table_name = '${relation}' order by ordinal_position`,
+          ),
+        );
+      const [leftColumns, rightColumns] = [await columns('lhs'), await columns('rhs')];
+      if (leftColumns === '[]') differences.push({ model: relation, problem: 'missing on the left' });
+      if (leftColumns !== rightColumns) {
+        differences.push({ model: relation, problem: `columns differ: ${leftColumns} vs ${rightColumns}` });
+        continue;
+      }
+      const [counts] = await warehouse.query<{ l: number; r: number; only_l: number; only_r: number }>(
+        `select (select count(*) from lhs.${schema}.${relation}) as l, (select count(*) from rhs.${schema}.${relation}) as r,
+           (select count(*) from (select * from lhs.${schema}.${relation} except all select * from rhs.${schema}.${relation})) as only_l,
+           (select count(*) from (select * from rhs.${schema}.${relation} except all select * from lhs.${schema}.${relation})) as only_r`,
+      );
+      if (counts.l !== counts.r || counts.only_l !== 0 || counts.only_r !== 0) {
+        differences.push({ model: relation, problem: `rows differ: ${JSON.stringify(counts)}` });
+      }
+    }
+  } finally {
+    await warehouse.close();
+  }
+  return differences;
+}
