@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import '../lib/local/polyfills';
+import { registerDashboardCommand } from '../lib/local/cli/dashboard';
 import { registerSourcesCommand } from '../lib/local/cli/sources';
 
 export function buildProgram(): Command {
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .description('DeFtunes data platform: run the daily pipeline and its pieces locally, offline.')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
+  registerDashboardCommand(program);
   registerSourcesCommand(program);
   return program;
 }

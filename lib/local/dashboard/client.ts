@@ -1,0 +1,610 @@
+/// <reference lib="dom" />
+/**
+ * The dashboard page's script (bundled by esbuild into the HTML file; runs in the browser only). It reads
+ * the embedded JSON, and on every filter change recomputes the totals, charts and tables with the pure
+ * functions of aggregate.ts. All text goes into the page through `textContent`, never as HTML.
+ */
+import type { Chart as ChartClass, ChartConfiguration, ChartDataset } from 'chart.js' with {
+  'resolution-mode': 'import',
+};
+import {
+  dataDateRange,
+  filterSales,
+  formatInteger,
+  formatMoney,
+  hourlyKpis,
+  qualityRuns,
+  revenueByCountryAndMonth,
+  rowCountsPerDay,
+  topArtists,
+  totalsOf,
+  transformTables,
+} from './aggregate';
+import { UNKNOWN_COUNTRY, type DashboardData, type DashboardFilter, type QualityStatus } from './model';
+
+/** Chart.js, loaded by the inlined UMD bundle before this script. */
+declare const Chart: typeof ChartClass;
+
+const PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+];
+const OTHER_COLOR = '#bab0ac';
+const STATUS_COLORS: Record<QualityStatus, string> = {
+  passed: '#59a14f',
+  warned: '#edc948',
+  failed: '#e15759',
+};
+/** Countries drawn as their own series in the country chart; the rest are summed as "Other". */
+const COUNTRY_SERIES = 8;
+
+interface Cell {
+  readonly text: string;
+  readonly numeric?: boolean;
+  readonly className?: string;
+  readonly title?: string;
+}
+type CellInput = string | number | Cell;
+
+const data = JSON.parse(element('dashboard-data').textContent ?? '{}') as DashboardData;
+const money = (cents: number) => formatMoney(cents, data.currency);
+const charts = new Map<string, ChartClass>();
+
+function element<T extends HTMLElement = HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (found === null) throw new Error(`dashboard: element #${id} is missing`);
+  return found as T;
+}
+
+function countryLabel(code: string): string {
+  return code === UNKNOWN_COUNTRY ? 'Unknown' : code;
+}
+
+function readFilter(): DashboardFilter {
+  const from = element<HTMLInputElement>('filter-from').value;
+  const to = element<HTMLInputElement>('filter-to').value;
+  const country = element<HTMLSelectElement>('filter-country').value;
+  return {
+    from: from === '' ? null : from,
+    to: to === '' ? null : to,
+    country: country === '' ? null : country,
+  };
+}
+
+function setUpFilters(): void {
+  const range = dataDateRange(data);
+  for (const id of ['filter-from', 'filter-to']) {
+    const input = element<HTMLInputElement>(id);
+    if (range !== null) {
+      input.min = range.from;
+      input.max = range.to;
+      input.defaultValue = id === 'filter-from' ? range.from : range.to;
+      input.value = input.defaultValue;
+    }
+  }
+  const select = element<HTMLSelectElement>('filter-country');
+  for (const code of data.countries) {
+    const option = document.createElement('option');
+    option.value = code;
+    option.textContent = countryLabel(code);
+    select.append(option);
+  }
+  const form = element<HTMLFormElement>('filters');
+  form.addEventListener('input', render);
+  form.addEventListener('change', render);
+  form.addEventListener('submit', (event) => event.preventDefault());
+  // The reset event fires before the fields are reset.
+  form.addEventListener('reset', () => setTimeout(render, 0));
+}
+
+function fillTable(
+  tableId: string,
+  headers: readonly Cell[],
+  rows: readonly CellInput[][],
+  footer?: CellInput[],
+): void {
+  const table = element<HTMLTableElement>(tableId);
+  for (const part of Array.from(table.querySelectorAll('thead, tbody, tfoot'))) part.remove();
+  const head = table.createTHead().insertRow();
+  for (const header of headers) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = header.text;
+    if (header.numeric === true) th.className = 'num';
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const row of rows) appendRow(body.insertRow(), row);
+  if (rows.length === 0) {
+    const cell = body.insertRow().insertCell();
+    cell.colSpan = headers.length;
+    cell.textContent = 'No data in this selection.';
+  }
+  if (footer !== undefined && rows.length > 0) appendRow(table.createTFoot().insertRow(), footer, true);
+}
+
+function appendRow(row: HTMLTableRowElement, cells: readonly CellInput[], isFooter = false): void {
+  cells.forEach((input, index) => {
+    const cell: Cell =
+      typeof input === 'number'
+        ? { text: formatInteger(input), numeric: true }
+        : typeof input === 'string'
+          ? { text: input }
+          : input;
+    const td = document.createElement(isFooter && index === 0 ? 'th' : 'td');
+    if (td.tagName === 'TH') td.scope = 'row';
+    const classes = [cell.numeric === true ? 'num' : '', cell.className ?? ''].filter((name) => name !== '');
+    if (classes.length > 0) td.className = classes.join(' ');
+    if (cell.title !== undefined) td.title = cell.title;
+    td.textContent = cell.text;
+    row.append(td);
+  });
+}
+
+function badge(status: QualityStatus): HTMLElement {
+  const span = document.createElement('span');
+  span.className = `badge ${status}`;
+  span.textContent = status;
+  return span;
+}
+
+const moneyCell = (cents: number): Cell => ({ text: money(cents), numeric: true });
+
+/** Creates the chart once; later calls replace its labels and datasets and redraw without animation. */
+function drawChart(id: string, config: ChartConfiguration, isEmpty: boolean, summary: string): void {
+  const canvas = element<HTMLCanvasElement>(`${id}-chart`);
+  element(`${id}-empty`).hidden = !isEmpty;
+  canvas.setAttribute('aria-label', summary);
+  const existing = charts.get(id);
+  if (existing === undefined) {
+    charts.set(id, new Chart(canvas, config));
+    return;
+  }
+  existing.data = config.data;
+  existing.options = config.options ?? {};
+  existing.update('none');
+}
+
+const axisMoney = (value: string | number) => money(Math.round(Number(value) * 100)).replace(/\.00$/, '');
+
+function baseOptions(): NonNullable<ChartConfiguration['options']> {
+  return {
+    responsive: true,
+    maintainAspectRatio: false,
+    animation: false,
+    interaction: { mode: 'index', intersect: false },
+    datasets: { bar: { maxBarThickness: 56 } },
+    plugins: { legend: { position: 'bottom', labels: { boxWidth: 12, boxHeight: 12 } } },
+  };
+}
+
+function renderArtists(cells: ReturnType<typeof filterSales>): void {
+  const limit = Number(element<HTMLSelectElement>('filter-top').value);
+  const top = topArtists(data, cells, limit);
+  const total = totalsOf(cells);
+  drawChart(
+    'artists',
+    {
+      type: 'bar',
+      data: {
+        labels: top.map((entry) =>
+          entry.artist.length > 32 ? `${entry.artist.slice(0, 31)}…` : entry.artist,
+        ),
+        datasets: [
+          {
+            label: 'Revenue',
+            data: top.map((entry) => entry.revenueCents / 100),
+            backgroundColor: PALETTE[0],
+          },
+        ],
+      },
+      options: {
+        ...baseOptions(),
+        indexAxis: 'y',
+        plugins: {
+          legend: { display: false },
+          tooltip: {
+            callbacks: {
+              title: (items) => top[items[0]?.dataIndex ?? 0]?.artist ?? '',
+              label: (item) =>
+                ` ${money(top[item.dataIndex].revenueCents)} · ${formatInteger(top[item.dataIndex].items)} items`,
+            },
+          },
+        },
+        scales: {
+          x: { beginAtZero: true, ticks: { callback: axisMoney } },
+          y: { ticks: { autoSkip: false } },
+        },
+      },
+    },
+    top.length === 0,
+    `Bar chart: top ${top.length} artists by revenue${top[0] ? `; first is ${top[0].artist} with ${money(top[0].revenueCents)}` : ''}.`,
+  );
+  element('artists-note').textContent =
+    `The ${top.length} best-selling artists of ${formatInteger(total.artists)} in the selection, by revenue.`;
+  fillTable(
+    'artists-table',
+    [
+      { text: '#', numeric: true },
+      { text: 'Artist' },
+      { text: 'Revenue', numeric: true },
+      { text: 'Items', numeric: true },
+      { text: 'Share', numeric: true },
+    ],
+    top.map((entry, index) => [
+      index + 1,
+      { text: entry.artist, className: 'text-cell' },
+      moneyCell(entry.revenueCents),
+      entry.items,
+      { text: share(entry.revenueCents, total.revenueCents), numeric: true },
+    ]),
+    [`All ${formatInteger(total.artists)} artists`, '', moneyCell(total.revenueCents), total.items, ''],
+  );
+}
+
+function share(part: number, whole: number): string {
+  return whole === 0 ? '–' : `${((100 * part) / whole).toFixed(1)}%`;
+}
+
+function renderCountries(cells: ReturnType<typeof filterSales>): void {
+  const matrix = revenueByCountryAndMonth(data, cells);
+  const shown = matrix.countries.slice(0, COUNTRY_SERIES);
+  const datasets: ChartDataset<'bar'>[] = shown.map((country, index) => ({
+    label: countryLabel(country),
+    data: matrix.revenue[index].map((cents) => cents / 100),
+    backgroundColor: PALETTE[index % PALETTE.length],
+  }));
+  if (matrix.countries.length > COUNTRY_SERIES) {
+    const rest = matrix.revenue.slice(COUNTRY_SERIES);
+    datasets.push({
+      label: `Other (${matrix.countries.length - COUNTRY_SERIES} countries)`,
+      data: matrix.months.map((_, month) => rest.reduce((sum, row) => sum + row[month], 0) / 100),
+      backgroundColor: OTHER_COLOR,
+    });
+  }
+  drawChart(
+    'countries',
+    {
+      type: 'bar',
+      data: { labels: [...matrix.months], datasets },
+      options: {
+        ...baseOptions(),
+        plugins: {
+          ...baseOptions().plugins,
+          tooltip: {
+            callbacks: {
+              label: (item) => ` ${item.dataset.label}: ${money(Math.round(Number(item.raw) * 100))}`,
+            },
+          },
+        },
+        scales: {
+          x: { stacked: true },
+          y: { stacked: true, beginAtZero: true, ticks: { callback: axisMoney } },
+        },
+      },
+    },
+    matrix.rows.length === 0,
+    `Stacked bar chart: revenue of ${matrix.countries.length} countries over ${matrix.months.length} months.`,
+  );
+  const total = totalsOf(cells);
+  fillTable(
+    'countries-table',
+    [
+      { text: 'Month' },
+      { text: 'Country' },
+      { text: 'Revenue', numeric: true },
+      { text: 'Items', numeric: true },
+    ],
+    matrix.rows.map((row) => [row.month, countryLabel(row.country), moneyCell(row.revenueCents), row.items]),
+    ['Total', '', moneyCell(total.revenueCents), total.items],
+  );
+}
+
+function renderHourly(filter: DashboardFilter): void {
+  const rows = hourlyKpis(data, filter);
+  const labels = rows.map((row) => `${row.date} ${String(row.hour).padStart(2, '0')}:00`);
+  drawChart(
+    'hourly',
+    {
+      type: 'bar',
+      data: {
+        labels,
+        datasets: [
+          {
+            type: 'bar',
+            label: 'Revenue',
+            data: rows.map((row) => row.revenueCents / 100),
+            backgroundColor: '#a0bcd8',
+            yAxisID: 'y',
+            order: 3,
+          },
+          {
+            type: 'line',
+            label: 'Items sold',
+            data: rows.map((row) => row.itemsSold),
+            borderColor: PALETTE[1],
+            backgroundColor: PALETTE[1],
+            pointRadius: rows.length > 72 ? 0 : 2,
+            borderWidth: 2,
+            yAxisID: 'y1',
+            order: 1,
+          },
+          {
+            type: 'line',
+            label: 'Unique buyers',
+            data: rows.map((row) => row.uniqueBuyers),
+            borderColor: PALETTE[2],
+            backgroundColor: PALETTE[2],
+            borderDash: [5, 3],
+            pointRadius: rows.length > 72 ? 0 : 2,
+            borderWidth: 2,
+            yAxisID: 'y1',
+            order: 2,
+          },
+        ],
+      },
+      options: {
+        ...baseOptions(),
+        plugins: {
+          ...baseOptions().plugins,
+          tooltip: {
+            callbacks: {
+              label: (item) =>
+                item.dataset.label === 'Revenue'
+                  ? ` Revenue: ${money(rows[item.dataIndex].revenueCents)}`
+                  : ` ${item.dataset.label}: ${formatInteger(Number(item.raw))}`,
+              afterBody: (items) => {
+                const row = rows[items[0]?.dataIndex ?? 0];
+                return row === undefined
+                  ? []
+                  : [
+                      `Top artist: ${row.topArtist}`,
+                      `Track diversity: ${row.trackDiversityIndex.toFixed(3)}`,
+                    ];
+              },
+            },
+          },
+        },
+        scales: {
+          x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 } },
+          y: {
+            beginAtZero: true,
+            position: 'left',
+            title: { display: true, text: 'Revenue' },
+            ticks: { callback: axisMoney },
+          },
+          y1: {
+            beginAtZero: true,
+            position: 'right',
+            grid: { drawOnChartArea: false },
+            title: { display: true, text: 'Items, buyers' },
+            ticks: { precision: 0 },
+          },
+        },
+      },
+    },
+    rows.length === 0,
+    `Chart of ${rows.length} hours: revenue as bars, items sold and unique buyers as lines.`,
+  );
+  fillTable(
+    'hourly-table',
+    [
+      { text: 'Date' },
+      { text: 'Hour', numeric: true },
+      { text: 'Buyers', numeric: true },
+      { text: 'Items', numeric: true },
+      { text: 'Revenue', numeric: true },
+      { text: 'Top artist' },
+      { text: 'Diversity', numeric: true },
+    ],
+    rows.map((row) => [
+      row.date,
+      { text: `${String(row.hour).padStart(2, '0')}:00`, numeric: true },
+      row.uniqueBuyers,
+      row.itemsSold,
+      moneyCell(row.revenueCents),
+      { text: row.topArtist, className: 'text-cell' },
+      { text: row.trackDiversityIndex.toFixed(3), numeric: true },
+    ]),
+  );
+}
+
+function renderQuality(filter: DashboardFilter): void {
+  const runs = qualityRuns(data, filter);
+  const statuses: QualityStatus[] = ['passed', 'warned', 'failed'];
+  drawChart(
+    'quality',
+    {
+      type: 'bar',
+      data: {
+        labels: runs.map((run) => `${run.runDate} ${run.stage}`),
+        datasets: statuses.map((status) => ({
+          label: `Rules ${status}`,
+          data: runs.map((run) => run[status]),
+          backgroundColor: STATUS_COLORS[status],
+        })),
+      },
+      options: {
+        ...baseOptions(),
+        scales: {
+          x: { stacked: true, ticks: { maxRotation: 0, autoSkip: true } },
+          y: {
+            stacked: true,
+            beginAtZero: true,
+            ticks: { precision: 0 },
+            title: { display: true, text: 'Rules' },
+          },
+        },
+      },
+    },
+    runs.length === 0,
+    `Stacked bar chart of ${runs.length} quality runs: ${runs.filter((run) => run.status === 'failed').length} failed.`,
+  );
+  const table = 'quality-table';
+  fillTable(
+    table,
+    [
+      { text: 'Run date' },
+      { text: 'Stage' },
+      { text: 'Status' },
+      { text: 'Passed', numeric: true },
+      { text: 'Warned', numeric: true },
+      { text: 'Failed', numeric: true },
+      { text: 'Rules that did not pass' },
+    ],
+    runs.map((run) => [
+      run.runDate,
+      run.stage,
+      run.status,
+      run.passed,
+      run.warned,
+      run.failed,
+      {
+        text:
+          run.problems
+            .map((rule) => `${rule.rule} (${rule.status}, ${formatInteger(rule.failingRows)} rows)`)
+            .join('; ') || '–',
+        className: 'text-cell',
+        title: run.problems
+          .map(
+            (rule) =>
+              `${rule.rule} on ${rule.table}${rule.column ? `.${rule.column}` : ''}: ${rule.threshold}${rule.error ? `; ${rule.error}` : ''}${rule.sampleFailingKeys.length > 0 ? `; e.g. ${rule.sampleFailingKeys.join(', ')}` : ''}`,
+          )
+          .join('\n'),
+      },
+    ]),
+  );
+  // The status column as a coloured badge (the text stays the status word, for screen readers too).
+  const body = element<HTMLTableElement>(table).tBodies[0];
+  runs.forEach((run, index) => {
+    const cell = body.rows[index]?.cells[2];
+    if (cell !== undefined) cell.replaceChildren(badge(run.status));
+  });
+}
+
+function renderRows(filter: DashboardFilter, cells: ReturnType<typeof filterSales>): void {
+  const days = rowCountsPerDay(data, cells, filter);
+  const tables = filter.country === null ? transformTables(data.transformRowCounts) : [];
+  const datasets: ChartDataset<'bar'>[] = [
+    { label: 'fact_session_items', data: days.map((day) => day.factRows), backgroundColor: PALETTE[0] },
+    ...tables.map((table, index) => ({
+      label: `transform ${table}`,
+      data: days.map((day) => day.transform[table] ?? 0),
+      backgroundColor: PALETTE[(index + 1) % PALETTE.length],
+      // The songs snapshot dwarfs the daily sales; its legend entry shows it on demand.
+      hidden: table === 'songs',
+    })),
+  ];
+  drawChart(
+    'rows',
+    {
+      type: 'bar',
+      data: { labels: days.map((day) => day.date), datasets },
+      options: { ...baseOptions(), scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    },
+    days.length === 0,
+    `Bar chart of rows per day over ${days.length} days.`,
+  );
+  element('rows-note').textContent =
+    filter.country === null
+      ? 'Items sold (rows of fact_session_items) per day, and rows ingested into the transform tables per ingest date.'
+      : `Items sold to buyers in ${countryLabel(filter.country)} per day (the transform tables have no buyer country).`;
+  fillTable(
+    'rows-table',
+    [
+      { text: 'Date' },
+      { text: 'fact_session_items', numeric: true },
+      ...tables.map((table) => ({ text: `transform ${table}`, numeric: true })),
+    ],
+    days.map((day) => [day.date, day.factRows, ...tables.map((table) => day.transform[table] ?? 0)]),
+    ['Total', days.reduce((sum, day) => sum + day.factRows, 0), ...tables.map(() => '')],
+  );
+}
+
+function renderTotals(filter: DashboardFilter, cells: ReturnType<typeof filterSales>): void {
+  const totals = totalsOf(cells);
+  const revenue = element('total-revenue');
+  revenue.textContent = money(totals.revenueCents);
+  revenue.dataset.cents = String(totals.revenueCents);
+  const items = element('total-items');
+  items.textContent = formatInteger(totals.items);
+  items.dataset.value = String(totals.items);
+  element('total-average').textContent =
+    totals.items === 0 ? '–' : money(Math.round(totals.revenueCents / totals.items));
+  element('total-artists').textContent = formatInteger(totals.artists);
+  element('total-countries').textContent = formatInteger(totals.countries);
+  const runs = qualityRuns(data, filter);
+  const quality = element('total-quality');
+  if (runs.length === 0) {
+    quality.textContent = '–';
+  } else {
+    const latest = runs[runs.length - 1].runDate;
+    const ofLatest = runs.filter((run) => run.runDate === latest);
+    const status: QualityStatus = ofLatest.some((run) => run.status === 'failed')
+      ? 'failed'
+      : ofLatest.some((run) => run.status === 'warned')
+        ? 'warned'
+        : 'passed';
+    const date = document.createElement('span');
+    date.className = 'panel-note';
+    date.textContent = ` ${latest}`;
+    quality.replaceChildren(badge(status), date);
+  }
+  const from = filter.from ?? 'the start';
+  const to = filter.to ?? 'the end';
+  element('filter-summary').textContent =
+    `${from} to ${to}, ${filter.country === null ? 'all countries' : countryLabel(filter.country)}: ` +
+    `${formatInteger(totals.items)} items, ${money(totals.revenueCents)}`;
+}
+
+function renderFooter(): void {
+  const checks = element('checks');
+  checks.replaceChildren(
+    ...data.checks.map((check) => {
+      const item = document.createElement('li');
+      const mark = document.createElement('span');
+      mark.className = check.ok ? 'check-ok' : 'check-bad';
+      mark.textContent = check.ok ? 'agrees' : 'DIFFERS';
+      item.append(`${check.name}: `, mark, ` (${check.detail})`);
+      return item;
+    }),
+  );
+  if (data.notes.length > 0) {
+    element('notes-section').hidden = false;
+    element('notes').replaceChildren(
+      ...data.notes.map((note) => {
+        const item = document.createElement('li');
+        item.textContent = note;
+        return item;
+      }),
+    );
+  }
+}
+
+let renders = 0;
+function render(): void {
+  const filter = readFilter();
+  const cells = filterSales(data, filter);
+  renderTotals(filter, cells);
+  renderArtists(cells);
+  renderCountries(cells);
+  renderHourly(filter);
+  renderQuality(filter);
+  renderRows(filter, cells);
+  renders += 1;
+  // Lets a test (or a person in devtools) see that the page finished drawing for the current filter.
+  document.body.dataset.renders = String(renders);
+}
+
+Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
+Chart.defaults.color = '#3a4354';
+setUpFilters();
+renderFooter();
+render();

@@ -1,0 +1,100 @@
+/**
+ * The dashboard's queries. Plain SQL that DuckDB and Redshift both run unchanged: money is turned into
+ * integer cents and dates into ISO text in SQL, so neither engine's decimal or date types reach the page.
+ */
+import { UNKNOWN_ARTIST, UNKNOWN_COUNTRY } from './model';
+
+export const SERVING_SCHEMA = 'deftunes_serving';
+export const TRANSFORM_SCHEMA = 'deftunes_transform';
+/** The transform tables whose rows per ingest date the dashboard shows. */
+export const TRANSFORM_TABLES = ['sessions', 'users', 'songs'] as const;
+
+const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/**
+ * One row per sold item with what the dashboard groups by. The buyer's country is the one of the user
+ * version the fact row points to (the version valid at purchase time, resolved by the serving layer).
+ * Left joins keep a sale whose dimension row is missing, so the cube always adds up to the fact table.
+ */
+const SOLD_ITEMS = `
+  select
+    cast(f.session_date as varchar) as session_date,
+    cast(f.session_hour as integer) as session_hour,
+    coalesce(u.country_code, ${quote(UNKNOWN_COUNTRY)}) as country_code,
+    coalesce(a.artist_name, ${quote(UNKNOWN_ARTIST)}) as artist_name,
+    f.user_id as buyer,
+    f.track_id as track,
+    cast(round(f.price * 100) as bigint) as price_cents
+  from ${SERVING_SCHEMA}.fact_session_items f
+  left join ${SERVING_SCHEMA}.dim_users u on u.user_key = f.user_key
+  left join ${SERVING_SCHEMA}.dim_artists a on a.artist_key = f.artist_key`;
+
+/** Revenue and items per day, buyer country and artist. */
+export const SALES_CUBE_SQL = `
+with sold_items as (${SOLD_ITEMS}
+)
+select session_date, country_code, artist_name, sum(price_cents) as revenue_cents, count(*) as items
+from sold_items
+group by session_date, country_code, artist_name`;
+
+/**
+ * The hourly KPIs per buyer country, defined like `hourly_kpis_vw` (unique buyers, items, revenue, the
+ * artist with the most revenue, ties by name; unique tracks / items) but for one country at a time.
+ */
+export const HOURLY_BY_COUNTRY_SQL = `
+with sold_items as (${SOLD_ITEMS}
+),
+hourly as (
+  select session_date, session_hour, country_code,
+    count(distinct buyer) as unique_buyers,
+    count(*) as items_sold,
+    sum(price_cents) as revenue_cents,
+    count(distinct track) as unique_tracks
+  from sold_items
+  group by session_date, session_hour, country_code
+),
+artist_revenue as (
+  select session_date, session_hour, country_code, artist_name,
+    row_number() over (
+      partition by session_date, session_hour, country_code
+      order by sum(price_cents) desc, artist_name
+    ) as revenue_rank
+  from sold_items
+  group by session_date, session_hour, country_code, artist_name
+)
+select h.session_date, h.session_hour, h.country_code, h.unique_buyers, h.items_sold, h.revenue_cents,
+  a.artist_name as top_artist,
+  cast(h.unique_tracks as double precision) / h.items_sold as track_diversity_index
+from hourly h
+left join artist_revenue a
+  on a.session_date = h.session_date and a.session_hour = h.session_hour
+  and a.country_code = h.country_code and a.revenue_rank = 1`;
+
+export const HOURLY_VIEW_SQL = `
+select cast(session_date as varchar) as session_date, cast(session_hour as integer) as session_hour,
+  unique_buyers, items_sold, cast(round(revenue * 100) as bigint) as revenue_cents, top_artist,
+  cast(track_diversity_index as double precision) as track_diversity_index
+from ${SERVING_SCHEMA}.hourly_kpis_vw`;
+
+export const SALES_PER_ARTIST_VIEW_SQL = `
+select cast(session_year as integer) as session_year,
+  coalesce(artist_name, ${quote(UNKNOWN_ARTIST)}) as artist_name,
+  cast(round(total_sales * 100) as bigint) as revenue_cents
+from ${SERVING_SCHEMA}.sales_per_artist_vw`;
+
+export const SALES_PER_COUNTRY_VIEW_SQL = `
+select cast(session_year as integer) as session_year, cast(session_month as integer) as session_month,
+  coalesce(country_code, ${quote(UNKNOWN_COUNTRY)}) as country_code,
+  cast(round(total_sales * 100) as bigint) as revenue_cents
+from ${SERVING_SCHEMA}.sales_per_country_vw`;
+
+export const FACT_TOTALS_SQL = `
+select count(*) as items, coalesce(sum(cast(round(price * 100) as bigint)), 0) as revenue_cents
+from ${SERVING_SCHEMA}.fact_session_items`;
+
+export function transformRowCountsSql(table: (typeof TRANSFORM_TABLES)[number]): string {
+  return `
+select cast(ingest_on as varchar) as ingest_on, count(*) as row_count
+from ${TRANSFORM_SCHEMA}.${table}
+group by ingest_on`;
+}
