@@ -6,7 +6,6 @@
  * DESIGN.md), `GET /_truth?date` (ground truth of a day), `GET /_faults` (request faults so far).
  * Request faults apply to `/sessions` and `/users` only.
  */
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -206,7 +205,7 @@ async function streamJsonArray(
     if (buffer.length >= CHUNK_CHARS) {
       const flushed = res.write(buffer);
       buffer = '';
-      if (!flushed) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!flushed) await drained(res);
       if (closed) return;
     }
   }
@@ -216,4 +215,17 @@ async function streamJsonArray(
     return;
   }
   res.end(`${buffer}]`);
+}
+
+/** Resolves when the response can take more data or is gone, leaving no listeners behind. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

@@ -64,7 +64,8 @@ export async function startSources(options: SourcesOptions = {}): Promise<Runnin
   const api = await startApiServer({ world, faultRate, slowResponseMs, host, port });
   try {
     const songs = await startSongsDatabase({
-      catalog: world.catalog,
+      seed: world.seed,
+      songs: world.catalog.size,
       host,
       port: songsPort,
       dataDir: options.songsDataDir,

@@ -12,7 +12,10 @@
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { createServer } from 'node:net';
-import type { Catalog, CatalogSong } from './catalog';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Catalog, type CatalogSong } from './catalog';
 
 export const SONGS_COLUMNS = [
   'track_id',
@@ -110,7 +113,9 @@ function copyValue(value: string | number | null): string {
 }
 
 export interface SongsDatabaseOptions {
-  catalog: Catalog;
+  seed: number;
+  /** Rows of the catalog. */
+  songs: number;
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -128,12 +133,81 @@ export interface SongsDatabase {
   close(): Promise<void>;
 }
 
+/**
+ * Starts the songs database in a worker thread. PGlite loads its WebAssembly with dynamic `import()`,
+ * which jest's module sandbox refuses, and a million-row load would stall the API's event loop; in a
+ * worker neither happens.
+ */
 export async function startSongsDatabase(options: SongsDatabaseOptions): Promise<SongsDatabase> {
+  const typescript = __filename.endsWith('.ts');
+  const entry = join(__dirname, `songs-db-worker${typescript ? '.ts' : '.js'}`);
+  const worker = new Worker(
+    typescript ? `require('tsx/cjs/api').register(); require(${JSON.stringify(entry)});` : entry,
+    { eval: typescript, workerData: { ...options, wasm: await compiledWasm() } satisfies WorkerData },
+  );
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const ready = await new Promise<WorkerMessage>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) =>
+      reject(new Error(`songs database: worker exited with code ${code} before it was ready`)),
+    );
+  });
+  if (ready.type === 'error') {
+    await exited;
+    throw new Error(ready.message);
+  }
+  if (ready.type !== 'ready') throw new Error(`songs database: unexpected worker message ${ready.type}`);
+  let closing: Promise<void> | undefined;
+  return {
+    url: ready.url,
+    port: ready.port,
+    load: ready.load,
+    close: () => {
+      closing ??= (async () => {
+        worker.postMessage({ type: 'close' });
+        const timeout = setTimeout(() => void worker.terminate(), 10_000);
+        await exited;
+        clearTimeout(timeout);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** What the worker is started with: the options and PGlite's WebAssembly, compiled once per process. */
+export interface WorkerData extends SongsDatabaseOptions {
+  wasm: { pglite: WebAssembly.Module; initdb: WebAssembly.Module };
+}
+
+let wasmModules: Promise<WorkerData['wasm']> | undefined;
+
+/** Compiling PGlite's 9 MB of WebAssembly is most of a cold start; workers share one compiled copy. */
+function compiledWasm(): Promise<WorkerData['wasm']> {
+  const dist = dirname(require.resolve('@electric-sql/pglite'));
+  wasmModules ??= Promise.all(
+    ['pglite.wasm', 'initdb.wasm'].map(async (file) => WebAssembly.compile(await readFile(join(dist, file)))),
+  ).then(([pglite, initdb]) => ({ pglite, initdb }));
+  return wasmModules;
+}
+
+export type WorkerMessage =
+  | { type: 'ready'; url: string; port: number; load: SongsLoad }
+  | { type: 'error'; message: string }
+  | { type: 'closed' };
+
+/** Serves the songs database in this thread (the worker's body; also usable directly outside jest). */
+export async function serveSongsDatabase(
+  options: SongsDatabaseOptions & { wasm?: WorkerData['wasm'] },
+): Promise<SongsDatabase> {
   // Check the port before spending time on the load, so a port in use fails at once.
   if (options.port !== 0) await assertPortFree(options.host, options.port);
-  const db = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
+  const db = await PGlite.create({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.wasm ? { pgliteWasmModule: options.wasm.pglite, initdbWasmModule: options.wasm.initdb } : {}),
+  });
   try {
-    const load = await loadSongs(db, options.catalog);
+    const load = await loadSongs(db, new Catalog(options.seed, options.songs));
     const server = new PGLiteSocketServer({
       db,
       host: options.host,
@@ -144,11 +218,7 @@ export async function startSongsDatabase(options: SongsDatabaseOptions): Promise
       await server.start();
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw code === 'EADDRINUSE'
-        ? new Error(
-            `songs database: port ${options.port} on ${options.host} is already in use; choose another port (0 picks a free one)`,
-          )
-        : error;
+      throw code === 'EADDRINUSE' ? portInUse(options.host, options.port) : error;
     }
     const port = Number(server.getServerConn().split(':').pop());
     return {
@@ -166,15 +236,19 @@ export async function startSongsDatabase(options: SongsDatabaseOptions): Promise
   }
 }
 
+function portInUse(host: string, port: number): Error {
+  return new Error(
+    `songs database: port ${port} on ${host} is already in use; choose another port (0 picks a free one)`,
+  );
+}
+
 async function assertPortFree(host: string, port: number): Promise<void> {
   const probe = createServer();
   await new Promise<void>((resolve, reject) => {
     probe.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new Error(
-              `songs database: port ${port} on ${host} is already in use; choose another port (0 picks a free one)`,
-            )
+          ? portInUse(host, port)
           : new Error(`songs database: cannot listen on ${host}:${port}: ${error.message}`),
       ),
     );
