@@ -3,18 +3,20 @@
  * body, validates each record with the contract schema, quarantines invalid and duplicate records, and
  * writes data, quarantine and manifest (see lambdas/shared/landing-writer.ts for the ordering).
  */
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { API_ENTITIES, describeIssues, type ApiEntity } from '../shared/contracts';
 import {
   classifyHttpFailure,
   DEFAULT_HTTP_TIMEOUTS,
+  httpStatusOf,
   streamJsonArray,
   type FetchLike,
   type HttpTimeouts,
 } from '../shared/http';
 import { CompactKeySet } from '../shared/key-set';
 import { extractToLanding, type RecordCheck } from '../shared/landing-writer';
+import { reportExtractFailed, reportExtractLanded } from '../shared/extract-telemetry';
+import { extractResultOf, type ExtractResult } from '../shared/landing-manifest';
 import type { Logger, Metrics } from '../shared/logging';
 import type { ObjectStore } from '../shared/object-store';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, type Sleep } from '../shared/retry';
@@ -25,17 +27,6 @@ export const ExtractApiEventSchema = z.object({
   entity: z.enum(['users', 'sessions'], { error: 'entity must be "users" or "sessions"' }),
 });
 export type ExtractApiEvent = z.infer<typeof ExtractApiEventSchema>;
-
-/** What the state machine gets back. */
-export interface ExtractResult {
-  readonly entity: 'users' | 'sessions' | 'songs';
-  readonly run_date: string;
-  /** The data object's key in the landing zone. */
-  readonly key: string;
-  readonly manifest_key: string;
-  readonly records: number;
-  readonly rejected: number;
-}
 
 export interface ExtractApiDeps {
   /** The landing zone. */
@@ -117,6 +108,7 @@ export async function runExtractApi(event: unknown, deps: ExtractApiDeps): Promi
       open: () => streamJsonArray(url, { fetch: deps.fetch, timeouts }),
       makeCheck: () => apiRecordCheck(entity),
       classify: classifyHttpFailure,
+      statusOf: httpStatusOf,
       sourceUrl: url,
       window,
       retryPolicy: { ...DEFAULT_RETRY_POLICY, ...deps.retryPolicy },
@@ -125,41 +117,10 @@ export async function runExtractApi(event: unknown, deps: ExtractApiDeps): Promi
       logger,
       now: deps.now,
     });
-    const durationMs = Date.now() - started;
-    logger?.info('extract landed', {
-      entity,
-      run_date: runDate,
-      key: manifest.key,
-      records: manifest.records,
-      rejected: manifest.rejected,
-      bytes: manifest.bytes,
-      attempts: manifest.attempts,
-      duration_ms: durationMs,
-    });
-    if (deps.metrics) {
-      deps.metrics.addDimension('entity', entity);
-      deps.metrics.addMetric('RecordsLanded', MetricUnit.Count, manifest.records);
-      deps.metrics.addMetric('RecordsQuarantined', MetricUnit.Count, manifest.rejected);
-      deps.metrics.addMetric('BytesLanded', MetricUnit.Bytes, manifest.bytes);
-      deps.metrics.addMetric('SourceAttempts', MetricUnit.Count, manifest.attempts);
-      deps.metrics.addMetric('ExtractDuration', MetricUnit.Milliseconds, durationMs);
-      deps.metrics.publishStoredMetrics();
-    }
-    return {
-      entity,
-      run_date: runDate,
-      key: manifest.key,
-      manifest_key: manifestKey,
-      records: manifest.records,
-      rejected: manifest.rejected,
-    };
+    reportExtractLanded(deps, manifest, Date.now() - started);
+    return extractResultOf(manifest, manifestKey);
   } catch (error: unknown) {
-    logger?.error('extract failed', { entity, run_date: runDate, source_url: url, error: error as Error });
-    if (deps.metrics) {
-      deps.metrics.addDimension('entity', entity);
-      deps.metrics.addMetric('ExtractFailures', MetricUnit.Count, 1);
-      deps.metrics.publishStoredMetrics();
-    }
+    reportExtractFailed(deps, { entity, run_date: runDate, source_url: url }, error);
     throw error;
   }
 }

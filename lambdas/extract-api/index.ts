@@ -12,10 +12,12 @@ import { z } from 'zod';
 import { bucketVar, httpUrlVar, intVar, readEnv } from '../shared/config';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../shared/logging';
 import { S3ObjectStore } from '../shared/s3-object-store';
-import { runExtractApi, type ExtractResult } from './extract-api';
+import type { ExtractResult } from '../shared/landing-manifest';
+import { runExtractApi } from './extract-api';
 
 export { apiRecordCheck, apiUrl, apiWindow, ExtractApiEventSchema, runExtractApi } from './extract-api';
-export type { ExtractApiDeps, ExtractApiEvent, ExtractResult } from './extract-api';
+export type { ExtractApiDeps, ExtractApiEvent } from './extract-api';
+export type { ExtractResult } from '../shared/landing-manifest';
 
 export const ExtractApiEnvSchema = z.object({
   LANDING_BUCKET: bucketVar,

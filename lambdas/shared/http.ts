@@ -175,3 +175,8 @@ export function classifyHttpFailure(error: unknown): AttemptFailure {
   if (error instanceof NotAJsonArrayError) return { retryable: false };
   return { retryable: true };
 }
+
+/** The HTTP status of a failure, when it has one. */
+export function httpStatusOf(error: unknown): string | undefined {
+  return error instanceof HttpStatusError ? String(error.status) : undefined;
+}

@@ -46,3 +46,25 @@ export const LandingManifestSchema = z.object({
 
 export type LandedObject = z.infer<typeof LandedObjectSchema>;
 export type LandingManifest = z.infer<typeof LandingManifestSchema>;
+
+/** What an extract handler returns to the state machine. */
+export interface ExtractResult {
+  readonly entity: LandingManifest['entity'];
+  readonly run_date: string;
+  /** The data object's key in the landing zone. */
+  readonly key: string;
+  readonly manifest_key: string;
+  readonly records: number;
+  readonly rejected: number;
+}
+
+export function extractResultOf(manifest: LandingManifest, manifestKey: string): ExtractResult {
+  return {
+    entity: manifest.entity,
+    run_date: manifest.run_date,
+    key: manifest.key,
+    manifest_key: manifestKey,
+    records: manifest.records,
+    rejected: manifest.rejected,
+  };
+}

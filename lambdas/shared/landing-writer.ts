@@ -184,6 +184,11 @@ export interface ExtractToLandingOptions {
   readonly makeCheck: () => RecordCheck;
   /** Classifies a source failure (HTTP status, network error, database error). */
   readonly classify: (error: unknown) => AttemptFailure;
+  /**
+   * The status a failure carries, for the final error and the logs (an HTTP status, a SQLSTATE); the last
+   * one seen is reported even when later attempts failed without one.
+   */
+  readonly statusOf?: (error: unknown) => string | undefined;
   /** Names the source in the manifest and in errors, without credentials. */
   readonly sourceUrl: string;
   readonly window: LandingManifest['window'];
@@ -205,7 +210,7 @@ export class ExtractFailedError extends Error {
     message: string,
     readonly sourceUrl: string,
     readonly attempts: number,
-    readonly lastStatus: number | undefined,
+    readonly lastStatus: string | undefined,
     cause: unknown,
   ) {
     super(message, { cause });
@@ -219,11 +224,10 @@ export async function extractToLanding(options: ExtractToLandingOptions): Promis
   const manifestKey = landingManifestKey(source, runDate);
   await store.delete(manifestKey);
 
-  let lastStatus: number | undefined;
+  let lastStatus: string | undefined;
   const classify = (error: unknown): AttemptFailure => {
     if (!(error instanceof SourceReadError)) return { retryable: false };
-    const status = (error.cause as { status?: unknown } | undefined)?.status;
-    if (typeof status === 'number') lastStatus = status;
+    lastStatus = options.statusOf?.(error.cause) ?? lastStatus;
     return options.classify(error.cause);
   };
 
@@ -244,7 +248,7 @@ export async function extractToLanding(options: ExtractToLandingOptions): Promis
             source_url: options.sourceUrl,
             attempt,
             delay_ms: delayMs,
-            status: statusOf(error),
+            status: options.statusOf?.((error as SourceReadError).cause),
             error: messageOf(error),
           }),
       },
@@ -253,7 +257,7 @@ export async function extractToLanding(options: ExtractToLandingOptions): Promis
     if (!(error instanceof RetriesExhaustedError)) throw error;
     const last = error.lastError;
     if (!(last instanceof SourceReadError)) throw last; // storage or programming error: not the source's fault
-    const statusText = lastStatus === undefined ? 'no HTTP status received' : `last status ${lastStatus}`;
+    const statusText = lastStatus === undefined ? 'no status received' : `last status ${lastStatus}`;
     const what =
       error.message === 'not retryable'
         ? `failed on attempt ${error.attempts} with a non-retryable error`
@@ -288,11 +292,6 @@ export async function extractToLanding(options: ExtractToLandingOptions): Promis
     contentType: 'application/json',
   });
   return { manifest, manifestKey };
-}
-
-function statusOf(error: unknown): number | undefined {
-  const status = ((error as { cause?: unknown }).cause as { status?: unknown } | undefined)?.status;
-  return typeof status === 'number' ? status : undefined;
 }
 
 function messageOf(error: unknown): string {

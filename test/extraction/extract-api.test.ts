@@ -312,7 +312,7 @@ describe('runExtractApi: retries', () => {
       }),
     );
     expect(fetch.calls).toHaveLength(3);
-    expect(error.message).toContain('failed after 3 attempts (no HTTP status received)');
+    expect(error.message).toContain('failed after 3 attempts (no status received)');
     expect(error.message).toContain('no response within 50 ms');
   });
 

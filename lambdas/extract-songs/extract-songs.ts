@@ -1,0 +1,161 @@
+/**
+ * Extracts the songs catalog (`deftunes.songs`, in full) into the landing zone. Rows are read through a
+ * server-side cursor in batches of `fetchSize`, inside one read-only REPEATABLE READ transaction (one
+ * consistent snapshot, and the cursor's portal lives as long as the transaction), so memory holds one
+ * batch whatever the table size. Rows are validated with the contract schema and landed like the API
+ * extracts (data, quarantine, manifest last).
+ */
+import type { Client } from 'pg';
+import Cursor from 'pg-cursor';
+import { z } from 'zod';
+import { describeIssues, SongRecordSchema } from '../shared/contracts';
+import type { PgConnectionFactory } from '../shared/db-secret';
+import { extractToLanding, type RecordCheck, type SourceRecord } from '../shared/landing-writer';
+import { reportExtractFailed, reportExtractLanded } from '../shared/extract-telemetry';
+import { extractResultOf, type ExtractResult } from '../shared/landing-manifest';
+import type { Logger, Metrics } from '../shared/logging';
+import type { ObjectStore } from '../shared/object-store';
+import type { AttemptFailure, RetryPolicy, Sleep } from '../shared/retry';
+import { DEFAULT_RETRY_POLICY } from '../shared/retry';
+import { RunDateSchema } from '../shared/run-date';
+
+export const ExtractSongsEventSchema = z.object({ run_date: RunDateSchema });
+export type ExtractSongsEvent = z.infer<typeof ExtractSongsEventSchema>;
+
+export const SONGS_TABLE = 'deftunes.songs';
+export const SONG_COLUMNS = Object.keys(SongRecordSchema.shape) as Array<keyof typeof SongRecordSchema.shape>;
+
+/** Ordered by the key, so a re-run over the same table writes the same bytes and duplicates are adjacent. */
+export const SELECT_SONGS = `SELECT ${SONG_COLUMNS.join(', ')} FROM ${SONGS_TABLE} ORDER BY track_id`;
+
+export interface ExtractSongsDeps {
+  /** The landing zone. */
+  readonly store: ObjectStore;
+  /** Opens connections to the songs database (Secrets Manager in AWS, a URL locally). */
+  readonly connections: PgConnectionFactory;
+  /** Rows per cursor read. @default 5000 */
+  readonly fetchSize?: number;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  /** @default setTimeout */
+  readonly sleep?: Sleep;
+  readonly random?: () => number;
+  /** @default DEFAULT_RETRY_POLICY */
+  readonly retryPolicy?: Partial<RetryPolicy>;
+  readonly now?: () => Date;
+}
+
+/** Yields the rows of `deftunes.songs` in key order, `fetchSize` at a time from a server-side cursor. */
+export async function* readSongs(
+  connections: PgConnectionFactory,
+  fetchSize: number,
+): AsyncGenerator<SourceRecord> {
+  const client: Client = await connections.connect();
+  // A connection lost between two reads is reported on the client (and fails the pending read); without
+  // a listener Node would treat it as an uncaught error.
+  client.on('error', () => undefined);
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const cursor = client.query(new Cursor<Record<string, unknown>>(SELECT_SONGS));
+    let position = 0;
+    for (;;) {
+      const rows = await cursor.read(fetchSize);
+      if (rows.length === 0) break;
+      for (const row of rows) yield { position: position++, value: row };
+    }
+    await cursor.close();
+    await client.query('COMMIT');
+  } finally {
+    // Ending the connection also rolls back a transaction left open by a failure.
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Schema, then uniqueness of `track_id` (rows come in key order, so comparing with the previous is enough). */
+export function songRecordCheck(): RecordCheck {
+  let previousTrackId: string | undefined;
+  return (value) => {
+    const parsed = SongRecordSchema.safeParse(value);
+    if (!parsed.success) return `invalid: ${describeIssues(parsed.error)}`;
+    const trackId = parsed.data.track_id;
+    if (trackId === previousTrackId) return `duplicate: track_id ${trackId} appeared earlier in this extract`;
+    previousTrackId = trackId;
+    return undefined;
+  };
+}
+
+/** SQLSTATE classes and socket errors that a new connection may not meet again. */
+const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '40001', '40P01', '55P03']);
+const TRANSIENT_SOCKET_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+export function classifyPgFailure(error: unknown): AttemptFailure {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') {
+    if (code.startsWith('08') || TRANSIENT_SQLSTATES.has(code) || TRANSIENT_SOCKET_CODES.has(code)) {
+      return { retryable: true };
+    }
+    return { retryable: false };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    retryable: /Connection terminated|connection timeout|timeout expired|ECONNRESET|socket hang up/i.test(
+      message,
+    ),
+  };
+}
+
+/** The SQLSTATE or socket error code of a failure. */
+export function pgStatusOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string') return undefined;
+  return /^[0-9A-Z]{5}$/.test(code) ? `SQLSTATE ${code}` : code;
+}
+
+export async function runExtractSongs(event: unknown, deps: ExtractSongsDeps): Promise<ExtractResult> {
+  const parsedEvent = ExtractSongsEventSchema.safeParse(event);
+  if (!parsedEvent.success) {
+    throw new Error(
+      `Invalid extract-songs event ${JSON.stringify(event)}: ${describeIssues(parsedEvent.error)}`,
+    );
+  }
+  const runDate = parsedEvent.data.run_date;
+  const fetchSize = deps.fetchSize ?? 5000;
+  const logger = deps.logger;
+  const started = Date.now();
+  const sourceUrl = () => `${deps.connections.description}#${SONGS_TABLE}`;
+  logger?.info('extract started', { entity: 'songs', run_date: runDate, source_url: sourceUrl() });
+
+  try {
+    const { manifest, manifestKey } = await extractToLanding({
+      store: deps.store,
+      source: 'songs',
+      runDate,
+      open: () => readSongs(deps.connections, fetchSize),
+      makeCheck: songRecordCheck,
+      classify: classifyPgFailure,
+      statusOf: pgStatusOf,
+      get sourceUrl() {
+        return sourceUrl();
+      },
+      window: null,
+      retryPolicy: { ...DEFAULT_RETRY_POLICY, ...deps.retryPolicy },
+      sleep: deps.sleep,
+      random: deps.random,
+      logger,
+      now: deps.now,
+    });
+    reportExtractLanded(deps, manifest, Date.now() - started);
+    return extractResultOf(manifest, manifestKey);
+  } catch (error: unknown) {
+    reportExtractFailed(deps, { entity: 'songs', run_date: runDate, source_url: sourceUrl() }, error);
+    throw error;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Database credentials from AWS Secrets Manager, in the JSON shape RDS-managed and rotated secrets use:
+ * `{"host", "port", "username", "password", "dbname", "engine"?}`. The secret is cached for the life of
+ * the Lambda container and re-read when the database rejects the password (the secret was rotated).
+ */
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Client, type ClientConfig } from 'pg';
+import { z } from 'zod';
+
+export const DbSecretSchema = z.object({
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(1).max(65535).default(5432),
+  username: z.string().min(1),
+  password: z.string().min(1),
+  dbname: z.string().min(1).default('postgres'),
+  engine: z.string().optional(),
+});
+export type DbSecret = z.infer<typeof DbSecretSchema>;
+
+/** Reads and validates the secret; the error names the secret and the bad fields, never their values. */
+export async function readDbSecret(client: SecretsManagerClient, secretId: string): Promise<DbSecret> {
+  const response = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+  if (response.SecretString === undefined) {
+    throw new Error(`Secret ${secretId} has no SecretString (binary secrets are not supported)`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(response.SecretString);
+  } catch {
+    throw new Error(`Secret ${secretId} is not JSON; expected {host, port, username, password, dbname}`);
+  }
+  const parsed = DbSecretSchema.safeParse(json);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Secret ${secretId} is not a database secret: ${fields}`);
+  }
+  return parsed.data;
+}
+
+/** A way to open a connection to the songs database, and how to name it without credentials. */
+export interface PgConnectionFactory {
+  connect(): Promise<Client>;
+  /** e.g. `postgresql://db.example.com:5432/deftunes`: for manifests, logs and errors. */
+  readonly description: string;
+}
+
+const CONNECT_TIMEOUT_MS = 15_000;
+const INVALID_PASSWORD = '28P01';
+
+/**
+ * Connections built from a Secrets Manager secret, always over TLS with the server certificate verified
+ * (in Lambda, point NODE_EXTRA_CA_CERTS at the RDS CA bundle, `/var/runtime/ca-cert.pem`).
+ */
+export function secretsManagerConnectionFactory(
+  client: SecretsManagerClient,
+  secretId: string,
+  describe: (secret: DbSecret) => string = (secret) =>
+    `postgresql://${secret.host}:${secret.port}/${secret.dbname}`,
+): PgConnectionFactory & { secret(): Promise<DbSecret> } {
+  let cached: Promise<DbSecret> | undefined;
+  let description = `secret ${secretId}`;
+  const secret = (): Promise<DbSecret> => {
+    cached ??= readDbSecret(client, secretId).catch((error: unknown) => {
+      cached = undefined;
+      throw error;
+    });
+    return cached;
+  };
+  const open = async (value: DbSecret): Promise<Client> => {
+    const config: ClientConfig = {
+      host: value.host,
+      port: value.port,
+      user: value.username,
+      password: value.password,
+      database: value.dbname,
+      ssl: { rejectUnauthorized: true, servername: value.host },
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      application_name: 'deftunes-extract',
+    };
+    return connectOrClose(new Client(config));
+  };
+  return {
+    get description() {
+      return description;
+    },
+    secret,
+    async connect() {
+      const first = await secret();
+      description = describe(first);
+      try {
+        return await open(first);
+      } catch (error: unknown) {
+        if ((error as { code?: string }).code !== INVALID_PASSWORD) throw error;
+        // The password may have been rotated since it was cached: read the secret again, once.
+        cached = undefined;
+        const fresh = await secret();
+        if (fresh.password === first.password) throw error;
+        return open(fresh);
+      }
+    },
+  };
+}
+
+/** Connections from a Postgres URL (locally: the simulator's songs database, or any Postgres). */
+export function urlConnectionFactory(url: string): PgConnectionFactory {
+  const parsed = new URL(url);
+  const database = parsed.pathname.replace(/^\//, '') || 'postgres';
+  return {
+    description: `${parsed.protocol}//${parsed.hostname}:${parsed.port || '5432'}/${database}`,
+    async connect() {
+      return connectOrClose(
+        new Client({
+          connectionString: url,
+          connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+          application_name: 'deftunes-extract',
+        }),
+      );
+    },
+  };
+}
+
+async function connectOrClose(connection: Client): Promise<Client> {
+  try {
+    await connection.connect();
+    return connection;
+  } catch (error: unknown) {
+    await connection.end().catch(() => undefined);
+    throw error;
+  }
+}

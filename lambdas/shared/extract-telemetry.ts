@@ -1,0 +1,51 @@
+/** The logs and metrics every extract emits, the same for the API and the database extracts. */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { LandingManifest } from './landing-manifest';
+import type { Logger, Metrics } from './logging';
+
+export interface ExtractTelemetry {
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+}
+
+export function reportExtractLanded(
+  telemetry: ExtractTelemetry,
+  manifest: LandingManifest,
+  durationMs: number,
+): void {
+  telemetry.logger?.info('extract landed', {
+    entity: manifest.entity,
+    run_date: manifest.run_date,
+    key: manifest.key,
+    records: manifest.records,
+    rejected: manifest.rejected,
+    bytes: manifest.bytes,
+    attempts: manifest.attempts,
+    duration_ms: durationMs,
+  });
+  const metrics = telemetry.metrics;
+  if (!metrics) return;
+  metrics.addDimension('entity', manifest.entity);
+  metrics.addMetric('RecordsLanded', MetricUnit.Count, manifest.records);
+  metrics.addMetric('RecordsQuarantined', MetricUnit.Count, manifest.rejected);
+  metrics.addMetric('BytesLanded', MetricUnit.Bytes, manifest.bytes);
+  metrics.addMetric('SourceAttempts', MetricUnit.Count, manifest.attempts);
+  metrics.addMetric('ExtractDuration', MetricUnit.Milliseconds, durationMs);
+  metrics.publishStoredMetrics();
+}
+
+export function reportExtractFailed(
+  telemetry: ExtractTelemetry,
+  context: { entity: string; run_date: string; source_url: string },
+  error: unknown,
+): void {
+  telemetry.logger?.error('extract failed', {
+    ...context,
+    error: error instanceof Error ? error : new Error(String(error)),
+  });
+  const metrics = telemetry.metrics;
+  if (!metrics) return;
+  metrics.addDimension('entity', context.entity);
+  metrics.addMetric('ExtractFailures', MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
+}
