@@ -1,0 +1,73 @@
+/**
+ * Option parsers shared by the CLI commands: each rejects a bad value with a message naming what was
+ * expected and what was given (commander prefixes the option's name).
+ */
+import { InvalidArgumentError } from 'commander';
+import { resolveScale } from '../simulator';
+
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) {
+    throw new InvalidArgumentError(
+      `must be an integer port in [0, 65535] (0 picks a free port); got "${value}"`,
+    );
+  }
+  return port;
+}
+
+export function parseRate(value: string): number {
+  const rate = Number(value);
+  if (value.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
+    throw new InvalidArgumentError(`must be a number in [0, 1]; got "${value}"`);
+  }
+  return rate;
+}
+
+export function parseSeed(value: string): number {
+  const seed = Number(value);
+  if (!/^\d+$/.test(value) || seed > 0xffffffff) {
+    throw new InvalidArgumentError(`must be an integer in [0, 4294967295]; got "${value}"`);
+  }
+  return seed;
+}
+
+export function parseScale(value: string): string {
+  try {
+    resolveScale(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
+}
+
+/** A calendar date `YYYY-MM-DD` that exists (2020-02-30 is rejected). */
+export function parseDate(value: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const date = match
+    ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])))
+    : undefined;
+  if (!date || date.toISOString().slice(0, 10) !== value) {
+    throw new InvalidArgumentError(`must be a calendar date YYYY-MM-DD; got "${value}"`);
+  }
+  return value;
+}
+
+export function parseUrl(value: string): string {
+  try {
+    new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`must be a URL; got "${value}"`);
+  }
+  return value;
+}
+
+/** Every date from `from` to `to`, inclusive, in order. */
+export function datesBetween(from: string, to: string): string[] {
+  if (to < from) throw new InvalidArgumentError(`--to ${to} is before --from ${from}`);
+  const dates: string[] = [];
+  for (let day = new Date(`${from}T00:00:00Z`); ; day.setUTCDate(day.getUTCDate() + 1)) {
+    const iso = day.toISOString().slice(0, 10);
+    dates.push(iso);
+    if (iso >= to) return dates;
+  }
+}
