@@ -1,0 +1,385 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as glue from 'aws-cdk-lib/aws-glue';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { acknowledge, acknowledgeWildcardResources } from '../nag';
+
+/**
+ * State names of DailyPipeline. The local runner binds Task states by these names, and operators read them
+ * in the console: they are a contract (DESIGN.md, Orchestration).
+ */
+export const DAILY_PIPELINE_STATES = {
+  resolveRunDate: 'ResolveRunDate',
+  useGivenRunDate: 'UseGivenRunDate',
+  useScheduledDay: 'UseScheduledDay',
+  useExecutionDay: 'UseExecutionDay',
+  extractAndTransform: 'ExtractAndTransform',
+  extractSongs: 'ExtractSongs',
+  transformSongs: 'TransformSongs',
+  extractApi: 'ExtractApi',
+  extractUsers: 'ExtractUsers',
+  extractSessions: 'ExtractSessions',
+  transformApi: 'TransformApi',
+  checkTransformQuality: 'CheckTransformQuality',
+  transformQualityGate: 'TransformQualityGate',
+  transformQualityFailed: 'TransformQualityFailed',
+  loadServing: 'LoadServing',
+  checkServingQuality: 'CheckServingQuality',
+  servingQualityGate: 'ServingQualityGate',
+  servingQualityFailed: 'ServingQualityFailed',
+  notifySuccess: 'NotifySuccess',
+  pipelineSucceeded: 'PipelineSucceeded',
+  notifyFailure: 'NotifyFailure',
+  pipelineFailed: 'PipelineFailed',
+} as const;
+
+/** Errors of the Lambda service itself (not of the handler): safe to retry, the handlers are idempotent. */
+export const LAMBDA_TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+];
+/** Errors of the Glue API when starting a run (the run itself failing is not retried: it is alerted). */
+export const GLUE_TRANSIENT_ERRORS = [
+  'Glue.ConcurrentRunsExceededException',
+  'Glue.ThrottlingException',
+  'Glue.InternalServiceException',
+  'Glue.OperationTimeoutException',
+  'Glue.ResourceNumberLimitExceededException',
+];
+export const SNS_TRANSIENT_ERRORS = [
+  'SNS.InternalErrorException',
+  'SNS.ThrottledException',
+  'SNS.KMSThrottlingException',
+];
+
+/** The Lambda functions of the pipeline, one per Task. */
+export interface DailyPipelineFunctions {
+  readonly extractApi: lambda.IFunction;
+  readonly extractSongs: lambda.IFunction;
+  readonly dataQuality: lambda.IFunction;
+  readonly servingLoad: lambda.IFunction;
+}
+
+export interface DailyPipelineProps {
+  readonly functions: DailyPipelineFunctions;
+  /** How long a Lambda task may take before the state times out (the functions' own timeout). */
+  readonly functionTimeout: Duration;
+  readonly transformApiJob: glue.IJob;
+  readonly transformSongsJob: glue.IJob;
+  /** How long a Glue job run may take (its own timeout); the task allows queueing time on top. */
+  readonly jobTimeout: Duration;
+  /** Receives the run's outcome: failures (and quality failures) are alerts, successes are events. */
+  readonly alertTopic: sns.ITopic;
+  /** Environment name, written in notifications. */
+  readonly environmentName: string;
+  /** Include execution input and output in the logs. */
+  readonly logExecutionData: boolean;
+  readonly logRetention: logs.RetentionDays;
+  /**
+   * Removal policy of the log group.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+const S = DAILY_PIPELINE_STATES;
+
+/**
+ * The daily run as DESIGN.md draws it: songs and API branches in parallel (extract then transform), a
+ * quality gate on the transform zone, the serving load, a quality gate on the serving layer, then a success
+ * event; any failure publishes an alert and fails the execution. Input `{"run_date": "YYYY-MM-DD"}`; without
+ * it, the date of the schedule's `scheduled_time` or of the execution's start is used.
+ */
+export class DailyPipeline extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly logGroup: logs.ILogGroup;
+
+  constructor(scope: Construct, id: string, props: DailyPipelineProps) {
+    super(scope, id);
+    const { functions } = props;
+    const lambdaTaskTimeout = sfn.Timeout.duration(props.functionTimeout.plus(Duration.minutes(1)));
+    // Glue may queue a run for a while before it starts (capacity, the previous run finishing).
+    const glueTaskTimeout = sfn.Timeout.duration(props.jobTimeout.plus(Duration.minutes(30)));
+
+    const notifyFailure = new tasks.SnsPublish(this, S.notifyFailure, {
+      stateName: S.notifyFailure,
+      topic: props.alertTopic,
+      subject: `DeFtunes ${props.environmentName}: DailyPipeline failed`,
+      message: sfn.TaskInput.fromObject({
+        outcome: 'failed',
+        environment: props.environmentName,
+        run_date: sfn.JsonPath.stringAt('$.run_date'),
+        error: sfn.JsonPath.stringAt('$.error.Error'),
+        cause: sfn.JsonPath.stringAt('$.error.Cause'),
+        execution: sfn.JsonPath.executionId,
+      }),
+      messageAttributes: { outcome: { value: 'failed' } },
+      resultPath: sfn.JsonPath.DISCARD,
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+    });
+    const pipelineFailed = new sfn.Fail(this, S.pipelineFailed, {
+      stateName: S.pipelineFailed,
+      errorPath: '$.error.Error',
+      causePath: '$.error.Cause',
+    });
+    notifyFailure.addRetry({
+      errors: SNS_TRANSIENT_ERRORS,
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 4,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    // The alert could not be sent: still fail the execution (the failed-executions alarm then fires).
+    notifyFailure.addCatch(pipelineFailed, { errors: ['States.ALL'], resultPath: '$.notifyError' });
+    notifyFailure.next(pipelineFailed);
+
+    const retryLambda = (task: tasks.LambdaInvoke): tasks.LambdaInvoke => {
+      task.addRetry({
+        errors: LAMBDA_TRANSIENT_ERRORS,
+        interval: Duration.seconds(5),
+        backoffRate: 2,
+        maxAttempts: 4,
+        maxDelay: Duration.minutes(1),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+      return task;
+    };
+    const invoke = (
+      name: string,
+      fn: lambda.IFunction,
+      payload: Record<string, unknown>,
+      resultPath: string,
+    ) =>
+      retryLambda(
+        new tasks.LambdaInvoke(this, name, {
+          stateName: name,
+          lambdaFunction: fn,
+          payload: sfn.TaskInput.fromObject(payload),
+          retryOnServiceExceptions: false,
+          resultSelector: { 'result.$': '$.Payload' },
+          resultPath,
+          taskTimeout: lambdaTaskTimeout,
+        }),
+      );
+    const runJob = (name: string, job: glue.IJob, resultPath: string) =>
+      new tasks.GlueStartJobRun(this, name, {
+        stateName: name,
+        glueJobName: job.jobName,
+        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+        arguments: sfn.TaskInput.fromObject({ '--run_date': sfn.JsonPath.stringAt('$.run_date') }),
+        resultSelector: {
+          'JobRunId.$': '$.Id',
+          'JobRunState.$': '$.JobRunState',
+          'ExecutionTime.$': '$.ExecutionTime',
+        },
+        resultPath,
+        taskTimeout: glueTaskTimeout,
+      }).addRetry({
+        errors: GLUE_TRANSIENT_ERRORS,
+        interval: Duration.seconds(30),
+        backoffRate: 2,
+        maxAttempts: 5,
+        maxDelay: Duration.minutes(5),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+    const runDate = { run_date: sfn.JsonPath.stringAt('$.run_date') };
+
+    // --- run date: given, else the schedule's day, else the execution's day (UTC) ---
+    const useGivenRunDate = new sfn.Pass(this, S.useGivenRunDate, {
+      stateName: S.useGivenRunDate,
+      parameters: { 'run_date.$': '$.run_date' },
+    });
+    const useScheduledDay = new sfn.Pass(this, S.useScheduledDay, {
+      stateName: S.useScheduledDay,
+      parameters: { 'run_date.$': "States.ArrayGetItem(States.StringSplit($.scheduled_time, 'T'), 0)" },
+    });
+    const useExecutionDay = new sfn.Pass(this, S.useExecutionDay, {
+      stateName: S.useExecutionDay,
+      parameters: { 'run_date.$': "States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0)" },
+    });
+    const resolveRunDate = new sfn.Choice(this, S.resolveRunDate, { stateName: S.resolveRunDate })
+      .when(
+        sfn.Condition.and(sfn.Condition.isPresent('$.run_date'), sfn.Condition.isString('$.run_date')),
+        useGivenRunDate,
+      )
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.isPresent('$.scheduled_time'),
+          sfn.Condition.isString('$.scheduled_time'),
+        ),
+        useScheduledDay,
+      )
+      .otherwise(useExecutionDay);
+
+    // --- extract and transform, both sources in parallel ---
+    const extractSongs = invoke(S.extractSongs, functions.extractSongs, runDate, '$.extractSongs');
+    const transformSongs = runJob(S.transformSongs, props.transformSongsJob, '$.transformSongs');
+    const extractUsers = invoke(
+      S.extractUsers,
+      functions.extractApi,
+      { ...runDate, entity: 'users' },
+      '$.extractUsers',
+    );
+    const extractSessions = invoke(
+      S.extractSessions,
+      functions.extractApi,
+      { ...runDate, entity: 'sessions' },
+      '$.extractSessions',
+    );
+    const extractApi = new sfn.Parallel(this, S.extractApi, {
+      stateName: S.extractApi,
+      resultPath: sfn.JsonPath.DISCARD,
+    })
+      .branch(extractUsers)
+      .branch(extractSessions);
+    const transformApi = runJob(S.transformApi, props.transformApiJob, '$.transformApi');
+    const extractAndTransform = new sfn.Parallel(this, S.extractAndTransform, {
+      stateName: S.extractAndTransform,
+      resultPath: sfn.JsonPath.DISCARD,
+    })
+      .branch(extractSongs.next(transformSongs))
+      .branch(extractApi.next(transformApi));
+    // Tasks inside the branches cannot reach NotifyFailure; their failure fails the Parallel, caught here.
+    extractAndTransform.addCatch(notifyFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+
+    // --- quality gates and the serving load ---
+    const qualityFailed = (name: string, resultPath: string) =>
+      new sfn.Pass(this, name, {
+        stateName: name,
+        parameters: {
+          'run_date.$': '$.run_date',
+          error: {
+            Error: 'QualityGateFailed',
+            'Cause.$': `States.JsonToString(${resultPath}.result)`,
+          },
+        },
+      }).next(notifyFailure);
+    const gate = (name: string, resultPath: string, failedState: string, next: sfn.IChainable) =>
+      new sfn.Choice(this, name, { stateName: name })
+        .when(
+          sfn.Condition.or(
+            sfn.Condition.not(sfn.Condition.isPresent(`${resultPath}.result.status`)),
+            sfn.Condition.stringEquals(`${resultPath}.result.status`, 'failed'),
+          ),
+          qualityFailed(failedState, resultPath),
+        )
+        .otherwise(next);
+
+    const catchToNotify = <T extends sfn.TaskStateBase>(task: T): T => {
+      task.addCatch(notifyFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+      return task;
+    };
+    const checkTransformQuality = catchToNotify(
+      invoke(
+        S.checkTransformQuality,
+        functions.dataQuality,
+        { ...runDate, stage: 'transform' },
+        '$.transformQuality',
+      ),
+    );
+    const loadServing = catchToNotify(invoke(S.loadServing, functions.servingLoad, runDate, '$.servingLoad'));
+    const checkServingQuality = catchToNotify(
+      invoke(
+        S.checkServingQuality,
+        functions.dataQuality,
+        { ...runDate, stage: 'serving' },
+        '$.servingQuality',
+      ),
+    );
+    const pipelineSucceeded = new sfn.Succeed(this, S.pipelineSucceeded, { stateName: S.pipelineSucceeded });
+    const notifySuccess = new tasks.SnsPublish(this, S.notifySuccess, {
+      stateName: S.notifySuccess,
+      topic: props.alertTopic,
+      subject: `DeFtunes ${props.environmentName}: DailyPipeline succeeded`,
+      message: sfn.TaskInput.fromObject({
+        outcome: 'succeeded',
+        environment: props.environmentName,
+        run_date: sfn.JsonPath.stringAt('$.run_date'),
+        transform_quality: sfn.JsonPath.stringAt('$.transformQuality.result.status'),
+        serving_quality: sfn.JsonPath.stringAt('$.servingQuality.result.status'),
+        execution: sfn.JsonPath.executionId,
+      }),
+      messageAttributes: { outcome: { value: 'succeeded' } },
+      resultPath: sfn.JsonPath.DISCARD,
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+    });
+    notifySuccess.addRetry({
+      errors: SNS_TRANSIENT_ERRORS,
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 4,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    // The data is loaded and checked: a lost success event is not worth failing the run over, but the
+    // execution does fail so the alarm says something is wrong with the topic.
+    catchToNotify(notifySuccess);
+
+    useGivenRunDate.next(extractAndTransform);
+    useScheduledDay.next(extractAndTransform);
+    useExecutionDay.next(extractAndTransform);
+    extractAndTransform
+      .next(checkTransformQuality)
+      .next(
+        gate(
+          S.transformQualityGate,
+          '$.transformQuality',
+          S.transformQualityFailed,
+          loadServing.next(
+            checkServingQuality.next(
+              gate(
+                S.servingQualityGate,
+                '$.servingQuality',
+                S.servingQualityFailed,
+                notifySuccess.next(pipelineSucceeded),
+              ),
+            ),
+          ),
+        ),
+      );
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(resolveRunDate),
+      comment: `DeFtunes ${props.environmentName} daily pipeline: extract, transform, quality gate, serve, quality gate`,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      // Upper bound of a whole run: both branches, the load and the checks, with their retries.
+      timeout: dailyPipelineTimeout(props.jobTimeout, props.functionTimeout),
+      tracingEnabled: true,
+      logs: {
+        destination: this.logGroup,
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: props.logExecutionData,
+      },
+    });
+    acknowledge(
+      this.stateMachine.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) has no resource-level permissions',
+    );
+    acknowledgeWildcardResources(
+      this.stateMachine.role,
+      Object.values(functions).map((fn) => `${fn.functionArn}:*`),
+      'the CDK LambdaInvoke grant: invoke any version or alias of the four pipeline functions, nothing else',
+    );
+  }
+}
+
+/**
+ * Upper bound of a whole DailyPipeline run: the longer branch (two extractions then a Glue job, with queueing),
+ * then the three warehouse steps, with room for retries.
+ */
+export function dailyPipelineTimeout(jobTimeout: Duration, functionTimeout: Duration): Duration {
+  return Duration.minutes(
+    jobTimeout.toMinutes() + 30 + 5 * Math.ceil(functionTimeout.toMinutes({ integral: false })) + 60,
+  );
+}

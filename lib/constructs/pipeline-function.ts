@@ -1,0 +1,150 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag';
+
+/** The repository root: entries, the lock file and the serving plan are resolved from it. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+/** A file copied into the bundle after esbuild ran (e.g. the serving plan). */
+export interface BundledFile {
+  /** Path relative to the repository root. */
+  readonly source: string;
+  /** File name inside the bundle. */
+  readonly target: string;
+  /** Printed when the source is missing, e.g. which command produces it. */
+  readonly hint: string;
+}
+
+export interface PipelineFunctionProps {
+  /** Entry file relative to the repository root, e.g. `lambdas/extract-api/index.ts`; it exports `handler`. */
+  readonly entry: string;
+  /** What the function does (the Lambda description). */
+  readonly description: string;
+  /** Powertools service name, also the metric dimension `service`. */
+  readonly serviceName: string;
+  /** Memory in MB. */
+  readonly memorySize: number;
+  /** Longest run. */
+  readonly timeout: Duration;
+  /** Retention of the function's log group. */
+  readonly logRetention: logs.RetentionDays;
+  /**
+   * Environment variables beside the Powertools and Node.js ones.
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Files copied into the bundle.
+   * @default - none
+   */
+  readonly bundledFiles?: BundledFile[];
+  /**
+   * Modules left out of the bundle because the handler never loads them in AWS (optional native add-ons).
+   * @default - none
+   */
+  readonly externalModules?: string[];
+  /**
+   * The execution role. Shared when two functions must act as the same identity.
+   * @default - a new role that can only write its own log group
+   */
+  readonly role?: iam.IRole;
+  /**
+   * Removal policy of the log group.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A TypeScript handler bundled by esbuild (minified, source maps, AWS SDK v3 bundled so it is tree-shaken
+ * and pinned to the project's version), on Node.js 22 / arm64, with X-Ray, structured JSON logs in its own
+ * log group, Powertools settings, and an execution role with no permission beyond that log group.
+ */
+export class PipelineFunction extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly role: iam.IRole;
+  public readonly logGroup: logs.ILogGroup;
+
+  constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    const role =
+      props.role ??
+      new iam.Role(this, 'Role', {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `${props.serviceName} Lambda`,
+      });
+    this.role = role;
+    this.logGroup.grantWrite(role);
+
+    const bundledFiles = props.bundledFiles ?? [];
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(PROJECT_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      description: props.description,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      // Retries belong to the state machine, which knows whether a step is safe to repeat.
+      retryAttempts: 0,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: 'DeFtunes',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_LOGGER_LOG_EVENT: 'false',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node22',
+        format: nodejs.OutputFormat.CJS,
+        bundleAwsSDK: true,
+        externalModules: props.externalModules ?? [],
+        tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
+        commandHooks:
+          bundledFiles.length === 0
+            ? undefined
+            : {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  bundledFiles.map((file) => {
+                    const source = path.join(inputDir, file.source);
+                    const target = path.join(outputDir, file.target);
+                    return `{ test -f "${source}" || { echo "missing ${file.source}: ${file.hint}" >&2; exit 1; }; } && cp "${source}" "${target}"`;
+                  }),
+              },
+      },
+    });
+    acknowledge(
+      this.function,
+      'AwsSolutions-L1',
+      'Node.js 22 is the runtime the platform is built and tested for (DESIGN.md, Versions); moving to a newer one is a deliberate upgrade',
+    );
+    if (!props.role) {
+      acknowledge(
+        role,
+        'AwsSolutions-IAM5[Resource::*]',
+        'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) has no resource-level permissions',
+      );
+    }
+  }
+}

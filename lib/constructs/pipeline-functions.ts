@@ -1,0 +1,209 @@
+import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { acknowledge, acknowledgeWildcardResources } from '../nag';
+import { PipelineFunction } from './pipeline-function';
+import type { RedshiftServerlessWarehouse } from './redshift-serverless-warehouse';
+
+/** Where the serving plan sits inside the bundles of serving-load and data-quality. */
+export const SERVING_PLAN_BUNDLE_PATH = '/var/task/serving-plan.json';
+/** The database role the warehouse functions' IAM identity is mapped to (created by WarehouseSchemas). */
+export const PIPELINE_DB_ROLE = 'deftunes_pipeline';
+
+export interface PipelineFunctionsProps {
+  readonly landingBucket: s3.IBucket;
+  readonly transformBucket: s3.IBucket;
+  readonly servingBucket: s3.IBucket;
+  readonly key: kms.IKey;
+  readonly warehouse: RedshiftServerlessWarehouse;
+  /** Base URL of the DeFtunes API. */
+  readonly apiUrl: string;
+  /** Name of the Secrets Manager secret of the songs database. */
+  readonly songsDbSecretName: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly logRetention: logs.RetentionDays;
+  /**
+   * Removal policy of the log groups.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The four pipeline Lambdas and their permissions: each extractor writes only its own landing prefixes;
+ * serving-load and data-quality share one role, because they are one database identity (the serving models
+ * data-quality tests are owned by the user serving-load created them as), mapped to the `deftunes_pipeline`
+ * database role through the `RedshiftDbRoles` tag.
+ *
+ * None of them runs in the VPC: extract-api calls the public DeFtunes API, extract-songs the external songs
+ * database, and the others only call AWS APIs (S3, the Redshift Data API, Secrets Manager) with IAM, so a VPC
+ * would only add a NAT gateway or four interface endpoints to the bill.
+ */
+export class PipelineFunctions extends Construct {
+  public readonly extractApi: PipelineFunction;
+  public readonly extractSongs: PipelineFunction;
+  public readonly dataQuality: PipelineFunction;
+  public readonly servingLoad: PipelineFunction;
+  /** The role of serving-load and data-quality. */
+  public readonly warehouseRole: iam.IRole;
+
+  constructor(scope: Construct, id: string, props: PipelineFunctionsProps) {
+    super(scope, id);
+    const common = {
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+    };
+    const landing = props.landingBucket;
+    const servingPlan = {
+      source: 'dbt_modeling/plan/redshift.json',
+      target: 'serving-plan.json',
+      hint: 'run `npm run build` (dbt compile writes the serving plan) before synthesizing',
+    };
+
+    this.extractApi = new PipelineFunction(this, 'ExtractApi', {
+      ...common,
+      entry: 'lambdas/extract-api/index.ts',
+      description: 'Extracts one day of users or sessions from the DeFtunes API to the landing zone',
+      serviceName: 'extract-api',
+      environment: { LANDING_BUCKET: landing.bucketName, API_BASE_URL: props.apiUrl },
+    });
+    this.grantLandingWrite(this.extractApi.role, ['api/*', 'quarantine/api/*'], props);
+
+    const songsDbSecret = secretsmanager.Secret.fromSecretNameV2(
+      this,
+      'SongsDbSecret',
+      props.songsDbSecretName,
+    );
+    this.extractSongs = new PipelineFunction(this, 'ExtractSongs', {
+      ...common,
+      entry: 'lambdas/extract-songs/index.ts',
+      description: 'Extracts the songs table from the songs database to the landing zone',
+      serviceName: 'extract-songs',
+      environment: { LANDING_BUCKET: landing.bucketName, SONGS_DB_SECRET_ID: props.songsDbSecretName },
+      // pg loads its optional native binding only when asked to; the pure-JS client is used.
+      externalModules: ['pg-native'],
+    });
+    this.grantLandingWrite(this.extractSongs.role, ['db/*', 'quarantine/db/*'], props);
+    songsDbSecret.grantRead(this.extractSongs.role);
+
+    const warehouseRole = new iam.Role(this, 'WarehouseRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'serving-load and data-quality: one Redshift identity (database role deftunes_pipeline)',
+    });
+    Tags.of(warehouseRole).add('RedshiftDbRoles', PIPELINE_DB_ROLE);
+    props.warehouse.grantDataApiAccess(warehouseRole);
+    this.warehouseRole = warehouseRole;
+    const warehouseEnv = {
+      REDSHIFT_WORKGROUP_NAME: props.warehouse.workgroupName,
+      REDSHIFT_DATABASE: props.warehouse.databaseName,
+      SERVING_PLAN_PATH: SERVING_PLAN_BUNDLE_PATH,
+    };
+
+    this.servingLoad = new PipelineFunction(this, 'ServingLoad', {
+      ...common,
+      entry: 'lambdas/serving-load/index.ts',
+      description: 'Runs the serving plan (dbt-compiled models) for one day on Redshift Serverless',
+      serviceName: 'serving-load',
+      role: warehouseRole,
+      environment: warehouseEnv,
+      bundledFiles: [servingPlan],
+    });
+    this.dataQuality = new PipelineFunction(this, 'DataQuality', {
+      ...common,
+      entry: 'lambdas/data-quality/index.ts',
+      description: 'Runs the quality gate (dbt tests, quarantine rates) of one stage for one day',
+      serviceName: 'data-quality',
+      role: warehouseRole,
+      environment: {
+        ...warehouseEnv,
+        LANDING_BUCKET: landing.bucketName,
+        TRANSFORM_BUCKET: props.transformBucket.bucketName,
+        SERVING_BUCKET: props.servingBucket.bucketName,
+      },
+      bundledFiles: [servingPlan],
+    });
+    // The gate reads the extraction manifests and the transform jobs' counts, and writes its result document.
+    warehouseRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadLandingManifests',
+        actions: ['s3:GetObject'],
+        resources: [
+          landing.arnForObjects('api/*/_manifest.json'),
+          landing.arnForObjects('db/*/_manifest.json'),
+        ],
+      }),
+    );
+    warehouseRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadTransformCounts',
+        actions: ['s3:GetObject'],
+        resources: [props.transformBucket.arnForObjects('counts/*')],
+      }),
+    );
+    warehouseRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteQualityResults',
+        actions: ['s3:PutObject'],
+        resources: [props.servingBucket.arnForObjects('dq-results/*')],
+      }),
+    );
+    acknowledge(
+      warehouseRole,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray writes and the Data API calls on statements (DescribeStatement, GetStatementResult, CancelStatement, ListStatements) have no resource-level permissions; the Data API only shows a caller its own statements',
+    );
+    acknowledgeWildcardResources(
+      warehouseRole,
+      [landing.arnForObjects('api/*/_manifest.json'), landing.arnForObjects('db/*/_manifest.json')],
+      'read-only on the extraction manifests only (one per source and date), which the quarantine-rate rule reads',
+    );
+    acknowledgeWildcardResources(
+      warehouseRole,
+      [props.transformBucket.arnForObjects('counts/*')],
+      "read-only on the transform jobs' row counts, one object per source and date",
+    );
+    acknowledgeWildcardResources(
+      warehouseRole,
+      [props.servingBucket.arnForObjects('dq-results/*')],
+      'write-only on the quality result documents, one per run date and stage',
+    );
+    warehouseRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'UsePlatformKey',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [props.key.keyArn],
+      }),
+    );
+  }
+
+  /** PutObject (single and multipart) on the given landing prefixes, with the key to encrypt. */
+  private grantLandingWrite(role: iam.IRole, prefixes: string[], props: PipelineFunctionsProps): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteLandingPrefixes',
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: prefixes.map((prefix) => props.landingBucket.arnForObjects(prefix)),
+      }),
+    );
+    acknowledgeWildcardResources(
+      role,
+      prefixes.map((prefix) => props.landingBucket.arnForObjects(prefix)),
+      "write-only (PutObject) on the extractor's own landing and quarantine prefixes; keys below them are per date",
+    );
+    // Multipart uploads of SSE-KMS objects need Decrypt as well as GenerateDataKey.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptLandingObjects',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.key.keyArn],
+      }),
+    );
+  }
+}

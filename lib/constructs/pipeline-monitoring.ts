@@ -1,0 +1,200 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as glue from 'aws-cdk-lib/aws-glue';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { DAILY_PIPELINE_STATES } from './daily-pipeline';
+
+export interface PipelineMonitoringProps {
+  readonly environmentName: string;
+  readonly dailyPipeline: sfn.IStateMachine;
+  /** Where DailyPipeline logs its state transitions (quality failures are counted from it). */
+  readonly dailyPipelineLogGroup: logs.ILogGroup;
+  readonly backfill: sfn.IStateMachine;
+  /** Functions by the name shown in alarms and on the dashboard. */
+  readonly functions: Record<string, lambda.IFunction>;
+  /** Glue jobs by the name shown in alarms and on the dashboard. */
+  readonly jobs: Record<string, glue.IJob>;
+  /** Schedule invocations that could not be delivered. */
+  readonly scheduleDeadLetterQueue: sqs.IQueue;
+  readonly alertTopic: sns.ITopic;
+}
+
+/** Metric namespace of the counts derived from the state machine's logs. */
+export const PIPELINE_METRICS_NAMESPACE = 'DeFtunes/Pipeline';
+
+/**
+ * Alarms on everything that means "the day's data is not served": failed, timed-out or aborted executions,
+ * Lambda errors, Glue job failures and timeouts, failed quality gates, undelivered schedule invocations;
+ * all of them notify the alert topic. A dashboard shows the pipeline at a glance.
+ */
+export class PipelineMonitoring extends Construct {
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
+    super(scope, id);
+    const alertAction = new actions.SnsAction(props.alertTopic);
+    const period = Duration.minutes(5);
+    const alarmOn = (alarmId: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm => {
+      const alarm = new cloudwatch.Alarm(this, alarmId, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `DeFtunes ${props.environmentName}: ${description}`,
+      });
+      alarm.addAlarmAction(alertAction);
+      this.alarms.push(alarm);
+      return alarm;
+    };
+
+    const daily = props.dailyPipeline;
+    alarmOn(
+      'DailyPipelineFailedAlarm',
+      daily.metricFailed({ period, statistic: 'Sum' }),
+      'a DailyPipeline execution failed',
+    );
+    alarmOn(
+      'DailyPipelineTimedOutAlarm',
+      daily.metricTimedOut({ period, statistic: 'Sum' }),
+      'a DailyPipeline execution timed out',
+    );
+    alarmOn(
+      'DailyPipelineAbortedAlarm',
+      daily.metricAborted({ period, statistic: 'Sum' }),
+      'a DailyPipeline execution was aborted',
+    );
+    alarmOn(
+      'BackfillFailedAlarm',
+      props.backfill.metricFailed({ period, statistic: 'Sum' }),
+      'a backfill execution failed',
+    );
+    alarmOn(
+      'BackfillTimedOutAlarm',
+      props.backfill.metricTimedOut({ period, statistic: 'Sum' }),
+      'a backfill execution timed out',
+    );
+
+    for (const [name, fn] of Object.entries(props.functions)) {
+      alarmOn(
+        `${name}ErrorsAlarm`,
+        fn.metricErrors({ period, statistic: 'Sum' }),
+        `Lambda ${name} returned errors`,
+      );
+    }
+    for (const [name, job] of Object.entries(props.jobs)) {
+      alarmOn(
+        `${name}FailedAlarm`,
+        job.metricFailure({ period, statistic: 'Sum' }),
+        `Glue job ${name} failed`,
+      );
+      alarmOn(
+        `${name}TimedOutAlarm`,
+        job.metricTimeout({ period, statistic: 'Sum' }),
+        `Glue job ${name} timed out`,
+      );
+    }
+
+    // A failed gate is logged as its Pass state being entered; count those events.
+    const qualityFailures: Record<string, cloudwatch.Metric> = {};
+    for (const state of [
+      DAILY_PIPELINE_STATES.transformQualityFailed,
+      DAILY_PIPELINE_STATES.servingQualityFailed,
+    ]) {
+      const filter = new logs.MetricFilter(this, `${state}Filter`, {
+        logGroup: props.dailyPipelineLogGroup,
+        filterPattern: logs.FilterPattern.all(
+          logs.FilterPattern.stringValue('$.type', '=', 'PassStateEntered'),
+          logs.FilterPattern.stringValue('$.details.name', '=', state),
+        ),
+        metricNamespace: PIPELINE_METRICS_NAMESPACE,
+        metricName: state,
+        dimensions: undefined,
+        metricValue: '1',
+        unit: cloudwatch.Unit.COUNT,
+      });
+      qualityFailures[state] = filter.metric({ period, statistic: 'Sum' });
+      alarmOn(`${state}Alarm`, qualityFailures[state], `quality gate failed (${state})`);
+    }
+
+    alarmOn(
+      'ScheduleUndeliveredAlarm',
+      props.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period,
+        statistic: 'Maximum',
+      }),
+      'the daily schedule could not start DailyPipeline (message in the dead-letter queue)',
+    );
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.days(7),
+      widgets: [
+        [
+          new cloudwatch.TextWidget({
+            markdown: `# DeFtunes ${props.environmentName}: daily pipeline\nExecutions, step errors, Glue runs and quality gates. Alarms notify the alert topic.`,
+            width: 24,
+            height: 2,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'DailyPipeline executions',
+            left: [
+              daily.metricStarted({ period: Duration.hours(1), statistic: 'Sum' }),
+              daily.metricSucceeded({ period: Duration.hours(1), statistic: 'Sum' }),
+              daily.metricFailed({ period: Duration.hours(1), statistic: 'Sum' }),
+              daily.metricTimedOut({ period: Duration.hours(1), statistic: 'Sum' }),
+            ],
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'DailyPipeline duration (ms)',
+            left: [daily.metricTime({ period: Duration.hours(1), statistic: 'Maximum' })],
+            width: 12,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Lambda errors',
+            left: Object.entries(props.functions).map(([name, fn]) =>
+              fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum', label: name }),
+            ),
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Lambda duration p99 (ms)',
+            left: Object.entries(props.functions).map(([name, fn]) =>
+              fn.metricDuration({ period: Duration.hours(1), statistic: 'p99', label: name }),
+            ),
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Glue job failures and timeouts',
+            left: Object.entries(props.jobs).flatMap(([name, job]) => [
+              job.metricFailure({ period: Duration.hours(1), statistic: 'Sum', label: `${name} failed` }),
+              job.metricTimeout({ period: Duration.hours(1), statistic: 'Sum', label: `${name} timed out` }),
+            ]),
+            width: 8,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Quality gate failures',
+            left: Object.entries(qualityFailures).map(([name, metric]) =>
+              metric.with({ label: name, period: Duration.hours(1) }),
+            ),
+            width: 12,
+          }),
+          new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12 }),
+        ],
+      ],
+    });
+  }
+}

@@ -1,0 +1,288 @@
+import * as path from 'node:path';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { Construct } from 'constructs';
+import { acknowledge, acknowledgeWildcardActions, acknowledgeWildcardResources } from '../nag';
+import { PROJECT_ROOT } from './pipeline-function';
+
+/** Name of the Iceberg catalog inside Spark; the scripts address tables as `glue_catalog.<database>.<table>`. */
+export const ICEBERG_CATALOG_NAME = 'glue_catalog';
+/** Prefix of the Iceberg warehouse in the transform bucket. */
+export const WAREHOUSE_PREFIX = 'warehouse';
+
+export interface TransformJobsProps {
+  /** The Glue database of the transform zone. */
+  readonly database: glue.IDatabase;
+  /** Raw records (read-only for the jobs). */
+  readonly landingBucket: s3.IBucket;
+  /** The Iceberg warehouse. */
+  readonly transformBucket: s3.IBucket;
+  /** Glue temporary files (`glue-temp/`). */
+  readonly assetsBucket: s3.IBucket;
+  /** Key of the buckets, the job logs and the bookmarks. */
+  readonly key: kms.IKey;
+  readonly workerType: glue.WorkerType;
+  readonly numberOfWorkers: number;
+  /** A run is stopped (TIMEOUT) after this long. */
+  readonly timeout: Duration;
+  /**
+   * Directory of the Glue scripts, relative to the repository root.
+   * @default 'glue-scripts'
+   */
+  readonly scriptsDir?: string;
+}
+
+/** One transform job: its script and the landing prefixes and tables it owns. */
+interface JobSpec {
+  readonly id: 'TransformApi' | 'TransformSongs';
+  readonly script: string;
+  readonly description: string;
+  /** Landing prefixes the job reads. */
+  readonly readsLanding: string[];
+  /** Iceberg tables the job writes. */
+  readonly writesTables: string[];
+}
+
+const JOBS: readonly JobSpec[] = [
+  {
+    id: 'TransformApi',
+    script: 'transform_api.py',
+    description: 'Landing API records (users, sessions) to Iceberg tables in the transform zone',
+    readsLanding: ['api/*'],
+    writesTables: ['users', 'sessions'],
+  },
+  {
+    id: 'TransformSongs',
+    script: 'transform_songs.py',
+    description: 'Landing songs catalog extract to the Iceberg songs table in the transform zone',
+    readsLanding: ['db/*'],
+    writesTables: ['songs'],
+  },
+];
+
+/**
+ * The two PySpark transform jobs (Glue 5.0, Iceberg through the Glue Data Catalog), sharing a security
+ * configuration that encrypts their S3 output, CloudWatch logs and bookmarks with the platform key. Each job
+ * has its own role, limited to the landing prefix it reads and the tables it writes.
+ */
+export class TransformJobs extends Construct {
+  public readonly apiJob: glue.IJob;
+  public readonly songsJob: glue.IJob;
+  public readonly securityConfiguration: glue.ISecurityConfiguration;
+
+  constructor(scope: Construct, id: string, props: TransformJobsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const scriptsDir = path.join(PROJECT_ROOT, props.scriptsDir ?? 'glue-scripts');
+
+    this.securityConfiguration = new glue.SecurityConfiguration(this, 'SecurityConfiguration', {
+      s3Encryption: glue.S3Encryption.kms(props.key),
+      cloudWatchEncryption: glue.CloudWatchEncryption.kms(props.key),
+      jobBookmarksEncryption: glue.JobBookmarksEncryption.clientSideKms(props.key),
+    });
+
+    // The shared package, zipped with `deftunes_glue/` at the root so `import deftunes_glue` works.
+    const packageAsset = new s3assets.Asset(this, 'PythonPackage', {
+      path: scriptsDir,
+      exclude: [
+        '*',
+        '!deftunes_glue',
+        '!deftunes_glue/**',
+        '**/__pycache__',
+        '**/__pycache__/**',
+        '**/*.pyc',
+      ],
+    });
+
+    const warehousePath = props.transformBucket.s3UrlForObject(WAREHOUSE_PREFIX);
+    const sparkConf = [
+      `spark.sql.catalog.${ICEBERG_CATALOG_NAME}=org.apache.iceberg.spark.SparkCatalog`,
+      `spark.sql.catalog.${ICEBERG_CATALOG_NAME}.warehouse=${warehousePath}`,
+      `spark.sql.catalog.${ICEBERG_CATALOG_NAME}.catalog-impl=org.apache.iceberg.aws.glue.GlueCatalog`,
+      `spark.sql.catalog.${ICEBERG_CATALOG_NAME}.io-impl=org.apache.iceberg.aws.s3.S3FileIO`,
+      'spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions',
+    ];
+    const catalogArn = stack.formatArn({ service: 'glue', resource: 'catalog' });
+    const logGroupsArn = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: '/aws-glue/*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+
+    const jobs = JOBS.map((spec) => {
+      const scope = new Construct(this, spec.id);
+      const role = new iam.Role(scope, 'Role', {
+        assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
+        description: `Glue job ${spec.id}`,
+      });
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ListLandingPrefixes',
+          actions: ['s3:ListBucket'],
+          resources: [props.landingBucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': spec.readsLanding } },
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadLandingPrefixes',
+          actions: ['s3:GetObject'],
+          resources: spec.readsLanding.map((prefix) => props.landingBucket.arnForObjects(prefix)),
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ListWarehouse',
+          actions: ['s3:ListBucket'],
+          resources: [props.transformBucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${WAREHOUSE_PREFIX}/*`] } },
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadWriteWarehouseFiles',
+          actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+          resources: [props.transformBucket.arnForObjects(`${WAREHOUSE_PREFIX}/*`)],
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'GlueTemporaryFiles',
+          actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+          resources: [props.assetsBucket.arnForObjects(`glue-temp/${spec.id}/*`)],
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadTransformDatabase',
+          actions: ['glue:GetDatabase', 'glue:GetTables'],
+          resources: [catalogArn, props.database.databaseArn],
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'WriteOwnTables',
+          actions: ['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable', 'glue:GetPartitions'],
+          resources: [
+            catalogArn,
+            props.database.databaseArn,
+            ...spec.writesTables.map((table) =>
+              stack.formatArn({
+                service: 'glue',
+                resource: 'table',
+                resourceName: `${props.database.databaseName}/${table}`,
+              }),
+            ),
+          ],
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'EncryptWithPlatformKey',
+          actions: [
+            'kms:Decrypt',
+            'kms:Encrypt',
+            'kms:GenerateDataKey',
+            'kms:GenerateDataKeyWithoutPlaintext',
+          ],
+          resources: [props.key.keyArn],
+        }),
+      );
+      // Glue names its log groups itself (with the security configuration's name in them).
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'WriteGlueLogs',
+          actions: [
+            'logs:CreateLogGroup',
+            'logs:CreateLogStream',
+            'logs:PutLogEvents',
+            'logs:AssociateKmsKey',
+          ],
+          resources: [logGroupsArn],
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'PublishJobMetrics',
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': 'Glue' } },
+        }),
+      );
+      packageAsset.grantRead(role);
+
+      const job = new glue.PySparkEtlJob(scope, 'Job', {
+        description: spec.description,
+        role,
+        glueVersion: glue.GlueVersion.V5_0,
+        script: glue.Code.fromAsset(path.join(scriptsDir, spec.script)),
+        extraPythonFiles: [glue.Code.fromBucket(packageAsset.bucket, packageAsset.s3ObjectKey)],
+        workerConfiguration: { workerType: props.workerType, numberOfWorkers: props.numberOfWorkers },
+        timeout: props.timeout,
+        // Retries are the state machine's, which backs off and then alerts.
+        maxRetries: 0,
+        // A date's run replaces its partitions; two runs at once would race on the same tables.
+        maxConcurrentRuns: 1,
+        securityConfiguration: this.securityConfiguration,
+        continuousLogging: { enabled: true, quiet: true },
+        enableMetrics: true,
+        enableObservabilityMetrics: true,
+        defaultArguments: {
+          '--datalake-formats': 'iceberg',
+          '--conf': sparkConf.join(' --conf '),
+          '--landing_path': `s3://${props.landingBucket.bucketName}`,
+          '--warehouse_path': warehousePath,
+          '--catalog_name': ICEBERG_CATALOG_NAME,
+          '--database': props.database.databaseName,
+          '--TempDir': props.assetsBucket.s3UrlForObject(`glue-temp/${spec.id}/`),
+          '--job-bookmark-option': 'job-bookmark-disable',
+          '--enable-job-insights': 'true',
+        },
+      });
+
+      const scriptAssetsBucket = packageAsset.bucket;
+      acknowledgeWildcardActions(
+        role,
+        ['s3:GetObject*', 's3:GetBucket*', 's3:List*'],
+        "the CDK asset grant: read-only access to the job's script and package in the CDK assets bucket",
+      );
+      acknowledgeWildcardResources(
+        role,
+        [scriptAssetsBucket.arnForObjects('*')],
+        'the CDK asset grant: Glue reads the script and the package from the CDK assets bucket (read-only)',
+      );
+      acknowledge(
+        role,
+        'AwsSolutions-IAM5[Resource::*]',
+        'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the Glue namespace',
+      );
+      acknowledgeWildcardResources(
+        role,
+        [logGroupsArn],
+        'Glue creates and names its job log groups itself (under /aws-glue/, suffixed by the security configuration)',
+      );
+      acknowledgeWildcardResources(
+        role,
+        spec.readsLanding.map((prefix) => props.landingBucket.arnForObjects(prefix)),
+        "read-only on the landing prefix of the job's own source; objects below it are per date",
+      );
+      acknowledgeWildcardResources(
+        role,
+        [props.transformBucket.arnForObjects(`${WAREHOUSE_PREFIX}/*`)],
+        'Iceberg writes data and metadata files under generated names below the warehouse prefix',
+      );
+      acknowledgeWildcardResources(
+        role,
+        [props.assetsBucket.arnForObjects(`glue-temp/${spec.id}/*`)],
+        'Glue temporary files of this job only, under generated names',
+      );
+      return job;
+    });
+    [this.apiJob, this.songsJob] = jobs;
+  }
+}

@@ -1,0 +1,59 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { NamedEnvironmentConfig } from '../config';
+import type { DataLakeStorage } from '../constructs/data-lake-storage';
+import { PipelineFunctions } from '../constructs/pipeline-functions';
+import type { RedshiftServerlessWarehouse } from '../constructs/redshift-serverless-warehouse';
+import { TransformJobs } from '../constructs/transform-jobs';
+
+export interface ComputeStackProps extends StackProps {
+  readonly config: NamedEnvironmentConfig;
+  readonly storage: DataLakeStorage;
+  readonly database: glue.IDatabase;
+  readonly warehouse: RedshiftServerlessWarehouse;
+  readonly logRetention: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** Stateless: the Glue transform jobs and the pipeline Lambdas. */
+export class ComputeStack extends Stack {
+  public readonly jobs: TransformJobs;
+  public readonly functions: PipelineFunctions;
+
+  constructor(scope: Construct, id: string, props: ComputeStackProps) {
+    super(scope, id, props);
+    const { config, storage } = props;
+    this.jobs = new TransformJobs(this, 'TransformJobs', {
+      database: props.database,
+      landingBucket: storage.landingBucket,
+      transformBucket: storage.transformBucket,
+      assetsBucket: storage.assetsBucket,
+      key: storage.key,
+      workerType: glueWorkerType(config.glue.workerType),
+      numberOfWorkers: config.glue.numberOfWorkers,
+      timeout: Duration.minutes(config.glue.timeoutMinutes),
+    });
+    this.functions = new PipelineFunctions(this, 'Functions', {
+      landingBucket: storage.landingBucket,
+      transformBucket: storage.transformBucket,
+      servingBucket: storage.servingBucket,
+      key: storage.key,
+      warehouse: props.warehouse,
+      apiUrl: config.apiUrl,
+      songsDbSecretName: config.songsDbSecretName,
+      memorySize: config.lambda.memoryMb,
+      timeout: Duration.seconds(config.lambda.timeoutSeconds),
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+    });
+  }
+}
+
+function glueWorkerType(name: string): glue.WorkerType {
+  const match = Object.values(glue.WorkerType).find((value) => value === name);
+  if (!match) throw new Error(`unknown Glue worker type "${name}"`);
+  return match;
+}

@@ -1,0 +1,134 @@
+import { Duration, RemovalPolicy, Stack, TimeZone, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { NamedEnvironmentConfig } from '../config';
+import { BackfillPipeline } from '../constructs/backfill-pipeline';
+import { DailyPipeline, dailyPipelineTimeout } from '../constructs/daily-pipeline';
+import { PipelineMonitoring } from '../constructs/pipeline-monitoring';
+import type { PipelineFunctions } from '../constructs/pipeline-functions';
+import type { TransformJobs } from '../constructs/transform-jobs';
+import { acknowledge } from '../nag';
+
+export interface PipelineStackProps extends StackProps {
+  readonly config: NamedEnvironmentConfig;
+  readonly key: kms.IKey;
+  readonly functions: PipelineFunctions;
+  readonly jobs: TransformJobs;
+  readonly logRetention: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** Stateless: the alert topic, DailyPipeline, the backfill, the daily schedule and the monitoring. */
+export class PipelineStack extends Stack {
+  public readonly alertTopic: sns.ITopic;
+  public readonly dailyPipeline: DailyPipeline;
+  public readonly backfill: BackfillPipeline;
+  public readonly schedule: scheduler.Schedule;
+  public readonly monitoring: PipelineMonitoring;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { config, functions, jobs } = props;
+
+    const alertTopic = new sns.Topic(this, 'AlertTopic', {
+      displayName: `DeFtunes ${config.name} alerts`,
+      masterKey: props.key,
+      enforceSSL: true,
+    });
+    // Success events stay on the topic for integrations; the mailbox only gets failures and alarms
+    // (alarm messages carry no `outcome` attribute, hence the `exists: false` branch).
+    alertTopic.addSubscription(
+      new subscriptions.EmailSubscription(config.alertEmail, {
+        filterPolicy: {
+          outcome: new sns.SubscriptionFilter([{ 'anything-but': ['succeeded'] }, { exists: false }]),
+        },
+      }),
+    );
+    this.alertTopic = alertTopic;
+
+    const functionTimeout = Duration.seconds(config.lambda.timeoutSeconds);
+    const jobTimeout = Duration.minutes(config.glue.timeoutMinutes);
+    this.dailyPipeline = new DailyPipeline(this, 'DailyPipeline', {
+      functions: {
+        extractApi: functions.extractApi.function,
+        extractSongs: functions.extractSongs.function,
+        dataQuality: functions.dataQuality.function,
+        servingLoad: functions.servingLoad.function,
+      },
+      functionTimeout,
+      transformApiJob: jobs.apiJob,
+      transformSongsJob: jobs.songsJob,
+      jobTimeout,
+      alertTopic,
+      environmentName: config.name,
+      logExecutionData: config.logExecutionData,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+    });
+    this.backfill = new BackfillPipeline(this, 'Backfill', {
+      dailyPipeline: this.dailyPipeline.stateMachine,
+      dailyTimeout: dailyPipelineTimeout(jobTimeout, functionTimeout),
+      logExecutionData: config.logExecutionData,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+    });
+
+    const scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      scheduleDeadLetterQueue,
+      'AwsSolutions-SQS3',
+      'this queue is itself the dead-letter queue of the daily schedule (an alarm watches it)',
+    );
+    this.schedule = new scheduler.Schedule(this, 'DailySchedule', {
+      description: `DeFtunes ${config.name}: start DailyPipeline every day at ${pad(config.schedule.hour)}:${pad(config.schedule.minute)} ${config.schedule.timeZone}`,
+      schedule: scheduler.ScheduleExpression.cron({
+        minute: String(config.schedule.minute),
+        hour: String(config.schedule.hour),
+        timeZone: TimeZone.of(config.schedule.timeZone),
+      }),
+      enabled: config.schedule.enabled,
+      timeWindow: scheduler.TimeWindow.off(),
+      target: new targets.StepFunctionsStartExecution(this.dailyPipeline.stateMachine, {
+        // DailyPipeline's ResolveRunDate turns the scheduled time into the run date.
+        input: scheduler.ScheduleTargetInput.fromObject({
+          scheduled_time: scheduler.ContextAttribute.scheduledTime,
+        }),
+        deadLetterQueue: scheduleDeadLetterQueue,
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(2),
+      }),
+    });
+
+    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+      environmentName: config.name,
+      dailyPipeline: this.dailyPipeline.stateMachine,
+      dailyPipelineLogGroup: this.dailyPipeline.logGroup,
+      backfill: this.backfill.stateMachine,
+      functions: {
+        ExtractApi: functions.extractApi.function,
+        ExtractSongs: functions.extractSongs.function,
+        DataQuality: functions.dataQuality.function,
+        ServingLoad: functions.servingLoad.function,
+      },
+      jobs: { TransformApi: jobs.apiJob, TransformSongs: jobs.songsJob },
+      scheduleDeadLetterQueue,
+      alertTopic,
+    });
+  }
+}
+
+function pad(value: number): string {
+  return String(value).padStart(2, '0');
+}
