@@ -170,6 +170,13 @@ describe('rowCountsPerDay', () => {
       { date: '2026-02-01', factRows: 2, transform: {} },
     ]);
     expect(transformTables(data.transformRowCounts)).toEqual(['sessions', 'users']);
+    expect(
+      transformTables([
+        { date: 'd', table: 'songs', rows: 1 },
+        { date: 'd', table: 'albums', rows: 1 },
+        { date: 'd', table: 'sessions', rows: 1 },
+      ]),
+    ).toEqual(['sessions', 'songs', 'albums']);
   });
 });
 

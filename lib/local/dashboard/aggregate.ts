@@ -183,9 +183,13 @@ export function rowCountsPerDay(
   return [...days.values()].sort((a, b) => compareText(a.date, b.date));
 }
 
-/** Transform table names present in the data, sorted. */
+/** Transform table names present in the data: sessions, users, songs first (the order a reader compares them in). */
 export function transformTables(counts: readonly TransformRowCount[]): string[] {
-  return [...new Set(counts.map((count) => count.table))].sort();
+  const preferred = ['sessions', 'users', 'songs'];
+  const rank = (table: string) => (preferred.includes(table) ? preferred.indexOf(table) : preferred.length);
+  return [...new Set(counts.map((count) => count.table))].sort(
+    (a, b) => rank(a) - rank(b) || compareText(a, b),
+  );
 }
 
 /** Quality runs whose run date is inside the filter, by run date then stage (transform before serving). */

@@ -56,6 +56,13 @@ type CellInput = string | number | Cell;
 const data = JSON.parse(element('dashboard-data').textContent ?? '{}') as DashboardData;
 const money = (cents: number) => formatMoney(cents, data.currency);
 const charts = new Map<string, ChartClass>();
+/** Each country keeps one colour whatever the filter: ranked by revenue over all the data. */
+const countryColors = new Map(
+  revenueByCountryAndMonth(data, data.sales).countries.map((country, rank) => [
+    country,
+    PALETTE[rank % PALETTE.length],
+  ]),
+);
 
 function element<T extends HTMLElement = HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -259,7 +266,7 @@ function renderCountries(cells: ReturnType<typeof filterSales>): void {
   const datasets: ChartDataset<'bar'>[] = shown.map((country, index) => ({
     label: countryLabel(country),
     data: matrix.revenue[index].map((cents) => cents / 100),
-    backgroundColor: PALETTE[index % PALETTE.length],
+    backgroundColor: countryColors.get(country) ?? PALETTE[index % PALETTE.length],
   }));
   if (matrix.countries.length > COUNTRY_SERIES) {
     const rest = matrix.revenue.slice(COUNTRY_SERIES);

@@ -95,13 +95,13 @@ export function renderDashboardHtml(data: DashboardData): string {
     "form-action 'none'",
   ].join('; ');
   const generated = data.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-  const panel = (id: string, title: string, description: string, chartLabel: string, wideTable = false) => `
+  const panel = (id: string, title: string, description: string, chartLabel: string, layout = '') => `
     <section class="panel" id="${id}-panel" aria-labelledby="${id}-title">
       <div class="panel-head">
         <h2 id="${id}-title">${escapeHtml(title)}</h2>
         <p class="panel-note" id="${id}-note">${escapeHtml(description)}</p>
       </div>
-      <div class="panel-body${wideTable ? ' wide-table' : ''}">
+      <div class="panel-body${layout === '' ? '' : ` ${layout}`}">
         <figure class="chart-wrap">
           <canvas id="${id}-chart" role="img" aria-label="${escapeHtml(chartLabel)}"></canvas>
           <p class="empty" id="${id}-empty" hidden>No data in this selection.</p>
@@ -151,9 +151,9 @@ export function renderDashboardHtml(data: DashboardData): string {
   </section>
   ${panel('artists', 'Revenue per artist', 'The best-selling artists in the selection, by revenue.', 'Bar chart of revenue per artist')}
   ${panel('countries', 'Revenue per country and month', "By the buyer's country at purchase time.", 'Stacked bar chart of revenue per month and country')}
-  ${panel('hourly', 'Hourly KPIs', 'Revenue, items sold and unique buyers per hour; the table adds the top artist and the track diversity index (unique tracks / items).', 'Chart of revenue, items and unique buyers per hour', true)}
-  ${panel('quality', 'Data quality per run and stage', 'Rules passed, warned and failed at each quality gate.', 'Stacked bar chart of data-quality rule results per run and stage', true)}
-  ${panel('rows', 'Rows per day', 'Items sold (rows of fact_session_items) per day and, for all countries, rows ingested into the transform tables.', 'Bar chart of rows per day', true)}
+  ${panel('hourly', 'Hourly KPIs', 'Revenue, items sold and unique buyers per hour; the table adds the top artist and the track diversity index (unique tracks / items).', 'Chart of revenue, items and unique buyers per hour', 'wide-table')}
+  ${panel('quality', 'Data quality per run and stage', 'Rules passed, warned and failed at each quality gate.', 'Stacked bar chart of data-quality rule results per run and stage', 'widest-table')}
+  ${panel('rows', 'Rows per day', 'Items sold (rows of fact_session_items) per day and, for all countries, rows ingested into the transform tables.', 'Bar chart of rows per day', 'wide-table')}
 </main>
 <footer class="page-footer">
   <section aria-labelledby="checks-title">

@@ -39,14 +39,17 @@ main { padding: 1rem 1.5rem 0; display: grid; gap: 1rem; }
 .panel-note { margin: 0.2rem 0 0; color: var(--muted); font-size: 0.88rem; }
 .panel-body { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 1rem; align-items: start; }
 .panel-body.wide-table { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
-@media (max-width: 900px) { .panel-body, .panel-body.wide-table { grid-template-columns: minmax(0, 1fr); } }
+.panel-body.widest-table { grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); }
+@media (max-width: 900px) {
+  .panel-body, .panel-body.wide-table, .panel-body.widest-table { grid-template-columns: minmax(0, 1fr); }
+}
 .chart-wrap { position: relative; height: 340px; margin: 0; }
 .empty { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center; margin: 0; color: var(--muted); }
 .empty[hidden] { display: none; }
 .table-wrap { max-height: 340px; overflow: auto; border: 1px solid var(--line); border-radius: 8px; }
 table { border-collapse: collapse; width: 100%; font-size: 0.86rem; font-variant-numeric: tabular-nums; }
 th, td { padding: 0.32rem 0.6rem; text-align: left; border-bottom: 1px solid #eef1f5; white-space: nowrap; }
-td.text-cell { white-space: normal; }
+td.text-cell { white-space: normal; min-width: 12rem; }
 thead th { position: sticky; top: 0; background: #f7f8fb; color: #3a4354; font-weight: 600; border-bottom: 1px solid var(--line); }
 th.num, td.num { text-align: right; }
 tbody tr:nth-child(even) { background: #fafbfd; }
