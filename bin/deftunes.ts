@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import '../lib/local/polyfills';
 import { registerDashboardCommand } from '../lib/local/cli/dashboard';
+import { registerQueryCommand } from '../lib/local/cli/query';
 import { registerSourcesCommand } from '../lib/local/cli/sources';
 
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
   registerDashboardCommand(program);
+  registerQueryCommand(program);
   registerSourcesCommand(program);
   return program;
 }

@@ -37,8 +37,8 @@ export type ServingLoadEvent = z.infer<typeof ServingLoadEventSchema>;
 
 /** The subset of a logger serving-load uses (Powertools' Logger fits; so does a console wrapper). */
 export interface LoadLogger {
-  info(message: string, ...extra: object[]): void;
-  warn(message: string, ...extra: object[]): void;
+  info(message: string, ...attributes: Record<string, unknown>[]): void;
+  warn(message: string, ...attributes: Record<string, unknown>[]): void;
 }
 
 export interface ServingLoadDeps {

@@ -17,6 +17,11 @@ export interface DuckDbWarehouseOptions {
    * @default DuckDB's default (main)
    */
   readonly searchPath?: readonly string[];
+  /**
+   * Open the file read-only (it must exist); nothing can change it through this warehouse.
+   * @default false
+   */
+  readonly readOnly?: boolean;
 }
 
 interface SharedInstance {
@@ -27,11 +32,16 @@ interface SharedInstance {
 // One DuckDB instance per file and process: two instances on one file would fight over its lock.
 const instances = new Map<string, Promise<SharedInstance>>();
 
-async function acquireInstance(file: string): Promise<SharedInstance> {
+async function acquireInstance(file: string, readOnly: boolean): Promise<SharedInstance> {
   let shared = instances.get(file);
   if (!shared) {
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-    shared = DuckDBInstance.create(file).then((instance) => ({ instance, references: 0 }));
+    if (!readOnly) mkdirSync(path.dirname(file), { recursive: true });
+    shared = DuckDBInstance.create(file, readOnly ? { access_mode: 'READ_ONLY' } : undefined).then(
+      (instance) => ({
+        instance,
+        references: 0,
+      }),
+    );
     instances.set(file, shared);
     shared.catch(() => instances.delete(file));
   }
@@ -55,7 +65,7 @@ export class DuckDbWarehouse implements Warehouse {
     const shared =
       file === ':memory:'
         ? { instance: await DuckDBInstance.create(':memory:'), references: 1 }
-        : await acquireInstance(resolved);
+        : await acquireInstance(resolved, options.readOnly ?? false);
     let connection: DuckDBConnection;
     try {
       connection = await shared.instance.connect();

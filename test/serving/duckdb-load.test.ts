@@ -1,0 +1,237 @@
+/**
+ * serving-load on DuckDB: type-2 history, facts pointing at the user version valid at the session time,
+ * BI totals, idempotent re-runs, and a failed run leaving the serving layer exactly as it was.
+ */
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
+import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
+import { loadServingPlan, ServingPlan } from '../../lambdas/shared/serving-plan';
+import { runServingLoad, ServingLoadResult } from '../../lambdas/serving-load/load';
+import { compareDatabases, DAY_1, DAY_2, Fixture, pointSpectrum, USER, writeFixture } from './fixtures';
+
+let fixture: Fixture;
+let plan: ServingPlan;
+let database: string;
+let models: string[];
+const results: Record<string, ServingLoadResult> = {};
+let afterDay1: string;
+
+async function load(runDate: string, withPlan: ServingPlan = plan): Promise<ServingLoadResult> {
+  await pointSpectrum(database, fixture.filesAfter[runDate]);
+  const warehouse = await DuckDbWarehouse.open(database);
+  try {
+    return await runServingLoad({ run_date: runDate }, { warehouse, plan: withPlan });
+  } finally {
+    await warehouse.close();
+  }
+}
+
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const warehouse = await DuckDbWarehouse.open(database, { searchPath: ['deftunes_serving'] });
+  try {
+    return await warehouse.query(sql);
+  } finally {
+    await warehouse.close();
+  }
+}
+
+/** Copies the database file (closed) so a later state can be compared with this one. */
+function backup(name: string): string {
+  const copy = path.join(fixture.dir, `${name}.duckdb`);
+  copyFileSync(database, copy);
+  return copy;
+}
+
+beforeAll(async () => {
+  buildServingPlan('duckdb');
+  plan = loadServingPlan(planPath('duckdb'));
+  models = plan.models.map((model) => model.name);
+  fixture = await writeFixture('deftunes-serving-load-');
+  database = path.join(fixture.dir, 'serving', 'deftunes.duckdb');
+  mkdirSync(path.dirname(database), { recursive: true });
+  results[DAY_1] = await load(DAY_1);
+  afterDay1 = backup('after-day-1');
+  results[DAY_2] = await load(DAY_2);
+}, 300_000);
+
+afterAll(() => rmSync(fixture.dir, { recursive: true, force: true }));
+
+test('returns the models loaded in dependency order with their row counts', () => {
+  const result = results[DAY_2];
+  expect(result.run_date).toBe(DAY_2);
+  expect(result.target).toBe('duckdb');
+  const rows = Object.fromEntries(result.models.map((model) => [model.name, model.rows]));
+  expect(rows).toMatchObject({
+    dim_users: 5,
+    fact_session_items: 9,
+    dim_songs: 5,
+    dim_artists: 4,
+    dim_date: 366,
+  });
+  expect(result.models.map((model) => model.name)).toEqual(models);
+  expect(models.indexOf('dim_users')).toBeLessThan(models.indexOf('fact_session_items'));
+  expect(models.indexOf('fact_session_items')).toBeLessThan(models.indexOf('sales_per_country_vw'));
+});
+
+test('a user who relocates gets two versions; purchases before and after count for the right country', async () => {
+  const versions = await query(
+    `select country_code, place_name, cast(valid_from as varchar) as valid_from, cast(valid_to as varchar) as valid_to, is_current
+     from dim_users where user_id = '${USER.u1}' order by valid_from`,
+  );
+  expect(versions).toEqual([
+    {
+      country_code: 'US',
+      place_name: 'New York',
+      valid_from: '1900-01-01 00:00:00',
+      valid_to: `${DAY_2} 00:00:00`,
+      is_current: false,
+    },
+    {
+      country_code: 'GB',
+      place_name: 'London',
+      valid_from: `${DAY_2} 00:00:00`,
+      valid_to: null,
+      is_current: true,
+    },
+  ]);
+  const purchases = await query(
+    `select cast(f.session_date as varchar) as day, u.country_code, sum(f.price) as total
+     from fact_session_items f join dim_users u on u.user_key = f.user_key
+     where f.user_id = '${USER.u1}' group by all order by day`,
+  );
+  expect(purchases).toEqual([
+    { day: DAY_1, country_code: 'US', total: '2.98' },
+    { day: DAY_2, country_code: 'GB', total: '7.00' },
+  ]);
+  const byCountry = await query(
+    'select country_code, total_sales from sales_per_country_vw order by country_code',
+  );
+  expect(byCountry).toEqual([
+    { country_code: 'DE', total_sales: '3.78' },
+    { country_code: 'ES', total_sales: '0.99' },
+    { country_code: 'FR', total_sales: '3.28' },
+    { country_code: 'GB', total_sales: '7.00' },
+    { country_code: 'US', total_sales: '2.98' },
+  ]);
+});
+
+test('a change outside the tracked columns is corrected in place, without a new version', async () => {
+  const versions = await query(`select user_name, is_current from dim_users where user_id = '${USER.u2}'`);
+  expect(versions).toEqual([{ user_name: 'Robert', is_current: true }]);
+});
+
+test('every fact row has all its dimension keys', async () => {
+  const [orphans] = await query(
+    `select
+       count(*) filter (where u.user_key is null) as users,
+       count(*) filter (where s.song_key is null) as songs,
+       count(*) filter (where a.artist_key is null) as artists,
+       count(*) filter (where d.date_key is null) as dates
+     from fact_session_items f
+     left join dim_users u on u.user_key = f.user_key
+     left join dim_songs s on s.song_key = f.song_key
+     left join dim_artists a on a.artist_key = f.artist_key
+     left join dim_date d on d.date_key = f.date_key`,
+  );
+  expect(orphans).toEqual({ users: 0, songs: 0, artists: 0, dates: 0 });
+});
+
+test("BI views' totals equal the fact table's totals", async () => {
+  const [totals] = await query(
+    `select
+       (select sum(price) from fact_session_items) as fact_revenue,
+       (select count(*) from fact_session_items) as fact_items,
+       (select sum(total_sales) from sales_per_artist_vw) as by_artist,
+       (select sum(total_sales) from sales_per_country_vw) as by_country,
+       (select sum(revenue) from hourly_kpis_vw) as hourly_revenue,
+       (select sum(items_sold) from hourly_kpis_vw) as hourly_items`,
+  );
+  expect(totals.fact_revenue).toBe('18.03');
+  expect(totals).toEqual({
+    fact_revenue: '18.03',
+    fact_items: 9,
+    by_artist: '18.03',
+    by_country: '18.03',
+    hourly_revenue: '18.03',
+    hourly_items: 9,
+  });
+  const hourly = await query(
+    `select cast(session_date as varchar) as day, session_hour, unique_buyers, items_sold, top_artist, round(track_diversity_index, 4) as diversity
+     from hourly_kpis_vw order by 1, 2`,
+  );
+  expect(hourly[0]).toEqual({
+    day: DAY_1,
+    session_hour: 10,
+    unique_buyers: 2,
+    items_sold: 3,
+    top_artist: 'Aurora Lane',
+    diversity: 0.6667,
+  });
+});
+
+test('the table comparison used below sees real differences', async () => {
+  const differences = await compareDatabases(afterDay1, database, models);
+  expect(differences.map((difference) => difference.model)).toEqual(
+    expect.arrayContaining(['dim_users', 'fact_session_items', 'sales_per_country_vw', 'hourly_kpis_vw']),
+  );
+});
+
+test('re-running a date gives identical tables (no duplicates, same keys)', async () => {
+  const before = backup('before-rerun');
+  const rerun = await load(DAY_2);
+  expect(rerun.models).toEqual(results[DAY_2].models);
+  expect(await compareDatabases(before, database, models)).toEqual([]);
+});
+
+test('re-running an older date rebuilds its facts and keeps the type-2 history as it is', async () => {
+  const before = backup('before-old-rerun');
+  await load(DAY_1);
+  // The current views point at DAY_1's files; put DAY_2's back before comparing the models built from them.
+  await load(DAY_2);
+  expect(await compareDatabases(before, database, models)).toEqual([]);
+  await pointSpectrum(database, fixture.filesAfter[DAY_1]);
+  const warehouse = await DuckDbWarehouse.open(database);
+  try {
+    const result = await runServingLoad({ run_date: DAY_1 }, { warehouse, plan });
+    expect(result.models.find((model) => model.name === 'dim_users')).toMatchObject({
+      applied: false,
+      rows: 5,
+    });
+  } finally {
+    await warehouse.close();
+  }
+  await load(DAY_2);
+});
+
+test.each([
+  ['fact_session_items', 'select the run date'],
+  ['hourly_kpis_vw', 'create or replace view'],
+])(
+  'a failing model (%s) names the model and statement and leaves every table as it was',
+  async (failing, statement) => {
+    const before = backup(`before-failure-${failing}`);
+    const broken: ServingPlan = {
+      ...plan,
+      models: plan.models.map((model) =>
+        model.name === failing ? { ...model, sql: 'select * from deftunes_serving.no_such_table' } : model,
+      ),
+    };
+    await expect(load(DAY_2, broken)).rejects.toThrow(
+      new RegExp(`model ${failing}: ${statement}.*no_such_table`, 's'),
+    );
+    expect(await compareDatabases(before, database, models)).toEqual([]);
+  },
+);
+
+test('rejects a run date that is not a calendar date', async () => {
+  const warehouse = await DuckDbWarehouse.open(':memory:');
+  try {
+    await expect(runServingLoad({ run_date: '2024-02-30' }, { warehouse, plan })).rejects.toThrow(/run_date/);
+    await expect(
+      runServingLoad({ run_date: "2024-03-01'; drop table x; --" }, { warehouse, plan }),
+    ).rejects.toThrow(/YYYY-MM-DD/);
+  } finally {
+    await warehouse.close();
+  }
+});
