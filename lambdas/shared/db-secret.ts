@@ -56,6 +56,7 @@ export function secretsManagerConnectionFactory(
   secretId: string,
   describe: (secret: DbSecret) => string = (secret) =>
     `postgresql://${secret.host}:${secret.port}/${secret.dbname}`,
+  newClient: (config: ClientConfig) => Client = (config) => new Client(config),
 ): PgConnectionFactory & { secret(): Promise<DbSecret> } {
   let cached: Promise<DbSecret> | undefined;
   let description = `secret ${secretId}`;
@@ -77,7 +78,7 @@ export function secretsManagerConnectionFactory(
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: 'deftunes-extract',
     };
-    return connectOrClose(new Client(config));
+    return connectOrClose(newClient(config));
   };
   return {
     get description() {
