@@ -1,0 +1,167 @@
+/**
+ * The compiled serving plans (both targets) and the redshift plan executed through a mocked Data API.
+ */
+import {
+  BatchExecuteStatementCommand,
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  GetStatementResultCommand,
+  RedshiftDataClient,
+} from '@aws-sdk/client-redshift-data';
+import { mockClient } from 'aws-sdk-client-mock';
+import { buildServingPlan, planPath, sourceHash } from '../../bin/build-serving-plan';
+import {
+  MAX_BATCH_STATEMENTS,
+  MAX_STATEMENT_BYTES,
+  RedshiftDataWarehouse,
+} from '../../lambdas/shared/redshift-data-warehouse';
+import {
+  loadServingPlan,
+  namedParameters,
+  parseServingPlan,
+  ServingPlan,
+  testOutcome,
+} from '../../lambdas/shared/serving-plan';
+import { planStatements, runServingLoad } from '../../lambdas/serving-load/load';
+
+const plans: Partial<Record<'duckdb' | 'redshift', ServingPlan>> = {};
+
+beforeAll(() => {
+  for (const target of ['duckdb', 'redshift'] as const) {
+    buildServingPlan(target);
+    plans[target] = loadServingPlan(planPath(target));
+  }
+}, 300_000);
+
+describe.each(['duckdb', 'redshift'] as const)('the %s plan', (target) => {
+  test('is up to date with the dbt project and lists every model in dependency order', () => {
+    const plan = plans[target]!;
+    expect(plan.target).toBe(target);
+    expect(plan.source_hash).toBe(sourceHash(target));
+    expect(buildServingPlan(target)).toBe('up to date');
+    const names = plan.models.map((model) => model.name);
+    plan.models.forEach((model, index) => {
+      for (const dependency of model.depends_on) expect(names.indexOf(dependency)).toBeLessThan(index);
+    });
+    expect(Object.fromEntries(plan.models.map((model) => [model.name, model.materialization]))).toEqual({
+      dim_artists: 'table',
+      dim_date: 'table',
+      dim_songs: 'table',
+      dim_users: 'snapshot_type2',
+      fact_session_items: 'incremental',
+      hourly_kpis_vw: 'view',
+      sales_per_artist_vw: 'view',
+      sales_per_country_vw: 'view',
+    });
+    expect(plan.models.find((model) => model.name === 'fact_session_items')).toMatchObject({
+      unique_key: ['session_id', 'item_index'],
+      incremental: { run_date_column: 'ingest_on' },
+      parameters: ['run_date'],
+    });
+    expect(plan.models.find((model) => model.name === 'dim_users')?.snapshot).toMatchObject({
+      check_cols: ['place_name', 'country_code', 'timezone'],
+      surrogate_key: 'user_key',
+    });
+  });
+
+  test('compiled SQL names relations by schema only and binds the run date as :run_date', () => {
+    for (const model of plans[target]!.models) {
+      expect(model.sql).not.toMatch(/"[^"]+"\."[^"]+"\."[^"]+"/);
+      expect(model.sql).not.toMatch(/is_incremental|\{\{|\{%/);
+      if (model.materialization !== 'view') expect(model.sql).toContain('cast(:run_date as date)');
+    }
+    const fact = plans[target]!.models.find((model) => model.name === 'fact_session_items')!;
+    expect(fact.sql).toContain('"deftunes_transform"."sessions"');
+    expect(fact.sql).toMatch(target === 'redshift' ? /as varchar\(max\)/ : /as varchar\)/);
+  });
+
+  test('tests on sources run in the transform stage, tests on models in the serving stage', () => {
+    for (const test of plans[target]!.tests) {
+      expect(test.stage).toBe(test.tested.kind === 'source' ? 'transform' : 'serving');
+      expect(test.tested.schema).toBe(
+        test.tested.kind === 'source' ? 'deftunes_transform' : 'deftunes_serving',
+      );
+    }
+  });
+});
+
+test('the redshift run fits one BatchExecuteStatement on a fresh and on a loaded warehouse', () => {
+  const plan = plans.redshift!;
+  const fresh = planStatements(plan, '2024-03-01', { tables: new Map(), snapshotLatest: new Map() });
+  const loaded = planStatements(plan, '2024-03-02', {
+    tables: new Map(
+      plan.models.map((model) => [model.name, model.materialization === 'view' ? 'view' : 'table']),
+    ),
+    snapshotLatest: new Map([['dim_users', '2024-03-01']]),
+  });
+  for (const { statements } of [fresh, loaded]) {
+    expect(statements.length).toBeLessThanOrEqual(MAX_BATCH_STATEMENTS);
+    for (const statement of statements)
+      expect(Buffer.byteLength(statement.sql)).toBeLessThan(MAX_STATEMENT_BYTES);
+  }
+});
+
+test('the redshift plan runs through the Data API: inspection, one batch with the run date inlined, row counts', async () => {
+  const redshift = mockClient(RedshiftDataClient);
+  const plan = plans.redshift!;
+  redshift
+    .on(ExecuteStatementCommand)
+    .callsFake((input: { Sql: string }) => ({
+      Id: input.Sql.includes('information_schema') ? 'inspect' : 'counts',
+    }));
+  redshift.on(BatchExecuteStatementCommand).resolves({ Id: 'load' });
+  redshift.on(DescribeStatementCommand).resolves({ Status: 'FINISHED', HasResultSet: true });
+  redshift.on(GetStatementResultCommand, { Id: 'inspect' }).resolves({
+    ColumnMetadata: [{ name: 'table_schema' }, { name: 'table_name' }, { name: 'table_type' }],
+    Records: [],
+  });
+  redshift.on(GetStatementResultCommand, { Id: 'counts' }).resolves({
+    ColumnMetadata: [{ name: 'model' }, { name: 'row_count' }],
+    Records: plan.models.map((model, index) => [{ stringValue: model.name }, { longValue: index + 1 }]),
+  });
+  const warehouse = new RedshiftDataWarehouse({
+    client: new RedshiftDataClient({ region: 'eu-west-1' }),
+    workgroupName: 'deftunes-dev',
+    database: 'deftunes',
+    sleep: async () => undefined,
+  });
+
+  const result = await runServingLoad({ run_date: '2024-03-01' }, { warehouse, plan });
+
+  expect(result.models.map((model) => [model.name, model.rows])).toEqual(
+    plan.models.map((model, index) => [model.name, index + 1]),
+  );
+  const batches = redshift.commandCalls(BatchExecuteStatementCommand);
+  expect(batches).toHaveLength(1);
+  const sqls = batches[0].args[0].input.Sqls!;
+  expect(sqls.length).toBe(result.statements);
+  expect(sqls.join('\n')).not.toMatch(/(?<![:\w]):run_date/);
+  expect(sqls.join('\n')).toContain("cast('2024-03-01' as date)");
+  expect(
+    sqls
+      .filter((sql) => sql.startsWith('create or replace view'))
+      .every((sql) => sql.endsWith('with no schema binding')),
+  ).toBe(true);
+  expect(sqls).toContain('alter table "deftunes_serving"."dim_songs__new" rename to "dim_songs"');
+  redshift.restore();
+});
+
+test('named parameters skip casts, literals, quoted identifiers and comments', () => {
+  expect(namedParameters('select :a, x::date, \':b\', "c:d" /* :e */ -- :f\n, :g, :a')).toEqual(['a', 'g']);
+});
+
+test("thresholds follow dbt's rules", () => {
+  expect(testOutcome({ severity: 'error', warn_if: '!=0', error_if: '!=0' }, 0)).toBe('pass');
+  expect(testOutcome({ severity: 'error', warn_if: '!=0', error_if: '!=0' }, 3)).toBe('error');
+  expect(testOutcome({ severity: 'error', warn_if: '>0', error_if: '>10' }, 3)).toBe('warn');
+  expect(testOutcome({ severity: 'warn', warn_if: '!=0', error_if: '!=0' }, 3)).toBe('warn');
+});
+
+test('an invalid plan is rejected with the path of what is wrong', () => {
+  expect(() =>
+    parseServingPlan(
+      { ...plans.duckdb!, models: [{ ...plans.duckdb!.models[0], materialization: 'ephemeral' }] },
+      'p.json',
+    ),
+  ).toThrow(/p.json is not a valid serving plan: models.0.materialization/);
+});
