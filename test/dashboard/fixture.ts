@@ -43,6 +43,42 @@ function random(seed: number): () => number {
   };
 }
 
+/** The BI views: dbt_modeling/models/bi/*.sql with ref() resolved (DuckDB). */
+export const SERVING_VIEWS: readonly string[] = [
+  `create view deftunes_serving.sales_per_artist_vw as
+     select cast(extract(year from facts.session_start_time) as integer) as session_year, artists.artist_name,
+       sum(facts.price) as total_sales
+     from deftunes_serving.fact_session_items as facts
+     inner join deftunes_serving.dim_artists as artists on artists.artist_key = facts.artist_key
+     group by 1, 2`,
+  `create view deftunes_serving.sales_per_country_vw as
+     select cast(extract(month from facts.session_start_time) as integer) as session_month,
+       cast(extract(year from facts.session_start_time) as integer) as session_year, users.country_code,
+       sum(facts.price) as total_sales
+     from deftunes_serving.fact_session_items as facts
+     left join deftunes_serving.dim_users as users on users.user_key = facts.user_key
+     group by 1, 2, 3`,
+  `create view deftunes_serving.hourly_kpis_vw as
+     with hourly as (
+       select session_date, session_hour, count(distinct user_id) as unique_buyers, count(*) as items_sold,
+         sum(price) as revenue, cast(count(distinct track_id) as double precision) / count(*) as track_diversity_index
+       from deftunes_serving.fact_session_items group by 1, 2
+     ),
+     artist_revenue as (
+       select facts.session_date, facts.session_hour, artists.artist_name,
+         row_number() over (partition by facts.session_date, facts.session_hour
+                            order by sum(facts.price) desc, artists.artist_name) as revenue_rank
+       from deftunes_serving.fact_session_items as facts
+       inner join deftunes_serving.dim_artists as artists on artists.artist_key = facts.artist_key
+       group by 1, 2, 3
+     )
+     select hourly.session_date, hourly.session_hour, hourly.unique_buyers, hourly.items_sold, hourly.revenue,
+       artist_revenue.artist_name as top_artist, hourly.track_diversity_index
+     from hourly left join artist_revenue
+       on artist_revenue.session_date = hourly.session_date and artist_revenue.session_hour = hourly.session_hour
+       and artist_revenue.revenue_rank = 1`,
+];
+
 export interface Fixture {
   readonly dbFile: string;
   readonly resultsDir: string;
@@ -140,39 +176,7 @@ export async function createFixture(dir: string): Promise<Fixture> {
        user_key varchar, song_key varchar, artist_key varchar, user_id varchar, track_id varchar, artist_id varchar,
        session_start_time timestamp, session_date date, session_hour integer, price decimal(10, 2), ingest_on date)`,
     `insert into deftunes_serving.fact_session_items values ${facts.join(', ')}`,
-    // The BI views: dbt_modeling/models/bi/*.sql with ref() resolved.
-    `create view deftunes_serving.sales_per_artist_vw as
-     select cast(extract(year from facts.session_start_time) as integer) as session_year, artists.artist_name,
-       sum(facts.price) as total_sales
-     from deftunes_serving.fact_session_items as facts
-     inner join deftunes_serving.dim_artists as artists on artists.artist_key = facts.artist_key
-     group by 1, 2`,
-    `create view deftunes_serving.sales_per_country_vw as
-     select cast(extract(month from facts.session_start_time) as integer) as session_month,
-       cast(extract(year from facts.session_start_time) as integer) as session_year, users.country_code,
-       sum(facts.price) as total_sales
-     from deftunes_serving.fact_session_items as facts
-     left join deftunes_serving.dim_users as users on users.user_key = facts.user_key
-     group by 1, 2, 3`,
-    `create view deftunes_serving.hourly_kpis_vw as
-     with hourly as (
-       select session_date, session_hour, count(distinct user_id) as unique_buyers, count(*) as items_sold,
-         sum(price) as revenue, cast(count(distinct track_id) as double precision) / count(*) as track_diversity_index
-       from deftunes_serving.fact_session_items group by 1, 2
-     ),
-     artist_revenue as (
-       select facts.session_date, facts.session_hour, artists.artist_name,
-         row_number() over (partition by facts.session_date, facts.session_hour
-                            order by sum(facts.price) desc, artists.artist_name) as revenue_rank
-       from deftunes_serving.fact_session_items as facts
-       inner join deftunes_serving.dim_artists as artists on artists.artist_key = facts.artist_key
-       group by 1, 2, 3
-     )
-     select hourly.session_date, hourly.session_hour, hourly.unique_buyers, hourly.items_sold, hourly.revenue,
-       artist_revenue.artist_name as top_artist, hourly.track_diversity_index
-     from hourly left join artist_revenue
-       on artist_revenue.session_date = hourly.session_date and artist_revenue.session_hour = hourly.session_hour
-       and artist_revenue.revenue_rank = 1`,
+    ...SERVING_VIEWS,
     // Transform tables (locally views over Iceberg files; plain tables are enough for row counts).
     `create table deftunes_transform.sessions as
        select session_id, item_index, ingest_on from deftunes_serving.fact_session_items`,
