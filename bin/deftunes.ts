@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import '../lib/local/polyfills';
 import { registerDashboardCommand } from '../lib/local/cli/dashboard';
+import { registerQualityCommand } from '../lib/local/cli/quality';
 import { registerQueryCommand } from '../lib/local/cli/query';
 import { registerSourcesCommand } from '../lib/local/cli/sources';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
   registerDashboardCommand(program);
+  registerQualityCommand(program);
   registerQueryCommand(program);
   registerSourcesCommand(program);
   return program;

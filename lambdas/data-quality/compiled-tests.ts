@@ -32,8 +32,20 @@ export function failCalcOf(test: PlanTest & { readonly fail_calc?: string }): st
   );
 }
 
-/** `deftunes_transform.sessions` */
+/**
+ * `deftunes_transform.sessions`. A source test that reads two sources (relationships_coverage: sessions ->
+ * songs) comes with the wrong tested node in the plan (dbt leaves attached_node empty for source tests and
+ * the plan then takes the first dependency, the parent); this project's macro names the tested relation in
+ * its first CTE, so it is read from there.
+ */
 export function testedTable(test: PlanTest): string {
+  if (test.test_type === 'relationships_coverage') {
+    const match =
+      /^\s*with\s+tested\s+as\s*\(\s*select\s+\*\s+from\s+\(?\s*(?:select\s+\*\s+from\s+)?"?(\w+)"?\."?(\w+)"?/i.exec(
+        test.sql,
+      );
+    if (match) return `${match[1]}.${match[2]}`;
+  }
   return `${test.tested.schema}.${test.tested.table}`;
 }
 

@@ -34,6 +34,37 @@ export type TransformCountsReader = (
   runDate: string,
 ) => Promise<TransformCounts | undefined>;
 
+/** The transform job that loads each source (glue-scripts/deftunes_glue/jobs.py, JOB_SOURCES). */
+export const TRANSFORM_JOB_OF: Readonly<Record<LandingSource, string>> = {
+  users: 'transform_api',
+  sessions: 'transform_api',
+  songs: 'transform_songs',
+};
+
+/** The transform jobs' results folder, relative to the transform bucket (the Glue job's `--job_results_path`). */
+export const DEFAULT_JOB_RESULTS_PREFIX = '_job_results';
+
+/**
+ * Where the transform job writes a source's counts: `_job_results/transform_api/sessions/ingest_on=D.json`
+ * (glue-scripts/deftunes_glue/jobs.py, results_paths). `read` and `quarantined` count landing records.
+ */
+export function jobResultsKey(
+  source: LandingSource,
+  runDate: string,
+  prefix = DEFAULT_JOB_RESULTS_PREFIX,
+): string {
+  const folder = prefix.replace(/\/+$/, '');
+  return `${folder ? `${folder}/` : ''}${TRANSFORM_JOB_OF[source]}/${source}/ingest_on=${runDate}.json`;
+}
+
+/** Reads the transform jobs' per-source counts from their results folder in `store`. */
+export function transformCountsFromJobResults(
+  store: ObjectStore,
+  prefix = DEFAULT_JOB_RESULTS_PREFIX,
+): TransformCountsReader {
+  return transformCountsFromStore(store, (source, runDate) => jobResultsKey(source, runDate, prefix));
+}
+
 /** A reader of counts written as a JSON object (`{read, written, quarantined, ...}`) at `keyFor(source, date)`. */
 export function transformCountsFromStore(
   store: ObjectStore,

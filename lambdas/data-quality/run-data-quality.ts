@@ -79,11 +79,16 @@ export interface DataQualityResult {
   readonly results_key: string;
 }
 
-export async function runDataQuality(
-  event: DataQualityEvent,
-  deps: DataQualityDeps,
-): Promise<DataQualityResult> {
-  const { run_date: runDate, stage } = DataQualityEventSchema.parse(event);
+/** `event` is validated here (`{run_date: YYYY-MM-DD, stage}`); a bad event rejects naming the problem. */
+export async function runDataQuality(event: unknown, deps: DataQualityDeps): Promise<DataQualityResult> {
+  const parsed = DataQualityEventSchema.safeParse(event);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`,
+    );
+    throw new Error(`invalid data-quality event ${JSON.stringify(event)}: ${issues.join('; ')}`);
+  }
+  const { run_date: runDate, stage } = parsed.data;
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
   const tests = deps.plan.tests.filter((test) => test.stage === stage);

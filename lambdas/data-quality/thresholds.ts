@@ -36,7 +36,8 @@ export function judge(thresholds: Thresholds, observed: number): RuleStatus {
 
 /** `error if count(*) > 5; warn if count(*) > 1`: the thresholds in words, for the result document. */
 export function describeThresholds(thresholds: Thresholds, measure: string): string {
-  const condition = (text: string | undefined): string => (text ?? '!= 0').trim().replace(/^([<>=!]+)\s*/, '$1 ');
+  const condition = (text: string | undefined): string =>
+    (text ?? '!= 0').trim().replace(/^([<>=!]+)\s*/, '$1 ');
   const warn = `warn if ${measure} ${condition(thresholds.warnIf)}`;
   return thresholds.severity === 'error'
     ? `error if ${measure} ${condition(thresholds.errorIf)}; ${warn}`

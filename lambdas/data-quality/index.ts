@@ -1,0 +1,133 @@
+/**
+ * Lambda `data-quality`: event `{run_date, stage: "transform" | "serving"}`, result
+ * `{run_date, stage, status: "passed" | "warned" | "failed", failed: [rule...], warned: [rule...], results_key}`.
+ * The state machine's quality gates (`TransformQualityGate`, `ServingQualityGate`) fail the run when
+ * `status` is `failed`. The handler only wires AWS adapters from the environment; the work is
+ * {@link runDataQuality}, which the local runner calls with local adapters (./local.ts).
+ *
+ * Environment:
+ * - LANDING_BUCKET: extraction manifests.
+ * - RESULTS_BUCKET: where `dq-results/run_date=D/<stage>.json` goes (the serving-side bucket).
+ * - JOB_RESULTS_BUCKET, JOB_RESULTS_PREFIX (`_job_results`): the transform jobs' counts (the Glue jobs'
+ *   `--job_results_path` is `s3://JOB_RESULTS_BUCKET/JOB_RESULTS_PREFIX`).
+ * - REDSHIFT_WORKGROUP, REDSHIFT_DATABASE, optionally REDSHIFT_SECRET_ARN (else IAM temporary credentials).
+ * - SERVING_PLAN_FILE: the redshift serving plan bundled with the function (default `plan/redshift.json`
+ *   beside the handler).
+ * - optionally QUARANTINE_WARN_PERCENT (1), QUARANTINE_ERROR_PERCENT (5), TEST_CONCURRENCY (4);
+ *   POWERTOOLS_* as Powertools reads them.
+ */
+import * as path from 'node:path';
+import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import { S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { bucketVar, intVar, readEnv } from '../shared/config';
+import { createLogger, createMetrics, type Logger, type Metrics } from '../shared/logging';
+import { RedshiftDataWarehouse } from '../shared/redshift-data-warehouse';
+import { S3ObjectStore } from '../shared/s3-object-store';
+import { loadServingPlan, type ServingPlan } from '../shared/serving-plan';
+import { DEFAULT_JOB_RESULTS_PREFIX, transformCountsFromJobResults } from './quarantine-rate';
+import { runDataQuality, type DataQualityDeps, type DataQualityResult } from './run-data-quality';
+
+export { runDataQuality, DataQualityEventSchema } from './run-data-quality';
+export type {
+  DataQualityDeps,
+  DataQualityEvent,
+  DataQualityResult,
+  QualityLogger,
+  QualityMetrics,
+} from './run-data-quality';
+export { ResultDocumentSchema, RuleResultSchema, resultDocumentKey } from './result-document';
+export type { ResultDocument, RuleResult } from './result-document';
+
+const percentVar = (defaultValue: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined || value.trim() === '') return defaultValue;
+      const parsed = Number(value);
+      if (!Number.isFinite(parsed) || parsed < 0 || parsed > 100) {
+        context.addIssue({ code: 'custom', message: 'must be a percentage in [0, 100]' });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+export const DataQualityEnvSchema = z.object({
+  LANDING_BUCKET: bucketVar,
+  RESULTS_BUCKET: bucketVar,
+  JOB_RESULTS_BUCKET: bucketVar,
+  JOB_RESULTS_PREFIX: z.string().default(DEFAULT_JOB_RESULTS_PREFIX),
+  REDSHIFT_WORKGROUP: z.string({ error: 'must be set to the Redshift Serverless workgroup name' }).min(1),
+  REDSHIFT_DATABASE: z.string({ error: 'must be set to the database name' }).min(1),
+  REDSHIFT_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  SERVING_PLAN_FILE: z
+    .string()
+    .min(1)
+    .default(path.join(__dirname, 'plan', 'redshift.json')),
+  QUARANTINE_WARN_PERCENT: percentVar(1),
+  QUARANTINE_ERROR_PERCENT: percentVar(5),
+  TEST_CONCURRENCY: intVar(4, 1, 32),
+});
+
+interface Runtime {
+  readonly deps: DataQualityDeps;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+let runtime: Runtime | undefined;
+
+/** Built once per container, on the first invocation (importing this module reads no environment). */
+function getRuntime(): Runtime {
+  if (!runtime) {
+    const env = readEnv(DataQualityEnvSchema, 'data-quality');
+    const plan: ServingPlan = loadServingPlan(env.SERVING_PLAN_FILE);
+    if (plan.target !== 'redshift') {
+      throw new Error(
+        `${env.SERVING_PLAN_FILE} is the ${plan.target} plan; data-quality on AWS runs the redshift plan`,
+      );
+    }
+    const s3 = new S3Client({});
+    const logger = createLogger({ serviceName: 'data-quality' });
+    const metrics = createMetrics({ serviceName: 'data-quality' });
+    runtime = {
+      logger,
+      metrics,
+      deps: {
+        plan,
+        warehouse: new RedshiftDataWarehouse({
+          client: new RedshiftDataClient({}),
+          workgroupName: env.REDSHIFT_WORKGROUP,
+          database: env.REDSHIFT_DATABASE,
+          secretArn: env.REDSHIFT_SECRET_ARN,
+        }),
+        landingStore: new S3ObjectStore({ client: s3, bucket: env.LANDING_BUCKET }),
+        resultsStore: new S3ObjectStore({ client: s3, bucket: env.RESULTS_BUCKET }),
+        transformCounts: transformCountsFromJobResults(
+          new S3ObjectStore({ client: s3, bucket: env.JOB_RESULTS_BUCKET }),
+          env.JOB_RESULTS_PREFIX,
+        ),
+        thresholds: {
+          quarantine: {
+            warnAbovePercent: env.QUARANTINE_WARN_PERCENT,
+            errorAbovePercent: env.QUARANTINE_ERROR_PERCENT,
+          },
+        },
+        concurrency: env.TEST_CONCURRENCY,
+        logger,
+        metrics,
+      },
+    };
+  }
+  return runtime;
+}
+
+export async function handler(
+  event: unknown,
+  context?: { awsRequestId?: string },
+): Promise<DataQualityResult> {
+  const { deps, logger } = getRuntime();
+  if (context?.awsRequestId) logger.appendKeys({ request_id: context.awsRequestId });
+  return runDataQuality(event, deps);
+}

@@ -1,0 +1,521 @@
+/**
+ * Every rule of the dbt project, run from the compiled duckdb serving plan on a DuckDB file: quiet on
+ * valid data, firing on a crafted bad partition, with warn and error thresholds as configured.
+ */
+import { runCompiledTest } from '../../lambdas/data-quality/compiled-tests';
+import type { RuleResult } from '../../lambdas/data-quality/result-document';
+import type { PlanTest } from '../../lambdas/shared/serving-plan';
+import { MOVED_USER, openFixture, RUN_DATE, userId, type Fixture } from './fixtures';
+
+const PARTITION = `ingest_on = date '${RUN_DATE}'`;
+const track = (i: number): string => `TR${String(i).padStart(16, '0')}`;
+
+let fixture: Fixture;
+
+beforeAll(async () => {
+  fixture = await openFixture();
+});
+afterAll(async () => fixture?.close());
+
+async function runStage(stage: PlanTest['stage']): Promise<Map<string, RuleResult>> {
+  const results = new Map<string, RuleResult>();
+  for (const test of fixture.plan.tests.filter((candidate) => candidate.stage === stage)) {
+    results.set(test.name, await runCompiledTest(fixture.warehouse, test, RUN_DATE));
+  }
+  return results;
+}
+
+function notPassed(results: Map<string, RuleResult>): Record<string, string> {
+  return Object.fromEntries(
+    [...results].filter(([, r]) => r.status !== 'passed').map(([name, r]) => [name, r.status]),
+  );
+}
+
+describe('on valid data', () => {
+  beforeAll(() => fixture.reset());
+
+  it.each(['transform', 'serving'] as const)('every %s rule passes', async (stage) => {
+    const results = await runStage(stage);
+    expect(results.size).toBeGreaterThan(15);
+    expect(notPassed(results)).toEqual({});
+    for (const result of results.values()) expect(result.error).toBeUndefined();
+  });
+
+  it('has rules on every transform table and on every serving model', () => {
+    const tables = new Set(fixture.plan.tests.map((test) => `${test.tested.schema}.${test.tested.table}`));
+    for (const table of [
+      'deftunes_transform.songs',
+      'deftunes_transform.sessions',
+      'deftunes_transform.users',
+      'deftunes_serving.fact_session_items',
+      'deftunes_serving.dim_users',
+      'deftunes_serving.dim_songs',
+      'deftunes_serving.dim_artists',
+      'deftunes_serving.dim_date',
+      'deftunes_serving.sales_per_artist_vw',
+      'deftunes_serving.sales_per_country_vw',
+      'deftunes_serving.hourly_kpis_vw',
+    ]) {
+      expect(tables).toContain(table);
+    }
+  });
+});
+
+interface BreakCase {
+  /** What is broken, in words. */
+  readonly title: string;
+  readonly sql: string[];
+  /** The rules that must fire, with their status. */
+  readonly fires: Record<string, 'warned' | 'failed'>;
+  /** Rules that may fire too (side effects of the same breakage); any other rule must pass. */
+  readonly mayAlsoFire?: string[];
+}
+
+const TRANSFORM_CASES: BreakCase[] = [
+  {
+    title: 'a song without track_id',
+    sql: [
+      `update deftunes_transform.songs set track_id = null where ${PARTITION} and track_id = '${track(5)}'`,
+    ],
+    fires: { source_not_null_deftunes_transform_songs_track_id: 'failed' },
+    mayAlsoFire: ['sessions_song_id_in_songs_track_id'],
+  },
+  {
+    title: 'a track_id of 17 characters',
+    sql: [
+      `update deftunes_transform.songs set track_id = 'TR123456789012345' where ${PARTITION} and track_id = '${track(5)}'`,
+    ],
+    fires: { songs_track_id_is_18_characters: 'failed' },
+    mayAlsoFire: ['sessions_song_id_in_songs_track_id'],
+  },
+  {
+    title: 'a track listed twice in one snapshot',
+    sql: [
+      `insert into deftunes_transform.songs select * from deftunes_transform.songs where ${PARTITION} and track_id = '${track(9)}'`,
+    ],
+    fires: { source_unique_deftunes_transform_songs_track_id: 'failed' },
+  },
+  {
+    title: 'a song without song_id',
+    sql: [
+      `update deftunes_transform.songs set song_id = null where ${PARTITION} and track_id = '${track(3)}'`,
+    ],
+    fires: { source_not_null_deftunes_transform_songs_song_id: 'failed' },
+  },
+  {
+    title: 'a song_id of 19 characters',
+    sql: [
+      `update deftunes_transform.songs set song_id = song_id || 'X' where ${PARTITION} and track_id = '${track(3)}'`,
+    ],
+    fires: { songs_song_id_is_18_characters: 'failed' },
+  },
+  {
+    title: 'a song without artist_id',
+    sql: [
+      `update deftunes_transform.songs set artist_id = null where ${PARTITION} and track_id = '${track(3)}'`,
+    ],
+    fires: { source_not_null_deftunes_transform_songs_artist_id: 'failed' },
+  },
+  {
+    title: 'a song of duration 0',
+    sql: [`update deftunes_transform.songs set duration = 0 where ${PARTITION} and track_id = '${track(3)}'`],
+    fires: { songs_duration_positive: 'failed' },
+  },
+  {
+    title: 'a song from 1850',
+    sql: [`update deftunes_transform.songs set year = 1850 where ${PARTITION} and track_id = '${track(3)}'`],
+    fires: { songs_year_unknown_or_1900_to_2100: 'failed' },
+  },
+  {
+    title: 'a song from 2101',
+    sql: [`update deftunes_transform.songs set year = 2101 where ${PARTITION} and track_id = '${track(4)}'`],
+    fires: { songs_year_unknown_or_1900_to_2100: 'failed' },
+  },
+  {
+    title: 'a session item without user_id',
+    sql: [
+      `update deftunes_transform.sessions set user_id = null where ${PARTITION} and item_index = 0 and user_id = '${userId(3)}'`,
+    ],
+    fires: { source_not_null_deftunes_transform_sessions_user_id: 'failed' },
+  },
+  {
+    title: 'a user_id of 35 characters in sessions',
+    sql: [
+      `update deftunes_transform.sessions set user_id = substr(user_id, 2) where ${PARTITION} and item_index = 0 and user_id = '${userId(3)}'`,
+    ],
+    fires: { sessions_user_id_is_36_characters: 'failed' },
+    mayAlsoFire: ['sessions_user_id_in_users_snapshot'],
+  },
+  {
+    title: 'a session item without session_id',
+    sql: [
+      `update deftunes_transform.sessions set session_id = null where ${PARTITION} and item_index = 2 and user_id = '${userId(3)}'`,
+    ],
+    fires: { source_not_null_deftunes_transform_sessions_session_id: 'failed' },
+  },
+  {
+    title: 'a session_id of 37 characters',
+    sql: [
+      `update deftunes_transform.sessions set session_id = session_id || '0' where ${PARTITION} and user_id = '${userId(3)}'`,
+    ],
+    fires: { sessions_session_id_is_36_characters: 'failed' },
+  },
+  {
+    title: 'a session item without song_id',
+    sql: [
+      `update deftunes_transform.sessions set song_id = null where ${PARTITION} and item_index = 1 and user_id = '${userId(3)}'`,
+    ],
+    fires: { source_not_null_deftunes_transform_sessions_song_id: 'failed' },
+  },
+  {
+    title: 'a price of 0',
+    sql: [
+      `update deftunes_transform.sessions set price = 0 where ${PARTITION} and item_index = 1 and user_id = '${userId(3)}'`,
+    ],
+    fires: { sessions_price_above_0_at_most_2: 'failed' },
+  },
+  {
+    title: 'a price above 2',
+    sql: [
+      `update deftunes_transform.sessions set price = 2.01 where ${PARTITION} and item_index = 1 and user_id = '${userId(3)}'`,
+    ],
+    fires: { sessions_price_above_0_at_most_2: 'failed' },
+  },
+  {
+    title: 'a session item without price',
+    sql: [
+      `update deftunes_transform.sessions set price = null where ${PARTITION} and item_index = 1 and user_id = '${userId(3)}'`,
+    ],
+    fires: { source_not_null_deftunes_transform_sessions_price: 'failed' },
+  },
+  {
+    title: 'a price in EUR',
+    sql: [
+      `update deftunes_transform.sessions set currency = 'EUR' where ${PARTITION} and item_index = 1 and user_id = '${userId(3)}'`,
+    ],
+    fires: { sessions_currency_accepted: 'failed' },
+  },
+  {
+    title: 'a session item listed twice',
+    sql: [
+      `insert into deftunes_transform.sessions select * from deftunes_transform.sessions where ${PARTITION} and item_index = 1 and user_id = '${userId(3)}'`,
+    ],
+    fires: { sessions_session_id_item_index_unique: 'failed' },
+  },
+  {
+    title: '2% of the items sell tracks missing from the catalog (warn below 99%)',
+    sql: [
+      `update deftunes_transform.sessions set song_id = 'TR9999999999999999'
+       where ${PARTITION} and item_index = 0 and user_id in ('${userId(1)}', '${userId(2)}', '${userId(3)}', '${userId(4)}')`,
+    ],
+    fires: { sessions_song_id_in_songs_track_id: 'warned' },
+  },
+  {
+    title: '10% of the items sell tracks missing from the catalog (error below 95%)',
+    sql: [
+      `update deftunes_transform.sessions set song_id = 'TR9999999999999999' where ${PARTITION} and item_index in (0, 1) and user_id < '${userId(10)}'`,
+    ],
+    fires: { sessions_song_id_in_songs_track_id: 'failed' },
+  },
+  {
+    title: 'one item (0.5%) bought by a user missing from the users snapshot',
+    sql: [
+      `update deftunes_transform.sessions set user_id = '${userId(999)}' where ${PARTITION} and item_index = 0 and user_id = '${userId(3)}'`,
+    ],
+    fires: { sessions_user_id_in_users_snapshot: 'warned' },
+  },
+  {
+    title: 'a session (2.5%) bought by a user missing from the users snapshot',
+    sql: [
+      `update deftunes_transform.sessions set user_id = '${userId(999)}' where ${PARTITION} and user_id = '${userId(3)}'`,
+    ],
+    fires: { sessions_user_id_in_users_snapshot: 'failed' },
+  },
+  {
+    title: 'a user without user_id',
+    sql: [
+      `update deftunes_transform.users set user_id = null where ${PARTITION} and user_id = '${userId(40)}'`,
+    ],
+    fires: { source_not_null_deftunes_transform_users_user_id: 'failed' },
+  },
+  {
+    title: 'a user twice in one snapshot',
+    sql: [
+      `insert into deftunes_transform.users select * from deftunes_transform.users where ${PARTITION} and user_id = '${userId(40)}'`,
+    ],
+    fires: { source_unique_deftunes_transform_users_user_id: 'failed' },
+  },
+  {
+    title: 'a user_id of 36 characters that is not one',
+    sql: [
+      `update deftunes_transform.users set user_id = 'x' where ${PARTITION} and user_id = '${userId(40)}'`,
+    ],
+    fires: { users_user_id_is_36_characters: 'failed' },
+  },
+  ...['user_name', 'user_lastname', 'user_since', 'country_code', 'latitude', 'longitude'].map(
+    (column): BreakCase => ({
+      title: `a user without ${column}`,
+      sql: [
+        `update deftunes_transform.users set ${column} = null where ${PARTITION} and user_id = '${userId(40)}'`,
+      ],
+      fires: { [`source_not_null_deftunes_transform_users_${column}`]: 'failed' },
+    }),
+  ),
+  {
+    title: 'a country code of three letters',
+    sql: [
+      `update deftunes_transform.users set country_code = 'USA' where ${PARTITION} and user_id = '${userId(40)}'`,
+    ],
+    fires: { users_country_code_two_letters: 'failed' },
+  },
+  {
+    title: 'a country code in lower case',
+    sql: [
+      `update deftunes_transform.users set country_code = 'us' where ${PARTITION} and user_id = '${userId(40)}'`,
+    ],
+    fires: { users_country_code_two_letters: 'failed' },
+  },
+  {
+    title: 'a latitude of 91',
+    sql: [
+      `update deftunes_transform.users set latitude = 91 where ${PARTITION} and user_id = '${userId(40)}'`,
+    ],
+    fires: { users_latitude_in_range: 'failed' },
+  },
+  {
+    title: 'a longitude of -181',
+    sql: [
+      `update deftunes_transform.users set longitude = -181 where ${PARTITION} and user_id = '${userId(40)}'`,
+    ],
+    fires: { users_longitude_in_range: 'failed' },
+  },
+  {
+    title: "the run date's sessions at 40% of the trailing mean (warn)",
+    sql: [
+      `delete from deftunes_transform.sessions where ${PARTITION} and session_id >= '10000000-0000-4000-8000-000000007016'`,
+    ],
+    fires: { sessions_volume_within_band: 'warned' },
+  },
+  {
+    title: "the run date's users snapshot at twice the trailing mean (warn)",
+    sql: [
+      `insert into deftunes_transform.users
+       select '00000000-0000-4000-8001-' || substr(user_id, 25), * exclude (user_id)
+       from deftunes_transform.users where ${PARTITION}`,
+    ],
+    fires: { users_volume_within_band: 'warned' },
+  },
+];
+
+const SERVING_CASES: BreakCase[] = [
+  {
+    title: 'two fact rows with the same surrogate key',
+    sql: [
+      `update deftunes_serving.fact_session_items set session_item_key = (
+         select min(session_item_key) from deftunes_serving.fact_session_items)
+       where session_item_key = (select max(session_item_key) from deftunes_serving.fact_session_items)`,
+    ],
+    fires: { unique_fact_session_items_session_item_key: 'failed' },
+  },
+  {
+    title: 'a session item loaded twice',
+    sql: [
+      `insert into deftunes_serving.fact_session_items
+       select * replace (md5(session_item_key) as session_item_key)
+       from deftunes_serving.fact_session_items where item_index = 0 and session_date = date '${RUN_DATE}' limit 1`,
+    ],
+    fires: { fact_session_items_natural_key_unique: 'failed' },
+    mayAlsoFire: [
+      'bi_sales_per_artist_total_matches_fact',
+      'bi_sales_per_country_total_matches_fact',
+      'bi_hourly_kpis_total_matches_fact',
+    ],
+  },
+  {
+    title: 'a fact row without user_key',
+    sql: [
+      `update deftunes_serving.fact_session_items set user_key = null where session_id = (select min(session_id) from deftunes_serving.fact_session_items)`,
+    ],
+    fires: { not_null_fact_session_items_user_key: 'failed' },
+  },
+  {
+    title: 'a fact row whose user_key is in no dim_users version',
+    sql: [
+      `update deftunes_serving.fact_session_items set user_key = 'dangling' where session_id = (select min(session_id) from deftunes_serving.fact_session_items)`,
+    ],
+    fires: { relationships_fact_session_items_user_key__user_key__ref_dim_users_: 'failed' },
+  },
+  {
+    title: 'a fact row whose date is not in dim_date',
+    sql: [
+      `update deftunes_serving.fact_session_items set date_key = 19000101 where session_id = (select min(session_id) from deftunes_serving.fact_session_items)`,
+    ],
+    fires: { relationships_fact_session_items_date_key__date_key__ref_dim_date_: 'failed' },
+  },
+  {
+    title: 'a fact row whose track is not in dim_songs',
+    sql: [`delete from deftunes_serving.dim_songs where track_id = '${track(7)}'`],
+    fires: { relationships_fact_session_items_song_key__song_key__ref_dim_songs_: 'failed' },
+  },
+  {
+    title: 'an artist missing from dim_artists',
+    sql: [`delete from deftunes_serving.dim_artists where artist_id = 'AR0000000000000003'`],
+    fires: {
+      relationships_fact_session_items_artist_key__artist_key__ref_dim_artists_: 'failed',
+      bi_sales_per_artist_total_matches_fact: 'failed',
+    },
+  },
+  {
+    title: 'a user with two current versions',
+    sql: [`update deftunes_serving.dim_users set is_current = true where user_id = '${MOVED_USER}'`],
+    fires: { dim_users_one_current_version_per_user: 'failed' },
+  },
+  {
+    title: 'a user without a current version',
+    sql: [`update deftunes_serving.dim_users set is_current = false where user_id = '${userId(3)}'`],
+    fires: { dim_users_one_current_version_per_user: 'failed' },
+  },
+  {
+    title: 'overlapping validity intervals',
+    sql: [
+      `update deftunes_serving.dim_users set valid_to = timestamp '2020-02-06' where user_id = '${MOVED_USER}' and not is_current`,
+    ],
+    fires: { dim_users_validity_intervals_do_not_overlap: 'failed' },
+  },
+  {
+    title: 'a closed version that ends before it starts',
+    sql: [
+      `update deftunes_serving.dim_users set valid_to = timestamp '1899-01-01' where user_id = '${MOVED_USER}' and not is_current`,
+    ],
+    fires: { dim_users_validity_intervals_do_not_overlap: 'failed' },
+    mayAlsoFire: ['fact_user_version_valid_at_session_time'],
+  },
+  {
+    title: "a purchase attributed to the buyer's version of another time",
+    sql: [
+      `update deftunes_serving.fact_session_items
+       set user_key = (select user_key from deftunes_serving.dim_users where user_id = '${MOVED_USER}' and not is_current)
+       where user_id = '${MOVED_USER}' and session_date = date '${RUN_DATE}'`,
+    ],
+    fires: { fact_user_version_valid_at_session_time: 'failed' },
+  },
+  {
+    title: 'a track listed twice in dim_songs',
+    sql: [
+      `insert into deftunes_serving.dim_songs select * replace ('other' as song_key) from deftunes_serving.dim_songs where track_id = '${track(8)}'`,
+    ],
+    fires: { unique_dim_songs_track_id: 'failed' },
+  },
+];
+
+describe.each([
+  ['transform', TRANSFORM_CASES],
+  ['serving', SERVING_CASES],
+] as const)('%s rules on a bad partition', (stage, cases) => {
+  beforeEach(() => fixture.reset());
+
+  it.each(cases.map((breakCase) => [breakCase.title, breakCase] as const))(
+    '%s',
+    async (_title, breakCase) => {
+      await fixture.exec(...breakCase.sql);
+      const results = await runStage(stage);
+      const fired = notPassed(results);
+      for (const [rule, status] of Object.entries(breakCase.fires)) {
+        expect(results.get(rule)).toBeDefined();
+        expect({ rule, status: results.get(rule)?.status, error: results.get(rule)?.error }).toEqual({
+          rule,
+          status,
+          error: undefined,
+        });
+        expect(results.get(rule)?.failing_rows).toBeGreaterThan(0);
+        expect(results.get(rule)?.sample_failing_keys.length).toBeGreaterThan(0);
+      }
+      const unexpected = Object.keys(fired).filter(
+        (rule) => !(rule in breakCase.fires) && !(breakCase.mayAlsoFire ?? []).includes(rule),
+      );
+      expect(unexpected).toEqual([]);
+    },
+  );
+});
+
+describe('partitions and thresholds', () => {
+  beforeEach(() => fixture.reset());
+
+  it("ignores other days' partitions: a bad yesterday does not fail today", async () => {
+    await fixture.exec(
+      "update deftunes_transform.sessions set price = 5, currency = 'EUR', song_id = null where ingest_on = date '2020-02-07'",
+      "update deftunes_transform.songs set year = 1700, duration = -1 where ingest_on = date '2020-02-07'",
+      "update deftunes_transform.users set latitude = 1000 where ingest_on = date '2020-02-07'",
+    );
+    expect(notPassed(await runStage('transform'))).toEqual({});
+  });
+
+  it('passes the volume rule when there is no history (the first run)', async () => {
+    await fixture.exec(`delete from deftunes_transform.sessions where ingest_on < date '${RUN_DATE}'`);
+    const results = await runStage('transform');
+    expect(results.get('sessions_volume_within_band')?.status).toBe('passed');
+  });
+
+  it('reports coverage as a percentage and compares it with the configured thresholds', async () => {
+    // 4 of the 200 items: 2% missing, between warn_if > 1 and error_if > 5.
+    await fixture.exec(
+      `update deftunes_transform.sessions set song_id = 'TR9999999999999999'
+       where ${PARTITION} and item_index = 0 and user_id in ('${userId(1)}', '${userId(2)}', '${userId(3)}', '${userId(4)}')`,
+    );
+    const coverage = fixture.plan.tests.find((test) => test.name === 'sessions_song_id_in_songs_track_id')!;
+    const warned = await runCompiledTest(fixture.warehouse, coverage, RUN_DATE);
+    expect(warned).toMatchObject({
+      status: 'warned',
+      observed: 2,
+      failing_rows: 4,
+      table: 'deftunes_transform.sessions',
+      column: 'song_id',
+      threshold:
+        'error if coalesce(max(missing_percent), 0) > 5; warn if coalesce(max(missing_percent), 0) > 1',
+    });
+    expect(warned.sample_failing_keys[0]).toMatchObject({ song_id: 'TR9999999999999999' });
+    expect(Object.keys(warned.sample_failing_keys[0])).toEqual(
+      expect.arrayContaining(['session_id', 'item_index', 'user_id', 'song_id', 'ingest_on']),
+    );
+    // Stricter thresholds on the same data turn the warning into a failure; a warn severity never fails.
+    expect(
+      (await runCompiledTest(fixture.warehouse, { ...coverage, error_if: '>1.5' }, RUN_DATE)).status,
+    ).toBe('failed');
+    expect((await runCompiledTest(fixture.warehouse, { ...coverage, warn_if: '>3' }, RUN_DATE)).status).toBe(
+      'passed',
+    );
+    expect(
+      (await runCompiledTest(fixture.warehouse, { ...coverage, severity: 'warn', error_if: '>0' }, RUN_DATE))
+        .status,
+    ).toBe('warned');
+  });
+
+  it('compares a row count with count thresholds', async () => {
+    await fixture.exec(
+      `update deftunes_transform.sessions set price = 3 where ${PARTITION} and item_index = 4 and user_id < '${userId(3)}'`,
+    );
+    const priceRule = fixture.plan.tests.find((test) => test.name === 'sessions_price_above_0_at_most_2')!;
+    const failingRows = (await runCompiledTest(fixture.warehouse, priceRule, RUN_DATE)).failing_rows;
+    expect(failingRows).toBe(3); // users 0, 1, 2: one session each
+    expect(
+      (await runCompiledTest(fixture.warehouse, { ...priceRule, warn_if: '>2', error_if: '>3' }, RUN_DATE))
+        .status,
+    ).toBe('warned');
+    expect(
+      (await runCompiledTest(fixture.warehouse, { ...priceRule, warn_if: '>5', error_if: '>=3' }, RUN_DATE))
+        .status,
+    ).toBe('failed');
+  });
+
+  it('turns a query error into a failed rule that names the test, never a pass', async () => {
+    const broken: PlanTest = {
+      ...fixture.plan.tests.find((test) => test.stage === 'transform')!,
+      name: 'broken_rule',
+      severity: 'warn',
+      sql: 'select * from deftunes_transform.no_such_table where ingest_on = cast(:run_date as date)',
+    };
+    const result = await runCompiledTest(fixture.warehouse, broken, RUN_DATE);
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatch(/^test broken_rule on .* could not run: .*no_such_table/);
+  });
+});
