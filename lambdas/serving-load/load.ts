@@ -6,7 +6,7 @@
  *
  * Materializations (same semantics as the dbt materializations in dbt_modeling/macros, which the parity
  * test checks):
- * - view: CREATE OR REPLACE VIEW (Redshift: late-binding, so swapping tables never needs CASCADE).
+ * - view: dropped and created again (Redshift: late-binding, so swapping tables never needs CASCADE).
  * - table: built aside as `<name>__new`, then the old table is dropped and the new one renamed.
  * - incremental: the run date's rows go to a temp table; rows of the run date and rows sharing a unique
  *   key with the new ones are deleted; the new rows are inserted.
@@ -121,18 +121,20 @@ function viewStatements(model: PlanModel, existing: Existing, dialect: Dialect):
       `model ${model.name}: a view cannot hold bound parameters (${model.parameters.join(', ')})`,
     );
   }
-  const statements: Statement[] = [];
-  if (existing.tables.get(model.name) === 'table') {
-    statements.push({
-      sql: `drop table ${model.relation}`,
-      label: `model ${model.name}: drop the table it replaces`,
-    });
-  }
-  statements.push({
-    sql: `create or replace view ${model.relation} as\n${model.sql}${dialect.viewSuffix}`,
-    label: `model ${model.name}: create or replace view`,
-  });
-  return statements;
+  // Drop and create rather than CREATE OR REPLACE: Redshift replaces a view only when its columns stay
+  // the same, and a model's columns may change between releases.
+  return [
+    existing.tables.get(model.name) === 'table'
+      ? { sql: `drop table ${model.relation}`, label: `model ${model.name}: drop the table it replaces` }
+      : {
+          sql: `drop view if exists ${model.relation}`,
+          label: `model ${model.name}: drop the previous view`,
+        },
+    {
+      sql: `create view ${model.relation} as\n${model.sql}${dialect.viewSuffix}`,
+      label: `model ${model.name}: create view`,
+    },
+  ];
 }
 
 function dropExisting(model: PlanModel, existing: Existing): Statement[] {
@@ -279,7 +281,7 @@ function snapshotStatements(
 async function inspect(warehouse: Warehouse, plan: ServingPlan): Promise<Existing> {
   const schemas = [...new Set(plan.models.map((model) => model.schema))];
   const rows = await warehouse.query<{ table_schema: string; table_name: string; table_type: string }>(
-    `select table_schema, table_name, table_type from information_schema.tables where table_schema in (${schemas.map((schema) => `'${schema}'`).join(', ')})`,
+    `select table_schema, table_name, table_type from information_schema.tables where table_catalog = current_database() and table_schema in (${schemas.map((schema) => `'${schema}'`).join(', ')})`,
   );
   const tables = new Map<string, 'table' | 'view'>();
   for (const model of plan.models) {

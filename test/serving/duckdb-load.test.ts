@@ -206,7 +206,7 @@ test('re-running an older date rebuilds its facts and keeps the type-2 history a
 
 test.each([
   ['fact_session_items', 'select the run date'],
-  ['hourly_kpis_vw', 'create or replace view'],
+  ['hourly_kpis_vw', 'create view'],
 ])(
   'a failing model (%s) names the model and statement and leaves every table as it was',
   async (failing, statement) => {
