@@ -79,9 +79,10 @@ Line = Union[dict, str]
 
 
 def write_extract(landing: Path, source: str, run_date: str, records: Iterable[Line],
-                  manifest: bool = True, **manifest_overrides) -> Path:
+                  manifest: bool = True, manifest_overrides: Optional[dict] = None) -> Path:
     """Writes ``<landing>/<prefix>/ingest_on=D/<source>.jsonl.gz`` (dicts as JSON, strings as given) and,
-    unless ``manifest=False``, its ``_manifest.json`` as the extraction writes it. Returns the data path."""
+    unless ``manifest=False``, its ``_manifest.json`` as the extraction writes it (fields replaced by
+    ``manifest_overrides``). Returns the data path."""
     prefix = f"{PREFIXES[source]}/ingest_on={run_date}"
     directory = landing / prefix
     directory.mkdir(parents=True, exist_ok=True)
@@ -100,6 +101,6 @@ def write_extract(landing: Path, source: str, run_date: str, records: Iterable[L
             "bytes": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),
         }
-        document.update(manifest_overrides)
+        document.update(manifest_overrides or {})
         (directory / "_manifest.json").write_text(json.dumps(document))
     return data_path
