@@ -1,0 +1,112 @@
+/**
+ * The gate judges like dbt: on the same DuckDB file, the real `dbt test` (dbt-duckdb) and the gate running
+ * the compiled plan give every test the same outcome (pass, warn, fail) and the same failure measure,
+ * including tests with `warn_if` / `error_if` on a percentage (`fail_calc`) and warn severity.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { runCompiledTest } from '../../lambdas/data-quality/compiled-tests';
+import type { RuleResult } from '../../lambdas/data-quality/result-document';
+import { MOVED_USER, openFixture, RUN_DATE, userId, type Fixture } from './fixtures';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+const PARTITION = `ingest_on = date '${RUN_DATE}'`;
+
+let fixture: Fixture;
+beforeAll(async () => {
+  fixture = await openFixture();
+});
+afterAll(async () => fixture?.close());
+
+interface DbtResult {
+  readonly unique_id: string;
+  readonly status: 'pass' | 'warn' | 'fail' | 'error';
+  readonly failures: number | null;
+  readonly message: string | null;
+}
+
+function dbtTest(databaseFile: string): DbtResult[] {
+  const project = path.join(PROJECT_ROOT, 'dbt_modeling');
+  const targetPath = path.join(fixture.dir, 'dbt-target');
+  const result = spawnSync(
+    path.join(PROJECT_ROOT, '.venv', 'bin', 'dbt'),
+    [
+      'test',
+      '--target',
+      'duckdb',
+      '--vars',
+      `{run_date: "${RUN_DATE}"}`,
+      '--profiles-dir',
+      project,
+      '--project-dir',
+      project,
+      '--target-path',
+      targetPath,
+      '--log-path',
+      path.join(fixture.dir, 'dbt-logs'),
+      '--no-partial-parse',
+    ],
+    {
+      cwd: project,
+      env: { ...process.env, DEFTUNES_DUCKDB_PATH: databaseFile, DO_NOT_TRACK: '1' },
+      encoding: 'utf8',
+      timeout: 300_000,
+    },
+  );
+  // dbt test exits 1 when a test fails; anything else (2: dbt itself failed) is a broken setup.
+  if (result.status !== 0 && result.status !== 1) {
+    throw new Error(`dbt test failed to run (exit ${result.status}):\n${result.stdout}${result.stderr}`);
+  }
+  const runResults = JSON.parse(readFileSync(path.join(targetPath, 'run_results.json'), 'utf8')) as {
+    results: DbtResult[];
+  };
+  return runResults.results;
+}
+
+test('dbt test and the gate agree on every test, on data that passes, warns and fails', async () => {
+  await fixture.exec(
+    // warn: 2% of the day's items sell unknown tracks (warn_if > 1, error_if > 5 on the percentage).
+    `update deftunes_transform.sessions set song_id = 'TR9999999999999999'
+     where ${PARTITION} and item_index = 0 and user_id in ('${userId(1)}', '${userId(2)}', '${userId(3)}', '${userId(4)}')`,
+    // fail: prices above the ceiling.
+    `update deftunes_transform.sessions set price = 7 where ${PARTITION} and item_index = 3 and user_id = '${userId(5)}'`,
+    // warn (severity warn): twice the usual users snapshot.
+    `insert into deftunes_transform.users
+     select '00000000-0000-4000-8001-' || substr(user_id, 25), * exclude (user_id)
+     from deftunes_transform.users where ${PARTITION}`,
+    // fail: a user with two current versions.
+    `update deftunes_serving.dim_users set is_current = true where user_id = '${MOVED_USER}'`,
+  );
+
+  const gate = new Map<string, RuleResult>();
+  for (const test of fixture.plan.tests) {
+    gate.set(test.unique_id, await runCompiledTest(fixture.warehouse, test, RUN_DATE));
+  }
+  // dbt opens the file itself: release it first.
+  await fixture.warehouse.close();
+  const dbt = dbtTest(fixture.dbFile);
+
+  const STATUS = { pass: 'passed', warn: 'warned', fail: 'failed', error: 'error' } as const;
+  expect(dbt.map((result) => result.unique_id).sort()).toEqual([...gate.keys()].sort());
+  const disagreements = dbt
+    .map((result) => ({
+      test: result.unique_id,
+      dbt: STATUS[result.status],
+      gate: gate.get(result.unique_id)?.status,
+      dbt_failures: result.failures,
+      gate_observed: gate.get(result.unique_id)?.observed,
+      message: result.message,
+    }))
+    .filter((row) => row.dbt !== row.gate || Number(row.dbt_failures) !== row.gate_observed);
+  expect(disagreements).toEqual([]);
+
+  const outcomes = Object.fromEntries(dbt.map((result) => [result.unique_id.split('.')[2], result.status]));
+  expect(outcomes).toMatchObject({
+    sessions_song_id_in_songs_track_id: 'warn',
+    sessions_price_above_0_at_most_2: 'fail',
+    users_volume_within_band: 'warn',
+    dim_users_one_current_version_per_user: 'fail',
+    sessions_user_id_in_users_snapshot: 'pass',
+  });
+});
