@@ -202,6 +202,13 @@ describe('the dashboard in Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-filtered.png'), fullPage: true });
 
+    await afterRender(() => page.fill('#filter-from', '2026-02-01'));
+    expect(await page.textContent('#filter-summary')).toBe(
+      '"From" (2026-02-01) is after "To" (2026-01-31): nothing to show.',
+    );
+    expect(await page.getAttribute('#filter-from', 'aria-invalid')).toBe('true');
+    expect(await page.textContent('#total-items')).toBe('0');
+
     await afterRender(() => page.click('#filter-reset'));
     expect(await shownTotals()).toEqual(await expectedTotals());
     expect(problems).toEqual([]);

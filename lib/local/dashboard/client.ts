@@ -235,7 +235,9 @@ function renderArtists(cells: ReturnType<typeof filterSales>): void {
     `Bar chart: top ${top.length} artists by revenue${top[0] ? `; first is ${top[0].artist} with ${money(top[0].revenueCents)}` : ''}.`,
   );
   element('artists-note').textContent =
-    `The ${top.length} best-selling artists of ${formatInteger(total.artists)} in the selection, by revenue.`;
+    top.length === 0
+      ? 'No artist sold in the selection.'
+      : `The ${top.length} best-selling artists of ${formatInteger(total.artists)} in the selection, by revenue.`;
   fillTable(
     'artists-table',
     [
@@ -566,9 +568,12 @@ function renderTotals(filter: DashboardFilter, cells: ReturnType<typeof filterSa
   }
   const from = filter.from ?? 'the start';
   const to = filter.to ?? 'the end';
-  element('filter-summary').textContent =
-    `${from} to ${to}, ${filter.country === null ? 'all countries' : countryLabel(filter.country)}: ` +
-    `${formatInteger(totals.items)} items, ${money(totals.revenueCents)}`;
+  const reversed = filter.from !== null && filter.to !== null && filter.from > filter.to;
+  for (const id of ['filter-from', 'filter-to']) element(id).setAttribute('aria-invalid', String(reversed));
+  element('filter-summary').textContent = reversed
+    ? `"From" (${from}) is after "To" (${to}): nothing to show.`
+    : `${from} to ${to}, ${filter.country === null ? 'all countries' : countryLabel(filter.country)}: ` +
+      `${formatInteger(totals.items)} items, ${money(totals.revenueCents)}`;
 }
 
 function renderFooter(): void {

@@ -28,6 +28,7 @@ input, select, button { font: inherit; font-size: 0.95rem; padding: 0.35rem 0.5r
 button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; padding: 0.4rem 0.9rem; }
 button:hover { background: #244a80; }
 :focus-visible { outline: 3px solid #f2a900; outline-offset: 2px; }
+input[aria-invalid='true'] { border-color: var(--failed); box-shadow: 0 0 0 1px var(--failed); }
 .filter-summary { margin: 0 0 0.35rem auto; color: var(--muted); font-size: 0.9rem; }
 main { padding: 1rem 1.5rem 0; display: grid; gap: 1rem; }
 .totals { display: grid; grid-template-columns: repeat(auto-fit, minmax(10.5rem, 1fr)); gap: 0.75rem; }
