@@ -1,0 +1,145 @@
+/**
+ * DailyPipeline's Task states, by name, bound to the same functions the deployed Lambdas and Glue jobs
+ * run, on the local stand-ins. Each adapter speaks the service integration's shapes, so the deployed
+ * definition's Parameters and ResultSelectors work unchanged:
+ * - Lambda (`lambda:invoke`): receives `{FunctionName, Payload}`, returns `{Payload, StatusCode}`;
+ * - Glue (`glue:startJobRun.sync`): receives `{JobName, Arguments}`, returns a finished JobRun;
+ * - SNS (`sns:publish`): receives `{TopicArn, Message, Subject}`, writes the notification to the run log.
+ */
+import { runDataQuality } from '../../../lambdas/data-quality';
+import { openLocalDataQuality } from '../../../lambdas/data-quality/local';
+import { runExtractApi } from '../../../lambdas/extract-api';
+import { runExtractSongs } from '../../../lambdas/extract-songs';
+import { runServingLoad } from '../../../lambdas/serving-load';
+import { urlConnectionFactory } from '../../../lambdas/shared/db-secret';
+import type { ServingPlan } from '../../../lambdas/shared/serving-plan';
+import { createTransformViews, TRANSFORM_TABLES, type TransformDataFiles } from '../spectrum';
+import type { LocalServices } from './local-services';
+import { requireObject, type JsonObject, type JsonValue, type LocalTaskHandler } from './task-states';
+
+/** The local Glue: runs a job's script on the run's one Spark session and lists Iceberg data files. */
+export interface LocalGlue {
+  runJob(job: string, args: Record<string, string>): Promise<Record<string, unknown>>;
+  listDataFiles(table: string): Promise<string[]>;
+}
+
+export interface LocalBindingContext {
+  readonly services: LocalServices;
+  readonly glue: () => Promise<LocalGlue>;
+  readonly plan: ServingPlan;
+  /** Called with each notification, after it is written to the run log. */
+  readonly onNotification?: (subject: string, message: unknown) => void;
+}
+
+function lambdaTask(state: string, run: (payload: JsonValue) => Promise<unknown>): LocalTaskHandler {
+  return async (input) => {
+    const request = requireObject(input, `${state} (lambda:invoke)`);
+    const result = await run(request.Payload ?? null);
+    return { Payload: JSON.parse(JSON.stringify(result)) as JsonValue, StatusCode: 200 };
+  };
+}
+
+/** Glue's `--name` arguments as plain names; the local data paths replace the deployed bucket paths. */
+function jobArguments(
+  state: string,
+  request: JsonObject,
+  context: LocalBindingContext,
+): Record<string, string> {
+  const deployed = requireObject(request.Arguments ?? {}, `${state} (glue:startJobRun) Arguments`);
+  const args: Record<string, string> = {};
+  for (const [name, value] of Object.entries(deployed)) args[name.replace(/^--/, '')] = String(value);
+  const paths = context.services.paths;
+  return { ...args, landing_path: paths.landing, warehouse_path: paths.warehouse };
+}
+
+/** Spectrum reads the Glue catalog's current snapshot; locally the DuckDB views are re-pointed after a job. */
+async function refreshTransformViews(context: LocalBindingContext, glue: LocalGlue): Promise<void> {
+  const files: TransformDataFiles = {};
+  for (const table of TRANSFORM_TABLES) files[table] = await glue.listDataFiles(table);
+  await createTransformViews(context.services.warehouse, files);
+}
+
+function glueTask(state: string, job: string, context: LocalBindingContext): LocalTaskHandler {
+  return async (input) => {
+    const request = requireObject(input, `${state} (glue:startJobRun.sync)`);
+    const started = Date.now();
+    const glue = await context.glue();
+    const result = await glue.runJob(job, jobArguments(state, request, context));
+    await refreshTransformViews(context, glue);
+    return {
+      Id: `local-${job}-${started}`,
+      JobName: String(request.JobName ?? job),
+      JobRunState: 'SUCCEEDED',
+      ExecutionTime: Math.round((Date.now() - started) / 1000),
+      Result: JSON.parse(JSON.stringify(result)) as JsonValue,
+    };
+  };
+}
+
+function snsTask(state: string, context: LocalBindingContext): LocalTaskHandler {
+  return async (input) => {
+    const request = requireObject(input, `${state} (sns:publish)`);
+    const subject = String(request.Subject ?? state);
+    const message = typeof request.Message === 'string' ? request.Message : JSON.stringify(request.Message);
+    context.services.log({ level: 'INFO', message: 'notification', state, subject, notification: message });
+    context.onNotification?.(subject, request.Message);
+    return { MessageId: `local-${Date.now()}` };
+  };
+}
+
+function dataQualityTask(state: string, context: LocalBindingContext): LocalTaskHandler {
+  const { services } = context;
+  return lambdaTask(state, async (payload) => {
+    const gate = await openLocalDataQuality({
+      dataDir: services.paths.root,
+      warehouse: services.warehouse,
+      plan: context.plan,
+      logger: services.logger('data-quality'),
+      metrics: services.metrics('data-quality'),
+    });
+    try {
+      return await runDataQuality(payload, gate.deps);
+    } finally {
+      await gate.close();
+    }
+  });
+}
+
+/** Every Task state of DailyPipeline, by name. */
+export function dailyPipelineBindings(context: LocalBindingContext): Record<string, LocalTaskHandler> {
+  const { services } = context;
+  const extractApi = (state: string) =>
+    lambdaTask(state, (payload) =>
+      runExtractApi(payload, {
+        store: services.landing,
+        apiBaseUrl: services.apiUrl,
+        logger: services.logger('extract-api'),
+        metrics: services.metrics('extract-api'),
+      }),
+    );
+  return {
+    ExtractUsers: extractApi('ExtractUsers'),
+    ExtractSessions: extractApi('ExtractSessions'),
+    ExtractSongs: lambdaTask('ExtractSongs', (payload) =>
+      runExtractSongs(payload, {
+        store: services.landing,
+        connections: urlConnectionFactory(services.songsDbUrl),
+        logger: services.logger('extract-songs'),
+        metrics: services.metrics('extract-songs'),
+      }),
+    ),
+    TransformSongs: glueTask('TransformSongs', 'transform_songs', context),
+    TransformApi: glueTask('TransformApi', 'transform_api', context),
+    CheckTransformQuality: dataQualityTask('CheckTransformQuality', context),
+    LoadServing: lambdaTask('LoadServing', (payload) =>
+      runServingLoad(payload, {
+        warehouse: services.warehouse,
+        plan: context.plan,
+        logger: services.logger('serving-load'),
+      }),
+    ),
+    CheckServingQuality: dataQualityTask('CheckServingQuality', context),
+    NotifySuccess: snsTask('NotifySuccess', context),
+    NotifyFailure: snsTask('NotifyFailure', context),
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * `deftunes run` without the command line: synthesizes the CDK app, takes DailyPipeline's deployed
+ * definition and runs it once per date, in order, with every Task state bound by name to its local
+ * handler. One Spark session (one JVM) serves every Glue state of the run. A failed date stops the run:
+ * later dates would build on a day that is not there (the type-2 user dimension is cumulative).
+ */
+import * as path from 'node:path';
+import { loadLocalPlan } from '../../../lambdas/data-quality/local';
+import type { ServingPlan } from '../../../lambdas/shared/serving-plan';
+import { synthesizeDailyPipelineDefinition } from '../../daily-pipeline-definition';
+import { buildDashboard, DASHBOARD_FILE_NAME } from '../dashboard';
+import { executeDefinition, type ExecutionObserver } from './execute-definition';
+import { dailyPipelineBindings, type LocalGlue } from './local-bindings';
+import { LocalServices, type LocalServicesOptions } from './local-services';
+import type { StateMachineDefinition } from './local-stepfunctions';
+import { buildRunSummary, summarizeStates, type DateSummary, type RunSummary } from './run-summary';
+import { bindTaskStates, collectTaskStates } from './task-states';
+
+export interface RunObserver extends ExecutionObserver {
+  dateStarted?(runDate: string, index: number, total: number): void;
+  dateFinished?(runDate: string, status: string, ms: number): void;
+  note?(message: string): void;
+}
+
+export interface RunPipelineOptions extends LocalServicesOptions {
+  /** Run dates, run in this order. */
+  readonly dates: readonly string[];
+  /** The environment whose DailyPipeline is synthesized. @default 'dev' */
+  readonly environment?: string;
+  readonly observer?: RunObserver;
+  /** Starts the local Glue (the Spark runner); called at most once per run. */
+  readonly startGlue: (dataDir: string) => Promise<LocalGlue & { close(): Promise<void> }>;
+  /** @default DailyPipeline synthesized from the CDK app for `environment` */
+  readonly definition?: StateMachineDefinition;
+  /** @default the duckdb plan built by `npm run build` */
+  readonly plan?: ServingPlan;
+  /** Write the dashboard at the end. @default true */
+  readonly dashboard?: boolean;
+}
+
+export async function loadDailyPipeline(environment = 'dev'): Promise<StateMachineDefinition> {
+  const { definition } = await synthesizeDailyPipelineDefinition(environment);
+  return definition as unknown as StateMachineDefinition;
+}
+
+export async function runPipeline(options: RunPipelineOptions): Promise<RunSummary> {
+  const definition = options.definition ?? (await loadDailyPipeline(options.environment));
+  const plan = options.plan ?? loadLocalPlan();
+  const observer = options.observer;
+  const services = await LocalServices.start(options);
+  let glue: Promise<LocalGlue & { close(): Promise<void> }> | undefined;
+  const startGlue = () => (glue ??= options.startGlue(services.paths.root));
+  try {
+    const handlers = bindTaskStates(
+      definition,
+      dailyPipelineBindings({
+        services,
+        plan,
+        glue: startGlue,
+        onNotification: (subject) => observer?.note?.(`notification: ${subject}`),
+      }),
+    );
+    // The JVM starts while the extracts run; a failure to start surfaces in the first Glue state.
+    startGlue().catch(() => undefined);
+
+    const dates: DateSummary[] = [];
+    for (const [index, runDate] of options.dates.entries()) {
+      if (dates.some((date) => date.status === 'failed')) {
+        dates.push({ run_date: runDate, status: 'skipped', ms: 0, states: [] });
+        continue;
+      }
+      observer?.dateStarted?.(runDate, index, options.dates.length);
+      services.log({ level: 'INFO', message: 'execution started', run_date: runDate });
+      const outcome = await executeDefinition({
+        definition,
+        input: { run_date: runDate },
+        handlers,
+        observer,
+      });
+      services.log({
+        level: outcome.status === 'succeeded' ? 'INFO' : 'ERROR',
+        message: `execution ${outcome.status}`,
+        run_date: runDate,
+        ms: outcome.ms,
+        error: outcome.failure,
+      });
+      observer?.dateFinished?.(runDate, outcome.status, outcome.ms);
+      dates.push({
+        run_date: runDate,
+        status: outcome.status,
+        ms: outcome.ms,
+        states: summarizeStates(outcome.states),
+        error: outcome.failure,
+      });
+    }
+
+    const summary = await buildRunSummary(services, dates);
+    if (options.dashboard !== false) {
+      const dashboard = await buildDashboard({
+        warehouse: services.warehouse,
+        resultsStore: services.serving,
+        outFile: path.join(services.paths.serving, DASHBOARD_FILE_NAME),
+        source: `the local warehouse ${services.paths.warehouseDb}`,
+      });
+      summary.dashboard = dashboard.path;
+    }
+    return summary;
+  } finally {
+    const closing = glue?.then((runner) => runner.close()).catch(() => undefined);
+    await closing;
+    await services.close();
+  }
+}
+
+/** The number of Task states a date runs through when all goes well (sizes the progress bar). */
+export function happyPathTaskCount(definition: StateMachineDefinition): number {
+  return collectTaskStates(definition).filter((task) => task.name !== 'NotifyFailure').length;
+}
