@@ -24,22 +24,45 @@ export interface SynthesizedDefinition {
   readonly logicalId: string;
 }
 
-/** A readable placeholder for a CloudFormation expression: `${Ref:LogicalId}`, `${GetAtt:LogicalId.Arn}`, ... */
+/** Values of the pseudo parameters a definition may use (`AWS::Partition` in service integration ARNs). */
+export interface PseudoParameters {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+}
+
+/**
+ * A readable placeholder for a CloudFormation reference, without `:` or `"` so that it can sit inside an
+ * ARN or a JSON string: `REF_LogicalId`, `GETATT_LogicalId_Arn`, `OUTPUT_OutputName`, `IMPORT_Name`.
+ */
 export function placeholderFor(expression: unknown): string {
   const value = expression as Record<string, unknown>;
-  if (typeof value?.Ref === 'string') return `\${Ref:${value.Ref}}`;
+  const clean = (text: string) => text.replace(/[^A-Za-z0-9_.-]/g, '_');
+  if (typeof value?.Ref === 'string') return `REF_${clean(value.Ref)}`;
   const getAtt = value?.['Fn::GetAtt'];
-  if (Array.isArray(getAtt)) return `\${GetAtt:${getAtt.join('.')}}`;
+  if (Array.isArray(getAtt)) return `GETATT_${clean(getAtt.join('_'))}`;
   const output = value?.['Fn::GetStackOutput'] as { OutputName?: string } | undefined;
-  if (output?.OutputName) return `\${Output:${output.OutputName}}`;
+  if (output?.OutputName) return `OUTPUT_${clean(output.OutputName)}`;
   const imported = value?.['Fn::ImportValue'];
-  if (typeof imported === 'string') return `\${Import:${imported}}`;
-  return `\${Expr:${JSON.stringify(expression).replace(/["\\]/g, '')}}`;
+  if (typeof imported === 'string') return `IMPORT_${clean(imported)}`;
+  return `EXPR_${clean(JSON.stringify(expression))}`;
+}
+
+function pseudoParameter(expression: unknown, pseudo?: PseudoParameters): string | undefined {
+  const ref = (expression as { Ref?: unknown })?.Ref;
+  if (!pseudo || typeof ref !== 'string') return undefined;
+  return {
+    'AWS::Partition': pseudo.partition,
+    'AWS::Region': pseudo.region,
+    'AWS::AccountId': pseudo.account,
+    'AWS::URLSuffix': 'amazonaws.com',
+  }[ref];
 }
 
 /** Turns a `DefinitionString` (a string, or `Fn::Join` of strings and references) into the definition. */
 export function definitionFromTemplateValue(
   definitionString: unknown,
+  pseudo?: PseudoParameters,
 ): Omit<SynthesizedDefinition, 'logicalId'> {
   const placeholders: Record<string, unknown> = {};
   let text: string;
@@ -55,6 +78,8 @@ export function definitionFromTemplateValue(
     text = parts
       .map((part) => {
         if (typeof part === 'string') return part;
+        const pseudoValue = pseudoParameter(part, pseudo);
+        if (pseudoValue !== undefined) return pseudoValue;
         const placeholder = placeholderFor(part);
         placeholders[placeholder] = part;
         return placeholder;
@@ -94,7 +119,8 @@ export async function synthesizeDailyPipelineDefinition(
     if (!resource || resource.Type !== 'AWS::StepFunctions::StateMachine') {
       throw new Error(`DailyPipeline state machine ${logicalId} not found in ${stage.pipeline.stackName}`);
     }
-    return { ...definitionFromTemplateValue(resource.Properties.DefinitionString), logicalId };
+    const pseudo = { partition: 'aws', region: stage.pipeline.region, account: stage.pipeline.account };
+    return { ...definitionFromTemplateValue(resource.Properties.DefinitionString, pseudo), logicalId };
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }

@@ -91,6 +91,28 @@ export interface DailyPipelineProps {
 
 const S = DAILY_PIPELINE_STATES;
 
+interface GlueRunJobTaskProps extends tasks.GlueStartJobRunProps {
+  /** The state's own TimeoutSeconds (the job keeps its own timeout). */
+  readonly stateTimeout: Duration;
+}
+
+/**
+ * `GlueStartJobRun` turns `taskTimeout` into the job run's `Timeout` argument, overriding the job's own
+ * timeout; this keeps the job's timeout and gives the state a TimeoutSeconds of its own instead.
+ */
+class GlueRunJobTask extends tasks.GlueStartJobRun {
+  private readonly stateTimeout: Duration;
+
+  constructor(scope: Construct, id: string, props: GlueRunJobTaskProps) {
+    super(scope, id, props);
+    this.stateTimeout = props.stateTimeout;
+  }
+
+  public toStateJson(topLevelQueryLanguage?: sfn.QueryLanguage): object {
+    return { ...super.toStateJson(topLevelQueryLanguage), TimeoutSeconds: this.stateTimeout.toSeconds() };
+  }
+}
+
 /**
  * The daily run as DESIGN.md draws it: songs and API branches in parallel (extract then transform), a
  * quality gate on the transform zone, the serving load, a quality gate on the serving layer, then a success
@@ -106,7 +128,7 @@ export class DailyPipeline extends Construct {
     const { functions } = props;
     const lambdaTaskTimeout = sfn.Timeout.duration(props.functionTimeout.plus(Duration.minutes(1)));
     // Glue may queue a run for a while before it starts (capacity, the previous run finishing).
-    const glueTaskTimeout = sfn.Timeout.duration(props.jobTimeout.plus(Duration.minutes(30)));
+    const glueTaskTimeout = props.jobTimeout.plus(Duration.minutes(30));
 
     const notifyFailure = new tasks.SnsPublish(this, S.notifyFailure, {
       stateName: S.notifyFailure,
@@ -169,7 +191,7 @@ export class DailyPipeline extends Construct {
         }),
       );
     const runJob = (name: string, job: glue.IJob, resultPath: string) =>
-      new tasks.GlueStartJobRun(this, name, {
+      new GlueRunJobTask(this, name, {
         stateName: name,
         glueJobName: job.jobName,
         integrationPattern: sfn.IntegrationPattern.RUN_JOB,
@@ -180,7 +202,7 @@ export class DailyPipeline extends Construct {
           'ExecutionTime.$': '$.ExecutionTime',
         },
         resultPath,
-        taskTimeout: glueTaskTimeout,
+        stateTimeout: glueTaskTimeout,
       }).addRetry({
         errors: GLUE_TRANSIENT_ERRORS,
         interval: Duration.seconds(30),

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcardResources } from '../nag';
 import { PipelineFunction } from './pipeline-function';
 import type { RedshiftServerlessWarehouse } from './redshift-serverless-warehouse';
+import { JOB_RESULTS_PREFIX } from './transform-jobs';
 
 /** Where the serving plan sits inside the bundles of serving-load and data-quality. */
 export const SERVING_PLAN_BUNDLE_PATH = '/var/task/serving-plan.json';
@@ -86,7 +87,12 @@ export class PipelineFunctions extends Construct {
       entry: 'lambdas/extract-songs/index.ts',
       description: 'Extracts the songs table from the songs database to the landing zone',
       serviceName: 'extract-songs',
-      environment: { LANDING_BUCKET: landing.bucketName, SONGS_DB_SECRET_ID: props.songsDbSecretName },
+      environment: {
+        LANDING_BUCKET: landing.bucketName,
+        SONGS_DB_SECRET_ID: props.songsDbSecretName,
+        // TLS to the database is verified; the runtime ships the RDS certificate authorities here.
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+      },
       // pg loads its optional native binding only when asked to; the pure-JS client is used.
       externalModules: ['pg-native'],
     });
@@ -101,9 +107,8 @@ export class PipelineFunctions extends Construct {
     props.warehouse.grantDataApiAccess(warehouseRole);
     this.warehouseRole = warehouseRole;
     const warehouseEnv = {
-      REDSHIFT_WORKGROUP_NAME: props.warehouse.workgroupName,
+      REDSHIFT_WORKGROUP: props.warehouse.workgroupName,
       REDSHIFT_DATABASE: props.warehouse.databaseName,
-      SERVING_PLAN_PATH: SERVING_PLAN_BUNDLE_PATH,
     };
 
     this.servingLoad = new PipelineFunction(this, 'ServingLoad', {
@@ -112,7 +117,7 @@ export class PipelineFunctions extends Construct {
       description: 'Runs the serving plan (dbt-compiled models) for one day on Redshift Serverless',
       serviceName: 'serving-load',
       role: warehouseRole,
-      environment: warehouseEnv,
+      environment: { ...warehouseEnv, SERVING_PLAN_PATH: SERVING_PLAN_BUNDLE_PATH },
       bundledFiles: [servingPlan],
     });
     this.dataQuality = new PipelineFunction(this, 'DataQuality', {
@@ -123,9 +128,11 @@ export class PipelineFunctions extends Construct {
       role: warehouseRole,
       environment: {
         ...warehouseEnv,
+        SERVING_PLAN_FILE: SERVING_PLAN_BUNDLE_PATH,
         LANDING_BUCKET: landing.bucketName,
-        TRANSFORM_BUCKET: props.transformBucket.bucketName,
-        SERVING_BUCKET: props.servingBucket.bucketName,
+        RESULTS_BUCKET: props.servingBucket.bucketName,
+        JOB_RESULTS_BUCKET: props.transformBucket.bucketName,
+        JOB_RESULTS_PREFIX: JOB_RESULTS_PREFIX,
       },
       bundledFiles: [servingPlan],
     });
@@ -144,7 +151,7 @@ export class PipelineFunctions extends Construct {
       new iam.PolicyStatement({
         sid: 'ReadTransformCounts',
         actions: ['s3:GetObject'],
-        resources: [props.transformBucket.arnForObjects('counts/*')],
+        resources: [props.transformBucket.arnForObjects(`${JOB_RESULTS_PREFIX}/*`)],
       }),
     );
     warehouseRole.addToPrincipalPolicy(
@@ -166,7 +173,7 @@ export class PipelineFunctions extends Construct {
     );
     acknowledgeWildcardResources(
       warehouseRole,
-      [props.transformBucket.arnForObjects('counts/*')],
+      [props.transformBucket.arnForObjects(`${JOB_RESULTS_PREFIX}/*`)],
       "read-only on the transform jobs' row counts, one object per source and date",
     );
     acknowledgeWildcardResources(

@@ -13,6 +13,10 @@ import { PROJECT_ROOT } from './pipeline-function';
 export const ICEBERG_CATALOG_NAME = 'glue_catalog';
 /** Prefix of the Iceberg warehouse in the transform bucket. */
 export const WAREHOUSE_PREFIX = 'warehouse';
+/** Prefix of the jobs' row counts in the transform bucket (read by the quality gate). */
+export const JOB_RESULTS_PREFIX = '_job_results';
+/** Iceberg table of the rows the jobs could not type, shared by both jobs (partitioned by date and source). */
+export const QUARANTINE_TABLE = 'quarantine';
 
 export interface TransformJobsProps {
   /** The Glue database of the transform zone. */
@@ -53,14 +57,14 @@ const JOBS: readonly JobSpec[] = [
     script: 'transform_api.py',
     description: 'Landing API records (users, sessions) to Iceberg tables in the transform zone',
     readsLanding: ['api/*'],
-    writesTables: ['users', 'sessions'],
+    writesTables: ['users', 'sessions', QUARANTINE_TABLE],
   },
   {
     id: 'TransformSongs',
     script: 'transform_songs.py',
     description: 'Landing songs catalog extract to the Iceberg songs table in the transform zone',
     readsLanding: ['db/*'],
-    writesTables: ['songs'],
+    writesTables: ['songs', QUARANTINE_TABLE],
   },
 ];
 
@@ -140,7 +144,16 @@ export class TransformJobs extends Construct {
           sid: 'ListWarehouse',
           actions: ['s3:ListBucket'],
           resources: [props.transformBucket.bucketArn],
-          conditions: { StringLike: { 's3:prefix': [`${WAREHOUSE_PREFIX}/*`] } },
+          conditions: {
+            StringLike: {
+              's3:prefix': [
+                WAREHOUSE_PREFIX,
+                `${WAREHOUSE_PREFIX}/*`,
+                JOB_RESULTS_PREFIX,
+                `${JOB_RESULTS_PREFIX}/*`,
+              ],
+            },
+          },
         }),
       );
       role.addToPolicy(
@@ -148,6 +161,14 @@ export class TransformJobs extends Construct {
           sid: 'ReadWriteWarehouseFiles',
           actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
           resources: [props.transformBucket.arnForObjects(`${WAREHOUSE_PREFIX}/*`)],
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'WriteJobResults',
+          // Written through Hadoop's FileSystem, which checks for the object before replacing it.
+          actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+          resources: [props.transformBucket.arnForObjects(`${JOB_RESULTS_PREFIX}/*`)],
         }),
       );
       role.addToPolicy(
@@ -237,6 +258,7 @@ export class TransformJobs extends Construct {
           '--conf': sparkConf.join(' --conf '),
           '--landing_path': `s3://${props.landingBucket.bucketName}`,
           '--warehouse_path': warehousePath,
+          '--job_results_path': props.transformBucket.s3UrlForObject(JOB_RESULTS_PREFIX),
           '--catalog_name': ICEBERG_CATALOG_NAME,
           '--database': props.database.databaseName,
           '--TempDir': props.assetsBucket.s3UrlForObject(`glue-temp/${spec.id}/`),
@@ -275,6 +297,11 @@ export class TransformJobs extends Construct {
         role,
         [props.transformBucket.arnForObjects(`${WAREHOUSE_PREFIX}/*`)],
         'Iceberg writes data and metadata files under generated names below the warehouse prefix',
+      );
+      acknowledgeWildcardResources(
+        role,
+        [props.transformBucket.arnForObjects(`${JOB_RESULTS_PREFIX}/*`)],
+        "the jobs' row counts, one object per job, source and date (written through Hadoop's FileSystem)",
       );
       acknowledgeWildcardResources(
         role,

@@ -1,0 +1,152 @@
+/**
+ * Runs the synthesized DailyPipeline definition under aws-local-stepfunctions with recording stand-ins for
+ * the tasks: the run-date resolution, the happy path, and the paths through NotifyFailure.
+ */
+import { StateMachine, ExecutionError } from '../../lib/local/pipeline/local-stepfunctions';
+import type { StateMachineDefinition } from '../../lib/local/pipeline/local-stepfunctions';
+import { synthesizeDailyPipelineDefinition } from '../../lib/daily-pipeline-definition';
+
+type Handler = (input: unknown) => Promise<unknown>;
+type Calls = { state: string; input: Record<string, unknown> }[];
+
+function standIns(calls: Calls, overrides: Record<string, Handler> = {}): Record<string, Handler> {
+  const lambda =
+    (state: string, result: unknown): Handler =>
+    async (input) => {
+      calls.push({ state, input: (input as { Payload: Record<string, unknown> }).Payload });
+      return { Payload: result };
+    };
+  const other =
+    (state: string, result: unknown): Handler =>
+    async (input) => {
+      calls.push({ state, input: input as Record<string, unknown> });
+      return result;
+    };
+  return {
+    ExtractSongs: lambda('ExtractSongs', { records: 3 }),
+    ExtractUsers: lambda('ExtractUsers', { records: 2 }),
+    ExtractSessions: lambda('ExtractSessions', { records: 5 }),
+    TransformSongs: other('TransformSongs', { Id: 'jr_1', JobRunState: 'SUCCEEDED', ExecutionTime: 60 }),
+    TransformApi: other('TransformApi', { Id: 'jr_2', JobRunState: 'SUCCEEDED', ExecutionTime: 70 }),
+    CheckTransformQuality: lambda('CheckTransformQuality', { status: 'passed' }),
+    LoadServing: lambda('LoadServing', { models: 9 }),
+    CheckServingQuality: lambda('CheckServingQuality', { status: 'warned' }),
+    NotifySuccess: other('NotifySuccess', { MessageId: 'm1' }),
+    NotifyFailure: other('NotifyFailure', { MessageId: 'm2' }),
+    ...overrides,
+  };
+}
+
+/** The SNS message of a publish call (an object: Step Functions serializes it to JSON for SNS). */
+function messageOf(input: Record<string, unknown> | undefined): Record<string, unknown> {
+  const message = input?.Message;
+  if (typeof message === 'string') return JSON.parse(message) as Record<string, unknown>;
+  if (message && typeof message === 'object') return message as Record<string, unknown>;
+  throw new Error(`no SNS message in ${JSON.stringify(input)}`);
+}
+
+describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
+  let machine: InstanceType<typeof StateMachine>;
+  beforeAll(async () => {
+    const { definition } = await synthesizeDailyPipelineDefinition('dev');
+    machine = new StateMachine(definition as unknown as StateMachineDefinition, {
+      validationOptions: { checkPaths: false },
+    });
+  });
+
+  type Input = Parameters<InstanceType<typeof StateMachine>['run']>[0];
+  const run = async (input: Input, handlers: Record<string, Handler>) =>
+    machine.run(input, {
+      overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: {} },
+      context: {
+        Execution: {
+          Id: 'arn:aws:states:eu-west-1:111111111111:execution:DailyPipeline:test',
+          Input: input,
+        },
+      },
+    }).result;
+
+  it('runs every step once for the given date and notifies success', async () => {
+    const calls: Calls = [];
+    const output = (await run({ run_date: '2026-11-19' }, standIns(calls))) as Record<string, unknown>;
+    expect(calls.map((call) => call.state).sort()).toEqual(
+      [
+        'CheckServingQuality',
+        'CheckTransformQuality',
+        'ExtractSessions',
+        'ExtractSongs',
+        'ExtractUsers',
+        'LoadServing',
+        'NotifySuccess',
+        'TransformApi',
+        'TransformSongs',
+      ].sort(),
+    );
+    const byState = Object.fromEntries(calls.map((call) => [call.state, call.input]));
+    expect(byState.ExtractUsers).toEqual({ run_date: '2026-11-19', entity: 'users' });
+    expect(byState.ExtractSessions).toEqual({ run_date: '2026-11-19', entity: 'sessions' });
+    expect(byState.CheckTransformQuality).toEqual({ run_date: '2026-11-19', stage: 'transform' });
+    expect(byState.CheckServingQuality).toEqual({ run_date: '2026-11-19', stage: 'serving' });
+    expect(byState.TransformApi).toMatchObject({ Arguments: { '--run_date': '2026-11-19' } });
+    const message = messageOf(byState.NotifySuccess);
+    expect(message).toMatchObject({
+      outcome: 'succeeded',
+      run_date: '2026-11-19',
+      serving_quality: 'warned',
+    });
+    expect(output).toMatchObject({
+      run_date: '2026-11-19',
+      servingQuality: { result: { status: 'warned' } },
+    });
+  });
+
+  it('takes the run date from the schedule, else from the execution start (UTC)', async () => {
+    const scheduled: Calls = [];
+    await run({ scheduled_time: '2026-11-21T01:00:00Z' }, standIns(scheduled));
+    expect(scheduled.find((call) => call.state === 'ExtractSongs')?.input).toEqual({
+      run_date: '2026-11-21',
+    });
+    // aws-local-stepfunctions sets $$.Execution.StartTime itself (to now), whatever the context says.
+    const manual: Calls = [];
+    const before = new Date().toISOString().slice(0, 10);
+    await run({}, standIns(manual));
+    const after = new Date().toISOString().slice(0, 10);
+    const resolved = manual.find((call) => call.state === 'ExtractSongs')?.input.run_date;
+    expect([before, after]).toContain(resolved);
+  });
+
+  it('stops at a failed transform gate: no serving load, an alert, a failed execution', async () => {
+    const calls: Calls = [];
+    const handlers = standIns(calls, {
+      CheckTransformQuality: async (input) => {
+        calls.push({
+          state: 'CheckTransformQuality',
+          input: (input as { Payload: Record<string, unknown> }).Payload,
+        });
+        return { Payload: { status: 'failed', failed_rules: ['not_null_sessions_session_id'] } };
+      },
+    });
+    await expect(run({ run_date: '2026-11-19' }, handlers)).rejects.toThrow(ExecutionError);
+    const states = calls.map((call) => call.state);
+    expect(states).not.toContain('LoadServing');
+    expect(states).toContain('NotifyFailure');
+    const alert = messageOf(calls.find((call) => call.state === 'NotifyFailure')?.input);
+    expect(alert).toMatchObject({ outcome: 'failed', run_date: '2026-11-19', error: 'QualityGateFailed' });
+    expect(String(alert.cause)).toContain('not_null_sessions_session_id');
+  });
+
+  it('routes a failing branch task through NotifyFailure with its error', async () => {
+    const calls: Calls = [];
+    const handlers = standIns(calls, {
+      ExtractSessions: async () => {
+        throw Object.assign(new Error('API returned 500 after 6 attempts'), { name: 'ExtractionError' });
+      },
+    });
+    await expect(run({ run_date: '2026-11-19' }, handlers)).rejects.toThrow(ExecutionError);
+    const states = calls.map((call) => call.state);
+    expect(states).not.toContain('CheckTransformQuality');
+    const alert = messageOf(calls.find((call) => call.state === 'NotifyFailure')?.input);
+    expect(alert).toMatchObject({ outcome: 'failed', error: 'ExtractionError' });
+    expect(String(alert.cause)).toContain('API returned 500');
+  });
+});

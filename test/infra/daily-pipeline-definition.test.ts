@@ -1,0 +1,190 @@
+import { DAILY_PIPELINE_STATES } from '../../lib/constructs/daily-pipeline';
+import {
+  definitionFromTemplateValue,
+  synthesizeDailyPipelineDefinition,
+  type StateMachineDefinitionDocument,
+  type SynthesizedDefinition,
+} from '../../lib/daily-pipeline-definition';
+
+type State = Record<string, unknown> & {
+  Type: string;
+  Next?: string;
+  Default?: string;
+  End?: boolean;
+  Choices?: { Next: string }[];
+  Catch?: { ErrorEquals: string[]; Next: string }[];
+  Retry?: { ErrorEquals: string[]; BackoffRate?: number; IntervalSeconds?: number; MaxAttempts?: number }[];
+  Branches?: StateMachineDefinitionDocument[];
+  ItemProcessor?: StateMachineDefinitionDocument;
+  TimeoutSeconds?: number;
+};
+
+/** Names of the states a state can go to next (inside its own States map). */
+function successors(state: State): string[] {
+  return [
+    ...(state.Next ? [state.Next] : []),
+    ...(state.Default ? [state.Default] : []),
+    ...(state.Choices ?? []).map((choice) => choice.Next),
+    ...(state.Catch ?? []).map((catcher) => catcher.Next),
+  ];
+}
+
+/** Walks a States map from StartAt; returns the reachable names. Fails on a transition to an unknown state. */
+function reachable(machine: StateMachineDefinitionDocument): Set<string> {
+  const seen = new Set<string>();
+  const queue = [machine.StartAt];
+  while (queue.length > 0) {
+    const name = queue.shift() as string;
+    if (seen.has(name)) continue;
+    const state = machine.States[name] as State | undefined;
+    if (!state) throw new Error(`transition to unknown state ${name}`);
+    seen.add(name);
+    queue.push(...successors(state));
+  }
+  return seen;
+}
+
+interface FoundTask {
+  name: string;
+  state: State;
+  /** Catch of the enclosing Parallel or Map state, when the task sits in a branch. */
+  enclosingCatch?: State['Catch'];
+}
+
+function tasksOf(machine: StateMachineDefinitionDocument, enclosingCatch?: State['Catch']): FoundTask[] {
+  return Object.entries(machine.States as Record<string, State>).flatMap(([name, state]) => [
+    ...(state.Type === 'Task' ? [{ name, state, enclosingCatch }] : []),
+    ...(state.Branches ?? []).flatMap((branch) => tasksOf(branch, state.Catch ?? enclosingCatch)),
+    ...(state.ItemProcessor ? tasksOf(state.ItemProcessor, state.Catch ?? enclosingCatch) : []),
+  ]);
+}
+
+function allStateNames(machine: StateMachineDefinitionDocument): string[] {
+  return Object.entries(machine.States as Record<string, State>).flatMap(([name, state]) => [
+    name,
+    ...(state.Branches ?? []).flatMap(allStateNames),
+  ]);
+}
+
+describe('DailyPipeline definition', () => {
+  let synthesized: SynthesizedDefinition;
+  let definition: StateMachineDefinitionDocument;
+  beforeAll(async () => {
+    synthesized = await synthesizeDailyPipelineDefinition('dev');
+    definition = synthesized.definition;
+  });
+
+  it('is a complete ASL document with every fixed state name', () => {
+    expect(definition.StartAt).toBe('ResolveRunDate');
+    expect(typeof definition.TimeoutSeconds).toBe('number');
+    expect(new Set(allStateNames(definition))).toEqual(new Set(Object.values(DAILY_PIPELINE_STATES)));
+  });
+
+  it('draws the DESIGN.md graph', () => {
+    const states = definition.States as Record<string, State>;
+    expect(states.ResolveRunDate.Type).toBe('Choice');
+    const parallel = states.ExtractAndTransform;
+    expect(parallel.Type).toBe('Parallel');
+    expect(parallel.Branches?.map((branch) => branch.StartAt)).toEqual(['ExtractSongs', 'ExtractApi']);
+    const [songs, api] = parallel.Branches as StateMachineDefinitionDocument[];
+    expect((songs.States.ExtractSongs as State).Next).toBe('TransformSongs');
+    const extractApi = api.States.ExtractApi as State;
+    expect(extractApi.Type).toBe('Parallel');
+    expect(extractApi.Branches?.map((branch) => branch.StartAt)).toEqual(['ExtractUsers', 'ExtractSessions']);
+    expect(extractApi.Next).toBe('TransformApi');
+    expect(parallel.Next).toBe('CheckTransformQuality');
+    expect(states.CheckTransformQuality.Next).toBe('TransformQualityGate');
+    expect(states.TransformQualityGate.Default).toBe('LoadServing');
+    expect(states.LoadServing.Next).toBe('CheckServingQuality');
+    expect(states.CheckServingQuality.Next).toBe('ServingQualityGate');
+    expect(states.ServingQualityGate.Default).toBe('NotifySuccess');
+    expect(states.NotifyFailure.Next).toBe('PipelineFailed');
+    expect(states.PipelineFailed.Type).toBe('Fail');
+    // A gate fails on status "failed" (or no status at all) through its *Failed Pass state to NotifyFailure.
+    expect(states.TransformQualityGate.Choices?.map((choice) => choice.Next)).toEqual([
+      'TransformQualityFailed',
+    ]);
+    expect(JSON.stringify(states.TransformQualityGate.Choices)).toContain('"StringEquals":"failed"');
+    expect(states.TransformQualityFailed.Next).toBe('NotifyFailure');
+    expect(states.ServingQualityFailed.Next).toBe('NotifyFailure');
+  });
+
+  it('reaches every state, in every branch', () => {
+    const check = (machine: StateMachineDefinitionDocument) => {
+      expect([...reachable(machine)].sort()).toEqual(Object.keys(machine.States).sort());
+      for (const state of Object.values(machine.States as Record<string, State>)) {
+        for (const branch of state.Branches ?? []) check(branch);
+      }
+    };
+    check(definition);
+  });
+
+  it('gives every Task a timeout, a retry with backoff on transient errors, and a way to NotifyFailure', () => {
+    const tasks = tasksOf(definition);
+    expect(tasks.map((task) => task.name).sort()).toEqual(
+      [
+        'CheckServingQuality',
+        'CheckTransformQuality',
+        'ExtractSessions',
+        'ExtractSongs',
+        'ExtractUsers',
+        'LoadServing',
+        'NotifyFailure',
+        'NotifySuccess',
+        'TransformApi',
+        'TransformSongs',
+      ].sort(),
+    );
+    for (const { name, state, enclosingCatch } of tasks) {
+      expect({ name, timeout: state.TimeoutSeconds }).toEqual({ name, timeout: expect.any(Number) });
+      expect(state.Retry?.length).toBeGreaterThan(0);
+      for (const retry of state.Retry ?? []) {
+        expect(retry.ErrorEquals).not.toContain('States.ALL');
+        expect(retry.BackoffRate).toBeGreaterThanOrEqual(2);
+        expect(retry.MaxAttempts).toBeGreaterThan(1);
+      }
+      // Tasks in a branch cannot leave it: the enclosing Parallel catches for them.
+      const catchers = state.Catch ?? enclosingCatch ?? [];
+      const target = name === 'NotifyFailure' ? 'PipelineFailed' : 'NotifyFailure';
+      expect({ name, catches: catchers.map((c) => [c.ErrorEquals, c.Next]) }).toEqual({
+        name,
+        catches: [[['States.ALL'], target]],
+      });
+    }
+  });
+
+  it('retries the Lambda and Glue service errors the lead listed', () => {
+    const byName = Object.fromEntries(tasksOf(definition).map((task) => [task.name, task.state]));
+    expect(byName.ExtractUsers.Retry?.[0].ErrorEquals).toEqual(
+      expect.arrayContaining([
+        'Lambda.ServiceException',
+        'Lambda.TooManyRequestsException',
+        'Lambda.SdkClientException',
+      ]),
+    );
+    expect(byName.TransformApi.Retry?.[0].ErrorEquals).toContain('Glue.ConcurrentRunsExceededException');
+    expect(byName.TransformApi.Resource).toBe('arn:aws:states:::glue:startJobRun.sync');
+    expect(byName.ExtractUsers.Resource).toBe('arn:aws:states:::lambda:invoke');
+    expect(byName.ExtractUsers.Parameters).toEqual({
+      FunctionName: expect.stringMatching(/^OUTPUT_PublishOutputFnGetAttFunctionsExtractApiFunction/),
+      Payload: { 'run_date.$': '$.run_date', entity: 'users' },
+    });
+    expect(byName.CheckServingQuality.Parameters).toMatchObject({
+      Payload: { 'run_date.$': '$.run_date', stage: 'serving' },
+    });
+    expect(byName.TransformSongs.Parameters).toMatchObject({ Arguments: { '--run_date.$': '$.run_date' } });
+  });
+
+  it('replaces every reference by a placeholder it records', () => {
+    const text = JSON.stringify(definition);
+    for (const placeholder of Object.keys(synthesized.placeholders)) expect(text).toContain(placeholder);
+    expect(Object.keys(synthesized.placeholders).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('parses a plain string definition and rejects anything else', () => {
+    expect(
+      definitionFromTemplateValue('{"StartAt":"A","States":{"A":{"Type":"Succeed"}}}').definition.StartAt,
+    ).toBe('A');
+    expect(() => definitionFromTemplateValue({ Ref: 'X' })).toThrow(/neither a string nor an Fn::Join/);
+  });
+});
