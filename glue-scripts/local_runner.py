@@ -5,7 +5,7 @@
 Protocol (one JSON object per line; stdout carries only protocol lines, logs go to stderr):
     first line:  {"event": "ready", "spark_version": "3.5.4", "data_dir": ..., "catalog": ...}
     requests:    {"id": 1, "op": "run_job", "job": "transform_api", "args": {"run_date": "2020-02-01", ...}}
-                 {"id": 2, "op": "list_data_files", "table": "sessions"}
+                 {"id": 2, "op": "list_data_files", "table": "sessions"}   (absolute paths; [] if no table)
                  {"id": 3, "op": "ping"}
                  {"id": 4, "op": "shutdown"}
     responses:   {"id": 1, "ok": true, "result": ...} or {"id": 1, "ok": false, "error": "..."}
@@ -104,7 +104,7 @@ class Runner:
             raise RequestError(f"invalid table {database}.{table}")
         name = f"{DEFAULT_CATALOG}.{database}.{table}"
         if not self.spark.catalog.tableExists(name):
-            raise RequestError(f"table {name} does not exist: run its transform job first")
+            return []  # not created yet (its job has not run): no data, like an empty table
         # Iceberg's own metadata table: the data files of the current snapshot.
         rows = self.spark.sql(f"SELECT file_path FROM {name}.data_files ORDER BY file_path").collect()
         return [as_local_path(row.file_path) for row in rows]

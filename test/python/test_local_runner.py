@@ -46,13 +46,16 @@ def test_run_job_defaults_to_the_data_directory_and_list_data_files_lists_the_cu
         ({"op": "run_job", "job": "transform_everything", "args": {}}, "unknown job 'transform_everything'"),
         ({"op": "run_job", "job": "transform_api", "args": {}}, "missing job arguments: --run_date"),
         ({"op": "run_job", "job": "transform_api", "args": {"run_date": D1, "catalog_name": "x"}}, "catalog is glue_catalog"),
-        ({"op": "list_data_files", "table": "nope_never_created"}, "does not exist"),
         ({"op": "list_data_files", "table": "users; DROP"}, "invalid table"),
     ],
 )
 def test_bad_requests_fail_with_a_clear_message(runner, request_, message):
     with pytest.raises(Exception, match=message):
         runner.handle(request_)
+
+
+def test_a_table_not_created_yet_has_no_data_files(runner, database):
+    assert runner.handle({"op": "list_data_files", "table": "users", "database": database}) == []
 
 
 def test_a_missing_extract_is_reported_by_path(runner, database, tmp_path):
