@@ -3,10 +3,11 @@
  * the tasks: the run-date resolution, the happy path, and the paths through NotifyFailure.
  */
 import { StateMachine, ExecutionError } from '../../lib/local/pipeline/local-stepfunctions';
-import type { StateMachineDefinition } from '../../lib/local/pipeline/local-stepfunctions';
+import type { RunOptions, StateMachineDefinition } from '../../lib/local/pipeline/local-stepfunctions';
 import { synthesizeDailyPipelineDefinition } from '../../lib/daily-pipeline-definition';
 
 type Handler = (input: unknown) => Promise<unknown>;
+type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 type Calls = { state: string; input: Record<string, unknown> }[];
 
 function standIns(calls: Calls, overrides: Record<string, Handler> = {}): Record<string, Handler> {
@@ -57,7 +58,7 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
   type Input = Parameters<InstanceType<typeof StateMachine>['run']>[0];
   const run = async (input: Input, handlers: Record<string, Handler>) =>
     machine.run(input, {
-      overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: {} },
+      overrides: { taskResourceLocalHandlers: handlers as LocalHandlers, retryIntervalOverrides: {} },
       context: {
         Execution: {
           Id: 'arn:aws:states:eu-west-1:111111111111:execution:DailyPipeline:test',
