@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { landingManifestKey, type LandingSource } from '../shared/landing-keys';
+import { ObjectNotFoundError } from '../shared/object-not-found';
 import type { ObjectStore } from '../shared/object-store';
 import { describeThresholds, judge, type Severity } from './thresholds';
 import type { RuleResult } from './result-document';
@@ -72,8 +73,10 @@ export function transformCountsFromStore(
 ): TransformCountsReader {
   return async (source, runDate) => {
     const key = keyFor(source, runDate);
-    if (!(await store.exists(key))) return undefined;
-    return parseJsonObject(TransformCountsSchema, await store.getObject(key), `transform counts ${key}`);
+    const body = await readIfPresent(store, key, 'transform counts');
+    return body === undefined
+      ? undefined
+      : parseJsonObject(TransformCountsSchema, body, `transform counts ${key}`);
   };
 }
 
@@ -169,12 +172,28 @@ export async function readExtractionCounts(
   runDate: string,
 ): Promise<ExtractionCounts> {
   const key = landingManifestKey(source, runDate);
-  if (!(await store.exists(key))) {
+  const body = await readIfPresent(store, key, 'extraction manifest');
+  if (body === undefined) {
     throw new Error(
       `extraction manifest ${key} not found: the ${source} extract of ${runDate} did not complete`,
     );
   }
-  return parseJsonObject(ExtractionCountsSchema, await store.getObject(key), `extraction manifest ${key}`);
+  return parseJsonObject(ExtractionCountsSchema, body, `extraction manifest ${key}`);
+}
+
+/**
+ * The object at `key`, or undefined when there is none. One GET (no HEAD first); any other failure (e.g.
+ * S3's 403 for a missing key when the role may not list the bucket) is rethrown naming what and where.
+ */
+async function readIfPresent(store: ObjectStore, key: string, what: string): Promise<Buffer | undefined> {
+  try {
+    return await store.getObject(key);
+  } catch (error: unknown) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw new Error(`cannot read ${what} ${key}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
 }
 
 function parseJsonObject<T>(schema: z.ZodType<T>, body: Buffer, what: string): T {

@@ -9,13 +9,7 @@ import {
   GetStatementResultCommand,
   RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  NotFound,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,15 +112,12 @@ test('runs the plan through the Data API, reads counts from S3, writes the docum
     [`${ENV.JOB_RESULTS_BUCKET}/_job_results/transform_songs/songs/ingest_on=${RUN_DATE}.json`]:
       '{"read": 100, "written": 100, "quarantined": 0}',
   };
-  s3.on(HeadObjectCommand).callsFake(async (input: { Bucket: string; Key: string }) => {
-    if (!(`${input.Bucket}/${input.Key}` in objects)) {
-      throw new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
-    }
-    return {};
+  s3.on(GetObjectCommand).callsFake(async (input: { Bucket: string; Key: string }) => {
+    const body = objects[`${input.Bucket}/${input.Key}`];
+    if (body === undefined)
+      throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} });
+    return { Body: Readable.from([Buffer.from(body)]) as never };
   });
-  s3.on(GetObjectCommand).callsFake(async (input: { Bucket: string; Key: string }) => ({
-    Body: Readable.from([Buffer.from(objects[`${input.Bucket}/${input.Key}`])]) as never,
-  }));
   const puts: { Bucket: string; Key: string; Body: string; ContentType?: string }[] = [];
   s3.on(PutObjectCommand).callsFake(
     async (input: { Bucket: string; Key: string; Body: string; ContentType?: string }) => {

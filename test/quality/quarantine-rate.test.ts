@@ -143,6 +143,24 @@ describe('quarantine rate bound', () => {
     expect(result.error).toMatch(/extraction manifest .* is malformed: records: .*; rejected: /);
   });
 
+  it('reports a read failure other than a missing object, naming the key', async () => {
+    const denied = Object.assign(Object.create(landing) as LocalObjectStore, {
+      getObject: async () => {
+        throw new Error('Access Denied');
+      },
+    });
+    const [result] = await checkQuarantineRates({
+      runDate: RUN_DATE,
+      landingStore: denied,
+      transformCounts: async () => cleanTransform(1),
+      sources: ['users'],
+    });
+    expect(result).toMatchObject({
+      status: 'failed',
+      error: 'cannot read extraction manifest api/users/ingest_on=2020-02-01/_manifest.json: Access Denied',
+    });
+  });
+
   it('reads transform counts written as JSON objects in a store', async () => {
     const reader = transformCountsFromStore(landing, (source, date) => `counts/${source}/${date}.json`);
     expect(await reader('users', RUN_DATE)).toBeUndefined();
