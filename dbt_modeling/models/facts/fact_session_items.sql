@@ -47,5 +47,5 @@ from items
 left join {{ ref('dim_users') }} as users
   on users.user_id = items.user_id
   and users.valid_from <= items.session_start_time
-  and (users.valid_to is null or items.session_start_time < users.valid_to)
+  and items.session_start_time < coalesce(users.valid_to, cast('9999-12-31' as timestamp))
 where items.duplicate_rank = 1
