@@ -196,13 +196,15 @@ function renderArtists(cells: ReturnType<typeof filterSales>): void {
   const limit = Number(element<HTMLSelectElement>('filter-top').value);
   const top = topArtists(data, cells, limit);
   const total = totalsOf(cells);
+  // Long names are cut on the axis (the tooltip and the table show them whole); shorter on small screens.
+  const maxLabel = element('artists-chart').clientWidth < 500 ? 18 : 32;
   drawChart(
     'artists',
     {
       type: 'bar',
       data: {
         labels: top.map((entry) =>
-          entry.artist.length > 32 ? `${entry.artist.slice(0, 31)}…` : entry.artist,
+          entry.artist.length > maxLabel ? `${entry.artist.slice(0, maxLabel - 1)}…` : entry.artist,
         ),
         datasets: [
           {

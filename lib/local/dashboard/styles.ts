@@ -41,6 +41,7 @@ main { padding: 1rem 1.5rem 0; display: grid; gap: 1rem; }
 .panel-body { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 1rem; align-items: start; }
 .panel-body.wide-table { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
 .panel-body.widest-table { grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); }
+@media (max-width: 600px) { .filters { position: static; } .filter-summary { margin-left: 0; } }
 @media (max-width: 900px) {
   .panel-body, .panel-body.wide-table, .panel-body.widest-table { grid-template-columns: minmax(0, 1fr); }
 }
