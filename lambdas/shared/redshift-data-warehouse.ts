@@ -7,8 +7,8 @@
  * - Statements are asynchronous: ExecuteStatement/BatchExecuteStatement return an id; DescribeStatement is
  *   polled (capped exponential backoff) until FINISHED, FAILED or ABORTED.
  * - A SQL text is limited to 100 KB; it is checked here before sending, naming the statement.
- * - ExecuteStatement takes named parameters (`:name`, string values; no null values: a null is inlined
- *   as NULL). BatchExecuteStatement takes NO parameters and at most 40 statements, which run serially in
+ * - ExecuteStatement takes named parameters (`:name`, non-empty string values: a null or an empty string
+ *   is inlined as a literal). BatchExecuteStatement takes NO parameters and at most 40 statements, which run serially in
  *   ONE transaction (any failure rolls all of them back). Parameters of a transaction's statements are
  *   therefore inlined as literals: numbers and booleans as such, strings quoted with '' escaping and
  *   refused when they hold a backslash or a control character (so no escape sequence can change the text).
@@ -76,7 +76,8 @@ export class RedshiftDataWarehouse implements Warehouse {
     const sqlParameters: SqlParameter[] = [];
     const text = rewriteNamedParameters(sql, (name) => {
       const value = parameterValue(parameters, name, label);
-      if (value === null) return 'NULL';
+      // The Data API has no null parameter value and refuses empty values: both become literals.
+      if (value === null || value === '') return sqlLiteral(value, `${label}, parameter :${name}`);
       if (!sqlParameters.some((parameter) => parameter.name === name))
         sqlParameters.push({ name, value: String(value) });
       return `:${name}`;
