@@ -11,7 +11,7 @@
  * - JOB_RESULTS_BUCKET, JOB_RESULTS_PREFIX (`_job_results`): the transform jobs' counts (the Glue jobs'
  *   `--job_results_path` is `s3://JOB_RESULTS_BUCKET/JOB_RESULTS_PREFIX`).
  * - REDSHIFT_WORKGROUP, REDSHIFT_DATABASE, optionally REDSHIFT_SECRET_ARN (else IAM temporary credentials).
- * - SERVING_PLAN_FILE: the redshift serving plan bundled with the function (default `plan/redshift.json`
+ * - SERVING_PLAN_FILE: the redshift serving plan bundled with the function (default `serving-plan.json`
  *   beside the handler).
  * - optionally QUARANTINE_WARN_PERCENT (1), QUARANTINE_ERROR_PERCENT (5), TEST_CONCURRENCY (4);
  *   POWERTOOLS_* as Powertools reads them.
