@@ -97,14 +97,18 @@ test('query sends named parameters, polls with capped exponential backoff and re
   expect(redshift).toHaveReceivedCommandTimes(GetStatementResultCommand, 2);
 });
 
-test('query inlines a null parameter as NULL (the Data API has no null parameter value) and skips results when there are none', async () => {
+test('query inlines null and empty parameters (the Data API accepts neither) and skips results when there are none', async () => {
   redshift.on(ExecuteStatementCommand).resolves({ Id: 'q-2' });
   redshift.on(DescribeStatementCommand).resolves({ Status: 'FINISHED', HasResultSet: false });
   await expect(
-    warehouse().query('update t set x = :value where id = :id', { value: null, id: 'a' }),
+    warehouse().query('update t set x = :value, y = :empty where id = :id', {
+      value: null,
+      empty: '',
+      id: 'a',
+    }),
   ).resolves.toEqual([]);
   expect(redshift).toHaveReceivedCommandWith(ExecuteStatementCommand, {
-    Sql: 'update t set x = NULL where id = :id',
+    Sql: "update t set x = NULL, y = '' where id = :id",
     Parameters: [{ name: 'id', value: 'a' }],
   });
   expect(redshift).not.toHaveReceivedCommand(GetStatementResultCommand);
