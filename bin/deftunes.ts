@@ -5,8 +5,10 @@
 import { Command } from 'commander';
 import '../lib/local/polyfills';
 import { registerDashboardCommand } from '../lib/local/cli/dashboard';
+import { registerExtractCommand } from '../lib/local/cli/extract';
 import { registerQualityCommand } from '../lib/local/cli/quality';
 import { registerQueryCommand } from '../lib/local/cli/query';
+import { registerRunCommand, registerStepCommand } from '../lib/local/cli/run';
 import { registerSourcesCommand } from '../lib/local/cli/sources';
 
 export function buildProgram(): Command {
@@ -15,9 +17,12 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
   registerDashboardCommand(program);
+  registerExtractCommand(program);
   registerQualityCommand(program);
   registerQueryCommand(program);
+  registerRunCommand(program);
   registerSourcesCommand(program);
+  registerStepCommand(program);
   return program;
 }
 

@@ -33,7 +33,7 @@ export class HttpStatusError extends Error {
     /** What `Retry-After` asked for, in milliseconds. */
     readonly retryAfterMs: number | undefined,
   ) {
-    super(`GET ${url} answered ${status}${statusText ? ` ${statusText}` : ''}`);
+    super(`the server answered ${status}${statusText ? ` ${statusText}` : ''}`);
     this.name = 'HttpStatusError';
   }
 
@@ -51,9 +51,7 @@ export class HttpTimeoutError extends Error {
     readonly timeoutMs: number,
   ) {
     super(
-      phase === 'response'
-        ? `GET ${url}: no response within ${timeoutMs} ms`
-        : `GET ${url}: body stalled for ${timeoutMs} ms`,
+      phase === 'response' ? `no response within ${timeoutMs} ms` : `the body stalled for ${timeoutMs} ms`,
     );
     this.name = 'HttpTimeoutError';
   }
@@ -65,12 +63,9 @@ export class NotAJsonArrayError extends Error {
     readonly url: string,
     cause: unknown,
   ) {
-    super(
-      `GET ${url}: the body is not a JSON array (${cause instanceof Error ? cause.message : String(cause)})`,
-      {
-        cause,
-      },
-    );
+    super(`the body is not a JSON array (${cause instanceof Error ? cause.message : String(cause)})`, {
+      cause,
+    });
     this.name = 'NotAJsonArrayError';
   }
 }
@@ -115,7 +110,7 @@ export async function* streamJsonArray(
     try {
       response = await fetchFn(url, { signal: controller.signal, headers: { accept: 'application/json' } });
     } catch (error: unknown) {
-      throw timeoutError ?? error;
+      throw timeoutError ?? transportError(error);
     }
     clearTimeout(timer);
     if (!response.ok) {
@@ -155,12 +150,26 @@ export async function* streamJsonArray(
       if (error instanceof Error && /Top-level object should be an array/.test(error.message)) {
         throw new NotAJsonArrayError(url, error);
       }
-      throw error;
+      throw transportError(error);
     }
   } finally {
     clearTimeout(timer);
     controller.abort();
   }
+}
+
+/**
+ * Undici reports a refused or reset connection as `TypeError: fetch failed` / `terminated` with the
+ * socket error as its cause: bring the cause into the message so the final error says what happened.
+ * (Messages leave the URL out: the extract's error and logs name it once.)
+ */
+function transportError(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error(String(error));
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  const detail =
+    cause && cause.message !== error.message ? `${error.message} (${cause.message})` : error.message;
+  const code = (error as { code?: unknown }).code ?? (cause as { code?: unknown } | undefined)?.code;
+  return Object.assign(new Error(detail, { cause: error }), code === undefined ? {} : { code });
 }
 
 /**

@@ -1,0 +1,145 @@
+/**
+ * `deftunes extract users|sessions|songs --date D`: runs one extract Lambda's function locally, into the
+ * landing directory of the data directory (`<data-dir>/landing/`, same keys as the landing bucket). With
+ * no `--api-url` / `--songs-db-url` it starts the simulator on free loopback ports for the duration.
+ * Logs (Powertools JSON lines) go to the run log and to stderr; the result goes to stdout.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import * as path from 'node:path';
+import { finished } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { runExtractApi } from '../../../lambdas/extract-api/extract-api';
+import { runExtractSongs } from '../../../lambdas/extract-songs/extract-songs';
+import { urlConnectionFactory } from '../../../lambdas/shared/db-secret';
+import type { ExtractResult } from '../../../lambdas/shared/landing-manifest';
+import { LocalObjectStore } from '../../../lambdas/shared/local-object-store';
+import {
+  closeStream,
+  createLogger,
+  createMetrics,
+  openRunLog,
+  teeStream,
+} from '../../../lambdas/shared/logging';
+import { localPaths } from '../data-dir';
+import { startSources, type RunningSources } from '../simulator';
+import { parseDate, parseRate, parseScale, parseSeed, parseUrl } from './options';
+
+export const EXTRACT_ENTITIES = ['users', 'sessions', 'songs'] as const;
+export type ExtractEntity = (typeof EXTRACT_ENTITIES)[number];
+
+export interface ExtractCommandOptions {
+  readonly date: string;
+  readonly apiUrl?: string;
+  readonly songsDbUrl?: string;
+  readonly dataDir?: string;
+  readonly json?: boolean;
+  readonly seed?: number;
+  readonly scale?: string;
+  readonly faultRate?: number;
+  readonly badRecordRate?: number;
+}
+
+export interface ExtractCommandIo {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+}
+
+function parseEntity(value: string): ExtractEntity {
+  if (!(EXTRACT_ENTITIES as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`must be one of ${EXTRACT_ENTITIES.join(', ')}; got "${value}"`);
+  }
+  return value as ExtractEntity;
+}
+
+export function registerExtractCommand(program: Command): void {
+  program
+    .command('extract')
+    .description(
+      'Extract one source for one run date into <data-dir>/landing/ with the same function the extract Lambdas run: ' +
+        'validated gzipped JSON lines, a quarantine of rejected records with the reason, and a manifest written last. ' +
+        'Without --api-url / --songs-db-url the simulator is started on free loopback ports.',
+    )
+    .argument('<entity>', `what to extract: ${EXTRACT_ENTITIES.join(' | ')}`, parseEntity)
+    .requiredOption(
+      '--date <YYYY-MM-DD>',
+      'run date (sessions: that day; users: the snapshot up to it; songs: all)',
+      parseDate,
+    )
+    .option('--api-url <url>', 'DeFtunes API base URL (default: start the simulator)', parseUrl)
+    .option('--songs-db-url <url>', 'songs database Postgres URL (default: start the simulator)', parseUrl)
+    .option('--data-dir <dir>', 'local data directory (default: $DEFTUNES_DATA_DIR or ./data)')
+    .option('--json', 'print the result as JSON on stdout (logs go to stderr)')
+    .option('--seed <n>', 'simulator seed, when the simulator is started', parseSeed)
+    .option(
+      '--scale <scale>',
+      'simulator scale (tiny, small, medium, large or a factor), when started',
+      parseScale,
+    )
+    .option('--fault-rate <rate>', 'simulator: fraction of API requests that fail, when started', parseRate)
+    .option(
+      '--bad-record-rate <rate>',
+      'simulator: fraction of records served malformed, when started',
+      parseRate,
+    )
+    .action(async (entity: ExtractEntity, options: ExtractCommandOptions) => {
+      await runExtractCommand(entity, options, { stdout: process.stdout, stderr: process.stderr });
+    });
+}
+
+/** The command's work, callable without a process (tests). Resolves with the handler's result. */
+export async function runExtractCommand(
+  entity: ExtractEntity,
+  options: ExtractCommandOptions,
+  io: ExtractCommandIo,
+): Promise<ExtractResult> {
+  const paths = localPaths(options.dataDir);
+  const needsSimulator = entity === 'songs' ? !options.songsDbUrl : !options.apiUrl;
+  const runLog = openRunLog(paths.runLog);
+  const destination = teeStream(runLog, io.stderr);
+  const serviceName = entity === 'songs' ? 'extract-songs' : 'extract-api';
+  const logger = createLogger({ serviceName, destination });
+  const metrics = createMetrics({ serviceName, destination });
+  const store = new LocalObjectStore(paths.landing);
+  let sources: RunningSources | undefined;
+  try {
+    if (needsSimulator) {
+      sources = await startSources({
+        port: 0,
+        songsPort: 0,
+        seed: options.seed,
+        scale: options.scale,
+        faultRate: options.faultRate,
+        badRecordRate: options.badRecordRate,
+      });
+      logger.info('simulator started', { api_url: sources.apiUrl, songs_db_url: sources.songsDbUrl });
+    }
+    const result =
+      entity === 'songs'
+        ? await runExtractSongs(
+            { run_date: options.date },
+            {
+              store,
+              connections: urlConnectionFactory(options.songsDbUrl ?? sources!.songsDbUrl),
+              logger,
+              metrics,
+            },
+          )
+        : await runExtractApi(
+            { run_date: options.date, entity },
+            { store, apiBaseUrl: options.apiUrl ?? sources!.apiUrl, logger, metrics },
+          );
+    io.stdout.write(
+      options.json
+        ? `${JSON.stringify(result, null, 2)}\n`
+        : `${result.entity} ${result.run_date}: ${result.records} records landed, ${result.rejected} quarantined\n` +
+            `  data:       ${path.join(paths.landing, result.key)}\n` +
+            `  manifest:   ${path.join(paths.landing, result.manifest_key)}\n`,
+    );
+    return result;
+  } finally {
+    await sources?.close();
+    destination.end();
+    await finished(destination);
+    await closeStream(runLog);
+  }
+}
