@@ -4,10 +4,11 @@
  *
  *   npx tsx bench/simulator.ts [scale ...]     (default: small)
  */
-import { PGlite } from '@electric-sql/pglite';
 import { request } from 'node:http';
 import { cpus, totalmem } from 'node:os';
-import { SimulatedWorld, loadSongs } from '../lib/local/simulator';
+import { Client } from 'pg';
+import { SimulatedWorld } from '../lib/local/simulator';
+import { IN_MEMORY_MAX_SONGS, serveSongsDatabase } from '../lib/local/simulator/songs-db';
 import { startApiServer } from '../lib/local/simulator/api-server';
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
@@ -56,13 +57,21 @@ async function benchScale(scale: string): Promise<void> {
     await api.close();
   }
   peakRss = process.memoryUsage().rss;
-  const db = await PGlite.create();
-  const load = await loadSongs(db, world.catalog);
-  const count = await db.query<{ n: number }>('select count(*)::int as n from deftunes.songs');
-  await db.close();
+  const songs = await serveSongsDatabase({
+    seed: world.seed,
+    songs: world.catalog.size,
+    host: '127.0.0.1',
+    port: 0,
+  });
+  const client = new Client({ connectionString: songs.url });
+  await client.connect();
+  const count = await client.query<{ n: number }>('select count(*)::int as n from deftunes.songs');
+  await client.end();
+  await songs.close();
+  const storage = world.catalog.size > IN_MEMORY_MAX_SONGS ? 'temporary directory' : 'memory';
   console.log(
-    `songs load: ${count.rows[0].n} rows in ${(load.milliseconds / 1000).toFixed(1)} s ` +
-      `(${Math.round(count.rows[0].n / (load.milliseconds / 1000))} rows/s), peak RSS ${mib(peakRss)}`,
+    `songs load (${storage}): ${count.rows[0].n} rows in ${(songs.load.milliseconds / 1000).toFixed(1)} s ` +
+      `(${Math.round(count.rows[0].n / (songs.load.milliseconds / 1000))} rows/s), peak RSS ${mib(peakRss)}`,
   );
 }
 

@@ -30,7 +30,10 @@ export interface SourcesOptions {
   host?: '127.0.0.1';
   /** Delay of a `slow` fault, in ms. @default 3000 */
   slowResponseMs?: number;
-  /** Keep the songs database in this directory (reused when it already holds the same catalog). @default in memory */
+  /**
+   * Keep the songs database in this directory (reused when it already holds the same catalog).
+   * @default in memory up to 100,000 songs, else a temporary directory removed on close
+   */
   songsDataDir?: string;
   /** Clients the songs database serves at once. @default 8 */
   songsMaxConnections?: number;

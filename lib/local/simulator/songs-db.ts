@@ -13,7 +13,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { createServer } from 'node:net';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Catalog, type CatalogSong } from './catalog';
@@ -55,6 +56,9 @@ CREATE TABLE deftunes.songs (
   shs_work integer
 );
 CREATE TABLE IF NOT EXISTS public.simulator_catalog (seed bigint NOT NULL, songs integer NOT NULL);`;
+
+/** Above this many songs the database goes to a temporary directory rather than memory (see below). */
+export const IN_MEMORY_MAX_SONGS = 100_000;
 
 export interface SongsLoad {
   rows: number;
@@ -120,7 +124,10 @@ export interface SongsDatabaseOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
-  /** Where PGlite keeps its files; in memory when absent. */
+  /**
+   * Where PGlite keeps its files (kept after close, reused when it holds the same catalog).
+   * @default in memory up to 100,000 songs, else a temporary directory removed on close
+   */
   dataDir?: string;
   /** Clients served at once (see the module comment). @default 8 */
   maxConnections?: number;
@@ -203,9 +210,23 @@ export async function serveSongsDatabase(
 ): Promise<SongsDatabase> {
   // Check the port before spending time on the load, so a port in use fails at once.
   if (options.port !== 0) await assertPortFree(options.host, options.port);
+  // PGlite's in-memory file system slows down as a table grows (each 100,000-row COPY took longer than the
+  // last: 1.4 s, 2.9 s, 5.4 s, 6.6 s; on disk a steady 1.0 to 1.4 s), so big catalogs go to a temporary
+  // directory, removed on close.
+  const temporaryDir =
+    !options.dataDir && options.songs > IN_MEMORY_MAX_SONGS
+      ? await mkdtemp(join(tmpdir(), 'deftunes-songs-'))
+      : undefined;
+  const dataDir = options.dataDir ?? temporaryDir;
+  const removeTemporaryDir = async () => {
+    if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
+  };
   const db = await PGlite.create({
-    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(dataDir ? { dataDir } : {}),
     ...(options.wasm ? { pgliteWasmModule: options.wasm.pglite, initdbWasmModule: options.wasm.initdb } : {}),
+  }).catch(async (error: unknown) => {
+    await removeTemporaryDir();
+    throw error;
   });
   try {
     const load = await loadSongs(db, new Catalog(options.seed, options.songs));
@@ -229,10 +250,12 @@ export async function serveSongsDatabase(
       close: async () => {
         await server.stop();
         await db.close();
+        await removeTemporaryDir();
       },
     };
   } catch (error) {
     await db.close().catch(() => undefined);
+    await removeTemporaryDir();
     throw error;
   }
 }
