@@ -37,6 +37,8 @@ const PALETTE = [
   '#9c755f',
 ];
 const OTHER_COLOR = '#bab0ac';
+/** Transform tables in the rows chart: no red, which the quality panel uses for failures. */
+const TRANSFORM_COLORS = ['#f28e2b', '#76b7b2', '#b07aa1', '#9c755f'];
 const STATUS_COLORS: Record<QualityStatus, string> = {
   passed: '#59a14f',
   warned: '#edc948',
@@ -508,7 +510,7 @@ function renderRows(filter: DashboardFilter, cells: ReturnType<typeof filterSale
     ...tables.map((table, index) => ({
       label: `transform ${table}`,
       data: days.map((day) => day.transform[table] ?? 0),
-      backgroundColor: PALETTE[(index + 1) % PALETTE.length],
+      backgroundColor: TRANSFORM_COLORS[index % TRANSFORM_COLORS.length],
       // The songs snapshot dwarfs the daily sales; its legend entry shows it on demand.
       hidden: table === 'songs',
     })),
