@@ -45,6 +45,8 @@ export interface ExecuteOptions {
   readonly observer?: ExecutionObserver;
   /** Retry waits in ms per retryable state name; the definition's own intervals apply otherwise. */
   readonly retryIntervalOverrides?: Record<string, number>;
+  /** The state machine's name in the context object (`$$.StateMachine.Name`). @default 'DailyPipeline' */
+  readonly name?: string;
 }
 
 function causeText(cause: unknown): string {
@@ -58,12 +60,25 @@ export async function executeDefinition(options: ExecuteOptions): Promise<Execut
     validationOptions: { checkArn: false, checkPaths: true },
   });
   const started = Date.now();
+  const executionName = `local-${new Date(started).toISOString().replace(/[:.]/g, '-')}`;
   const execution = machine.run(options.input as never, {
     overrides: {
       taskResourceLocalHandlers: options.handlers as never,
       retryIntervalOverrides: options.retryIntervalOverrides,
     },
-    context: { Execution: { Input: options.input as never, StartTime: new Date(started).toISOString() } },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:local:000000000000:execution:${options.name ?? 'DailyPipeline'}:${executionName}`,
+        Name: executionName,
+        Input: options.input as never,
+        StartTime: new Date(started).toISOString(),
+        RoleArn: 'arn:aws:iam::000000000000:role/local',
+      },
+      StateMachine: {
+        Id: `arn:aws:states:local:000000000000:stateMachine:${options.name ?? 'DailyPipeline'}`,
+        Name: options.name ?? 'DailyPipeline',
+      },
+    },
   });
 
   const states: StateRecord[] = [];

@@ -9,12 +9,17 @@ import { loadLocalPlan } from '../../../lambdas/data-quality/local';
 import type { ServingPlan } from '../../../lambdas/shared/serving-plan';
 import { synthesizeDailyPipelineDefinition } from '../../daily-pipeline-definition';
 import { buildDashboard, DASHBOARD_FILE_NAME } from '../dashboard';
-import { executeDefinition, type ExecutionObserver } from './execute-definition';
+import { executeDefinition, type ExecutionObserver, type ExecutionOutcome } from './execute-definition';
 import { dailyPipelineBindings, type LocalGlue } from './local-bindings';
 import { LocalServices, type LocalServicesOptions } from './local-services';
 import type { StateMachineDefinition } from './local-stepfunctions';
 import { buildRunSummary, summarizeStates, type DateSummary, type RunSummary } from './run-summary';
-import { bindTaskStates, collectTaskStates } from './task-states';
+import {
+  bindTaskStates,
+  collectTaskStates,
+  singleStateDefinition,
+  type LocalTaskHandler,
+} from './task-states';
 
 export interface RunObserver extends ExecutionObserver {
   dateStarted?(runDate: string, index: number, total: number): void;
@@ -43,26 +48,45 @@ export async function loadDailyPipeline(environment = 'dev'): Promise<StateMachi
   return definition as unknown as StateMachineDefinition;
 }
 
-export async function runPipeline(options: RunPipelineOptions): Promise<RunSummary> {
-  const definition = options.definition ?? (await loadDailyPipeline(options.environment));
+interface LocalPipeline {
+  readonly services: LocalServices;
+  readonly handlers: Record<string, LocalTaskHandler>;
+}
+
+/** Starts the stand-ins, binds the definition's Task states, runs `body`, and closes everything. */
+async function withLocalPipeline<T>(
+  options: Omit<RunPipelineOptions, 'dates'>,
+  definition: StateMachineDefinition,
+  body: (pipeline: LocalPipeline) => Promise<T>,
+  bindOptions: { allowUnusedBindings?: boolean } = {},
+): Promise<T> {
   const plan = options.plan ?? loadLocalPlan();
-  const observer = options.observer;
   const services = await LocalServices.start(options);
   let glue: Promise<LocalGlue & { close(): Promise<void> }> | undefined;
   const startGlue = () => (glue ??= options.startGlue(services.paths.root));
   try {
-    const handlers = bindTaskStates(
-      definition,
-      dailyPipelineBindings({
-        services,
-        plan,
-        glue: startGlue,
-        onNotification: (subject) => observer?.note?.(`notification: ${subject}`),
-      }),
-    );
-    // The JVM starts while the extracts run; a failure to start surfaces in the first Glue state.
-    startGlue().catch(() => undefined);
+    const bindings = dailyPipelineBindings({
+      services,
+      plan,
+      glue: startGlue,
+      onNotification: (subject) => options.observer?.note?.(`notification: ${subject}`),
+    });
+    const handlers = bindTaskStates(definition, bindings, bindOptions);
+    if (collectTaskStates(definition).some((task) => task.service === 'glue')) {
+      // The JVM starts while the extracts run; a failure to start surfaces in the first Glue state.
+      startGlue().catch(() => undefined);
+    }
+    return await body({ services, handlers });
+  } finally {
+    await glue?.then((runner) => runner.close()).catch(() => undefined);
+    await services.close();
+  }
+}
 
+export async function runPipeline(options: RunPipelineOptions): Promise<RunSummary> {
+  const definition = options.definition ?? (await loadDailyPipeline(options.environment));
+  const observer = options.observer;
+  return withLocalPipeline(options, definition, async ({ services, handlers }) => {
     const dates: DateSummary[] = [];
     for (const [index, runDate] of options.dates.entries()) {
       if (dates.some((date) => date.status === 'failed')) {
@@ -105,11 +129,41 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
       summary.dashboard = dashboard.path;
     }
     return summary;
-  } finally {
-    const closing = glue?.then((runner) => runner.close()).catch(() => undefined);
-    await closing;
-    await services.close();
-  }
+  });
+}
+
+export interface SingleStateOptions extends Omit<RunPipelineOptions, 'dates' | 'dashboard'> {
+  readonly state: string;
+  readonly runDate: string;
+}
+
+/** Runs one state of DailyPipeline with input `{run_date}` (`deftunes step`). */
+export async function runSingleState(
+  options: SingleStateOptions,
+): Promise<ExecutionOutcome & { run_log: string }> {
+  const definition = singleStateDefinition(
+    options.definition ?? (await loadDailyPipeline(options.environment)),
+    options.state,
+  );
+  return withLocalPipeline(
+    options,
+    definition,
+    async ({ services, handlers }) => {
+      const outcome = await executeDefinition({
+        definition,
+        input: { run_date: options.runDate },
+        handlers,
+        observer: options.observer,
+      });
+      services.log({
+        level: 'INFO',
+        message: `step ${options.state} ${outcome.status}`,
+        run_date: options.runDate,
+      });
+      return { ...outcome, run_log: services.paths.runLog };
+    },
+    { allowUnusedBindings: true },
+  );
 }
 
 /** The number of Task states a date runs through when all goes well (sizes the progress bar). */

@@ -69,11 +69,14 @@ export function collectTaskStates(definition: Pick<StateMachineDefinition, 'Stat
 export function bindTaskStates(
   definition: Pick<StateMachineDefinition, 'States'>,
   bindings: Readonly<Record<string, LocalTaskHandler>>,
+  options: { allowUnusedBindings?: boolean } = {},
 ): Record<string, LocalTaskHandler> {
   const tasks = collectTaskStates(definition);
   const unbound = tasks.filter((task) => !bindings[task.name]);
   const taskNames = new Set(tasks.map((task) => task.name));
-  const orphaned = Object.keys(bindings).filter((name) => !taskNames.has(name));
+  const orphaned = options.allowUnusedBindings
+    ? []
+    : Object.keys(bindings).filter((name) => !taskNames.has(name));
   const problems: string[] = [];
   if (unbound.length > 0) {
     problems.push(
@@ -95,4 +98,35 @@ export function requireObject(value: JsonValue, what: string): JsonObject {
     throw new Error(`${what}: expected a JSON object, got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+/**
+ * A definition that runs only `stateName` (found at the top level or inside any branch): the state ends
+ * the execution and has no Catch, so its own error is what the caller sees.
+ */
+export function singleStateDefinition(
+  definition: Pick<StateMachineDefinition, 'States'>,
+  stateName: string,
+): StateMachineDefinition {
+  const names: string[] = [];
+  let found: Record<string, unknown> | undefined;
+  const visit = (states: Record<string, StateLike>): void => {
+    for (const [name, state] of Object.entries(states)) {
+      names.push(name);
+      if (name === stateName) found = state as unknown as Record<string, unknown>;
+      for (const branch of state.Branches ?? []) visit(branch.States);
+    }
+  };
+  visit(definition.States as unknown as Record<string, StateLike>);
+  if (!found) throw new Error(`DailyPipeline has no state ${stateName}; its states are: ${names.join(', ')}`);
+  if (found.Type === 'Choice' || found.Type === 'Fail' || found.Type === 'Succeed') {
+    throw new Error(
+      `${stateName} is a ${String(found.Type)} state: only Task, Parallel and Pass states run alone`,
+    );
+  }
+  const { Next: _next, Catch: _catch, ...state } = found;
+  return {
+    StartAt: stateName,
+    States: { [stateName]: { ...state, End: true } },
+  } as unknown as StateMachineDefinition;
 }
