@@ -9,7 +9,9 @@ import {
   RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
 import { mockClient } from 'aws-sdk-client-mock';
-import { buildServingPlan, planPath, sourceHash } from '../../bin/build-serving-plan';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { buildServingPlan, DBT_PROJECT_DIR, planPath, sourceHash } from '../../bin/build-serving-plan';
 import {
   MAX_BATCH_STATEMENTS,
   MAX_STATEMENT_BYTES,
@@ -142,6 +144,16 @@ test('the redshift plan runs through the Data API: inspection, one batch with th
   ).toBe(true);
   expect(sqls).toContain('alter table "deftunes_serving"."dim_songs__new" rename to "dim_songs"');
   redshift.restore();
+});
+
+test('no model uses is_incremental() (the plan is compiled without a database)', () => {
+  const models = path.join(DBT_PROJECT_DIR, 'models');
+  const sources = readdirSync(models, { recursive: true, encoding: 'utf8' }).filter((file) =>
+    file.endsWith('.sql'),
+  );
+  expect(sources.length).toBeGreaterThanOrEqual(8);
+  for (const file of sources)
+    expect(readFileSync(path.join(models, file), 'utf8')).not.toContain('is_incremental');
 });
 
 test('named parameters skip casts, literals, quoted identifiers and comments', () => {
