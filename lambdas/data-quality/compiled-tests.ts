@@ -15,6 +15,7 @@ import { describeThresholds, judge } from './thresholds';
  */
 export const FAIL_CALC_BY_TEST_TYPE: Readonly<Record<string, string>> = {
   relationships_coverage: 'coalesce(max(missing_percent), 0)',
+  not_null_share: 'coalesce(max(null_percent), 0)',
 };
 
 /** How many failing rows a result keeps as a sample. */

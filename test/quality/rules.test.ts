@@ -218,16 +218,24 @@ const TRANSFORM_CASES: BreakCase[] = [
     fires: { sessions_song_id_in_songs_track_id: 'failed' },
   },
   {
-    title: 'one item (0.5%) bought by a user missing from the users snapshot',
+    title: 'one item (0.5%) bought by a user missing from the users snapshot (tolerated)',
     sql: [
       `update deftunes_transform.sessions set user_id = '${userId(999)}' where ${PARTITION} and item_index = 0 and user_id = '${userId(3)}'`,
+    ],
+    fires: {},
+  },
+  {
+    title: 'a session (2.5%) bought by a user missing from the users snapshot (warn above 1%)',
+    sql: [
+      `update deftunes_transform.sessions set user_id = '${userId(999)}' where ${PARTITION} and user_id = '${userId(3)}'`,
     ],
     fires: { sessions_user_id_in_users_snapshot: 'warned' },
   },
   {
-    title: 'a session (2.5%) bought by a user missing from the users snapshot',
+    title: 'three sessions (7.5%) bought by users missing from the users snapshot (error above 5%)',
     sql: [
-      `update deftunes_transform.sessions set user_id = '${userId(999)}' where ${PARTITION} and user_id = '${userId(3)}'`,
+      `update deftunes_transform.sessions set user_id = '${userId(999)}'
+       where ${PARTITION} and user_id in ('${userId(3)}', '${userId(4)}', '${userId(5)}')`,
     ],
     fires: { sessions_user_id_in_users_snapshot: 'failed' },
   },
@@ -332,11 +340,27 @@ const SERVING_CASES: BreakCase[] = [
     ],
   },
   {
-    title: 'a fact row without user_key',
+    title: "a session of the run date without buyer (2.5% of the day's items: warn)",
     sql: [
-      `update deftunes_serving.fact_session_items set user_key = null where session_id = (select min(session_id) from deftunes_serving.fact_session_items)`,
+      `update deftunes_serving.fact_session_items set user_key = null
+       where ingest_on = date '${RUN_DATE}' and user_id = '${userId(3)}'`,
     ],
-    fires: { not_null_fact_session_items_user_key: 'failed' },
+    fires: { fact_session_items_user_key_mostly_not_null: 'warned' },
+  },
+  {
+    title: "three sessions of the run date without buyer (7.5% of the day's items: error)",
+    sql: [
+      `update deftunes_serving.fact_session_items set user_key = null
+       where ingest_on = date '${RUN_DATE}' and user_id in ('${userId(3)}', '${userId(4)}', '${userId(5)}')`,
+    ],
+    fires: { fact_session_items_user_key_mostly_not_null: 'failed' },
+  },
+  {
+    title: "facts of another day without buyer are not the run date's business",
+    sql: [
+      `update deftunes_serving.fact_session_items set user_key = null where ingest_on = date '2020-02-07'`,
+    ],
+    fires: {},
   },
   {
     title: 'a fact row whose user_key is in no dim_users version',
