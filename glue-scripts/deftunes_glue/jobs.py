@@ -1,7 +1,7 @@
 """The two transform jobs, shared by the Glue entrypoints and the local runner.
 
 A job checks every extract it reads before writing anything (manifest present and matching the data
-object), then loads each source: parse, classify, write the table's ``ingest_on`` partition and the
+object, record count included), then writes each source: the table's ``ingest_on`` partition and the
 quarantine's ``(ingest_on, source)`` partition, each replaced in one Iceberg commit. It returns and
 writes its counts (see ``results_paths``).
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Dict, List
 
 from pyspark import StorageLevel
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 
 from . import iceberg, storage
 from .options import JobOptions
@@ -95,34 +95,51 @@ def prepare_session(spark: SparkSession) -> None:
     spark.conf.set("spark.sql.session.timeZone", "UTC")
 
 
-def load_source(
-    spark: SparkSession, options: JobOptions, extract: LandedExtract, processing_timestamp: str
-) -> Dict[str, object]:
+@dataclass
+class PreparedLoad:
+    """One source parsed, classified (cached) and counted, not written yet."""
+
+    extract: LandedExtract
+    context: LoadContext
+    classified: DataFrame
+    counts: Dict[str, int]
+
+
+def prepare_load(spark: SparkSession, extract: LandedExtract, run_date: str, processing_timestamp: str) -> PreparedLoad:
     source = extract.source
-    catalog, database = options.catalog_name, options.database
-    table = iceberg.ensure_table(spark, catalog, database, source, TABLE_SCHEMAS[source], TABLE_PARTITIONING[source])
-    quarantine = iceberg.ensure_table(
-        spark, catalog, database, QUARANTINE_TABLE, TABLE_SCHEMAS[QUARANTINE_TABLE], TABLE_PARTITIONING[QUARANTINE_TABLE]
-    )
-    context = LoadContext(source, options.run_date, extract.data_path, processing_timestamp)
     lines = spark.read.text(extract.data_path)
     classified = classify_source(parse_json_lines(lines, LANDING_SCHEMAS[source]), source)
     # Parsed and classified once: the counts, the table rows and the quarantine rows all read this.
     classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
-    try:
-        counts = count_outcomes(classified, source)
-        if counts["read"] != extract.records:
-            raise IncompleteExtractError(
-                f"data object {extract.data_path} holds {counts['read']} records, "
-                f"its manifest {extract.manifest_path} says {extract.records}"
-            )
-        iceberg.replace_partition(SHAPERS[source](classified, context), table, {"ingest_on": options.ingest_on})
-        iceberg.replace_partition(
-            quarantine_rows(classified, context), quarantine, {"ingest_on": options.ingest_on, "source": source}
-        )
-    finally:
+    counts = count_outcomes(classified, source)
+    if counts["read"] != extract.records:
         classified.unpersist()
-    return {**counts, "table": table, "quarantine_table": quarantine, "source_from": extract.data_path}
+        raise IncompleteExtractError(
+            f"data object {extract.data_path} holds {counts['read']} records, "
+            f"its manifest {extract.manifest_path} says {extract.records}"
+        )
+    return PreparedLoad(extract, LoadContext(source, run_date, extract.data_path, processing_timestamp), classified, counts)
+
+
+def ensure_tables(spark: SparkSession, options: JobOptions, sources) -> Dict[str, str]:
+    """The job's tables (and the quarantine), created if missing, checked against the expected columns."""
+    names = {}
+    for table in [*sources, QUARANTINE_TABLE]:
+        names[table] = iceberg.ensure_table(
+            spark, options.catalog_name, options.database, table, TABLE_SCHEMAS[table], TABLE_PARTITIONING[table]
+        )
+    return names
+
+
+def write_load(options: JobOptions, load: PreparedLoad, tables: Dict[str, str]) -> Dict[str, object]:
+    """Replaces the source table's partition, then the source's quarantine partition (one commit each)."""
+    source = load.extract.source
+    table, quarantine = tables[source], tables[QUARANTINE_TABLE]
+    iceberg.replace_partition(SHAPERS[source](load.classified, load.context), table, {"ingest_on": options.ingest_on})
+    iceberg.replace_partition(
+        quarantine_rows(load.classified, load.context), quarantine, {"ingest_on": options.ingest_on, "source": source}
+    )
+    return {**load.counts, "table": table, "quarantine_table": quarantine, "source_from": load.extract.data_path}
 
 
 def run_job(spark: SparkSession, job: str, options: JobOptions) -> Dict[str, object]:
@@ -134,15 +151,24 @@ def run_job(spark: SparkSession, job: str, options: JobOptions) -> Dict[str, obj
     processing_timestamp = started.strftime("%Y-%m-%d %H:%M:%S.%f")
     log.info("%s %s: checking extracts under %s", job, options.run_date, options.landing_path)
     extracts: List[LandedExtract] = [check_extract(spark, options, source) for source in JOB_SOURCES[job]]
+    # Every source is read and checked against its manifest before any table is written.
+    loads: List[PreparedLoad] = []
     sources: Dict[str, Dict[str, object]] = {}
-    for extract in extracts:
-        counts = load_source(spark, options, extract, processing_timestamp)
-        sources[extract.source] = counts
-        log.info(
-            "%s %s %s: read=%d written=%d quarantined=%d duplicates_dropped=%d -> %s",
-            job, options.run_date, extract.source, counts["read"], counts["written"], counts["quarantined"],
-            counts["duplicates_dropped"], counts["table"],
-        )
+    try:
+        for extract in extracts:
+            loads.append(prepare_load(spark, extract, options.run_date, processing_timestamp))
+        tables = ensure_tables(spark, options, JOB_SOURCES[job])
+        for load in loads:
+            counts = write_load(options, load, tables)
+            sources[load.extract.source] = counts
+            log.info(
+                "%s %s %s: read=%d written=%d quarantined=%d duplicates_dropped=%d -> %s",
+                job, options.run_date, load.extract.source, counts["read"], counts["written"],
+                counts["quarantined"], counts["duplicates_dropped"], counts["table"],
+            )
+    finally:
+        for load in loads:
+            load.classified.unpersist()
     result = {
         "job": job,
         "run_date": options.run_date,
