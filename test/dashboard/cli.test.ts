@@ -161,10 +161,10 @@ describe('deftunes dashboard --env dev (Redshift Data API)', () => {
     redshift.on(DescribeStatementCommand).resolves({
       Id: 'x',
       Status: 'FAILED',
-      Error: 'relation "deftunes_serving.fact_session_items" does not exist',
+      Error: 'permission denied for relation tables',
     });
     await expect(run('--env', 'dev', '--out', path.join(dir, 'never.html'))).rejects.toThrow(
-      /dashboard: reading the sales cube .* failed: .*fact_session_items" does not exist/,
+      /dashboard: reading the serving schema failed: .*permission denied for relation tables/,
     );
   });
 });

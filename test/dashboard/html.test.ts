@@ -110,7 +110,7 @@ describe('buildDashboard', () => {
       };
       const out = path.join(dir, 'dashboard.html');
       await expect(buildDashboard({ warehouse: failing, outFile: out })).rejects.toThrow(
-        'dashboard: reading the sales cube (fact_session_items, dim_users, dim_artists) failed: connection reset',
+        'dashboard: reading the serving schema failed: connection reset',
       );
       expect(existsSync(out)).toBe(false);
     } finally {

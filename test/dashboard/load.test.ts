@@ -164,14 +164,41 @@ describe('what the dashboard cannot read is said, not skipped', () => {
     }
   });
 
-  it('fails naming what it read when the serving tables are missing', async () => {
+  it('still shows the quality results before any serving load has succeeded', async () => {
     const empty = await DuckDbWarehouse.open(':memory:');
     try {
-      await expect(loadDashboardData({ warehouse: empty, source: 'empty' })).rejects.toThrow(
-        /reading the sales cube \(fact_session_items, dim_users, dim_artists\) failed/,
+      const early = await loadDashboardData({
+        warehouse: empty,
+        resultsStore: fixture.results,
+        source: 'empty',
+      });
+      expect(early.sales).toEqual([]);
+      expect(early.hourly).toEqual([]);
+      expect(early.checks).toEqual([]);
+      expect(early.quality).toHaveLength(6);
+      expect(early.notes[0]).toBe(
+        'The serving layer has no fact_session_items, dim_users, dim_artists, sales_per_artist_vw, ' +
+          'sales_per_country_vw, hourly_kpis_vw yet (no serving load has succeeded), so the sales panels are empty.',
       );
     } finally {
       await empty.close();
+    }
+  });
+
+  it('fails naming what it read when a query fails', async () => {
+    await warehouse.transaction([
+      { sql: 'alter view deftunes_serving.hourly_kpis_vw rename to hourly_kpis_vw_moved' },
+      { sql: 'create view deftunes_serving.hourly_kpis_vw as select 1 as session_date' },
+    ]);
+    try {
+      await expect(loadDashboardData({ warehouse, source: 'fixture' })).rejects.toThrow(
+        /^dashboard: reading hourly_kpis_vw failed: .*session_hour/,
+      );
+    } finally {
+      await warehouse.transaction([
+        { sql: 'drop view deftunes_serving.hourly_kpis_vw' },
+        { sql: 'alter view deftunes_serving.hourly_kpis_vw_moved rename to hourly_kpis_vw' },
+      ]);
     }
   });
 });

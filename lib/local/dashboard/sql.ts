@@ -88,6 +88,20 @@ select cast(session_year as integer) as session_year, cast(session_month as inte
   cast(round(total_sales * 100) as bigint) as revenue_cents
 from ${SERVING_SCHEMA}.sales_per_country_vw`;
 
+/** The serving relations the dashboard reads. */
+export const SERVING_RELATIONS = [
+  'fact_session_items',
+  'dim_users',
+  'dim_artists',
+  'sales_per_artist_vw',
+  'sales_per_country_vw',
+  'hourly_kpis_vw',
+] as const;
+
+/** Tables and views of the serving schema (information_schema lists both, on DuckDB and on Redshift). */
+export const SERVING_RELATIONS_SQL = `
+select table_name from information_schema.tables where table_schema = ${quote(SERVING_SCHEMA)}`;
+
 export const FACT_TOTALS_SQL = `
 select count(*) as items, coalesce(sum(cast(round(price * 100) as bigint)), 0) as revenue_cents
 from ${SERVING_SCHEMA}.fact_session_items`;
