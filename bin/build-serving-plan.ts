@@ -55,9 +55,10 @@ export function sourceHash(target: PlanTarget): string {
       a.name.localeCompare(b.name),
     )) {
       const full = path.join(dir, entry.name);
+      // Dot files (.user.yml, .gitkeep, editor files) never change what dbt compiles.
+      if (entry.name.startsWith('.')) continue;
       if (entry.isDirectory()) {
-        if (!IGNORED_DIRS.has(entry.name) && !(dir === DBT_PROJECT_DIR && entry.name.startsWith('.')))
-          walk(full);
+        if (!(dir === DBT_PROJECT_DIR && IGNORED_DIRS.has(entry.name))) walk(full);
       } else if (entry.isFile()) {
         hash.update(`\n${path.relative(DBT_PROJECT_DIR, full)}\n`);
         hash.update(readFileSync(full));
