@@ -21,6 +21,11 @@ export const QUARANTINE_TABLE = 'quarantine';
 export interface TransformJobsProps {
   /** The Glue database of the transform zone. */
   readonly database: glue.IDatabase;
+  /**
+   * Its name, written literally into the job arguments and table ARNs (it is a contract, not a generated
+   * name).
+   */
+  readonly databaseName: string;
   /** Raw records (read-only for the jobs). */
   readonly landingBucket: s3.IBucket;
   /** The Iceberg warehouse. */
@@ -196,7 +201,7 @@ export class TransformJobs extends Construct {
               stack.formatArn({
                 service: 'glue',
                 resource: 'table',
-                resourceName: `${props.database.databaseName}/${table}`,
+                resourceName: `${props.databaseName}/${table}`,
               }),
             ),
           ],
@@ -260,7 +265,7 @@ export class TransformJobs extends Construct {
           '--warehouse_path': warehousePath,
           '--job_results_path': props.transformBucket.s3UrlForObject(JOB_RESULTS_PREFIX),
           '--catalog_name': ICEBERG_CATALOG_NAME,
-          '--database': props.database.databaseName,
+          '--database': props.databaseName,
           '--TempDir': props.assetsBucket.s3UrlForObject(`glue-temp/${spec.id}/`),
           '--job-bookmark-option': 'job-bookmark-disable',
           '--enable-job-insights': 'true',

@@ -28,6 +28,7 @@ export class ComputeStack extends Stack {
     const { config, storage } = props;
     this.jobs = new TransformJobs(this, 'TransformJobs', {
       database: props.database,
+      databaseName: config.transformDatabaseName,
       landingBucket: storage.landingBucket,
       transformBucket: storage.transformBucket,
       assetsBucket: storage.assetsBucket,
