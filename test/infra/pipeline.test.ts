@@ -1,0 +1,164 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { assetHashSerializer, resourcesOfType, synthesizeStage, type SynthesizedStage } from './synth';
+
+expect.addSnapshotSerializer(assetHashSerializer);
+
+type Definition = { StartAt: string; States: Record<string, Record<string, unknown>> };
+
+/** Parses a state machine's DefinitionString (Fn::Join of strings and references). */
+function definitionOf(properties: Record<string, unknown>): Definition {
+  const value = properties.DefinitionString as string | { 'Fn::Join': [string, unknown[]] };
+  const text =
+    typeof value === 'string'
+      ? value
+      : value['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'REF')).join('');
+  return JSON.parse(text) as Definition;
+}
+
+describe('Pipeline stack (dev)', () => {
+  let dev: SynthesizedStage;
+  let machines: [string, Record<string, unknown>][];
+  beforeAll(() => {
+    dev = synthesizeStage('dev');
+    machines = resourcesOfType(dev.pipeline, 'AWS::StepFunctions::StateMachine');
+  });
+  const machine = (prefix: string) => {
+    const found = machines.find(([id]) => id.startsWith(prefix));
+    if (!found) throw new Error(`no state machine ${prefix}`);
+    return found[1];
+  };
+
+  it('publishes alerts on a KMS-encrypted, TLS-only topic; the mailbox gets failures and alarms, not successes', () => {
+    dev.pipeline.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    dev.pipeline.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    dev.pipeline.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'data-alerts-dev@example.com',
+      FilterPolicy: { outcome: [{ 'anything-but': ['succeeded'] }, { exists: false }] },
+    });
+  });
+
+  it('logs every DailyPipeline event with execution data in dev, and traces with X-Ray', () => {
+    expect(machine('DailyPipelineStateMachine')).toMatchObject({
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [expect.anything()] },
+    });
+    const definition = definitionOf(machine('DailyPipelineStateMachine'));
+    expect(definition.StartAt).toBe('ResolveRunDate');
+    expect(typeof (definition as unknown as { TimeoutSeconds: number }).TimeoutSeconds).toBe('number');
+  });
+
+  it('backfills a list of dates one at a time, in order, waiting for each DailyPipeline run', () => {
+    const backfill = machine('BackfillStateMachine');
+    expect(backfill).toMatchObject({
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL' },
+    });
+    const definition = definitionOf(backfill);
+    expect(definition.StartAt).toBe('ValidateInput');
+    const map = definition.States.RunEachDate as {
+      Type: string;
+      MaxConcurrency: number;
+      ItemsPath: string;
+      ItemProcessor: Definition;
+    };
+    expect(map).toMatchObject({ Type: 'Map', MaxConcurrency: 1, ItemsPath: '$.run_dates' });
+    const run = map.ItemProcessor.States.RunDailyPipeline as Record<string, unknown>;
+    expect(run.Resource).toBe('arn:REF:states:::states:startExecution.sync:2');
+    expect(run.TimeoutSeconds).toEqual(expect.any(Number));
+    expect(run.Parameters).toMatchObject({ Input: { 'run_date.$': '$.run_date' } });
+    expect((run.Retry as unknown[]).length).toBeGreaterThan(0);
+    expect(definition.States.InvalidInput).toMatchObject({ Type: 'Fail', Error: 'InvalidBackfillInput' });
+  });
+
+  it('schedules DailyPipeline daily at the configured time and zone, passing the scheduled time', () => {
+    dev.pipeline.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 2 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Paris',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: Match.objectLike({
+        Input: '{"scheduled_time":"<aws.scheduler.scheduled-time>"}',
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 7200 },
+        DeadLetterConfig: { Arn: Match.anyValue() },
+      }),
+    });
+    dev.pipeline.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  it('alarms to the alert topic on failures, timeouts, Lambda errors, Glue failures, quality gates and the schedule', () => {
+    const alarms = resourcesOfType(dev.pipeline, 'AWS::CloudWatch::Alarm');
+    for (const [, alarm] of alarms) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlertTopic/) }]);
+      expect(alarm.TreatMissingData).toBe('notBreaching');
+    }
+    const metrics = alarms.map(([, alarm]) => `${alarm.Namespace}/${alarm.MetricName}`);
+    expect(metrics.filter((metric) => metric === 'AWS/States/ExecutionsFailed')).toHaveLength(2);
+    expect(metrics.filter((metric) => metric === 'AWS/States/ExecutionsTimedOut')).toHaveLength(2);
+    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(4);
+    // Glue failures and timeouts are counted by EventBridge rules on the job state changes.
+    expect(metrics.filter((metric) => metric === 'AWS/Events/TriggeredRules')).toHaveLength(4);
+    expect(metrics).toEqual(
+      expect.arrayContaining([
+        'DeFtunes/Pipeline/TransformQualityFailed',
+        'DeFtunes/Pipeline/ServingQualityFailed',
+        'AWS/SQS/ApproximateNumberOfMessagesVisible',
+      ]),
+    );
+    dev.pipeline.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ ($.type = "PassStateEntered") && ($.details.name = "TransformQualityFailed") }',
+    });
+    dev.pipeline.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('matches the snapshot', () => {
+    expect(dev.pipeline.toJSON()).toMatchSnapshot('pipeline');
+  });
+});
+
+describe('prod', () => {
+  let prod: SynthesizedStage;
+  beforeAll(() => {
+    prod = synthesizeStage('prod');
+  });
+
+  it('protects the stateful stacks, and only them, against deletion', () => {
+    const { stage } = prod;
+    expect(
+      [stage.storage, stage.catalog, stage.warehouse].map((stack) => stack.terminationProtection),
+    ).toEqual([true, true, true]);
+    expect([stage.compute, stage.pipeline].map((stack) => stack.terminationProtection)).toEqual([
+      false,
+      false,
+    ]);
+  });
+
+  it('uses the prod sizes and keeps execution data out of the logs', () => {
+    prod.compute.allResourcesProperties('AWS::Glue::Job', {
+      WorkerType: 'G.2X',
+      NumberOfWorkers: 10,
+      Timeout: 120,
+    });
+    prod.warehouse.hasResourceProperties('AWS::RedshiftServerless::Workgroup', {
+      BaseCapacity: 32,
+      MaxCapacity: 128,
+    });
+    prod.pipeline.allResourcesProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
+    });
+    prod.pipeline.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 2 * * ? *)',
+    });
+    const glueEndpoint = resourcesOfType(prod.warehouse, 'AWS::EC2::VPCEndpoint').find(([, endpoint]) =>
+      JSON.stringify(endpoint.ServiceName).includes('.glue'),
+    );
+    expect(glueEndpoint?.[1].SubnetIds).toHaveLength(3);
+  });
+});
