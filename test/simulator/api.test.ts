@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import {
   SessionRecordSchema,
@@ -280,5 +283,33 @@ describe('_truth against what the API served (bad record rate 0.25)', () => {
     );
     expect(counts.size).toBe(truth.users.clean);
     expect(counts.size + rejected.length).toBe(truth.users.snapshot_size);
+  });
+});
+
+describe('songs database in a data directory', () => {
+  it('keeps the catalog and reuses it on the next start with the same seed and size', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deftunes-songs-test-'));
+    try {
+      const counts: Array<{ loaded: boolean; rows: number }> = [];
+      for (let start = 0; start < 2; start++) {
+        const sources = await startSources({ seed: 5, songsDataDir: dir });
+        try {
+          const client = new Client({ connectionString: sources.songsDbUrl });
+          await client.connect();
+          const rows = (await client.query<{ n: number }>('select count(*)::int as n from deftunes.songs'))
+            .rows[0].n;
+          await client.end();
+          counts.push({ loaded: sources.songsLoad.loaded, rows });
+        } finally {
+          await sources.close();
+        }
+      }
+      expect(counts).toEqual([
+        { loaded: true, rows: 300 },
+        { loaded: false, rows: 300 },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
