@@ -1,0 +1,171 @@
+/**
+ * The main job end to end: the deployed DailyPipeline definition run locally on every stand-in (simulator,
+ * PGlite, local Spark with Iceberg, DuckDB) for two dates at tiny scale; then a re-run and a run whose
+ * quality gate fails. Slow (one JVM per run), so it runs only three pipelines.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
+import { localPaths } from '../../lib/local/data-dir';
+import { runPipeline, type RunPipelineOptions } from '../../lib/local/pipeline/run-pipeline';
+import { SERVING_SCHEMA, type RunSummary } from '../../lib/local/pipeline/run-summary';
+import { startSources, type DayTruth, type RunningSources } from '../../lib/local/simulator';
+import { LocalSparkRunner } from '../../lib/local/spark-runner';
+
+jest.setTimeout(900_000);
+
+const DATES = ['2020-02-01', '2020-02-02'];
+
+async function startGlue(dataDir: string) {
+  const runner = await LocalSparkRunner.start({ dataDir });
+  return {
+    runJob: (job: string, args: Record<string, string>) =>
+      runner.runJob(job as 'transform_api' | 'transform_songs', { ...args, run_date: args.run_date }),
+    listDataFiles: (table: string) => runner.listDataFiles(table),
+    close: () => runner.close(),
+  };
+}
+
+async function withWarehouse<T>(
+  dataDir: string,
+  body: (warehouse: DuckDbWarehouse) => Promise<T>,
+): Promise<T> {
+  const warehouse = await DuckDbWarehouse.open(localPaths(dataDir).warehouseDb, {
+    searchPath: [SERVING_SCHEMA, 'deftunes_transform', 'main'],
+  });
+  try {
+    return await body(warehouse);
+  } finally {
+    await warehouse.close();
+  }
+}
+
+/** Every serving table and view, row by row, in a stable order. */
+async function servingSnapshot(dataDir: string): Promise<Record<string, string>> {
+  return withWarehouse(dataDir, async (warehouse) => {
+    const tables = await warehouse.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = :schema ORDER BY 1`,
+      { schema: SERVING_SCHEMA },
+    );
+    const snapshot: Record<string, string> = {};
+    for (const { table_name } of tables) {
+      const rows = await warehouse.query(`SELECT * FROM ${SERVING_SCHEMA}.${table_name} ORDER BY ALL`);
+      snapshot[table_name] = JSON.stringify(rows);
+    }
+    return snapshot;
+  });
+}
+
+async function truthOf(sources: RunningSources, date: string): Promise<DayTruth> {
+  const response = await fetch(`${sources.apiUrl}/_truth?date=${date}`);
+  return (await response.json()) as DayTruth;
+}
+
+describe('deftunes run (local DailyPipeline)', () => {
+  let dataDir: string;
+  let sources: RunningSources;
+  let first: RunSummary;
+  let options: Omit<RunPipelineOptions, 'dates'>;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'deftunes-e2e-'));
+    sources = await startSources({ port: 0, songsPort: 0, scale: 'tiny', seed: 7 });
+    options = { dataDir, apiUrl: sources.apiUrl, songsDbUrl: sources.songsDbUrl, startGlue, dashboard: true };
+    first = await runPipeline({ ...options, dates: DATES });
+  });
+
+  afterAll(async () => {
+    await sources?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('runs every state of both dates and reports them', () => {
+    expect(first.status).toBe('succeeded');
+    expect(first.dates.map((date) => [date.run_date, date.status])).toEqual(
+      DATES.map((d) => [d, 'succeeded']),
+    );
+    const stateNames = first.dates[0].states.map((state) => state.name);
+    for (const name of [
+      'ExtractSongs',
+      'ExtractUsers',
+      'ExtractSessions',
+      'TransformSongs',
+      'TransformApi',
+      'CheckTransformQuality',
+      'LoadServing',
+      'CheckServingQuality',
+      'NotifySuccess',
+    ]) {
+      expect(stateNames).toContain(name);
+    }
+    expect(first.dq[DATES[1]].transform?.status).not.toBe('failed');
+    expect(first.dq[DATES[1]].serving?.status).not.toBe('failed');
+    expect(first.dashboard).toBe(path.join(localPaths(dataDir).serving, 'dashboard.html'));
+  });
+
+  test('the star schema holds exactly the sessions the API served, joined to every dimension', async () => {
+    const truths = await Promise.all(DATES.map((date) => truthOf(sources, date)));
+    const expectedItems = truths.reduce((sum, truth) => sum + truth.sessions.items, 0);
+    const expectedRevenue = truths.reduce((sum, truth) => sum + truth.sessions.revenue, 0);
+    await withWarehouse(dataDir, async (warehouse) => {
+      const [fact] = await warehouse.query<{ items: number; revenue: string; sessions: number }>(
+        `SELECT count(*) AS items, sum(price) AS revenue, count(DISTINCT session_id) AS sessions FROM fact_session_items`,
+      );
+      expect(Number(fact.items)).toBe(expectedItems);
+      expect(Number(fact.revenue)).toBeCloseTo(expectedRevenue, 2);
+      expect(first.tables.fact_session_items).toBe(expectedItems);
+
+      const [orphans] = await warehouse.query<{ users: number; songs: number; dates: number }>(`
+        SELECT count(*) FILTER (WHERE u.user_key IS NULL) AS users,
+               count(*) FILTER (WHERE s.song_key IS NULL) AS songs,
+               count(*) FILTER (WHERE d.date_key IS NULL) AS dates
+        FROM fact_session_items f
+        LEFT JOIN dim_users u ON u.user_key = f.user_key
+        LEFT JOIN dim_songs s ON s.song_key = f.song_key
+        LEFT JOIN dim_date d ON d.date_key = f.date_key`);
+      expect([Number(orphans.users), Number(orphans.songs), Number(orphans.dates)]).toEqual([0, 0, 0]);
+
+      const [current] = await warehouse.query<{ users: number; current_versions: number }>(
+        `SELECT count(DISTINCT user_id) AS users, count(*) FILTER (WHERE is_current) AS current_versions FROM dim_users`,
+      );
+      expect(Number(current.current_versions)).toBe(Number(current.users));
+      expect(Number(current.users)).toBe(truths[1].users.snapshot_size);
+
+      const [bi] = await warehouse.query<{ artist_total: string; country_total: string }>(`
+        SELECT (SELECT sum(total_sales) FROM sales_per_artist_vw) AS artist_total,
+               (SELECT sum(total_sales) FROM sales_per_country_vw) AS country_total`);
+      expect(Number(bi.artist_total)).toBeCloseTo(Number(fact.revenue), 2);
+      expect(Number(bi.country_total)).toBeCloseTo(Number(fact.revenue), 2);
+    });
+  });
+
+  test('re-running a date changes nothing in the serving layer', async () => {
+    const before = await servingSnapshot(dataDir);
+    const rerun = await runPipeline({ ...options, dates: [DATES[1]], dashboard: false });
+    expect(rerun.status).toBe('succeeded');
+    expect(await servingSnapshot(dataDir)).toEqual(before);
+  });
+
+  test('a run whose transform quality gate fails leaves the serving tables as they were', async () => {
+    const before = await servingSnapshot(dataDir);
+    const dirty = await startSources({ port: 0, songsPort: 0, scale: 'tiny', seed: 7, badRecordRate: 0.2 });
+    try {
+      const failed = await runPipeline({
+        ...options,
+        apiUrl: dirty.apiUrl,
+        songsDbUrl: dirty.songsDbUrl,
+        dates: ['2020-02-03'],
+        dashboard: false,
+      });
+      expect(failed.status).toBe('failed');
+      expect(failed.dates[0].error?.state).toBe('TransformQualityGate');
+      expect(failed.dq['2020-02-03'].transform?.status).toBe('failed');
+      expect(failed.dq['2020-02-03'].serving).toBeUndefined();
+      expect(failed.quarantined.sessions.total).toBeGreaterThan(0);
+    } finally {
+      await dirty.close();
+    }
+    expect(await servingSnapshot(dataDir)).toEqual(before);
+  });
+});
