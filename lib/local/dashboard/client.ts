@@ -437,7 +437,8 @@ function renderQuality(filter: DashboardFilter): void {
     {
       type: 'bar',
       data: {
-        labels: runs.map((run) => `${run.runDate} ${run.stage}`),
+        // Two-line labels (date, stage) fit under narrow bars without being skipped.
+        labels: runs.map((run) => [run.runDate, run.stage]),
         datasets: statuses.map((status) => ({
           label: `Rules ${status}`,
           data: runs.map((run) => run[status]),
