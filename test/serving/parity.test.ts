@@ -21,7 +21,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(fixture.dir, { recursive: true, force: true }));
 
-test('dbt build and the executor produce identical tables for every model, date after date', async () => {
+test('dbt build and the executor produce identical tables for every model, date after date and on re-runs', async () => {
   const viaDbt = path.join(fixture.dir, 'dbt', 'deftunes.duckdb');
   const viaExecutor = path.join(fixture.dir, 'executor', 'deftunes.duckdb');
   mkdirSync(path.dirname(viaDbt), { recursive: true });
@@ -39,7 +39,8 @@ test('dbt build and the executor produce identical tables for every model, date 
     ]),
   );
 
-  for (const runDate of [DAY_1, DAY_2]) {
+  // Two dates in order, then a re-run of the latest date and a re-run of an older one.
+  for (const runDate of [DAY_1, DAY_2, DAY_2, DAY_1]) {
     await pointSpectrum(viaDbt, fixture.filesAfter[runDate]);
     await pointSpectrum(viaExecutor, fixture.filesAfter[runDate]);
     dbtBuild(viaDbt, runDate, fixture.dir);
