@@ -69,7 +69,9 @@ def write_json(spark: SparkSession, path: str, document: Any) -> None:
     fs, hadoop_path = _filesystem(spark, path)
     is_local = fs.getUri().getScheme() == "file"
     target = spark.sparkContext._jvm.org.apache.hadoop.fs.Path(path + ".tmp") if is_local else hadoop_path
-    fs.mkdirs(hadoop_path.getParent())
+    if is_local:
+        # Object stores need no folders; EMRFS would write folder markers outside the job's own prefix.
+        fs.mkdirs(hadoop_path.getParent())
     out = fs.create(target, True)
     try:
         out.write(data)
