@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Benchmark of the BI dashboard: builds a synthetic serving layer in DuckDB (the BI views as dbt defines
  * them), then times reading it, rendering the HTML, opening the page in headless Chromium and re-filtering

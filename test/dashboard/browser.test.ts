@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * End to end: builds the dashboard from the fixture warehouse, opens it in headless Chromium (Debian's
  * `chromium`, driven by playwright-core; no browser download) with every network request refused, and
