@@ -193,8 +193,10 @@ async function streamJsonArray(
   records: Iterable<unknown>,
   resetAfter?: number,
 ): Promise<void> {
-  let closed = false;
+  // The client may have gone already (e.g. during a slow-response delay): then generate nothing.
+  let closed = res.destroyed || !res.socket || res.socket.destroyed;
   res.once('close', () => (closed = true));
+  if (closed) return;
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
   let buffer = '[';
   let count = 0;
@@ -220,6 +222,7 @@ async function streamJsonArray(
 /** Resolves when the response can take more data or is gone, leaving no listeners behind. */
 function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
+    if (res.destroyed) return resolve();
     const done = () => {
       res.off('drain', done);
       res.off('close', done);
