@@ -11,21 +11,11 @@ import { localPaths } from '../../lib/local/data-dir';
 import { runPipeline, type RunPipelineOptions } from '../../lib/local/pipeline/run-pipeline';
 import { SERVING_SCHEMA, type RunSummary } from '../../lib/local/pipeline/run-summary';
 import { startSources, type DayTruth, type RunningSources } from '../../lib/local/simulator';
-import { LocalSparkRunner } from '../../lib/local/spark-runner';
+import { startLocalGlue } from '../../lib/local/pipeline/local-glue';
 
 jest.setTimeout(900_000);
 
 const DATES = ['2020-02-01', '2020-02-02'];
-
-async function startGlue(dataDir: string) {
-  const runner = await LocalSparkRunner.start({ dataDir });
-  return {
-    runJob: (job: string, args: Record<string, string>) =>
-      runner.runJob(job as 'transform_api' | 'transform_songs', { ...args, run_date: args.run_date }),
-    listDataFiles: (table: string) => runner.listDataFiles(table),
-    close: () => runner.close(),
-  };
-}
 
 async function withWarehouse<T>(
   dataDir: string,
@@ -71,7 +61,13 @@ describe('deftunes run (local DailyPipeline)', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'deftunes-e2e-'));
     sources = await startSources({ port: 0, songsPort: 0, scale: 'tiny', seed: 7 });
-    options = { dataDir, apiUrl: sources.apiUrl, songsDbUrl: sources.songsDbUrl, startGlue, dashboard: true };
+    options = {
+      dataDir,
+      apiUrl: sources.apiUrl,
+      songsDbUrl: sources.songsDbUrl,
+      startGlue: startLocalGlue,
+      dashboard: true,
+    };
     first = await runPipeline({ ...options, dates: DATES });
   });
 

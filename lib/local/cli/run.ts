@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { DEFAULT_DATA_DIR } from '../data-dir';
 import type { ExecutionFailure } from '../pipeline/execute-definition';
+import { startLocalGlue } from '../pipeline/local-glue';
 import { ProgressReporter, formatMs } from '../pipeline/progress';
 import {
   happyPathTaskCount,
@@ -18,7 +19,6 @@ import {
   type RunPipelineOptions,
 } from '../pipeline/run-pipeline';
 import type { RunSummary } from '../pipeline/run-summary';
-import { LocalSparkRunner, type TransformJobName } from '../spark-runner';
 import { datesBetween, parseDate, parseRate, parseScale, parseSeed, parseUrl } from './options';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -45,17 +45,6 @@ export function checkLocalToolchain(): void {
   if (probe.error || probe.status !== 0)
     missing.push(`Java 17 (${java} did not run): install a JDK 17 or set JAVA_HOME`);
   if (missing.length > 0) throw new Error(`local Spark cannot start; missing ${missing.join('; ')}`);
-}
-
-/** Starts the run's one Spark session, with its log lines in the run log's neighbour `spark.log`. */
-async function startLocalGlue(dataDir: string) {
-  const runner = await LocalSparkRunner.start({ dataDir });
-  return {
-    runJob: (job: string, args: Record<string, string>) =>
-      runner.runJob(job as TransformJobName, { ...args, run_date: args.run_date }),
-    listDataFiles: (table: string) => runner.listDataFiles(table),
-    close: () => runner.close(),
-  };
 }
 
 function addSourceOptions(command: Command): Command {
