@@ -116,6 +116,8 @@ export class PipelineFunction extends Construct {
         sourcesContent: false,
         target: 'node22',
         format: nodejs.OutputFormat.CJS,
+        // The SDK's and Powertools' ES module builds tree-shake far better than their CommonJS ones.
+        mainFields: ['module', 'main'],
         bundleAwsSDK: true,
         externalModules: props.externalModules ?? [],
         tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
