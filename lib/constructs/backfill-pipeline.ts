@@ -32,8 +32,8 @@ const B = BACKFILL_STATES;
 /**
  * Runs DailyPipeline for each date of `{"run_dates": ["YYYY-MM-DD", ...]}`, one at a time and in the given
  * order (a type-2 dimension must see its snapshots in date order), waiting for each run to finish; the first
- * failed date stops the backfill, so it can be resumed from that date. `npx deftunes backfill` (or the README)
- * expands a range into the list.
+ * failed date stops the backfill, so it can be resumed from that date. The README shows how to expand a
+ * date range into the list.
  */
 export class BackfillPipeline extends Construct {
   public readonly stateMachine: sfn.StateMachine;

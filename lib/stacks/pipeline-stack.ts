@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, TimeZone, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -126,6 +126,17 @@ export class PipelineStack extends Stack {
       scheduleDeadLetterQueue,
       alertTopic,
     });
+
+    new CfnOutput(this, 'DailyPipelineArn', {
+      description: 'Start a run: aws stepfunctions start-execution --input \'{"run_date":"YYYY-MM-DD"}\'',
+      value: this.dailyPipeline.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'BackfillArn', {
+      description: 'Backfill: aws stepfunctions start-execution --input \'{"run_dates":["YYYY-MM-DD",...]}\'',
+      value: this.backfill.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'AlertTopicArn', { value: alertTopic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }
 }
 

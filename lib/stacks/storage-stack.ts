@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DataLakeStorage, type LandingLifecycle } from '../constructs/data-lake-storage';
 
@@ -17,6 +17,11 @@ export class StorageStack extends Stack {
     this.storage = new DataLakeStorage(this, 'DataLake', {
       landingLifecycle: props.landingLifecycle,
       removalPolicy: props.removalPolicy,
+    });
+    new CfnOutput(this, 'LandingBucketName', { value: this.storage.landingBucket.bucketName });
+    new CfnOutput(this, 'ServingBucketName', {
+      description: 'Quality results: dq-results/run_date=YYYY-MM-DD/<stage>.json',
+      value: this.storage.servingBucket.bucketName,
     });
   }
 }

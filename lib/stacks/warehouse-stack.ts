@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as glue from 'aws-cdk-lib/aws-glue';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -112,5 +112,11 @@ export class WarehouseStack extends Stack {
       pipelineDbRole: PIPELINE_DB_ROLE,
       logRetention: props.logRetention,
     });
+    new CfnOutput(this, 'WorkgroupName', {
+      description:
+        'Query the serving layer: aws redshift-data execute-statement --workgroup-name <this> --database <db>',
+      value: this.warehouse.workgroupName,
+    });
+    new CfnOutput(this, 'DatabaseName', { value: this.warehouse.databaseName });
   }
 }
