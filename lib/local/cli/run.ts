@@ -147,6 +147,7 @@ export function registerRunCommand(program: Command): void {
   ).action(async (options: SourceOptions & { from: string; to?: string }) => {
     const dates = datesBetween(options.from, options.to ?? options.from);
     checkLocalToolchain();
+    process.stderr.write("synthesizing the CDK app for DailyPipeline's definition\n");
     const definition = await loadDailyPipeline();
     const progress = new ProgressReporter({ taskCount: happyPathTaskCount(definition) });
     const summary = await runPipeline({ ...pipelineOptions(options), dates, definition, observer: progress });

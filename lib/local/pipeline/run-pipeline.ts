@@ -12,6 +12,7 @@ import { buildDashboard, DASHBOARD_FILE_NAME } from '../dashboard';
 import { executeDefinition, type ExecutionObserver, type ExecutionOutcome } from './execute-definition';
 import { dailyPipelineBindings, type LocalGlue } from './local-bindings';
 import { LocalServices, type LocalServicesOptions } from './local-services';
+import { formatMs } from './progress';
 import type { StateMachineDefinition } from './local-stepfunctions';
 import { buildRunSummary, summarizeStates, type DateSummary, type RunSummary } from './run-summary';
 import {
@@ -61,7 +62,17 @@ async function withLocalPipeline<T>(
   bindOptions: { allowUnusedBindings?: boolean } = {},
 ): Promise<T> {
   const plan = options.plan ?? loadLocalPlan();
+  const note = (message: string) => options.observer?.note?.(message);
+  const started = Date.now();
+  note(
+    options.apiUrl && options.songsDbUrl
+      ? 'opening the local warehouse'
+      : `starting the sources (API simulator and songs database at scale ${options.scale ?? 'tiny'})`,
+  );
   const services = await LocalServices.start(options);
+  note(
+    `sources ready in ${formatMs(Date.now() - started)}: API ${services.apiUrl}, songs ${services.songsDbUrl}`,
+  );
   let glue: Promise<LocalGlue & { close(): Promise<void> }> | undefined;
   const startGlue = () => (glue ??= options.startGlue(services.paths.root));
   try {
