@@ -162,6 +162,17 @@ export function serveSession(
   return { records: [served], corruption, original: session };
 }
 
+/** The user's fault stream when the user is served corrupted on `day`, else null (one draw decides). */
+function userFaultRng(seed: number, day: number, index: number, badRecordRate: number): Rng | null {
+  const rng = new Rng(mix(seed, BAD_USER, day, index));
+  return badRecordRate > 0 && rng.chance(badRecordRate) ? rng : null;
+}
+
+/** Whether `serveUser` corrupts this user on `day`, without building the user. */
+export function isUserCorrupted(seed: number, day: number, index: number, badRecordRate: number): boolean {
+  return userFaultRng(seed, day, index, badRecordRate) !== null;
+}
+
 export function serveUser(
   seed: number,
   day: number,
@@ -169,9 +180,8 @@ export function serveUser(
   user: UserRecord,
   badRecordRate: number,
 ): Served<UserRecord> {
-  const rng = new Rng(mix(seed, BAD_USER, day, index));
-  if (badRecordRate <= 0 || !rng.chance(badRecordRate))
-    return { records: [user], corruption: null, original: user };
+  const rng = userFaultRng(seed, day, index, badRecordRate);
+  if (!rng) return { records: [user], corruption: null, original: user };
   const kind = rng.pickWeighted(USER_FAULT_KINDS, USER_KIND_CUMULATIVE);
   const served = clone(user);
   const base = { entity: 'users' as const, user_id: user.user_id, kind, caught_by: 'extract' as CaughtBy };
