@@ -18,6 +18,7 @@ import type { ObjectStore } from '../shared/object-store';
 import type { AttemptFailure, RetryPolicy, Sleep } from '../shared/retry';
 import { DEFAULT_RETRY_POLICY } from '../shared/retry';
 import { RunDateSchema } from '../shared/run-date';
+import { messageOf } from '../shared/errors';
 
 export const ExtractSongsEventSchema = z.object({ run_date: RunDateSchema });
 export type ExtractSongsEvent = z.infer<typeof ExtractSongsEventSchema>;
@@ -104,7 +105,7 @@ export function classifyPgFailure(error: unknown): AttemptFailure {
     }
     return { retryable: false };
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return {
     retryable: /Connection terminated|connection timeout|timeout expired|ECONNRESET|socket hang up/i.test(
       message,

@@ -2,6 +2,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { LandingManifest } from './landing-manifest';
 import type { Logger, Metrics } from './logging';
+import { asError } from './errors';
 
 export interface ExtractTelemetry {
   readonly logger?: Logger;
@@ -41,7 +42,7 @@ export function reportExtractFailed(
 ): void {
   telemetry.logger?.error('extract failed', {
     ...context,
-    error: error instanceof Error ? error : new Error(String(error)),
+    error: asError(error),
   });
   const metrics = telemetry.metrics;
   if (!metrics) return;

@@ -8,6 +8,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { parser } from 'stream-json';
 import { streamArray } from 'stream-json/streamers/StreamArray';
 import { parseRetryAfter, type AttemptFailure } from './retry';
+import { isErrorLike, messageOf } from './errors';
 
 /** The subset of the WHATWG `fetch` the extractors use; Node's global `fetch` by default. */
 export type FetchLike = (
@@ -63,7 +64,7 @@ export class NotAJsonArrayError extends Error {
     readonly url: string,
     cause: unknown,
   ) {
-    super(`the body is not a JSON array (${cause instanceof Error ? cause.message : String(cause)})`, {
+    super(`the body is not a JSON array (${messageOf(cause)})`, {
       cause,
     });
     this.name = 'NotAJsonArrayError';
@@ -147,7 +148,7 @@ export async function* streamJsonArray(
       }
     } catch (error: unknown) {
       if (timeoutError) throw timeoutError;
-      if (error instanceof Error && /Top-level object should be an array/.test(error.message)) {
+      if (/Top-level object should be an array/.test(messageOf(error))) {
         throw new NotAJsonArrayError(url, error);
       }
       throw transportError(error);
@@ -164,8 +165,8 @@ export async function* streamJsonArray(
  * (Messages leave the URL out: the extract's error and logs name it once.)
  */
 function transportError(error: unknown): Error {
-  if (!(error instanceof Error)) return new Error(String(error));
-  const cause = error.cause instanceof Error ? error.cause : undefined;
+  if (!isErrorLike(error)) return new Error(String(error));
+  const cause = isErrorLike(error.cause) ? error.cause : undefined;
   const detail =
     cause && cause.message !== error.message ? `${error.message} (${cause.message})` : error.message;
   const code = (error as { code?: unknown }).code ?? (cause as { code?: unknown } | undefined)?.code;

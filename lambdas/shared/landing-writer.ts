@@ -27,6 +27,7 @@ import {
   type RetryPolicy,
   type Sleep,
 } from './retry';
+import { asError, messageOf } from './errors';
 
 /** One record from a source, with its zero-based position in the source's order. */
 export interface SourceRecord {
@@ -122,7 +123,7 @@ export class GzipLinesUpload {
 /** Raised for a failure while reading the source (as opposed to validating or storing). */
 export class SourceReadError extends Error {
   constructor(readonly cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    super(messageOf(cause), { cause });
     this.name = 'SourceReadError';
   }
 }
@@ -167,7 +168,7 @@ export async function landRecords(
     const [dataObject, quarantineObject] = await Promise.all([data.finish(), quarantine.finish()]);
     return { data: dataObject, quarantine: quarantineObject };
   } catch (error: unknown) {
-    const reason = error instanceof Error ? error : new Error(String(error));
+    const reason = asError(error);
     await Promise.all([data.abort(reason), quarantine.abort(reason)]);
     await iterator.return?.().catch(() => undefined);
     throw error;
@@ -292,8 +293,4 @@ export async function extractToLanding(options: ExtractToLandingOptions): Promis
     contentType: 'application/json',
   });
   return { manifest, manifestKey };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -19,6 +19,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { pipeline, Readable, Transform } from 'node:stream';
 import { ObjectNotFoundError } from './object-not-found';
 import type { ObjectStore, PutOptions } from './object-store';
+import { messageOf } from './errors';
 
 export interface S3ObjectStoreProps {
   /** The client (region, credentials, retries) the store sends its requests with. */
@@ -154,8 +155,4 @@ function isNotFound(error: unknown): boolean {
     candidate?.name === 'NotFound' ||
     candidate?.$metadata?.httpStatusCode === 404
   );
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
