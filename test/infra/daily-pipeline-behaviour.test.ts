@@ -51,7 +51,7 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
   beforeAll(async () => {
     const { definition } = await synthesizeDailyPipelineDefinition('dev');
     machine = new StateMachine(definition as unknown as StateMachineDefinition, {
-      validationOptions: { checkPaths: false },
+      validationOptions: { checkArn: false, checkPaths: true },
     });
   });
 
