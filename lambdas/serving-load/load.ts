@@ -10,11 +10,12 @@
  * - table: built aside as `<name>__new`, then the old table is dropped and the new one renamed.
  * - incremental: the run date's rows go to a temp table; rows of the run date and rows sharing a unique
  *   key with the new ones are deleted; the new rows are inserted.
- * - snapshot_type2: the model gives each entity's state on the run date; versions whose tracked columns
- *   changed are closed (valid_to = run date), other attributes are updated in place, new versions are
- *   inserted (valid_from = run date, or first_valid_from for an entity's first version). Re-running the
- *   latest date changes nothing; a date older than the newest snapshot applied is skipped (the history
- *   already holds later states).
+ * - snapshot_type2: the model gives each entity's state on the run date. A previous run of the same date
+ *   is undone first (its versions deleted, the versions it closed reopened); then versions whose tracked
+ *   columns changed are closed (valid_to = run date), other attributes are updated in place, new versions
+ *   are inserted (valid_from = run date, or first_valid_from for an entity's first version). Re-running the
+ *   latest date, even with corrected data, gives the history a first run would; a date older than the
+ *   newest snapshot applied is skipped (the history already holds later states).
  */
 import { z } from 'zod';
 import type { PlanModel, PlanTarget, ServingPlan } from '../shared/serving-plan';
@@ -243,11 +244,25 @@ function snapshotStatements(
     });
   }
   statements.push(
+    // Undo a previous run of this date (it is the newest one, see the guard above): its versions go, the
+    // versions it closed reopen. Applying the date again then gives the same history as a first run.
+    {
+      sql: `delete from ${model.relation} where ${quote(snapshot.loaded_on)} = cast(:run_date as date)`,
+      parameters,
+      label: `model ${model.name}: undo a previous run of the date (its versions)`,
+    },
+    {
+      sql:
+        `update ${model.relation} set ${quote(snapshot.valid_to)} = null, ${quote(snapshot.is_current)} = true ` +
+        `where ${quote(snapshot.valid_to)} = ${runTimestamp}`,
+      parameters,
+      label: `model ${model.name}: undo a previous run of the date (reopen what it closed)`,
+    },
     {
       sql:
         `update ${model.relation} set ${quote(snapshot.valid_to)} = ${runTimestamp}, ${quote(snapshot.is_current)} = false ` +
         `from ${quote(stage)} where ${keyMatch(target, stage, keys)} and ${quote(target)}.${quote(snapshot.is_current)} ` +
-        `and ${quote(target)}.${quote(snapshot.loaded_on)} < cast(:run_date as date) and ${trackedHash(target)} <> ${trackedHash(stage)}`,
+        `and ${trackedHash(target)} <> ${trackedHash(stage)}`,
       parameters,
       label: `model ${model.name}: close changed versions`,
     },
@@ -255,8 +270,7 @@ function snapshotStatements(
       sql:
         `update ${model.relation} set ${updated.map((column) => `${quote(column)} = ${quote(stage)}.${quote(column)}`).join(', ')} ` +
         `from ${quote(stage)} where ${keyMatch(target, stage, keys)} and ${quote(target)}.${quote(snapshot.is_current)} ` +
-        `and (${quote(target)}.${quote(snapshot.loaded_on)} = cast(:run_date as date) or ${trackedHash(target)} = ${trackedHash(stage)})`,
-      parameters,
+        `and ${trackedHash(target)} = ${trackedHash(stage)}`,
       label: `model ${model.name}: update current versions in place`,
     },
     {

@@ -17,8 +17,12 @@ let models: string[];
 const results: Record<string, ServingLoadResult> = {};
 let afterDay1: string;
 
-async function load(runDate: string, withPlan: ServingPlan = plan): Promise<ServingLoadResult> {
-  await pointSpectrum(database, fixture.filesAfter[runDate]);
+async function load(
+  runDate: string,
+  withPlan: ServingPlan = plan,
+  files = fixture.filesAfter[runDate],
+): Promise<ServingLoadResult> {
+  await pointSpectrum(database, files);
   const warehouse = await DuckDbWarehouse.open(database);
   try {
     return await runServingLoad({ run_date: runDate }, { warehouse, plan: withPlan });
@@ -181,6 +185,23 @@ test('re-running a date gives identical tables (no duplicates, same keys)', asyn
   const before = backup('before-rerun');
   const rerun = await load(DAY_2);
   expect(rerun.models).toEqual(results[DAY_2].models);
+  expect(await compareDatabases(before, database, models)).toEqual([]);
+});
+
+test('re-running the latest date with a corrected snapshot redoes its history; the original data restores it', async () => {
+  const before = backup('before-correction');
+  await load(DAY_2, plan, fixture.correctedDay2);
+  expect(
+    await query(
+      `select country_code, cast(valid_to as varchar) as valid_to, is_current from dim_users where user_id = '${USER.u1}'`,
+    ),
+  ).toEqual([{ country_code: 'US', valid_to: null, is_current: true }]);
+  expect(
+    await query(
+      "select country_code, total_sales from sales_per_country_vw where country_code in ('GB', 'US')",
+    ),
+  ).toEqual([{ country_code: 'US', total_sales: '9.98' }]);
+  await load(DAY_2);
   expect(await compareDatabases(before, database, models)).toEqual([]);
 });
 

@@ -202,6 +202,8 @@ export interface Fixture {
   readonly dir: string;
   /** Data files of each table's current snapshot after the run of each day (as Iceberg would list them). */
   readonly filesAfter: Record<string, TransformDataFiles>;
+  /** DAY_2's files with a corrected users snapshot in which u1 never moved. */
+  readonly correctedDay2: TransformDataFiles;
 }
 
 /** Writes the fixture's parquet files under a new temp directory. */
@@ -230,10 +232,24 @@ export async function writeFixture(prefix = 'deftunes-serving-'): Promise<Fixtur
       );
       filesAfter[day] = { users: [...files.users], sessions: [...files.sessions], songs: [...files.songs] };
     }
+    // u1 never moved: the same profile as on DAY_1.
+    const corrected = usersOn(DAY_2).map((row) =>
+      row.user_id === USER.u1 ? user(USER.u1, 'Ann', 'New York', 'US', 'America/New_York', 40.7, DAY_2) : row,
+    );
+    const correctedFile = await writeParquet(
+      writer,
+      path.join(dataDir, `users-${DAY_2}-corrected.parquet`),
+      'users',
+      corrected,
+    );
+    return {
+      dir,
+      filesAfter,
+      correctedDay2: { ...filesAfter[DAY_2], users: [files.users[0], correctedFile] },
+    };
   } finally {
     await writer.close();
   }
-  return { dir, filesAfter };
 }
 
 /** Points the DuckDB file's deftunes_transform views at the given files. */

@@ -1,9 +1,10 @@
 {#- Type-2 snapshot for the run date; the same statements serving-load runs (lambdas/serving-load/load.ts),
     so `dbt build` and the executor give identical tables (test/serving/parity.test.ts).
-    The model's SELECT is each entity's state on the run date. Versions whose check_cols changed are closed
-    (valid_to = run date), update_cols are corrected in place on the current version, new versions are
-    inserted (valid_from = run date; first_valid_from for an entity's first version). A run date older than
-    the newest snapshot applied is skipped: the history already holds later states. -#}
+    The model's SELECT is each entity's state on the run date. A previous run of the same date is undone
+    first (its versions deleted, the versions it closed reopened). Then versions whose check_cols changed
+    are closed (valid_to = run date), update_cols are corrected in place on the current version, new
+    versions are inserted (valid_from = run date; first_valid_from for an entity's first version). A run
+    date older than the newest snapshot applied is skipped: the history already holds later states. -#}
 {% materialization snapshot_type2, default %}
   {%- set target_relation = this.incorporate(type='table') -%}
   {%- set existing_relation = load_cached_relation(this) -%}
@@ -39,13 +40,15 @@
     {% if existing_relation is none -%}
     create table {{ target_relation }} as select cast(null as {{ 'varchar' if text_type == 'varchar' else 'varchar(32)' }}) as {{ adapter.quote(surrogate_key_column) }}, {{ stage }}.*, cast(null as timestamp) as "valid_from", cast(null as timestamp) as "valid_to", cast(null as boolean) as "is_current", cast(null as date) as "loaded_on" from {{ stage }} where 1 = 0;
     {% endif -%}
+    delete from {{ target_relation }} where "loaded_on" = {{ run_day }};
+    update {{ target_relation }} set "valid_to" = null, "is_current" = true where "valid_to" = {{ run_timestamp }};
     update {{ target_relation }} set "valid_to" = {{ run_timestamp }}, "is_current" = false
     from {{ stage }} where {{ deftunes_key_match(keys, target, stage) }} and {{ target }}."is_current"
-      and {{ target }}."loaded_on" < {{ run_day }} and {{ deftunes_columns_hash(check_cols, target, text_type) }} <> {{ deftunes_columns_hash(check_cols, stage, text_type) }};
+      and {{ deftunes_columns_hash(check_cols, target, text_type) }} <> {{ deftunes_columns_hash(check_cols, stage, text_type) }};
     update {{ target_relation }} set
       {%- for column in check_cols + update_cols %} {{ adapter.quote(column) }} = {{ stage }}.{{ adapter.quote(column) }}{{ ',' if not loop.last }}{% endfor %}
     from {{ stage }} where {{ deftunes_key_match(keys, target, stage) }} and {{ target }}."is_current"
-      and ({{ target }}."loaded_on" = {{ run_day }} or {{ deftunes_columns_hash(check_cols, target, text_type) }} = {{ deftunes_columns_hash(check_cols, stage, text_type) }});
+      and {{ deftunes_columns_hash(check_cols, target, text_type) }} = {{ deftunes_columns_hash(check_cols, stage, text_type) }};
     insert into {{ target_relation }}
     select md5({%- for key in keys -%}coalesce(cast(versions.{{ adapter.quote(key) }} as {{ text_type }}), '_null_') || '|' || {% endfor -%}coalesce(cast(versions."valid_from" as {{ text_type }}), '_null_')), versions.*, cast(null as timestamp), true, {{ run_day }}
     from (
