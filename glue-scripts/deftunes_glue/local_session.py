@@ -64,7 +64,8 @@ def local_spark_conf(data_dir: str, jars_dir: str, catalog: str = DEFAULT_CATALO
         f"{prefix}.warehouse": paths["warehouse"],
         # V1 catalog tables (with view support); set on a new catalog it also silences the migration warning.
         f"{prefix}.jdbc.schema-version": "V1",
-        # Passed to the SQLite driver: wait for a lock instead of failing at once with SQLITE_BUSY.
+        # Passed to the SQLite driver: wait for a lock rather than fail at once. Two processes committing to
+        # one catalog still fail (SQLITE_BUSY on lock upgrade): the local runner allows one per data dir.
         f"{prefix}.jdbc.busy_timeout": "10000",
     }
 
