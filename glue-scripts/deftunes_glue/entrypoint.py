@@ -10,9 +10,14 @@ from .options import glue_resolver, resolve_job_options
 
 
 def _configure_logging() -> None:
-    logging.basicConfig(
-        stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    """The jobs' INFO lines on stderr (CloudWatch on Glue), whatever the root logger was set up as."""
+    logger = logging.getLogger("deftunes_glue")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 def configure_glue_catalog(spark, catalog: str, warehouse_path: str) -> None:
