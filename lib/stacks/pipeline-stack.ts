@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -72,6 +73,12 @@ export class PipelineStack extends Stack {
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
     });
+    // The topic is encrypted with the platform key: publishing needs the key too.
+    const useKeyForTopicAndQueue = new iam.PolicyStatement({
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [props.key.keyArn],
+    });
+    this.dailyPipeline.stateMachine.addToRolePolicy(useKeyForTopicAndQueue);
     this.backfill = new BackfillPipeline(this, 'Backfill', {
       dailyPipeline: this.dailyPipeline.stateMachine,
       dailyTimeout: dailyPipelineTimeout(jobTimeout, functionTimeout),
@@ -91,6 +98,15 @@ export class PipelineStack extends Stack {
       'AwsSolutions-SQS3',
       'this queue is itself the dead-letter queue of the daily schedule (an alarm watches it)',
     );
+    // The schedule's own role (the target adds states:StartExecution and sqs:SendMessage to it), with the key
+    // of the encrypted dead-letter queue.
+    const scheduleRole = new iam.Role(this, 'ScheduleRole', {
+      description: 'EventBridge Scheduler: start DailyPipeline, dead-letter undelivered invocations',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    });
+    scheduleRole.addToPolicy(useKeyForTopicAndQueue);
     this.schedule = new scheduler.Schedule(this, 'DailySchedule', {
       description: `DeFtunes ${config.name}: start DailyPipeline every day at ${pad(config.schedule.hour)}:${pad(config.schedule.minute)} ${config.schedule.timeZone}`,
       schedule: scheduler.ScheduleExpression.cron({
@@ -105,6 +121,7 @@ export class PipelineStack extends Stack {
         input: scheduler.ScheduleTargetInput.fromObject({
           scheduled_time: scheduler.ContextAttribute.scheduledTime,
         }),
+        role: scheduleRole,
         deadLetterQueue: scheduleDeadLetterQueue,
         retryAttempts: 3,
         maxEventAge: Duration.hours(2),

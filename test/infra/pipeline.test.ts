@@ -162,3 +162,20 @@ describe('prod', () => {
     expect(glueEndpoint?.[1].SubnetIds).toHaveLength(3);
   });
 });
+
+describe('keys for the encrypted topic and queue', () => {
+  it('lets the state machine publish to the KMS-encrypted topic and the schedule dead-letter to the encrypted queue', () => {
+    const dev = synthesizeStage('dev');
+    const policies = resourcesOfType(dev.pipeline, 'AWS::IAM::Policy');
+    const kmsGrantees = policies
+      .filter(([, policy]) => JSON.stringify(policy.PolicyDocument).includes('"kms:GenerateDataKey"'))
+      .map(([, policy]) => JSON.stringify(policy.Roles));
+    expect(kmsGrantees.some((roles) => roles.includes('DailyPipelineStateMachineRole'))).toBe(true);
+    expect(kmsGrantees.some((roles) => roles.includes('ScheduleRole'))).toBe(true);
+    dev.pipeline.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Target: Match.objectLike({
+        RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScheduleRole'), 'Arn'] },
+      }),
+    });
+  });
+});
