@@ -2,42 +2,8 @@
  * `deftunes sources serve`: runs the DeFtunes API simulator and the songs database until SIGINT/SIGTERM.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { SCALE_NAMES, resolveScale, startSources } from '../simulator';
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) {
-    throw new InvalidArgumentError(
-      `must be an integer port in [0, 65535] (0 picks a free port); got "${value}"`,
-    );
-  }
-  return port;
-}
-
-function parseRate(value: string): number {
-  const rate = Number(value);
-  if (value.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
-    throw new InvalidArgumentError(`must be a number in [0, 1]; got "${value}"`);
-  }
-  return rate;
-}
-
-function parseSeed(value: string): number {
-  const seed = Number(value);
-  if (!/^\d+$/.test(value) || seed > 0xffffffff) {
-    throw new InvalidArgumentError(`must be an integer in [0, 4294967295]; got "${value}"`);
-  }
-  return seed;
-}
-
-function parseScale(value: string): string {
-  try {
-    resolveScale(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-  return value;
-}
+import { SCALE_NAMES, startSources } from '../simulator';
+import { parsePort, parseRate, parseScale, parseSeed } from './options';
 
 function parseMilliseconds(value: string): number {
   if (!/^\d+$/.test(value))
