@@ -75,7 +75,7 @@ export class PipelineFunctions extends Construct {
       serviceName: 'extract-api',
       environment: { LANDING_BUCKET: landing.bucketName, API_BASE_URL: props.apiUrl },
     });
-    this.grantLandingWrite(this.extractApi.role, ['api/*', 'quarantine/api/*'], props);
+    this.grantLandingWrite(this.extractApi.role, 'api', props);
 
     const songsDbSecret = secretsmanager.Secret.fromSecretNameV2(
       this,
@@ -96,7 +96,7 @@ export class PipelineFunctions extends Construct {
       // pg loads its optional native binding only when asked to; the pure-JS client is used.
       externalModules: ['pg-native'],
     });
-    this.grantLandingWrite(this.extractSongs.role, ['db/*', 'quarantine/db/*'], props);
+    this.grantLandingWrite(this.extractSongs.role, 'db', props);
     songsDbSecret.grantRead(this.extractSongs.role);
 
     const warehouseRole = new iam.Role(this, 'WarehouseRole', {
@@ -147,6 +147,23 @@ export class PipelineFunctions extends Construct {
         ],
       }),
     );
+    // Listing lets S3 answer 404 for a manifest or count that does not exist yet (403 without it).
+    warehouseRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListLandingSources',
+        actions: ['s3:ListBucket'],
+        resources: [landing.bucketArn],
+        conditions: { StringLike: { 's3:prefix': ['api/*', 'db/*'] } },
+      }),
+    );
+    warehouseRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListTransformCounts',
+        actions: ['s3:ListBucket'],
+        resources: [props.transformBucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${JOB_RESULTS_PREFIX}/*`] } },
+      }),
+    );
     warehouseRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadTransformCounts',
@@ -191,7 +208,22 @@ export class PipelineFunctions extends Construct {
   }
 
   /** PutObject (single and multipart) on the given landing prefixes, with the key to encrypt. */
-  private grantLandingWrite(role: iam.IRole, prefixes: string[], props: PipelineFunctionsProps): void {
+  private grantLandingWrite(role: iam.IRole, source: 'api' | 'db', props: PipelineFunctionsProps): void {
+    const prefixes = [`${source}/*`, `quarantine/${source}/*`];
+    // A run first withdraws the date's manifest (readers then know the date is being replaced).
+    const manifests = props.landingBucket.arnForObjects(`${source}/*/_manifest.json`);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WithdrawManifest',
+        actions: ['s3:DeleteObject'],
+        resources: [manifests],
+      }),
+    );
+    acknowledgeWildcardResources(
+      role,
+      [manifests],
+      "delete only the manifests of the extractor's own source (one per date), before replacing the date's objects",
+    );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'WriteLandingPrefixes',

@@ -196,13 +196,19 @@ describe('Compute stack (dev)', () => {
     expect(JSON.stringify(write('FunctionsExtractSongsRole')?.Resource)).toMatch(
       /\/db\/\*.*\/quarantine\/db\/\*/,
     );
-    // Nothing else on the landing bucket: no read, no delete.
-    for (const prefix of ['FunctionsExtractApiRole', 'FunctionsExtractSongsRole']) {
-      const s3Actions = statements
-        .filter((s) => s.policy.startsWith(prefix))
-        .flatMap((s) => [s.Action].flat() as string[])
-        .filter((action) => action.startsWith('s3:'));
-      expect(s3Actions.sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+    // Nothing else on the landing bucket: no read; delete only the source's own manifests.
+    for (const [prefix, source] of [
+      ['FunctionsExtractApiRole', 'api'],
+      ['FunctionsExtractSongsRole', 'db'],
+    ]) {
+      const s3 = statements.filter(
+        (s) =>
+          s.policy.startsWith(prefix) && ([s.Action].flat() as string[]).some((a) => a.startsWith('s3:')),
+      );
+      const s3Actions = s3.flatMap((s) => [s.Action].flat() as string[]);
+      expect(s3Actions.sort()).toEqual(['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:PutObject']);
+      const deletes = s3.find((s) => s.Action === 's3:DeleteObject');
+      expect(JSON.stringify(deletes?.Resource)).toContain(`/${source}/*/_manifest.json`);
     }
     const secret = statements.find(
       (s) =>
