@@ -1,6 +1,8 @@
 /**
- * `deftunes`: the project's command line (run it as `npx deftunes`). Each command lives in its own module
- * under lib/local/cli/ and registers itself here; `deftunes <command> --help` documents it.
+ * `deftunes`: the project's command line. `npx deftunes` runs bin/deftunes.cjs, which registers tsx and
+ * calls {@link main}; importing this module runs nothing (tests build the program themselves). Each
+ * command lives in its own module under lib/local/cli/ and registers itself here; `deftunes <command>
+ * --help` documents it.
  */
 import { Command } from 'commander';
 import '../lib/local/polyfills';
@@ -34,8 +36,4 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`deftunes: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   }
-}
-
-if (require.main === module) {
-  void main(process.argv);
 }
