@@ -178,6 +178,14 @@ export class TransformJobs extends Construct {
       );
       role.addToPolicy(
         new iam.PolicyStatement({
+          sid: 'ListGlueTemporaryFiles',
+          actions: ['s3:ListBucket'],
+          resources: [props.assetsBucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`glue-temp/${spec.id}/*`] } },
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
           sid: 'GlueTemporaryFiles',
           actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
           resources: [props.assetsBucket.arnForObjects(`glue-temp/${spec.id}/*`)],

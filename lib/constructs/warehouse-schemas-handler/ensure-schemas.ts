@@ -46,6 +46,7 @@ export function validateSpec(spec: WarehouseSchemasSpec): WarehouseSchemasSpec {
     ['servingSchema', spec.servingSchema],
     ['pipelineDbRole', spec.pipelineDbRole],
     ['glueDatabase', spec.glueDatabase],
+    ['database', spec.database],
   ] as const) {
     if (!IDENTIFIER.test(value))
       throw new Error(`${name} "${value}" is not a plain lowercase SQL identifier`);
@@ -70,6 +71,8 @@ export function schemaStatements(spec: WarehouseSchemasSpec, roleExists: boolean
     ...(roleExists ? [] : [`CREATE ROLE ${spec.pipelineDbRole}`]),
     `GRANT USAGE ON SCHEMA ${spec.externalSchema} TO ROLE ${spec.pipelineDbRole}`,
     `GRANT USAGE, CREATE ON SCHEMA ${spec.servingSchema} TO ROLE ${spec.pipelineDbRole}`,
+    // The serving load starts with `create schema if not exists`, which checks this privilege first.
+    `GRANT CREATE ON DATABASE ${spec.database} TO ROLE ${spec.pipelineDbRole}`,
   ];
 }
 
