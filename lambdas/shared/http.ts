@@ -99,11 +99,20 @@ export async function* streamJsonArray(
   const timeouts = options.timeouts ?? DEFAULT_HTTP_TIMEOUTS;
   const controller = new AbortController();
   let timeoutError: HttpTimeoutError | undefined;
-  const arm = (phase: 'response' | 'body', ms: number): NodeJS.Timeout =>
-    setTimeout(() => {
+  // The body timer counts silence only while this generator waits for the next element: when the consumer
+  // is busy (a slow upload holding back the stream), a firing timer re-arms instead of aborting.
+  let waitingForBody = false;
+  const arm = (phase: 'response' | 'body', ms: number): NodeJS.Timeout => {
+    const timer: NodeJS.Timeout = setTimeout(() => {
+      if (phase === 'body' && !waitingForBody) {
+        timer.refresh();
+        return;
+      }
       timeoutError = new HttpTimeoutError(url, phase, ms);
       controller.abort(timeoutError);
     }, ms);
+    return timer;
+  };
 
   let timer = arm('response', timeouts.responseTimeoutMs);
   try {
@@ -142,9 +151,15 @@ export async function* streamJsonArray(
       streamArray(),
       () => undefined,
     );
+    const iterator = (elements as AsyncIterable<{ key: number; value: unknown }>)[Symbol.asyncIterator]();
     try {
-      for await (const element of elements as AsyncIterable<{ key: number; value: unknown }>) {
-        yield { position: element.key, value: element.value };
+      for (;;) {
+        waitingForBody = true;
+        bodyTimer.refresh();
+        const next = await iterator.next();
+        waitingForBody = false;
+        if (next.done) break;
+        yield { position: next.value.key, value: next.value.value };
       }
     } catch (error: unknown) {
       if (timeoutError) throw timeoutError;

@@ -1,4 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { pipeline, Readable, Transform } from 'node:stream';
+import type { ObjectStore } from '../../lambdas/shared/object-store';
 import { runExtractApi } from '../../lambdas/extract-api';
 import { landingDataKey, landingManifestKey, quarantineKey } from '../../lambdas/shared/landing-keys';
 import { LandingManifestSchema } from '../../lambdas/shared/landing-manifest';
@@ -328,6 +330,42 @@ describe('runExtractApi: retries', () => {
     });
     expect(result.records).toBe(1);
     expect(fetch.calls).toHaveLength(2);
+  });
+
+  it('does not take a slow upload (backpressure) for a stalled source', async () => {
+    // The store stalls 400 ms on its first chunk; meanwhile gzip's input buffer fills and the extractor stops
+    // reading the source for much longer than the idle timeout.
+    let stalled = false;
+    const slowStore: ObjectStore = Object.assign(Object.create(store) as ObjectStore, {
+      putStream: (key: string, body: Readable) =>
+        store.putStream(
+          key,
+          pipeline(
+            body,
+            new Transform({
+              transform(chunk: Buffer, _encoding, callback) {
+                if (stalled) return callback(null, chunk);
+                stalled = true;
+                setTimeout(() => callback(null, chunk), 400);
+              },
+            }),
+            () => undefined,
+          ),
+        ),
+    });
+    const records = Array.from({ length: 2000 }, () =>
+      session({ note: randomBytes(900).toString('base64') }),
+    );
+    const fetch = scriptedFetch([{ chunks: chunked(JSON.stringify(records), 64 * 1024) }]);
+    const result = await runExtractApi(event, {
+      store: slowStore,
+      apiBaseUrl: API,
+      fetch,
+      sleep: noSleep,
+      timeouts: { responseTimeoutMs: 1_000, idleTimeoutMs: 50 },
+    });
+    expect(fetch.calls).toHaveLength(1);
+    expect(result.records).toBe(2000);
   });
 
   it('deletes the previous manifest first, so a failed re-run leaves the extract incomplete', async () => {

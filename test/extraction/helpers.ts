@@ -80,6 +80,10 @@ export function scriptedFetch(responses: FakeResponse[]): FetchLike & { calls: s
     const encoder = new TextEncoder();
     const chunks = [...(script.chunks ?? [])];
     const body = new ReadableStream<Uint8Array>({
+      // Like undici: aborting the request errors the body.
+      start(controller) {
+        init.signal.addEventListener('abort', () => controller.error(init.signal.reason), { once: true });
+      },
       pull(controller) {
         const next = chunks.shift();
         if (next !== undefined) {
@@ -88,10 +92,7 @@ export function scriptedFetch(responses: FakeResponse[]): FetchLike & { calls: s
           controller.error(script.failAfterChunks);
         } else if (script.stall) {
           return new Promise<void>((resolve) => {
-            init.signal.addEventListener('abort', () => {
-              controller.error(init.signal.reason);
-              resolve();
-            });
+            init.signal.addEventListener('abort', () => resolve());
           });
         } else {
           controller.close();
