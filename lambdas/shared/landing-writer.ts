@@ -262,7 +262,7 @@ export async function extractToLanding(options: ExtractToLandingOptions): Promis
     const what =
       error.message === 'not retryable'
         ? `failed on attempt ${error.attempts} with a non-retryable error`
-        : `failed after ${error.attempts} attempts`;
+        : `failed after ${error.attempts} attempt${error.attempts === 1 ? '' : 's'}`;
     throw new ExtractFailedError(
       `Extract of ${source} for ${runDate} from ${options.sourceUrl} ${what} (${statusText}): ${messageOf(last.cause)}`,
       options.sourceUrl,

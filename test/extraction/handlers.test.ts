@@ -127,7 +127,7 @@ describe('extract-songs handler', () => {
     });
     s3.on(DeleteObjectCommand).resolves({});
     await expect(extractSongsHandler({ run_date: RUN_DATE })).rejects.toThrow(
-      /^Extract of songs for 2020-02-01 from postgresql:\/\/127\.0\.0\.1:1\/deftunes#deftunes\.songs failed after 1 attempts \(last status ECONNREFUSED\): connect ECONNREFUSED 127\.0\.0\.1:1$/,
+      /^Extract of songs for 2020-02-01 from postgresql:\/\/127\.0\.0\.1:1\/deftunes#deftunes\.songs failed after 1 attempt \(last status ECONNREFUSED\): connect ECONNREFUSED 127\.0\.0\.1:1$/,
     );
     expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: 'deftunes/songs-db' });
     expect(s3).toHaveReceivedCommandWith(DeleteObjectCommand, { Key: landingManifestKey('songs', RUN_DATE) });
