@@ -1,4 +1,6 @@
 import { DeftunesAwsSolutionsChecks, normalizeCrossStackReferences } from '../../lib/nag';
+import { App, Stack, Stage, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import { createDeftunesApp } from '../../lib/deftunes-app';
 
 /** Unacknowledged AwsSolutions findings (errors and warnings) of one synthesis, as `severity path rule`. */
@@ -46,5 +48,43 @@ describe('cdk-nag AwsSolutions', () => {
     const ref =
       '{"Fn::GetStackOutput":{"StackName":"Dev-Catalog","Region":"eu-west-1","OutputName":"PublishOutputRefTransformDatabase7F08D3BE9077CAFE"}}/*';
     expect(normalizeCrossStackReferences(ref)).toBe('<TransformDatabase7F08D3BE>/*');
+  });
+
+  it('acknowledges each finding on one resource (never a stack or stage), with a specific reason', () => {
+    const { app } = createDeftunesApp({ skipBundling: true, nag: false, context: { env: 'dev' } });
+    const acknowledged: { path: string; id: string; reason: string; scope: IConstruct }[] = [];
+    const visit = (node: IConstruct) => {
+      for (const entry of node.node.metadata) {
+        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+          // The CDK acknowledges some CloudFormation linter rules itself (e.g. W3010 for written-out zones).
+          if (!/^(annotation::)?AwsSolutions-/i.test(id)) continue;
+          acknowledged.push({
+            path: node.node.path,
+            id: id.replace(/^annotation::/i, ''),
+            reason,
+            scope: node,
+          });
+        }
+      }
+      node.node.children.forEach(visit);
+    };
+    visit(app);
+    expect(acknowledged.length).toBeGreaterThan(10);
+    for (const { path, id, reason, scope } of acknowledged) {
+      expect({
+        path,
+        id,
+        level: scope instanceof Stack || scope instanceof Stage || scope instanceof App,
+      }).toEqual({
+        path,
+        id,
+        level: false,
+      });
+      expect(id).toMatch(/^AwsSolutions-[A-Z]+\d+(\[.+\])?$/);
+      expect(reason.length).toBeGreaterThan(30);
+    }
+    // IAM5 is acknowledged finding by finding (a resource or an action), never as a whole rule.
+    expect(acknowledged.filter(({ id }) => id === 'AwsSolutions-IAM5')).toEqual([]);
   });
 });
