@@ -259,10 +259,9 @@ export async function extractToLanding(options: ExtractToLandingOptions): Promis
     const last = error.lastError;
     if (!(last instanceof SourceReadError)) throw last; // storage or programming error: not the source's fault
     const statusText = lastStatus === undefined ? 'no status received' : `last status ${lastStatus}`;
-    const what =
-      error.message === 'not retryable'
-        ? `failed on attempt ${error.attempts} with a non-retryable error`
-        : `failed after ${error.attempts} attempt${error.attempts === 1 ? '' : 's'}`;
+    const what = !error.exhausted
+      ? `failed on attempt ${error.attempts} with a non-retryable error`
+      : `failed after ${error.attempts} attempt${error.attempts === 1 ? '' : 's'}`;
     throw new ExtractFailedError(
       `Extract of ${source} for ${runDate} from ${options.sourceUrl} ${what} (${statusText}): ${messageOf(last.cause)}`,
       options.sourceUrl,

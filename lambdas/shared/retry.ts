@@ -74,6 +74,8 @@ export class RetriesExhaustedError extends Error {
     message: string,
     readonly attempts: number,
     readonly lastError: unknown,
+    /** True when the last failure was retryable and the attempts ran out; false when it was not retryable. */
+    readonly exhausted: boolean,
   ) {
     super(message, { cause: lastError });
     this.name = 'RetriesExhaustedError';
@@ -99,9 +101,12 @@ export async function withRetry<T>(
       const failure = classify(error);
       if (!failure.retryable || attemptNumber >= policy.maxAttempts) {
         throw new RetriesExhaustedError(
-          failure.retryable ? 'attempts exhausted' : 'not retryable',
+          failure.retryable
+            ? `attempts exhausted (${attemptNumber})`
+            : `not retryable (attempt ${attemptNumber})`,
           attemptNumber,
           error,
+          failure.retryable,
         );
       }
       const delayMs =
