@@ -26,6 +26,7 @@ interface Bundle {
 describe('Lambda bundles (real esbuild bundling)', () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'deftunes-bundles-'));
   let bundles: Bundle[];
+  let computeTemplate: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 
   beforeAll(() => {
     const { app, stages } = createDeftunesApp({
@@ -38,6 +39,7 @@ describe('Lambda bundles (real esbuild bundling)', () => {
     const elapsed = Date.now() - started;
     const stage = stages[0];
     const stageAssembly = assembly.getNestedAssembly(stage.artifactId);
+    computeTemplate = stageAssembly.getStackArtifact(stage.compute.artifactId).template;
     bundles = [stage.compute, stage.warehouse].flatMap((stack) => {
       const template = stageAssembly.getStackArtifact(stack.artifactId).template as {
         Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -115,6 +117,25 @@ describe('Lambda bundles (real esbuild bundling)', () => {
       expect(
         bundles.find((candidate) => candidate.service === service)?.files['serving-plan.json'],
       ).toBeUndefined();
+    }
+  });
+
+  it('ships the Glue package as a zip with deftunes_glue/ at its root and nothing else', () => {
+    const jobs = Object.values(computeTemplate.Resources).filter(
+      (resource) => resource.Type === 'AWS::Glue::Job',
+    );
+    expect(jobs).toHaveLength(2);
+    for (const job of jobs) {
+      const extra = JSON.stringify(
+        (job.Properties.DefaultArguments as Record<string, unknown>)['--extra-py-files'],
+      );
+      const hash = /([0-9a-f]{64})\.zip/.exec(extra)?.[1];
+      expect(hash).toBeDefined();
+      const dir = path.join(outdir, `asset.${hash}`);
+      expect(fs.readdirSync(dir)).toEqual(['deftunes_glue']);
+      const files = fs.readdirSync(path.join(dir, 'deftunes_glue'));
+      expect(files).toContain('__init__.py');
+      expect(files.filter((name) => !name.endsWith('.py'))).toEqual([]);
     }
   });
 });
