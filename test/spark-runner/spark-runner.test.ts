@@ -210,6 +210,19 @@ describe('LocalSparkRunner', () => {
     );
   });
 
+  it('tells when Java is missing', async () => {
+    const javaHome = process.env.JAVA_HOME;
+    process.env.JAVA_HOME = '/nowhere';
+    try {
+      await expect(LocalSparkRunner.start({ dataDir })).rejects.toThrow(
+        'Java not found (/nowhere/bin/java): local Spark needs a JDK 17',
+      );
+    } finally {
+      if (javaHome === undefined) delete process.env.JAVA_HOME;
+      else process.env.JAVA_HOME = javaHome;
+    }
+  });
+
   it('rejects requests after close', async () => {
     await runner.close();
     await expect(runner.listDataFiles('users')).rejects.toThrow('local Spark runner is not running');
