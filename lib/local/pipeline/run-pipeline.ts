@@ -138,6 +138,16 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
         source: `the local warehouse ${services.paths.warehouseDb}`,
       });
       summary.dashboard = dashboard.path;
+      for (const check of dashboard.checks.filter((candidate) => !candidate.ok)) {
+        options.observer?.note?.(`dashboard check failed: ${check.name}: ${check.detail}`);
+        services.log({
+          level: 'WARN',
+          message: 'dashboard check failed',
+          check: check.name,
+          detail: check.detail,
+        });
+      }
+      for (const note of dashboard.notes) options.observer?.note?.(`dashboard: ${note}`);
     }
     return summary;
   });
