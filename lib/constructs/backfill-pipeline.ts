@@ -1,4 +1,5 @@
 import { ArnFormat, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -20,6 +21,8 @@ export interface BackfillPipelineProps {
   readonly dailyTimeout: Duration;
   readonly logExecutionData: boolean;
   readonly logRetention: logs.RetentionDays;
+  /** Encrypts the execution log group. */
+  readonly logEncryptionKey: kms.IKey;
   /**
    * Removal policy of the log group.
    * @default RemovalPolicy.RETAIN
@@ -89,6 +92,7 @@ export class BackfillPipeline extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention,
+      encryptionKey: props.logEncryptionKey,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {

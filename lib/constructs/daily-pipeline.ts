@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as glue from 'aws-cdk-lib/aws-glue';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -82,6 +83,8 @@ export interface DailyPipelineProps {
   /** Include execution input and output in the logs. */
   readonly logExecutionData: boolean;
   readonly logRetention: logs.RetentionDays;
+  /** Encrypts the execution log group. */
+  readonly logEncryptionKey: kms.IKey;
   /**
    * Removal policy of the log group.
    * @default RemovalPolicy.RETAIN
@@ -368,6 +371,7 @@ export class DailyPipeline extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention,
+      encryptionKey: props.logEncryptionKey,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {

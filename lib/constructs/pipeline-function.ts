@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -33,6 +34,8 @@ export interface PipelineFunctionProps {
   readonly timeout: Duration;
   /** Retention of the function's log group. */
   readonly logRetention: logs.RetentionDays;
+  /** Encrypts the function's log group. */
+  readonly logEncryptionKey: kms.IKey;
   /**
    * Environment variables beside the Powertools and Node.js ones.
    * @default - none
@@ -74,6 +77,7 @@ export class PipelineFunction extends Construct {
     super(scope, id);
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention,
+      encryptionKey: props.logEncryptionKey,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
     const role =

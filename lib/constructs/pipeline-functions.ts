@@ -59,6 +59,7 @@ export class PipelineFunctions extends Construct {
       memorySize: props.memorySize,
       timeout: props.timeout,
       logRetention: props.logRetention,
+      logEncryptionKey: props.key,
       logRemovalPolicy: props.logRemovalPolicy,
     };
     const landing = props.landingBucket;

@@ -133,6 +133,7 @@ export class RedshiftServerlessWarehouse extends Construct {
       installLatestAwsSdk: false,
       logGroup: new logs.LogGroup(this, 'AdminSecretLookupLogGroup', {
         retention: props.logRetention,
+        encryptionKey: props.key,
         removalPolicy: RemovalPolicy.DESTROY,
       }),
     });

@@ -48,6 +48,7 @@ export class WarehouseSchemas extends Construct {
       memorySize: 256,
       timeout: Duration.minutes(14),
       logRetention: props.logRetention,
+      logEncryptionKey: props.key,
       logRemovalPolicy: RemovalPolicy.DESTROY,
     });
     const role = this.handler.role;
@@ -78,6 +79,7 @@ export class WarehouseSchemas extends Construct {
       onEventHandler: this.handler.function,
       logGroup: new logs.LogGroup(this, 'ProviderLogGroup', {
         retention: props.logRetention,
+        encryptionKey: props.key,
         removalPolicy: RemovalPolicy.DESTROY,
       }),
     });

@@ -71,6 +71,7 @@ export class PipelineStack extends Stack {
       environmentName: config.name,
       logExecutionData: config.logExecutionData,
       logRetention: props.logRetention,
+      logEncryptionKey: props.key,
       logRemovalPolicy: props.logRemovalPolicy,
     });
     // The topic is encrypted with the platform key: publishing needs the key too.
@@ -84,6 +85,7 @@ export class PipelineStack extends Stack {
       dailyTimeout: dailyPipelineTimeout(jobTimeout, functionTimeout),
       logExecutionData: config.logExecutionData,
       logRetention: props.logRetention,
+      logEncryptionKey: props.key,
       logRemovalPolicy: props.logRemovalPolicy,
     });
 

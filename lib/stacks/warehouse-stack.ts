@@ -55,7 +55,11 @@ export class WarehouseStack extends Stack {
       flowLogs: {
         RejectedTraffic: {
           destination: ec2.FlowLogDestination.toCloudWatchLogs(
-            new logs.LogGroup(this, 'FlowLogGroup', { retention: props.logRetention, removalPolicy }),
+            new logs.LogGroup(this, 'FlowLogGroup', {
+              retention: props.logRetention,
+              encryptionKey: props.key,
+              removalPolicy,
+            }),
           ),
           trafficType: ec2.FlowLogTrafficType.REJECT,
         },
