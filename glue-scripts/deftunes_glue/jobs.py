@@ -108,6 +108,8 @@ class PreparedLoad:
 def prepare_load(spark: SparkSession, extract: LandedExtract, run_date: str, processing_timestamp: str) -> PreparedLoad:
     source = extract.source
     lines = spark.read.text(extract.data_path)
+    # A gzip object is read by one task; spreading its lines lets every core (every Glue worker) parse.
+    lines = lines.repartition(spark.sparkContext.defaultParallelism)
     classified = classify_source(parse_json_lines(lines, LANDING_SCHEMAS[source]), source)
     # Parsed and classified once: the counts, the table rows and the quarantine rows all read this.
     classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
