@@ -90,11 +90,22 @@ export function definitionFromTemplateValue(
   return { definition, placeholders };
 }
 
+/** Which state machine of the Pipeline stack to read. */
+export type PipelineStateMachine = 'DailyPipeline' | 'Backfill';
+
 /**
  * Synthesizes the app for one environment (default `dev`) and returns DailyPipeline's definition with
  * placeholders. Needs the Lambda entries and Glue scripts to exist (they are referenced, not bundled).
  */
 export async function synthesizeDailyPipelineDefinition(
+  environmentName = 'dev',
+): Promise<SynthesizedDefinition> {
+  return synthesizePipelineDefinition('DailyPipeline', environmentName);
+}
+
+/** The same for any state machine of the Pipeline stack (the backfill's definition, for its tests). */
+export async function synthesizePipelineDefinition(
+  which: PipelineStateMachine,
   environmentName = 'dev',
 ): Promise<SynthesizedDefinition> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'deftunes-cdk-'));
@@ -111,13 +122,16 @@ export async function synthesizeDailyPipelineDefinition(
     const template = assembly.getStackArtifact(stage.pipeline.artifactId).template as {
       Resources: Record<string, { Type: string; Properties: { DefinitionString?: unknown } }>;
     };
-    const stateMachineNode = stage.pipeline.dailyPipeline.stateMachine.node.defaultChild;
+    const stateMachine =
+      which === 'DailyPipeline'
+        ? stage.pipeline.dailyPipeline.stateMachine
+        : stage.pipeline.backfill.stateMachine;
     const logicalId = stage.pipeline.resolve(
-      (stateMachineNode as unknown as { logicalId: string }).logicalId,
+      (stateMachine.node.defaultChild as unknown as { logicalId: string }).logicalId,
     ) as string;
     const resource = template.Resources[logicalId];
     if (!resource || resource.Type !== 'AWS::StepFunctions::StateMachine') {
-      throw new Error(`DailyPipeline state machine ${logicalId} not found in ${stage.pipeline.stackName}`);
+      throw new Error(`${which} state machine ${logicalId} not found in ${stage.pipeline.stackName}`);
     }
     const pseudo = { partition: 'aws', region: stage.pipeline.region, account: stage.pipeline.account };
     return { ...definitionFromTemplateValue(resource.Properties.DefinitionString, pseudo), logicalId };
