@@ -40,7 +40,20 @@ STATUS_COLUMN = "_status"
 REASON_COLUMN = "_reason"
 VALID, DUPLICATE, QUARANTINED = "valid", "duplicate", "quarantined"
 
-CORRUPT_REASON = "not valid JSON, not a JSON object, or a field of the wrong JSON type for the contract"
+NOT_AN_OBJECT_REASON = "not a JSON object"
+INVALID_JSON_REASON = "not valid JSON"
+WRONG_JSON_TYPE_REASON = (
+    "a field has a JSON type the contract does not allow (a string where a number, boolean or array is expected)"
+)
+
+
+def corrupt_reason(raw: Column) -> Column:
+    """Why Spark could not parse a line against the schema (only meaningful for corrupt lines)."""
+    return (
+        F.when(~F.trim(raw).startswith("{"), F.lit(NOT_AN_OBJECT_REASON))
+        .when(F.get_json_object(raw, "$").isNull(), F.lit(INVALID_JSON_REASON))
+        .otherwise(F.lit(WRONG_JSON_TYPE_REASON))
+    )
 
 KEYS = {"users": ("user_id",), "sessions": ("session_id",), "songs": ("track_id",)}
 
@@ -161,7 +174,7 @@ PROBLEMS = {"users": users_problems, "sessions": sessions_problems, "songs": son
 
 def classify(parsed: DataFrame, problems: Column, keys: Sequence[str]) -> DataFrame:
     """Adds ``_reason`` and ``_status`` (valid, duplicate, quarantined) to parsed landing records."""
-    reason = F.when(F.col(CORRUPT_RECORD_COLUMN).isNotNull(), F.lit(CORRUPT_REASON)).otherwise(problems)
+    reason = F.when(F.col(CORRUPT_RECORD_COLUMN).isNotNull(), corrupt_reason(F.col(RAW_LINE_COLUMN))).otherwise(problems)
     data_columns = [c for c in parsed.columns if c not in (RAW_LINE_COLUMN, CORRUPT_RECORD_COLUMN)]
     with_reason = parsed.withColumn(REASON_COLUMN, reason).withColumn(
         "_content", F.to_json(F.struct(*[F.col(c) for c in data_columns]))

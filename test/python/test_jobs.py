@@ -75,7 +75,7 @@ def test_transform_api_writes_typed_tables_quarantine_and_counts(spark, landing,
     quarantine = table(spark, database, "quarantine").collect()
     assert sorted((r.source, r.reason) for r in quarantine) == [
         ("sessions", 'session_items[0].price must be positive: "0.0"'),
-        ("users", "not valid JSON, not a JSON object, or a field of the wrong JSON type for the contract"),
+        ("users", "not valid JSON"),
         ("users", 'user_since is not an ISO-8601 timestamp: "later"'),
     ]
     assert {str(r.ingest_on) for r in quarantine} == {D1}

@@ -9,7 +9,9 @@ import landing_fixtures as L
 from deftunes_glue.parsing import parse_json_lines
 from deftunes_glue.schemas import LANDING_SCHEMAS, TABLE_SCHEMAS
 from deftunes_glue.transforms import (
-    CORRUPT_REASON,
+    INVALID_JSON_REASON,
+    NOT_AN_OBJECT_REASON,
+    WRONG_JSON_TYPE_REASON,
     DUPLICATE,
     QUARANTINED,
     VALID,
@@ -110,12 +112,15 @@ def test_descriptive_text_may_be_null(spark):
     assert frame.first()._status == VALID
 
 
-def test_corrupt_lines_are_quarantined_verbatim(spark):
-    frame = classified(spark, "users", "{broken", L.user())
+def test_corrupt_lines_are_quarantined_verbatim_with_what_is_wrong(spark):
+    wrong_type = json.dumps(L.user(user_location="London"))
+    frame = classified(spark, "users", "{broken", "[1, 2]", wrong_type, L.user())
     rows = quarantine_rows(frame, CONTEXT["users"]).collect()
-    assert [(r.source, r.reason, r.raw_record, r.ingest_on) for r in rows] == [
-        ("users", CORRUPT_REASON, "{broken", dt.date(2020, 2, 1))
-    ]
+    assert sorted((r.source, r.raw_record, r.reason, r.ingest_on) for r in rows) == sorted([
+        ("users", "{broken", INVALID_JSON_REASON, dt.date(2020, 2, 1)),
+        ("users", "[1, 2]", NOT_AN_OBJECT_REASON, dt.date(2020, 2, 1)),
+        ("users", wrong_type, WRONG_JSON_TYPE_REASON, dt.date(2020, 2, 1)),
+    ])
 
 
 # ---- sessions ---------------------------------------------------------------------------------------
@@ -149,8 +154,8 @@ SESSION_PROBLEMS = [
         {"items": [L.item(song_id=None, liked=None)]},
         "session_items[0].song_id is missing; session_items[0].liked is missing",
     ),
-    ({"items": [L.item(price="0.99")]}, CORRUPT_REASON),
-    ({"items": [L.item(liked="yes")]}, CORRUPT_REASON),
+    ({"items": [L.item(price="0.99")]}, WRONG_JSON_TYPE_REASON),
+    ({"items": [L.item(liked="yes")]}, WRONG_JSON_TYPE_REASON),
 ]
 
 
