@@ -11,7 +11,7 @@
  * - JOB_RESULTS_BUCKET, JOB_RESULTS_PREFIX (`_job_results`): the transform jobs' counts (the Glue jobs'
  *   `--job_results_path` is `s3://JOB_RESULTS_BUCKET/JOB_RESULTS_PREFIX`).
  * - REDSHIFT_WORKGROUP, REDSHIFT_DATABASE, optionally REDSHIFT_SECRET_ARN (else IAM temporary credentials).
- * - SERVING_PLAN_FILE: the redshift serving plan bundled with the function (default `serving-plan.json`
+ * - SERVING_PLAN_PATH: the redshift serving plan bundled with the function (default `serving-plan.json`
  *   beside the handler).
  * - optionally QUARANTINE_WARN_PERCENT (1), QUARANTINE_ERROR_PERCENT (5), TEST_CONCURRENCY (4);
  *   POWERTOOLS_* as Powertools reads them.
@@ -61,10 +61,7 @@ export const DataQualityEnvSchema = z.object({
   REDSHIFT_WORKGROUP: z.string({ error: 'must be set to the Redshift Serverless workgroup name' }).min(1),
   REDSHIFT_DATABASE: z.string({ error: 'must be set to the database name' }).min(1),
   REDSHIFT_SECRET_ARN: z.string().startsWith('arn:').optional(),
-  SERVING_PLAN_FILE: z
-    .string()
-    .min(1)
-    .default(path.join(__dirname, 'plan', 'redshift.json')),
+  SERVING_PLAN_PATH: z.string().min(1).default(path.join(__dirname, 'serving-plan.json')),
   QUARANTINE_WARN_PERCENT: percentVar(1),
   QUARANTINE_ERROR_PERCENT: percentVar(5),
   TEST_CONCURRENCY: intVar(4, 1, 32),
@@ -82,10 +79,10 @@ let runtime: Runtime | undefined;
 function getRuntime(): Runtime {
   if (!runtime) {
     const env = readEnv(DataQualityEnvSchema, 'data-quality');
-    const plan: ServingPlan = loadServingPlan(env.SERVING_PLAN_FILE);
+    const plan: ServingPlan = loadServingPlan(env.SERVING_PLAN_PATH);
     if (plan.target !== 'redshift') {
       throw new Error(
-        `${env.SERVING_PLAN_FILE} is the ${plan.target} plan; data-quality on AWS runs the redshift plan`,
+        `${env.SERVING_PLAN_PATH} is the ${plan.target} plan; data-quality on AWS runs the redshift plan`,
       );
     }
     const s3 = new S3Client({});

@@ -75,7 +75,7 @@ test('a missing variable fails the cold start, naming every variable', async () 
 });
 
 test('runs the plan through the Data API, reads counts from S3, writes the document and EMF metrics', async () => {
-  process.env = { ...savedEnv, ...ENV, SERVING_PLAN_FILE: path.join(dir, 'redshift.json') };
+  process.env = { ...savedEnv, ...ENV, SERVING_PLAN_PATH: path.join(dir, 'redshift.json') };
 
   redshift.on(ExecuteStatementCommand).callsFake(async (input: { Sql: string }) => ({
     Id: input.Sql.startsWith('select count(*) as failures') ? 'summary' : 'sample',
