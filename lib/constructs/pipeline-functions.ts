@@ -129,7 +129,7 @@ export class PipelineFunctions extends Construct {
       role: warehouseRole,
       environment: {
         ...warehouseEnv,
-        SERVING_PLAN_FILE: SERVING_PLAN_BUNDLE_PATH,
+        SERVING_PLAN_PATH: SERVING_PLAN_BUNDLE_PATH,
         LANDING_BUCKET: landing.bucketName,
         RESULTS_BUCKET: props.servingBucket.bucketName,
         JOB_RESULTS_BUCKET: props.transformBucket.bucketName,

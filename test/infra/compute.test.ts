@@ -153,7 +153,7 @@ describe('Compute stack (dev)', () => {
     });
     expect(envOf('data-quality')).toMatchObject({
       REDSHIFT_WORKGROUP: 'deftunes-dev',
-      SERVING_PLAN_FILE: '/var/task/serving-plan.json',
+      SERVING_PLAN_PATH: '/var/task/serving-plan.json',
       JOB_RESULTS_PREFIX: '_job_results',
     });
     expect(Object.keys(envOf('data-quality'))).toEqual(
