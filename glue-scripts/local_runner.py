@@ -141,7 +141,9 @@ def main() -> int:
         log.error("local Spark did not start\n%s", traceback.format_exc())
         return 1
     runner = Runner(spark, args.data_dir)
-    send({"event": "ready", "spark_version": spark.version, "data_dir": runner.paths["root"], "catalog": DEFAULT_CATALOG})
+    send(
+        {"event": "ready", "spark_version": spark.version, "data_dir": runner.paths["root"], "catalog": DEFAULT_CATALOG}
+    )
     try:
         for line in sys.stdin:
             if not line.strip():

@@ -62,7 +62,9 @@ def check_extract(spark: SparkSession, options: JobOptions, source: str) -> Land
     expected = {"entity": source, "run_date": options.run_date, "key": keys["data"]}
     for field, value in expected.items():
         if manifest.get(field) != value:
-            raise IncompleteExtractError(f"manifest {manifest_path}: {field} is {manifest.get(field)!r}, expected {value!r}")
+            raise IncompleteExtractError(
+                f"manifest {manifest_path}: {field} is {manifest.get(field)!r}, expected {value!r}"
+            )
     for field in ("records", "bytes", "sha256"):
         if field not in manifest:
             raise IncompleteExtractError(f"manifest {manifest_path} has no {field}")
@@ -120,7 +122,8 @@ def prepare_load(spark: SparkSession, extract: LandedExtract, run_date: str, pro
             f"data object {extract.data_path} holds {counts['read']} records, "
             f"its manifest {extract.manifest_path} says {extract.records}"
         )
-    return PreparedLoad(extract, LoadContext(source, run_date, extract.data_path, processing_timestamp), classified, counts)
+    context = LoadContext(source, run_date, extract.data_path, processing_timestamp)
+    return PreparedLoad(extract, context, classified, counts)
 
 
 def ensure_tables(spark: SparkSession, options: JobOptions, sources) -> Dict[str, str]:

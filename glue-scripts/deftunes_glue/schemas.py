@@ -34,8 +34,8 @@ USERS_LANDING_SCHEMA = _with_corrupt_record(
 SESSION_ITEM_LANDING_SCHEMA = T.StructType(
     _strings("song_id", "song_name", "artist_id", "artist_name")
     + [
-        # A double holds every price the store can have (two decimals, well under 2^53 cents) exactly
-        # enough to recover the decimal; a JSON string here is a broken producer and makes the record corrupt.
+        # The JSON number, as a double: the shortest text of a double with at most 2 decimals is that
+        # decimal, so the later cast to decimal(10,2) is exact. A JSON string here makes the record corrupt.
         T.StructField("price", T.DoubleType()),
         T.StructField("currency", T.StringType()),
         T.StructField("liked", T.BooleanType()),

@@ -174,7 +174,8 @@ PROBLEMS = {"users": users_problems, "sessions": sessions_problems, "songs": son
 
 def classify(parsed: DataFrame, problems: Column, keys: Sequence[str]) -> DataFrame:
     """Adds ``_reason`` and ``_status`` (valid, duplicate, quarantined) to parsed landing records."""
-    reason = F.when(F.col(CORRUPT_RECORD_COLUMN).isNotNull(), corrupt_reason(F.col(RAW_LINE_COLUMN))).otherwise(problems)
+    is_corrupt = F.col(CORRUPT_RECORD_COLUMN).isNotNull()
+    reason = F.when(is_corrupt, corrupt_reason(F.col(RAW_LINE_COLUMN))).otherwise(problems)
     data_columns = [c for c in parsed.columns if c not in (RAW_LINE_COLUMN, CORRUPT_RECORD_COLUMN)]
     with_reason = parsed.withColumn(REASON_COLUMN, reason).withColumn(
         "_content", F.to_json(F.struct(*[F.col(c) for c in data_columns]))
