@@ -54,3 +54,14 @@ def test_awsglue_is_not_needed_locally():
     with pytest.raises(ImportError):
         import awsglue  # noqa: F401
     assert job_options.glue_resolver() is None
+
+
+def test_the_glue_catalog_is_configured_only_where_the_job_conf_did_not(spark):
+    from deftunes_glue.entrypoint import configure_glue_catalog
+
+    spark.conf.set("spark.sql.catalog.probe_catalog.warehouse", "s3://from-conf/warehouse")
+    configure_glue_catalog(spark, "probe_catalog", "s3://from-args/warehouse")
+    assert spark.conf.get("spark.sql.catalog.probe_catalog") == "org.apache.iceberg.spark.SparkCatalog"
+    assert spark.conf.get("spark.sql.catalog.probe_catalog.catalog-impl") == "org.apache.iceberg.aws.glue.GlueCatalog"
+    assert spark.conf.get("spark.sql.catalog.probe_catalog.io-impl") == "org.apache.iceberg.aws.s3.S3FileIO"
+    assert spark.conf.get("spark.sql.catalog.probe_catalog.warehouse") == "s3://from-conf/warehouse"
