@@ -15,7 +15,10 @@
  *   columns changed are closed (valid_to = run date), other attributes are updated in place, new versions
  *   are inserted (valid_from = run date, or first_valid_from for an entity's first version). Re-running the
  *   latest date, even with corrected data, gives the history a first run would; a date older than the
- *   newest snapshot applied is skipped (the history already holds later states).
+ *   newest run applied is skipped (the history already holds later states). The newest run is read from
+ *   `<model>__runs(run_date)`, written in the same transaction: `loaded_on` alone is not enough, since it
+ *   only moves when a run inserts a version, and a run that only corrects attributes in place must still
+ *   stop an older date from rolling them back.
  */
 import { z } from 'zod';
 import type { PlanModel, PlanTarget, ServingPlan } from '../shared/serving-plan';
@@ -99,10 +102,17 @@ interface ModelStatements {
   readonly applied: boolean;
 }
 
-interface Existing {
+export interface Existing {
   readonly tables: Map<string, 'table' | 'view'>;
-  /** Newest loaded_on date of each existing snapshot model. */
+  /** Snapshot models whose `<model>__runs` table exists. */
+  readonly runTables: Set<string>;
+  /** Newest run date applied to each existing snapshot model (its watermark). */
   readonly snapshotLatest: Map<string, string | null>;
+}
+
+/** The table holding the run dates applied to a snapshot model (its watermark). */
+export function runsTableOf(model: Pick<PlanModel, 'name'>): string {
+  return `${model.name}__runs`;
 }
 
 function bound(model: PlanModel, runDate: string): SqlParameters | undefined {
@@ -215,6 +225,7 @@ function snapshotStatements(
   if (latest && runDate < latest) return { statements: [], applied: false };
 
   const stage = `${model.name}__snapshot`;
+  const runs = relationOf(model.schema, runsTableOf(model));
   const keys = model.unique_key;
   const target = model.name;
   const trackedHash = (table: string): string =>
@@ -241,6 +252,12 @@ function snapshotStatements(
         `cast(null as boolean) as ${quote(snapshot.is_current)}, cast(null as date) as ${quote(snapshot.loaded_on)} ` +
         `from ${quote(stage)} where 1 = 0`,
       label: `model ${model.name}: create the table`,
+    });
+  }
+  if (!existing.runTables.has(model.name)) {
+    statements.push({
+      sql: `create table if not exists ${runs} (run_date date)`,
+      label: `model ${model.name}: create ${runsTableOf(model)}`,
     });
   }
   statements.push(
@@ -288,6 +305,16 @@ function snapshotStatements(
       label: `model ${model.name}: insert new versions`,
     },
     { sql: `drop table ${quote(stage)}`, label: `model ${model.name}: drop ${stage}` },
+    {
+      sql: `delete from ${runs} where run_date = cast(:run_date as date)`,
+      parameters,
+      label: `model ${model.name}: record the run date (clear a previous run of it)`,
+    },
+    {
+      sql: `insert into ${runs} (run_date) values (cast(:run_date as date))`,
+      parameters,
+      label: `model ${model.name}: record the run date`,
+    },
   );
   return { statements, applied: true };
 }
@@ -304,18 +331,27 @@ async function inspect(warehouse: Warehouse, plan: ServingPlan): Promise<Existin
     );
     if (row) tables.set(model.name, /view/i.test(row.table_type) ? 'view' : 'table');
   }
+  const runTables = new Set<string>();
   const snapshotLatest = new Map<string, string | null>();
   for (const model of plan.models) {
-    if (model.materialization !== 'snapshot_type2' || tables.get(model.name) !== 'table') continue;
+    if (model.materialization !== 'snapshot_type2') continue;
+    const runs = runsTableOf(model);
+    if (rows.some((row) => row.table_schema === model.schema && row.table_name === runs))
+      runTables.add(model.name);
+    if (tables.get(model.name) !== 'table') continue;
+    // loaded_on too: a history written before the runs table existed keeps its watermark.
+    const marks = [`select max(${quote(model.snapshot!.loaded_on)}) as mark from ${model.relation}`];
+    if (runTables.has(model.name))
+      marks.push(`select max(run_date) as mark from ${relationOf(model.schema, runs)}`);
     const [latest] = await warehouse.query<{ latest: unknown }>(
-      `select cast(max(${quote(model.snapshot!.loaded_on)}) as varchar(10)) as latest from ${model.relation}`,
+      `select cast(max(mark) as varchar(10)) as latest from (${marks.join(' union all ')}) as marks`,
     );
     snapshotLatest.set(
       model.name,
       latest?.latest === null || latest?.latest === undefined ? null : String(latest.latest),
     );
   }
-  return { tables, snapshotLatest };
+  return { tables, runTables, snapshotLatest };
 }
 
 /** The statements of one run, in order, and which snapshot models apply the date. */
@@ -369,7 +405,7 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
   for (const [name, done] of applied) {
     if (!done)
       logger.warn(
-        `model ${name}: run date ${runDate} is older than its newest snapshot (${existing.snapshotLatest.get(name)}); history kept as is`,
+        `model ${name}: run date ${runDate} is older than its newest applied run (${existing.snapshotLatest.get(name)}); history kept as is`,
       );
   }
   logger.info('serving load: executing the plan in one transaction', {

@@ -8,7 +8,16 @@ import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
 import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
 import { loadServingPlan, ServingPlan } from '../../lambdas/shared/serving-plan';
 import { runServingLoad, ServingLoadResult } from '../../lambdas/serving-load/load';
-import { compareDatabases, DAY_1, DAY_2, Fixture, pointSpectrum, USER, writeFixture } from './fixtures';
+import {
+  compareDatabases,
+  DAY_1,
+  DAY_2,
+  DAY_3,
+  Fixture,
+  pointSpectrum,
+  USER,
+  writeFixture,
+} from './fixtures';
 
 let fixture: Fixture;
 let plan: ServingPlan;
@@ -244,6 +253,30 @@ test.each([
     expect(await compareDatabases(before, database, models)).toEqual([]);
   },
 );
+
+test('a date that only corrected attributes in place still stops an older date from rolling them back', async () => {
+  const third = await load(DAY_3);
+  expect(third.models.find((model) => model.name === 'dim_users')).toMatchObject({ applied: true, rows: 5 });
+  // No version was inserted on DAY_3: loaded_on alone would still say DAY_2 is the newest run.
+  expect(await query('select cast(max(loaded_on) as varchar) as newest from dim_users')).toEqual([
+    { newest: DAY_2 },
+  ]);
+  expect(await query(`select user_name from dim_users where user_id = '${USER.u2}'`)).toEqual([
+    { user_name: 'Bobby' },
+  ]);
+  const before = backup('before-rerun-of-day-2');
+  const rerun = await load(DAY_2);
+  expect(rerun.models.find((model) => model.name === 'dim_users')).toMatchObject({ applied: false, rows: 5 });
+  expect(await query(`select user_name from dim_users where user_id = '${USER.u2}'`)).toEqual([
+    { user_name: 'Bobby' },
+  ]);
+  expect(await compareDatabases(before, database, [...models, 'dim_users__runs'])).toEqual([]);
+  // The re-run of DAY_3 itself is still applied (it is the newest run).
+  expect((await load(DAY_3)).models.find((model) => model.name === 'dim_users')).toMatchObject({
+    applied: true,
+  });
+  expect(await compareDatabases(before, database, [...models, 'dim_users__runs'])).toEqual([]);
+});
 
 test('rejects a run date that is not a calendar date', async () => {
   const warehouse = await DuckDbWarehouse.open(':memory:');

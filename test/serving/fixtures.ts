@@ -3,7 +3,8 @@
  * table and ingest_on partition (as Iceberg lays them out), with the transform schemas' types.
  *
  * Story: on 2024-03-01 users u1 (New York, US), u2 (Paris, FR), u3 (Berlin, DE) buy; on 2024-03-02 u1 has
- * moved to London (GB), u2 changed name only, u4 is new. One sold track is missing from the catalog.
+ * moved to London (GB), u2 changed name only, u4 is new. One sold track is missing from the catalog. On
+ * 2024-03-03 nobody moves: u2's name is corrected again (Bobby), in place, and u2 buys once.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
@@ -19,6 +20,8 @@ import {
 
 export const DAY_1 = '2024-03-01';
 export const DAY_2 = '2024-03-02';
+/** A day that changes no tracked column: the type-2 history gets no new version, only a correction. */
+export const DAY_3 = '2024-03-03';
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 export const USER = {
@@ -115,9 +118,9 @@ function usersOn(day: string): Record_[] {
   }
   return [
     user(USER.u1, 'Ann', 'London', 'GB', 'Europe/London', 51.5, day),
-    user(USER.u2, 'Robert', 'Paris', 'FR', 'Europe/Paris', 48.8, day),
+    user(USER.u2, day === DAY_3 ? 'Bobby' : 'Robert', 'Paris', 'FR', 'Europe/Paris', 48.8, day),
     user(USER.u3, 'Cid', 'Berlin', 'DE', 'Europe/Berlin', 52.5, day),
-    { ...user(USER.u4, 'Dee', 'Madrid', 'ES', 'Europe/Madrid', 40.4, day), user_since: `${day} 07:00:00` },
+    { ...user(USER.u4, 'Dee', 'Madrid', 'ES', 'Europe/Madrid', 40.4, day), user_since: `${DAY_2} 07:00:00` },
   ];
 }
 
@@ -163,6 +166,9 @@ function sessionsOn(day: string): Record_[] {
       item(SESSION(3), USER.u3, 0, TRACKS.missing, ARTISTS.lost, 'Lost Tapes', 2.49, `${day} 23:59:59`, day),
       item(SESSION(3), USER.u3, 1, TRACKS.t4, ARTISTS.a3, 'Cobalt Choir', 1.29, `${day} 23:59:59`, day),
     ];
+  }
+  if (day === DAY_3) {
+    return [item(SESSION(7), USER.u2, 0, TRACKS.t3, ARTISTS.a2, 'Basalt', 0.99, `${day} 11:00:00`, day)];
   }
   return [
     item(SESSION(4), USER.u1, 0, TRACKS.t2, ARTISTS.a1, 'Aurora Lane', 3.5, `${day} 09:05:00`, day),
@@ -215,7 +221,7 @@ export async function writeFixture(prefix = 'deftunes-serving-'): Promise<Fixtur
   const files: Record<TransformTable, string[]> = { users: [], sessions: [], songs: [] };
   const filesAfter: Record<string, TransformDataFiles> = {};
   try {
-    for (const day of [DAY_1, DAY_2]) {
+    for (const day of [DAY_1, DAY_2, DAY_3]) {
       files.users.push(
         await writeParquet(writer, path.join(dataDir, `users-${day}.parquet`), 'users', usersOn(day)),
       );

@@ -8,7 +8,16 @@ import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
 import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
 import { loadServingPlan, ServingPlan } from '../../lambdas/shared/serving-plan';
 import { runServingLoad } from '../../lambdas/serving-load/load';
-import { compareDatabases, DAY_1, DAY_2, dbtBuild, Fixture, pointSpectrum, writeFixture } from './fixtures';
+import {
+  compareDatabases,
+  DAY_1,
+  DAY_2,
+  DAY_3,
+  dbtBuild,
+  Fixture,
+  pointSpectrum,
+  writeFixture,
+} from './fixtures';
 
 let fixture: Fixture;
 let plan: ServingPlan;
@@ -39,8 +48,9 @@ test('dbt build and the executor produce identical tables for every model, date 
     ]),
   );
 
-  // Two dates in order, then a re-run of the latest date and a re-run of an older one.
-  for (const runDate of [DAY_1, DAY_2, DAY_2, DAY_1]) {
+  // Two dates in order, a re-run of the latest date and a re-run of an older one; then a date that only
+  // corrects a name in place, followed by a re-run of the date before it (which must not roll it back).
+  for (const runDate of [DAY_1, DAY_2, DAY_2, DAY_1, DAY_3, DAY_2]) {
     await pointSpectrum(viaDbt, fixture.filesAfter[runDate]);
     await pointSpectrum(viaExecutor, fixture.filesAfter[runDate]);
     dbtBuild(viaDbt, runDate, fixture.dir);
@@ -50,7 +60,10 @@ test('dbt build and the executor produce identical tables for every model, date 
     } finally {
       await warehouse.close();
     }
-    expect({ runDate, differences: await compareDatabases(viaDbt, viaExecutor, models) }).toEqual({
+    expect({
+      runDate,
+      differences: await compareDatabases(viaDbt, viaExecutor, [...models, 'dim_users__runs']),
+    }).toEqual({
       runDate,
       differences: [],
     });
@@ -62,7 +75,17 @@ test('dbt build and the executor produce identical tables for every model, date 
     const [counts] = await reader.query(
       'select (select count(*) from deftunes_serving.fact_session_items) as items, (select count(*) from deftunes_serving.dim_users) as user_versions',
     );
-    expect(counts).toEqual({ items: 9, user_versions: 5 });
+    expect(counts).toEqual({ items: 10, user_versions: 5 });
+    expect(
+      await reader.query(
+        "select user_name from deftunes_serving.dim_users where user_id = '22222222-2222-4222-8222-222222222222'",
+      ),
+    ).toEqual([{ user_name: 'Bobby' }]);
+    expect(
+      await reader.query(
+        'select cast(run_date as varchar) as day from deftunes_serving.dim_users__runs order by 1',
+      ),
+    ).toEqual([{ day: DAY_1 }, { day: DAY_2 }, { day: DAY_3 }]);
   } finally {
     await reader.close();
   }

@@ -89,11 +89,16 @@ describe.each(['duckdb', 'redshift'] as const)('the %s plan', (target) => {
 
 test('the redshift run fits one BatchExecuteStatement on a fresh and on a loaded warehouse', () => {
   const plan = plans.redshift!;
-  const fresh = planStatements(plan, '2024-03-01', { tables: new Map(), snapshotLatest: new Map() });
+  const fresh = planStatements(plan, '2024-03-01', {
+    tables: new Map(),
+    runTables: new Set(),
+    snapshotLatest: new Map(),
+  });
   const loaded = planStatements(plan, '2024-03-02', {
     tables: new Map(
       plan.models.map((model) => [model.name, model.materialization === 'view' ? 'view' : 'table']),
     ),
+    runTables: new Set(['dim_users']),
     snapshotLatest: new Map([['dim_users', '2024-03-01']]),
   });
   for (const { statements } of [fresh, loaded]) {

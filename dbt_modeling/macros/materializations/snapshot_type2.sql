@@ -4,7 +4,9 @@
     first (its versions deleted, the versions it closed reopened). Then versions whose check_cols changed
     are closed (valid_to = run date), update_cols are corrected in place on the current version, new
     versions are inserted (valid_from = run date; first_valid_from for an entity's first version). A run
-    date older than the newest snapshot applied is skipped: the history already holds later states. -#}
+    date older than the newest run applied is skipped: the history already holds later states. The newest
+    run is kept in <model>__runs(run_date), written with the history: loaded_on only moves when a version
+    is inserted, so a run that only corrected attributes in place would not stop an older date otherwise. -#}
 {% materialization snapshot_type2, default %}
   {%- set target_relation = this.incorporate(type='table') -%}
   {%- set existing_relation = load_cached_relation(this) -%}
@@ -20,9 +22,17 @@
   {%- set run_timestamp = 'cast(' ~ run_day ~ ' as timestamp)' -%}
   {%- set text_type = deftunes_text_type() | trim -%}
 
+  {%- set runs_relation = api.Relation.create(database=this.database, schema=this.schema, identifier=this.identifier ~ '__runs', type='table') -%}
+  {%- set existing_runs = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier ~ '__runs') -%}
+
   {%- set skip = false -%}
   {%- if existing_relation is not none and existing_relation.is_table -%}
-    {%- set latest = run_query('select cast(max(loaded_on) as varchar(10)) from ' ~ target_relation).columns[0].values()[0] -%}
+    {#- loaded_on too: a history written before the runs table existed keeps its watermark. -#}
+    {%- set marks = ['select max("loaded_on") as mark from ' ~ target_relation] -%}
+    {%- if existing_runs is not none -%}
+      {%- do marks.append('select max(run_date) as mark from ' ~ runs_relation) -%}
+    {%- endif -%}
+    {%- set latest = run_query('select cast(max(mark) as varchar(10)) from (' ~ marks | join(' union all ') ~ ') as marks').columns[0].values()[0] -%}
     {%- if latest is not none and (var('run_date') | string) < (latest | string) -%}
       {%- set skip = true -%}
     {%- endif -%}
@@ -39,6 +49,9 @@
 {{ sql }};
     {% if existing_relation is none -%}
     create table {{ target_relation }} as select cast(null as {{ 'varchar' if text_type == 'varchar' else 'varchar(32)' }}) as {{ adapter.quote(surrogate_key_column) }}, {{ stage }}.*, cast(null as timestamp) as "valid_from", cast(null as timestamp) as "valid_to", cast(null as boolean) as "is_current", cast(null as date) as "loaded_on" from {{ stage }} where 1 = 0;
+    {% endif -%}
+    {% if existing_runs is none -%}
+    create table if not exists {{ runs_relation }} (run_date date);
     {% endif -%}
     delete from {{ target_relation }} where "loaded_on" = {{ run_day }};
     update {{ target_relation }} set "valid_to" = null, "is_current" = true where "valid_to" = {{ run_timestamp }};
@@ -62,7 +75,9 @@
         on {% for key in keys %}history.{{ adapter.quote(key) }} = {{ stage }}.{{ adapter.quote(key) }}{{ ' and ' if not loop.last }}{% endfor %}
       where history.has_current is null or history.has_current = 0
     ) as versions;
-    drop table {{ stage }}
+    drop table {{ stage }};
+    delete from {{ runs_relation }} where run_date = {{ run_day }};
+    insert into {{ runs_relation }} (run_date) values ({{ run_day }})
     {%- endif -%}
   {%- endcall %}
 
