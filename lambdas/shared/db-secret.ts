@@ -45,6 +45,11 @@ export interface PgConnectionFactory {
 }
 
 const CONNECT_TIMEOUT_MS = 15_000;
+/**
+ * Server-side limit on each statement (each cursor FETCH is one): a stalled read fails with a clear
+ * Postgres error instead of hanging until the Lambda's own timeout.
+ */
+const STATEMENT_TIMEOUT_MS = 120_000;
 const INVALID_PASSWORD = '28P01';
 
 /**
@@ -123,6 +128,8 @@ export function urlConnectionFactory(url: string): PgConnectionFactory {
 async function connectOrClose(connection: Client): Promise<Client> {
   try {
     await connection.connect();
+    // A SET rather than a startup parameter: every Postgres honours it, embedded ones included.
+    await connection.query(`SET statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
     return connection;
   } catch (error: unknown) {
     await connection.end().catch(() => undefined);

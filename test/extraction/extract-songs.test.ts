@@ -283,6 +283,7 @@ describe('songs credentials from Secrets Manager', () => {
       .resolvesOnce({ SecretString: JSON.stringify(secret) })
       .resolves({ SecretString: JSON.stringify({ ...secret, password: 'rotated-password' }) });
     const configs: ClientConfig[] = [];
+    const statements: string[] = [];
     const newClient = (config: ClientConfig) =>
       ({
         async connect() {
@@ -292,6 +293,10 @@ describe('songs credentials from Secrets Manager', () => {
               code: '28P01',
             });
           }
+        },
+        async query(sql: string) {
+          statements.push(sql);
+          return { rows: [] };
         },
         async end() {},
       }) as unknown as Client;
@@ -317,6 +322,7 @@ describe('songs credentials from Secrets Manager', () => {
       ssl: { rejectUnauthorized: true, servername: secret.host },
     });
     expect(factory.description).toBe(`postgresql://${secret.host}:5432/deftunes`);
+    expect(statements).toEqual(['SET statement_timeout = 120000', 'SET statement_timeout = 120000']);
   });
 
   it('refuses a server that does not speak TLS', async () => {
