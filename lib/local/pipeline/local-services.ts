@@ -47,19 +47,22 @@ export class LocalServices {
           badRecordRate: options.badRecordRate,
         })
       : undefined;
+    let warehouse: DuckDbWarehouse | undefined;
+    let runLog: Writable | undefined;
     try {
-      const warehouse = await DuckDbWarehouse.open(paths.warehouseDb, {
-        searchPath: [...WAREHOUSE_SEARCH_PATH],
-      });
+      runLog = openRunLog(paths.runLog);
+      warehouse = await DuckDbWarehouse.open(paths.warehouseDb, { searchPath: [...WAREHOUSE_SEARCH_PATH] });
       return new LocalServices(
         paths,
         options.apiUrl ?? sources!.apiUrl,
         options.songsDbUrl ?? sources!.songsDbUrl,
         sources,
         warehouse,
-        openRunLog(paths.runLog),
+        runLog,
       );
     } catch (error) {
+      await warehouse?.close().catch(() => undefined);
+      if (runLog) await closeStream(runLog).catch(() => undefined);
       await sources?.close();
       throw error;
     }
