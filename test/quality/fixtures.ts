@@ -42,12 +42,34 @@ export function duckdbPlan(): ServingPlan {
   return plan;
 }
 
-const days = `(select cast(day as date) as ingest_on, row_number() over (order by day) - 1 as day_number
-  from range(date '${FIRST_DATE}', date '${RUN_DATE}' + interval 1 day, interval 1 day) as t(day))`;
+/** Sizes of the synthetic data; the defaults are the tests' small data set. */
+export interface SyntheticSizes {
+  /** The last day generated (the run date); the days from {@link FIRST_DATE} to it are partitions. */
+  readonly runDate: string;
+  readonly users: number;
+  readonly songs: number;
+  /** Sessions per day, of {@link ITEMS_PER_SESSION} items each; users buy in turn (`session % users`). */
+  readonly sessionsPerDay: number;
+}
 
-const TRANSFORM_SQL = [
-  'create schema deftunes_transform',
-  `create table deftunes_transform.songs as
+export const TEST_SIZES: SyntheticSizes = {
+  runDate: RUN_DATE,
+  users: USERS,
+  songs: SONGS,
+  sessionsPerDay: SESSIONS_PER_DAY,
+};
+
+/**
+ * The statements that build the valid data set: transform tables, then the serving star schema (without
+ * the BI views). The run date must be on or after 2020-02-05 (the day user 7 moves).
+ */
+export function syntheticWarehouseSql(sizes: SyntheticSizes = TEST_SIZES): string[] {
+  const { runDate: RUN_DATE, users: USERS, songs: SONGS, sessionsPerDay: SESSIONS_PER_DAY } = sizes;
+  const days = `(select cast(day as date) as ingest_on, row_number() over (order by day) - 1 as day_number
+  from range(date '${FIRST_DATE}', date '${RUN_DATE}' + interval 1 day, interval 1 day) as t(day))`;
+  return [
+    'create schema deftunes_transform',
+    `create table deftunes_transform.songs as
    select
      'TR' || lpad(cast(i as varchar), 16, '0') as track_id,
      'Song ' || i as title,
@@ -67,7 +89,7 @@ const TRANSFORM_SQL = [
      cast(days.ingest_on as timestamp) + interval 1 hour as processing_timestamp,
      'songs_db' as source_from
    from range(${SONGS}) as t(i) cross join ${days} as days`,
-  `create table deftunes_transform.users as
+    `create table deftunes_transform.users as
    select
      '00000000-0000-4000-8000-' || lpad(cast(i as varchar), 12, '0') as user_id,
      'Name' || i as user_name,
@@ -83,9 +105,9 @@ const TRANSFORM_SQL = [
      cast(days.ingest_on as timestamp) + interval 1 hour as processing_timestamp,
      'api_users' as source_from
    from range(${USERS}) as t(i) cross join ${days} as days`,
-  `create table deftunes_transform.sessions as
+    `create table deftunes_transform.sessions as
    select
-     '10000000-0000-4000-8000-' || lpad(cast(days.day_number * 1000 + s as varchar), 12, '0') as session_id,
+     '10000000-0000-4000-8000-' || lpad(cast(days.day_number * 10000000 + s as varchar), 12, '0') as session_id,
      '00000000-0000-4000-8000-' || lpad(cast(s % ${USERS} as varchar), 12, '0') as user_id,
      cast(k as integer) as item_index,
      'TR' || lpad(cast((s * ${ITEMS_PER_SESSION} + k) % ${SONGS} as varchar), 16, '0') as song_id,
@@ -102,25 +124,22 @@ const TRANSFORM_SQL = [
      cast(days.ingest_on as timestamp) + interval 23 hour as processing_timestamp,
      'api_sessions' as source_from
    from range(${SESSIONS_PER_DAY}) as t(s) cross join range(${ITEMS_PER_SESSION}) as u(k) cross join ${days} as days`,
-];
-
-const SERVING_SQL = [
-  'create schema deftunes_serving',
-  `create table deftunes_serving.dim_songs as
+    'create schema deftunes_serving',
+    `create table deftunes_serving.dim_songs as
    select md5(track_id) as song_key, track_id, title, song_id, release, artist_id, duration, year
    from deftunes_transform.songs where ingest_on = date '${RUN_DATE}'`,
-  `create table deftunes_serving.dim_artists as
+    `create table deftunes_serving.dim_artists as
    select distinct md5(artist_id) as artist_key, artist_id, artist_name
    from deftunes_transform.songs where ingest_on = date '${RUN_DATE}'`,
-  `create table deftunes_serving.dim_date as
+    `create table deftunes_serving.dim_date as
    select
      cast(strftime(day, '%Y%m%d') as integer) as date_key,
      cast(day as date) as date_day,
      year(day) as year,
      month(day) as month
    from range(date '2020-01-01', date '2021-01-01', interval 1 day) as t(day)`,
-  // One version per user since 1900-01-01, except the user who moved on 2020-02-05.
-  `create table deftunes_serving.dim_users as
+    // One version per user since 1900-01-01, except the user who moved on 2020-02-05.
+    `create table deftunes_serving.dim_users as
    with first_snapshot as (
      select * from deftunes_transform.users where ingest_on = date '${FIRST_DATE}'
    ), run_snapshot as (
@@ -140,7 +159,7 @@ const SERVING_SQL = [
      place_name, country_code, timezone, user_since,
      timestamp '2020-02-05', null, true, date '2020-02-05'
    from run_snapshot where user_id = '${MOVED_USER}'`,
-  `create table deftunes_serving.fact_session_items as
+    `create table deftunes_serving.fact_session_items as
    select
      md5(items.session_id || '-' || items.item_index) as session_item_key,
      items.session_id,
@@ -166,7 +185,8 @@ const SERVING_SQL = [
      on users.user_id = items.user_id
      and users.valid_from <= items.session_start_time
      and (users.valid_to is null or items.session_start_time < users.valid_to)`,
-];
+  ];
+}
 
 export interface Fixture {
   /** A local data directory (`--data-dir`): the DuckDB file is its `serving/deftunes.duckdb`. */
@@ -209,8 +229,7 @@ export async function openFixture(): Promise<Fixture> {
     await exec(
       'drop schema if exists deftunes_serving cascade',
       'drop schema if exists deftunes_transform cascade',
-      ...TRANSFORM_SQL,
-      ...SERVING_SQL,
+      ...syntheticWarehouseSql(),
       ...views,
     );
   };

@@ -152,7 +152,7 @@ describe('runDataQuality', () => {
 
   it('only warns when nothing of error severity failed', async () => {
     await fixture.exec(
-      `delete from deftunes_transform.sessions where ${PARTITION} and session_id >= '10000000-0000-4000-8000-000000007016'`,
+      `delete from deftunes_transform.sessions where ${PARTITION} and session_id >= '10000000-0000-4000-8000-000070000016'`,
     );
     const result = await runDataQuality({ run_date: RUN_DATE, stage: 'transform' }, deps);
     expect(result).toMatchObject({ status: 'warned', failed: [], warned: ['sessions_volume_within_band'] });

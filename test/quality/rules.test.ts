@@ -300,7 +300,7 @@ const TRANSFORM_CASES: BreakCase[] = [
   {
     title: "the run date's sessions at 40% of the trailing mean (warn)",
     sql: [
-      `delete from deftunes_transform.sessions where ${PARTITION} and session_id >= '10000000-0000-4000-8000-000000007016'`,
+      `delete from deftunes_transform.sessions where ${PARTITION} and session_id >= '10000000-0000-4000-8000-000070000016'`,
     ],
     fires: { sessions_volume_within_band: 'warned' },
   },
