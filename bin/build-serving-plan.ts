@@ -131,6 +131,7 @@ interface DbtNodeConfig {
   severity?: string;
   warn_if?: string;
   error_if?: string;
+  fail_calc?: string;
   run_date_column?: string;
   check_cols?: string[];
   update_cols?: string[];
@@ -261,6 +262,7 @@ function planTest(node: DbtNode, manifest: DbtManifest): PlanTest {
     sql,
     parameters: namedParameters(sql),
     severity,
+    fail_calc: node.config.fail_calc ?? 'count(*)',
     warn_if: node.config.warn_if ?? '!=0',
     error_if: node.config.error_if ?? '!=0',
     stage: source ? 'transform' : 'serving',

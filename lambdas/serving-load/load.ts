@@ -19,9 +19,14 @@
  *   `<model>__runs(run_date)`, written in the same transaction: `loaded_on` alone is not enough, since it
  *   only moves when a run inserts a version, and a run that only corrects attributes in place must still
  *   stop an older date from rolling them back.
+ *
+ * Before COMMIT, the plan's error-severity serving tests run inside the same transaction as guards: a test
+ * whose measure meets its `error_if` makes a statement fail (a cast of a text naming the test to integer),
+ * so the whole run rolls back and the error names the test. Warn-severity tests are left to the
+ * CheckServingQuality gate, which reports every test afterwards.
  */
 import { z } from 'zod';
-import type { PlanModel, PlanTarget, ServingPlan } from '../shared/serving-plan';
+import type { PlanModel, PlanTarget, PlanTest, ServingPlan } from '../shared/serving-plan';
 import type { SqlParameters, Statement, Warehouse } from '../shared/warehouse';
 
 export const ServingLoadEventSchema = z.object({
@@ -65,7 +70,15 @@ export interface ServingLoadResult {
   readonly target: PlanTarget;
   readonly models: ModelLoadResult[];
   readonly statements: number;
+  /** Error-severity serving tests checked inside the transaction before it committed. */
+  readonly guarded_tests: string[];
 }
+
+/**
+ * Guards are packed into statements of at most this many bytes (the Data API takes 100 KB per statement;
+ * the margin covers the inlined run date).
+ */
+export const GUARD_STATEMENT_BYTES = 64 * 1024;
 
 const silentLogger: LoadLogger = { info: () => undefined, warn: () => undefined };
 
@@ -354,6 +367,77 @@ async function inspect(warehouse: Warehouse, plan: ServingPlan): Promise<Existin
   return { tables, runTables, snapshotLatest };
 }
 
+/** A dbt threshold (`!=0`, `> 5`) as a SQL condition on `value`. */
+export function thresholdCondition(threshold: string, value: string): string {
+  const match = /^\s*(==|=|!=|<>|>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$/.exec(threshold);
+  if (!match) throw new Error(`invalid dbt threshold "${threshold}"`);
+  const operator = match[1] === '==' ? '=' : match[1] === '!=' ? '<>' : match[1];
+  return `${value} ${operator} ${match[2]}`;
+}
+
+function sqlText(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * One test as a guard SELECT: no row fails unless the test's measure meets its error_if, and then the cast
+ * of `serving test failed: <name> ...` to integer fails the statement (DuckDB and Redshift both quote the
+ * text in the error). The text concatenates the measure, so no engine can fold the cast at planning time.
+ */
+export function guardSelect(test: PlanTest, dialect: { readonly textType: string }): string {
+  const failCalc = test.fail_calc ?? 'count(*)';
+  const message = `serving test failed: ${test.name} (${failCalc} = `;
+  return (
+    `select case when ${thresholdCondition(test.error_if, 'measured.failures')} then cast(` +
+    `${sqlText(message)} || cast(measured.failures as ${dialect.textType}) || ${sqlText(`, error_if ${test.error_if.trim()})`)}` +
+    ` as integer) end as guard\n` +
+    `from (select ${failCalc} as failures from (\n${test.sql.replace(/[\s;]+$/, '')}\n) as dbt_internal_test) as measured`
+  );
+}
+
+/** The tests serving-load checks inside its transaction: error severity, serving stage. */
+export function guardedTests(plan: ServingPlan): PlanTest[] {
+  return plan.tests.filter((test) => test.stage === 'serving' && test.severity === 'error');
+}
+
+/**
+ * The guards of the run's serving tests, packed (UNION ALL) into as few statements as fit
+ * GUARD_STATEMENT_BYTES each, so the run stays within the Data API's 40 statements per batch.
+ */
+export function guardStatements(
+  plan: ServingPlan,
+  runDate: string,
+  maxBytes = GUARD_STATEMENT_BYTES,
+): Statement[] {
+  const dialect = dialectOf(plan.target);
+  const groups: { tests: PlanTest[]; selects: string[]; bytes: number }[] = [];
+  for (const test of guardedTests(plan)) {
+    for (const name of test.parameters) {
+      if (name !== 'run_date')
+        throw new Error(`serving test ${test.name}: unknown parameter :${name} in its compiled SQL`);
+    }
+    const select = guardSelect(test, dialect);
+    const bytes = Buffer.byteLength(select) + '\nunion all\n'.length;
+    if (bytes > maxBytes)
+      throw new Error(
+        `serving test ${test.name}: its guard is ${bytes} bytes, over ${maxBytes} per statement`,
+      );
+    const last = groups.at(-1);
+    if (last && last.bytes + bytes <= maxBytes) {
+      last.tests.push(test);
+      last.selects.push(select);
+      last.bytes += bytes;
+    } else {
+      groups.push({ tests: [test], selects: [select], bytes });
+    }
+  }
+  return groups.map((group, index) => ({
+    sql: group.selects.join('\nunion all\n'),
+    parameters: group.tests.some((test) => test.parameters.length > 0) ? { run_date: runDate } : undefined,
+    label: `serving tests (guard ${index + 1} of ${groups.length}): ${group.tests.map((test) => test.name).join(', ')}`,
+  }));
+}
+
 /** The statements of one run, in order, and which snapshot models apply the date. */
 export function planStatements(
   plan: ServingPlan,
@@ -385,6 +469,7 @@ export function planStatements(
     applied.set(model.name, modelStatements.applied);
     statements.push(...modelStatements.statements);
   }
+  statements.push(...guardStatements(plan, runDate));
   return { statements, applied };
 }
 
@@ -408,10 +493,12 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
         `model ${name}: run date ${runDate} is older than its newest applied run (${existing.snapshotLatest.get(name)}); history kept as is`,
       );
   }
+  const guarded = guardedTests(plan).map((test) => test.name);
   logger.info('serving load: executing the plan in one transaction', {
     run_date: runDate,
     target: plan.target,
     models: plan.models.length,
+    guarded_tests: guarded.length,
     statements: statements.length,
   });
   await warehouse.transaction(statements);
@@ -429,5 +516,11 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
     applied: applied.get(model.name) ?? true,
   }));
   logger.info('serving load: done', { run_date: runDate, rows: Object.fromEntries(rowsByModel) });
-  return { run_date: runDate, target: plan.target, models, statements: statements.length };
+  return {
+    run_date: runDate,
+    target: plan.target,
+    models,
+    statements: statements.length,
+    guarded_tests: guarded,
+  };
 }

@@ -119,6 +119,11 @@ export const PlanTestSchema = z.object({
   sql: z.string().min(1),
   parameters: parameterNames,
   severity: z.enum(['error', 'warn']),
+  /**
+   * The measure compared with the thresholds, over the failing rows (dbt's `fail_calc`, `count(*)` unless
+   * the test sets another). Optional so plans compiled before it was carried still parse.
+   */
+  fail_calc: z.string().min(1).optional(),
   warn_if: ThresholdSchema,
   error_if: ThresholdSchema,
   stage: TestStageSchema,

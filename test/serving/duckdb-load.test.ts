@@ -15,6 +15,7 @@ import {
   DAY_3,
   Fixture,
   pointSpectrum,
+  STRAY_USER,
   USER,
   writeFixture,
 } from './fixtures';
@@ -275,6 +276,52 @@ test('a date that only corrected attributes in place still stops an older date f
   expect((await load(DAY_3)).models.find((model) => model.name === 'dim_users')).toMatchObject({
     applied: true,
   });
+  expect(await compareDatabases(before, database, [...models, 'dim_users__runs'])).toEqual([]);
+});
+
+test('an error-severity serving test failing inside the run rolls the whole run back and names the test', async () => {
+  expect(results[DAY_2].guarded_tests).toEqual(
+    expect.arrayContaining(['fact_session_items_user_key_mostly_not_null', 'unique_dim_users_user_key']),
+  );
+  const before = backup('before-failed-guard');
+  await expect(load(DAY_2, plan, fixture.strayBuyerDay2)).rejects.toThrow(
+    /serving tests \(guard 1 of 1\).*serving test failed: fact_session_items_user_key_mostly_not_null \(coalesce\(max\(null_percent\), 0\) = 20\.0*, error_if > 5\)/s,
+  );
+  expect(await compareDatabases(before, database, [...models, 'dim_users__runs'])).toEqual([]);
+  // The same data passes when the test only warns: warn-severity tests are the quality gate's, not guards.
+  const warnOnly: ServingPlan = {
+    ...plan,
+    tests: plan.tests.map((test) =>
+      test.name === 'fact_session_items_user_key_mostly_not_null' ? { ...test, severity: 'warn' } : test,
+    ),
+  };
+  const loaded = await load(DAY_2, warnOnly, fixture.strayBuyerDay2);
+  expect(loaded.guarded_tests).not.toContain('fact_session_items_user_key_mostly_not_null');
+  expect(
+    await query(`select count(*) as items from fact_session_items where user_id = '${STRAY_USER}'`),
+  ).toEqual([{ items: 1 }]);
+  await load(DAY_2);
+  expect(await compareDatabases(before, database, [...models, 'dim_users__runs'])).toEqual([]);
+});
+
+// Duplicated artists break the artist key's uniqueness and, through the views' joins, the BI totals: the
+// engine stops at whichever guard it evaluates first.
+test('a duplicate key in a dimension fails a serving test inside the run, leaving the tables as they were', async () => {
+  const before = backup('before-duplicate-key');
+  const duplicating: ServingPlan = {
+    ...plan,
+    models: plan.models.map((model) =>
+      model.name === 'dim_artists'
+        ? {
+            ...model,
+            sql: `select * from (\n${model.sql}\n) as once\nunion all\nselect * from (\n${model.sql}\n) as twice`,
+          }
+        : model,
+    ),
+  };
+  await expect(load(DAY_2, duplicating)).rejects.toThrow(
+    /serving test failed: (unique_dim_artists_artist_(id|key) \(count\(\*\) = 4|bi_\w+_total_matches_fact \(count\(\*\) = 1), error_if != 0\)/,
+  );
   expect(await compareDatabases(before, database, [...models, 'dim_users__runs'])).toEqual([]);
 });
 

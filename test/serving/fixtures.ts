@@ -210,7 +210,15 @@ export interface Fixture {
   readonly filesAfter: Record<string, TransformDataFiles>;
   /** DAY_2's files with a corrected users snapshot in which u1 never moved. */
   readonly correctedDay2: TransformDataFiles;
+  /**
+   * DAY_2's files with one more purchase by a buyer missing from the users snapshot: 1 of 5 fact rows
+   * without a user key, over the error threshold of fact_session_items_user_key_mostly_not_null (5 %).
+   */
+  readonly strayBuyerDay2: TransformDataFiles;
 }
+
+/** A buyer who is in no users snapshot. */
+export const STRAY_USER = '99999999-9999-4999-8999-999999999999';
 
 /** Writes the fixture's parquet files under a new temp directory. */
 export async function writeFixture(prefix = 'deftunes-serving-'): Promise<Fixture> {
@@ -248,10 +256,30 @@ export async function writeFixture(prefix = 'deftunes-serving-'): Promise<Fixtur
       'users',
       corrected,
     );
+    const strayFile = await writeParquet(
+      writer,
+      path.join(dataDir, `sessions-${DAY_2}-stray-buyer.parquet`),
+      'sessions',
+      [
+        ...sessionsOn(DAY_2),
+        item(
+          SESSION(8),
+          STRAY_USER,
+          0,
+          TRACKS.t1,
+          ARTISTS.a1,
+          'Aurora Lane',
+          1.99,
+          `${DAY_2} 16:00:00`,
+          DAY_2,
+        ),
+      ],
+    );
     return {
       dir,
       filesAfter,
       correctedDay2: { ...filesAfter[DAY_2], users: [files.users[0], correctedFile] },
+      strayBuyerDay2: { ...filesAfter[DAY_2], sessions: [files.sessions[0], strayFile] },
     };
   } finally {
     await writer.close();

@@ -24,7 +24,13 @@ import {
   ServingPlan,
   testOutcome,
 } from '../../lambdas/shared/serving-plan';
-import { planStatements, runServingLoad } from '../../lambdas/serving-load/load';
+import {
+  guardedTests,
+  guardStatements,
+  planStatements,
+  runServingLoad,
+  thresholdCondition,
+} from '../../lambdas/serving-load/load';
 
 const plans: Partial<Record<'duckdb' | 'redshift', ServingPlan>> = {};
 
@@ -148,7 +154,54 @@ test('the redshift plan runs through the Data API: inspection, one batch with th
       .every((sql) => sql.endsWith('with no schema binding')),
   ).toBe(true);
   expect(sqls).toContain('alter table "deftunes_serving"."dim_songs__new" rename to "dim_songs"');
+  // The serving tests' guards close the batch, after every model, so a failing one rolls the run back.
+  const guarded = guardedTests(plan);
+  expect(guarded.length).toBeGreaterThan(30);
+  expect(result.guarded_tests).toEqual(guarded.map((test) => test.name));
+  const guardSqls = sqls.filter((sql) => sql.includes("cast('serving test failed: "));
+  expect(guardSqls.length).toBeGreaterThanOrEqual(1);
+  expect(sqls.slice(-guardSqls.length)).toEqual(guardSqls);
+  for (const test of guarded) expect(guardSqls.join('\n')).toContain(`serving test failed: ${test.name} (`);
+  expect(guardSqls.join('\n')).toContain(
+    "where ingest_on = cast('2024-03-01' as date)", // the fact's user_key share test, run date inlined
+  );
+  expect(guardSqls.join('\n')).toContain('as varchar(max))');
+  expect(sqls.length).toBeLessThanOrEqual(MAX_BATCH_STATEMENTS);
   redshift.restore();
+});
+
+test('guards cover the error-severity serving tests only, packed into statements within the size limit', () => {
+  const plan = plans.redshift!;
+  const warned = plan.tests.find((test) => test.stage === 'serving')!;
+  const withWarn: ServingPlan = {
+    ...plan,
+    tests: plan.tests.map((test) => (test === warned ? { ...test, severity: 'warn' as const } : test)),
+  };
+  const guarded = guardedTests(withWarn);
+  expect(guarded.every((test) => test.stage === 'serving' && test.severity === 'error')).toBe(true);
+  expect(guarded.map((test) => test.name)).not.toContain(warned.name);
+  expect(guarded).toHaveLength(plan.tests.filter((test) => test.stage === 'serving').length - 1);
+
+  const packed = guardStatements(withWarn, '2024-03-01', 4_000);
+  expect(packed.length).toBeGreaterThan(1);
+  const named = packed.flatMap((statement, index) => {
+    expect(Buffer.byteLength(statement.sql)).toBeLessThanOrEqual(4_000);
+    expect(statement.label).toMatch(
+      new RegExp(`^serving tests \\(guard ${index + 1} of ${packed.length}\\): `),
+    );
+    return statement.label!.replace(/^[^:]*: /, '').split(', ');
+  });
+  expect(named).toEqual(guarded.map((test) => test.name));
+  expect(guardStatements(withWarn, '2024-03-01')).toHaveLength(1);
+  expect(() => guardStatements(withWarn, '2024-03-01', 200)).toThrow(/its guard is \d+ bytes, over 200/);
+});
+
+test('dbt thresholds become SQL conditions', () => {
+  expect(thresholdCondition('!=0', 'n')).toBe('n <> 0');
+  expect(thresholdCondition(' > 10 ', 'n')).toBe('n > 10');
+  expect(thresholdCondition('==2', 'n')).toBe('n = 2');
+  expect(thresholdCondition('>=1.5', 'n')).toBe('n >= 1.5');
+  expect(() => thresholdCondition('> 1; drop table x', 'n')).toThrow(/invalid dbt threshold/);
 });
 
 test('no model uses is_incremental() (the plan is compiled without a database)', () => {
