@@ -15,9 +15,7 @@ import { acknowledge, acknowledgeWildcardResources } from '../nag';
  */
 export const DAILY_PIPELINE_STATES = {
   resolveRunDate: 'ResolveRunDate',
-  useGivenRunDate: 'UseGivenRunDate',
-  useScheduledDay: 'UseScheduledDay',
-  useExecutionDay: 'UseExecutionDay',
+  resolveRunDateFailed: 'ResolveRunDateFailed',
   extractAndTransform: 'ExtractAndTransform',
   extractSongs: 'ExtractSongs',
   transformSongs: 'TransformSongs',
@@ -62,6 +60,8 @@ export const SNS_TRANSIENT_ERRORS = [
 
 /** The Lambda functions of the pipeline, one per Task. */
 export interface DailyPipelineFunctions {
+  /** Turns the execution input (a date, a scheduled time or nothing) into the run date. */
+  readonly resolveRunDate: lambda.IFunction;
   readonly extractApi: lambda.IFunction;
   readonly extractSongs: lambda.IFunction;
   readonly dataQuality: lambda.IFunction;
@@ -72,6 +72,13 @@ export interface DailyPipelineProps {
   readonly functions: DailyPipelineFunctions;
   /** How long a Lambda task may take before the state times out (the functions' own timeout). */
   readonly functionTimeout: Duration;
+  /** The resolve-run-date function's own timeout (much shorter than the others'). */
+  readonly resolveRunDateTimeout: Duration;
+  /**
+   * IANA time zone of the daily schedule: an execution without `run_date` processes the previous calendar
+   * day in this zone.
+   */
+  readonly scheduleTimeZone: string;
   readonly transformApiJob: glue.IJob;
   readonly transformSongsJob: glue.IJob;
   /** How long a Glue job run may take (its own timeout); the task allows queueing time on top. */
@@ -120,7 +127,8 @@ class GlueRunJobTask extends tasks.GlueStartJobRun {
  * The daily run as DESIGN.md draws it: songs and API branches in parallel (extract then transform), a
  * quality gate on the transform zone, the serving load, a quality gate on the serving layer, then a success
  * event; any failure publishes an alert and fails the execution. Input `{"run_date": "YYYY-MM-DD"}`; without
- * it, the date of the schedule's `scheduled_time` or of the execution's start is used.
+ * it (the schedule passes `{"scheduled_time": ISO}`), the run date is the calendar day before the scheduled
+ * time, or before the execution's start, in the schedule's time zone: the last complete day.
  */
 export class DailyPipeline extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -216,33 +224,25 @@ export class DailyPipeline extends Construct {
       });
     const runDate = { run_date: sfn.JsonPath.stringAt('$.run_date') };
 
-    // --- run date: given, else the schedule's day, else the execution's day (UTC) ---
-    const useGivenRunDate = new sfn.Pass(this, S.useGivenRunDate, {
-      stateName: S.useGivenRunDate,
-      parameters: { 'run_date.$': '$.run_date' },
-    });
-    const useScheduledDay = new sfn.Pass(this, S.useScheduledDay, {
-      stateName: S.useScheduledDay,
-      parameters: { 'run_date.$': "States.ArrayGetItem(States.StringSplit($.scheduled_time, 'T'), 0)" },
-    });
-    const useExecutionDay = new sfn.Pass(this, S.useExecutionDay, {
-      stateName: S.useExecutionDay,
-      parameters: { 'run_date.$': "States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0)" },
-    });
-    const resolveRunDate = new sfn.Choice(this, S.resolveRunDate, { stateName: S.resolveRunDate })
-      .when(
-        sfn.Condition.and(sfn.Condition.isPresent('$.run_date'), sfn.Condition.isString('$.run_date')),
-        useGivenRunDate,
-      )
-      .when(
-        sfn.Condition.and(
-          sfn.Condition.isPresent('$.scheduled_time'),
-          sfn.Condition.isString('$.scheduled_time'),
-        ),
-        useScheduledDay,
-      )
-      .otherwise(useExecutionDay);
-
+    // --- run date: given, else the day before the scheduled time (or the start) in the schedule's zone ---
+    // A path that is absent from the input fails a state's Parameters, so the whole input is passed and the
+    // function picks what is there.
+    const resolveRunDate = retryLambda(
+      new tasks.LambdaInvoke(this, S.resolveRunDate, {
+        stateName: S.resolveRunDate,
+        lambdaFunction: functions.resolveRunDate,
+        payload: sfn.TaskInput.fromObject({
+          execution_input: sfn.JsonPath.entirePayload,
+          execution_start_time: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
+          time_zone: props.scheduleTimeZone,
+        }),
+        retryOnServiceExceptions: false,
+        // No ResultPath (the default, `$`): the rest of the run sees `{run_date}` only, whatever the input
+        // held. An explicit "$" would do the same in AWS, but aws-local-stepfunctions 3 merges instead.
+        resultSelector: { 'run_date.$': '$.Payload.run_date' },
+        taskTimeout: sfn.Timeout.duration(props.resolveRunDateTimeout.plus(Duration.seconds(30))),
+      }),
+    );
     // --- extract and transform, both sources in parallel ---
     const extractSongs = invoke(S.extractSongs, functions.extractSongs, runDate, '$.extractSongs');
     const transformSongs = runJob(S.transformSongs, props.transformSongsJob, '$.transformSongs');
@@ -346,9 +346,13 @@ export class DailyPipeline extends Construct {
     // execution does fail so the alarm says something is wrong with the topic.
     catchToNotify(notifySuccess);
 
-    useGivenRunDate.next(extractAndTransform);
-    useScheduledDay.next(extractAndTransform);
-    useExecutionDay.next(extractAndTransform);
+    // NotifyFailure reads `$.run_date`, which an input without one (the schedule's) lacks: name it unresolved.
+    const resolveRunDateFailed = new sfn.Pass(this, S.resolveRunDateFailed, {
+      stateName: S.resolveRunDateFailed,
+      parameters: { run_date: 'unresolved', 'error.$': '$.error' },
+    }).next(notifyFailure);
+    resolveRunDate.addCatch(resolveRunDateFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    resolveRunDate.next(extractAndTransform);
     extractAndTransform
       .next(checkTransformQuality)
       .next(
@@ -395,7 +399,7 @@ export class DailyPipeline extends Construct {
     acknowledgeWildcardResources(
       this.stateMachine.role,
       Object.values(functions).map((fn) => `${fn.functionArn}:*`),
-      'the CDK LambdaInvoke grant: invoke any version or alias of the four pipeline functions, nothing else',
+      'the CDK LambdaInvoke grant: invoke any version or alias of the pipeline functions, nothing else',
     );
   }
 }

@@ -12,6 +12,8 @@ import { JOB_RESULTS_PREFIX } from './transform-jobs';
 
 /** Where the serving plan sits inside the bundles of serving-load and data-quality. */
 export const SERVING_PLAN_BUNDLE_PATH = '/var/task/serving-plan.json';
+/** How long resolve-run-date may run: it only parses its event and does calendar arithmetic. */
+export const RESOLVE_RUN_DATE_TIMEOUT = Duration.seconds(30);
 /** The database role the warehouse functions' IAM identity is mapped to (created by WarehouseSchemas). */
 export const PIPELINE_DB_ROLE = 'deftunes_pipeline';
 
@@ -36,7 +38,7 @@ export interface PipelineFunctionsProps {
 }
 
 /**
- * The four pipeline Lambdas and their permissions: each extractor writes only its own landing prefixes;
+ * The pipeline Lambdas and their permissions: resolve-run-date has none beyond its log group; each extractor writes only its own landing prefixes;
  * serving-load and data-quality share one role, because they are one database identity (the serving models
  * data-quality tests are owned by the user serving-load created them as), mapped to the `deftunes_pipeline`
  * database role through the `RedshiftDbRoles` tag.
@@ -46,6 +48,7 @@ export interface PipelineFunctionsProps {
  * would only add a NAT gateway or four interface endpoints to the bill.
  */
 export class PipelineFunctions extends Construct {
+  public readonly resolveRunDate: PipelineFunction;
   public readonly extractApi: PipelineFunction;
   public readonly extractSongs: PipelineFunction;
   public readonly dataQuality: PipelineFunction;
@@ -68,6 +71,17 @@ export class PipelineFunctions extends Construct {
       target: 'serving-plan.json',
       hint: 'run `npm run build` (dbt compile writes the serving plan) before synthesizing',
     };
+
+    // No environment, no AWS call: the role PipelineFunction creates can only write the function's logs.
+    this.resolveRunDate = new PipelineFunction(this, 'ResolveRunDate', {
+      ...common,
+      memorySize: 256,
+      timeout: RESOLVE_RUN_DATE_TIMEOUT,
+      entry: 'lambdas/resolve-run-date/index.ts',
+      description:
+        "Resolves DailyPipeline's run date: the given one, else the previous day in the schedule's time zone",
+      serviceName: 'resolve-run-date',
+    });
 
     this.extractApi = new PipelineFunction(this, 'ExtractApi', {
       ...common,

@@ -12,7 +12,7 @@ import type { NamedEnvironmentConfig } from '../config';
 import { BackfillPipeline } from '../constructs/backfill-pipeline';
 import { DailyPipeline, dailyPipelineTimeout } from '../constructs/daily-pipeline';
 import { PipelineMonitoring } from '../constructs/pipeline-monitoring';
-import type { PipelineFunctions } from '../constructs/pipeline-functions';
+import { RESOLVE_RUN_DATE_TIMEOUT, type PipelineFunctions } from '../constructs/pipeline-functions';
 import type { TransformJobs } from '../constructs/transform-jobs';
 import { acknowledge } from '../nag';
 
@@ -58,12 +58,15 @@ export class PipelineStack extends Stack {
     const jobTimeout = Duration.minutes(config.glue.timeoutMinutes);
     this.dailyPipeline = new DailyPipeline(this, 'DailyPipeline', {
       functions: {
+        resolveRunDate: functions.resolveRunDate.function,
         extractApi: functions.extractApi.function,
         extractSongs: functions.extractSongs.function,
         dataQuality: functions.dataQuality.function,
         servingLoad: functions.servingLoad.function,
       },
       functionTimeout,
+      resolveRunDateTimeout: RESOLVE_RUN_DATE_TIMEOUT,
+      scheduleTimeZone: config.schedule.timeZone,
       transformApiJob: jobs.apiJob,
       transformSongsJob: jobs.songsJob,
       jobTimeout,
@@ -119,7 +122,7 @@ export class PipelineStack extends Stack {
       enabled: config.schedule.enabled,
       timeWindow: scheduler.TimeWindow.off(),
       target: new targets.StepFunctionsStartExecution(this.dailyPipeline.stateMachine, {
-        // DailyPipeline's ResolveRunDate turns the scheduled time into the run date.
+        // DailyPipeline's ResolveRunDate turns the scheduled time into the run date (the day before it).
         input: scheduler.ScheduleTargetInput.fromObject({
           scheduled_time: scheduler.ContextAttribute.scheduledTime,
         }),
@@ -136,6 +139,7 @@ export class PipelineStack extends Stack {
       dailyPipelineLogGroup: this.dailyPipeline.logGroup,
       backfill: this.backfill.stateMachine,
       functions: {
+        ResolveRunDate: functions.resolveRunDate.function,
         ExtractApi: functions.extractApi.function,
         ExtractSongs: functions.extractSongs.function,
         DataQuality: functions.dataQuality.function,

@@ -79,7 +79,14 @@ describe('Lambda bundles (real esbuild bundling)', () => {
 
   it('bundles every function into one minified file with its source map, well under the Lambda limits', () => {
     expect(bundles.map((bundle) => bundle.service).sort()).toEqual(
-      ['data-quality', 'extract-api', 'extract-songs', 'serving-load', 'warehouse-schemas'].sort(),
+      [
+        'data-quality',
+        'extract-api',
+        'extract-songs',
+        'resolve-run-date',
+        'serving-load',
+        'warehouse-schemas',
+      ].sort(),
     );
     for (const bundle of bundles) {
       expect(bundle.files['index.js']).toBeGreaterThan(1000);
@@ -113,7 +120,7 @@ describe('Lambda bundles (real esbuild bundling)', () => {
       const bundle = bundles.find((candidate) => candidate.service === service) as Bundle;
       expect(fs.readFileSync(path.join(bundle.dir, 'serving-plan.json'), 'utf8')).toBe(plan);
     }
-    for (const service of ['extract-api', 'extract-songs', 'warehouse-schemas']) {
+    for (const service of ['resolve-run-date', 'extract-api', 'extract-songs', 'warehouse-schemas']) {
       expect(
         bundles.find((candidate) => candidate.service === service)?.files['serving-plan.json'],
       ).toBeUndefined();

@@ -114,9 +114,9 @@ describe('Compute stack (dev)', () => {
     }
   });
 
-  it('runs four Node.js 22 arm64 Lambdas with X-Ray, JSON logs, source maps and Powertools settings', () => {
+  it('runs five Node.js 22 arm64 Lambdas with X-Ray, JSON logs, source maps and Powertools settings', () => {
     const functions = resourcesOfType(dev.compute, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
     for (const [, fn] of functions) {
       expect(fn).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -132,7 +132,7 @@ describe('Compute stack (dev)', () => {
         },
       });
     }
-    dev.compute.resourceCountIs('AWS::Lambda::EventInvokeConfig', 4);
+    dev.compute.resourceCountIs('AWS::Lambda::EventInvokeConfig', 5);
     dev.compute.allResourcesProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
   });
 
@@ -159,6 +159,31 @@ describe('Compute stack (dev)', () => {
     expect(Object.keys(envOf('data-quality'))).toEqual(
       expect.arrayContaining(['LANDING_BUCKET', 'RESULTS_BUCKET', 'JOB_RESULTS_BUCKET']),
     );
+  });
+
+  it('lets resolve-run-date do nothing but write its logs and traces', () => {
+    const [[, fn]] = resourcesOfType(dev.compute, 'AWS::Lambda::Function').filter(
+      ([, candidate]) =>
+        (candidate.Environment as { Variables: Record<string, unknown> }).Variables
+          .POWERTOOLS_SERVICE_NAME === 'resolve-run-date',
+    );
+    expect(fn).toMatchObject({ Timeout: 30, MemorySize: 256 });
+    // The handler reads no configuration: only the runtime's own variables.
+    expect(Object.keys((fn.Environment as { Variables: Record<string, unknown> }).Variables).sort()).toEqual([
+      'NODE_OPTIONS',
+      'POWERTOOLS_LOGGER_LOG_EVENT',
+      'POWERTOOLS_LOG_LEVEL',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_SERVICE_NAME',
+    ]);
+    const roleId = (fn.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const actions = policyStatements(dev.compute)
+      .filter(({ policy }) => policy.startsWith(roleId.replace(/[0-9A-F]{8}$/, '')))
+      .flatMap(({ statement }) => [statement.Action].flat() as string[]);
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((action) => !/^(logs|xray):/.test(action))).toEqual([]);
+    const role = resourcesOfType(dev.compute, 'AWS::IAM::Role').find(([id]) => id === roleId)?.[1];
+    expect(role?.ManagedPolicyArns).toBeUndefined();
   });
 
   it('grants exact resources: wildcards only on prefixes, `*` only for actions without resource-level permissions', () => {

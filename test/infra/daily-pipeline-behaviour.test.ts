@@ -1,10 +1,12 @@
 /**
  * Runs the synthesized DailyPipeline definition under aws-local-stepfunctions with recording stand-ins for
- * the tasks: the run-date resolution, the happy path, and the paths through NotifyFailure.
+ * the tasks (the real resolve-run-date function): the run-date resolution, the happy path, and the paths
+ * through NotifyFailure.
  */
 import { StateMachine, ExecutionError } from '../../lib/local/pipeline/local-stepfunctions';
 import type { RunOptions, StateMachineDefinition } from '../../lib/local/pipeline/local-stepfunctions';
 import { synthesizeDailyPipelineDefinition } from '../../lib/daily-pipeline-definition';
+import { previousDayIn, runResolveRunDate } from '../../lambdas/resolve-run-date';
 
 type Handler = (input: unknown) => Promise<unknown>;
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
@@ -23,7 +25,14 @@ function standIns(calls: Calls, overrides: Record<string, Handler> = {}): Record
       calls.push({ state, input: input as Record<string, unknown> });
       return result;
     };
+  // The real function: it is pure, and what the state machine hands it is what is under test.
+  const resolveRunDate: Handler = async (input) => {
+    const payload = (input as { Payload: Record<string, unknown> }).Payload;
+    calls.push({ state: 'ResolveRunDate', input: payload });
+    return { Payload: runResolveRunDate(payload) };
+  };
   return {
+    ResolveRunDate: resolveRunDate,
     ExtractSongs: lambda('ExtractSongs', { records: 3 }),
     ExtractUsers: lambda('ExtractUsers', { records: 2 }),
     ExtractSessions: lambda('ExtractSessions', { records: 5 }),
@@ -72,6 +81,7 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     const output = (await run({ run_date: '2026-11-19' }, standIns(calls))) as Record<string, unknown>;
     expect(calls.map((call) => call.state).sort()).toEqual(
       [
+        'ResolveRunDate',
         'CheckServingQuality',
         'CheckTransformQuality',
         'ExtractSessions',
@@ -101,19 +111,60 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     });
   });
 
-  it('takes the run date from the schedule, else from the execution start (UTC)', async () => {
+  it("runs the previous day in the schedule's time zone when started by the schedule", async () => {
     const scheduled: Calls = [];
-    await run({ scheduled_time: '2026-11-21T01:00:00Z' }, standIns(scheduled));
+    const output = await run({ scheduled_time: '2026-11-21T01:00:00Z' }, standIns(scheduled));
+    const resolve = scheduled.find((call) => call.state === 'ResolveRunDate')?.input;
+    expect(resolve).toEqual({
+      execution_input: { scheduled_time: '2026-11-21T01:00:00Z' },
+      execution_start_time: expect.any(String),
+      time_zone: 'Europe/Paris',
+    });
     expect(scheduled.find((call) => call.state === 'ExtractSongs')?.input).toEqual({
+      run_date: '2026-11-20',
+    });
+    expect(scheduled.find((call) => call.state === 'ExtractUsers')?.input).toEqual({
+      run_date: '2026-11-20',
+      entity: 'users',
+    });
+    // Just after midnight in Paris (still the previous day in UTC): the day that just ended.
+    const lateNight: Calls = [];
+    await run({ scheduled_time: '2026-11-21T23:30:00Z' }, standIns(lateNight));
+    expect(lateNight.find((call) => call.state === 'ExtractSongs')?.input).toEqual({
       run_date: '2026-11-21',
     });
+    expect(output).toMatchObject({ run_date: '2026-11-20' });
+    expect(output).not.toHaveProperty('scheduled_time');
+  });
+
+  it('runs the previous day of the execution start without input, and a given date as is', async () => {
     // aws-local-stepfunctions sets $$.Execution.StartTime itself (to now), whatever the context says.
     const manual: Calls = [];
-    const before = new Date().toISOString().slice(0, 10);
+    const before = previousDayIn(new Date(), 'Europe/Paris');
     await run({}, standIns(manual));
-    const after = new Date().toISOString().slice(0, 10);
+    const after = previousDayIn(new Date(), 'Europe/Paris');
     const resolved = manual.find((call) => call.state === 'ExtractSongs')?.input.run_date;
     expect([before, after]).toContain(resolved);
+
+    const given: Calls = [];
+    await run({ run_date: '2026-11-21', scheduled_time: '2026-11-25T01:00:00Z' }, standIns(given));
+    expect(given.find((call) => call.state === 'ExtractSongs')?.input).toEqual({ run_date: '2026-11-21' });
+  });
+
+  it('alerts and fails, running nothing, when the run date cannot be resolved', async () => {
+    const inputs: Input[] = [{ run_date: '2026-02-30' }, { scheduled_time: 'yesterday' }];
+    for (const input of inputs) {
+      const calls: Calls = [];
+      await expect(run(input, standIns(calls))).rejects.toThrow(ExecutionError);
+      expect(calls.map((call) => call.state)).toEqual(['ResolveRunDate', 'NotifyFailure']);
+      const alert = messageOf(calls.find((call) => call.state === 'NotifyFailure')?.input);
+      expect(alert).toMatchObject({
+        outcome: 'failed',
+        run_date: 'unresolved',
+        error: 'InvalidRunDateEvent',
+      });
+      expect(String(alert.cause)).toMatch(/execution_input\.(run_date|scheduled_time)/);
+    }
   });
 
   it('stops at a failed transform gate: no serving load, an alert, a failed execution', async () => {

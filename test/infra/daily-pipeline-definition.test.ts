@@ -82,7 +82,9 @@ describe('DailyPipeline definition', () => {
 
   it('draws the DESIGN.md graph', () => {
     const states = definition.States as Record<string, State>;
-    expect(states.ResolveRunDate.Type).toBe('Choice');
+    expect(states.ResolveRunDate.Type).toBe('Task');
+    expect(states.ResolveRunDate.Next).toBe('ExtractAndTransform');
+    expect(states.ResolveRunDateFailed.Next).toBe('NotifyFailure');
     const parallel = states.ExtractAndTransform;
     expect(parallel.Type).toBe('Parallel');
     expect(parallel.Branches?.map((branch) => branch.StartAt)).toEqual(['ExtractSongs', 'ExtractApi']);
@@ -123,6 +125,7 @@ describe('DailyPipeline definition', () => {
     const tasks = tasksOf(definition);
     expect(tasks.map((task) => task.name).sort()).toEqual(
       [
+        'ResolveRunDate',
         'CheckServingQuality',
         'CheckTransformQuality',
         'ExtractSessions',
@@ -145,7 +148,13 @@ describe('DailyPipeline definition', () => {
       }
       // Tasks in a branch cannot leave it: the enclosing Parallel catches for them.
       const catchers = state.Catch ?? enclosingCatch ?? [];
-      const target = name === 'NotifyFailure' ? 'PipelineFailed' : 'NotifyFailure';
+      // ResolveRunDate's failure first names the run date `unresolved` (NotifyFailure reads `$.run_date`).
+      const target =
+        name === 'NotifyFailure'
+          ? 'PipelineFailed'
+          : name === 'ResolveRunDate'
+            ? 'ResolveRunDateFailed'
+            : 'NotifyFailure';
       expect({ name, catches: catchers.map((c) => [c.ErrorEquals, c.Next]) }).toEqual({
         name,
         catches: [[['States.ALL'], target]],
@@ -173,6 +182,22 @@ describe('DailyPipeline definition', () => {
       Payload: { 'run_date.$': '$.run_date', stage: 'serving' },
     });
     expect(byName.TransformSongs.Parameters).toMatchObject({ Arguments: { '--run_date.$': '$.run_date' } });
+  });
+
+  it("resolves the run date with the whole input, the start time and the schedule's time zone", () => {
+    const byName = Object.fromEntries(tasksOf(definition).map((task) => [task.name, task.state]));
+    expect(byName.ResolveRunDate.Resource).toBe('arn:aws:states:::lambda:invoke');
+    expect(byName.ResolveRunDate.Parameters).toEqual({
+      FunctionName: expect.stringMatching(/^OUTPUT_PublishOutputFnGetAttFunctionsResolveRunDateFunction/),
+      Payload: {
+        'execution_input.$': '$',
+        'execution_start_time.$': '$$.Execution.StartTime',
+        time_zone: 'Europe/Paris',
+      },
+    });
+    // Its result replaces the input: the rest of the run sees {run_date} only.
+    expect(byName.ResolveRunDate).toMatchObject({ ResultSelector: { 'run_date.$': '$.Payload.run_date' } });
+    expect(byName.ResolveRunDate).not.toHaveProperty('ResultPath');
   });
 
   it('replaces every reference by a placeholder it records', () => {

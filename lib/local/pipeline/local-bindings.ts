@@ -10,6 +10,7 @@ import { runDataQuality } from '../../../lambdas/data-quality';
 import { openLocalDataQuality } from '../../../lambdas/data-quality/local';
 import { runExtractApi } from '../../../lambdas/extract-api';
 import { runExtractSongs } from '../../../lambdas/extract-songs';
+import { runResolveRunDate } from '../../../lambdas/resolve-run-date/resolve-run-date';
 import { runServingLoad } from '../../../lambdas/serving-load';
 import { urlConnectionFactory } from '../../../lambdas/shared/db-secret';
 import type { ServingPlan } from '../../../lambdas/shared/serving-plan';
@@ -118,6 +119,7 @@ export function dailyPipelineBindings(context: LocalBindingContext): Record<stri
       }),
     );
   return {
+    ResolveRunDate: lambdaTask('ResolveRunDate', async (payload) => runResolveRunDate(payload)),
     ExtractUsers: extractApi('ExtractUsers'),
     ExtractSessions: extractApi('ExtractSessions'),
     ExtractSongs: lambdaTask('ExtractSongs', (payload) =>

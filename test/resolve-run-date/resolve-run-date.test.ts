@@ -1,0 +1,159 @@
+import {
+  calendarDateIn,
+  handler,
+  InvalidRunDateEventError,
+  previousDayIn,
+  runResolveRunDate,
+} from '../../lambdas/resolve-run-date';
+
+const PARIS = 'Europe/Paris';
+const scheduled = (scheduledTime: string, timeZone = PARIS) =>
+  runResolveRunDate({ execution_input: { scheduled_time: scheduledTime }, time_zone: timeZone });
+
+describe('runResolveRunDate', () => {
+  it('returns an explicit run_date as is, whatever else the input holds', () => {
+    expect(
+      runResolveRunDate({
+        execution_input: { run_date: '2026-11-19', scheduled_time: '2026-11-21T01:00:00Z', Comment: 'x' },
+        execution_start_time: '2026-11-21T01:00:02.120Z',
+        time_zone: PARIS,
+      }),
+    ).toEqual({ run_date: '2026-11-19', resolved_from: 'run_date', time_zone: PARIS });
+  });
+
+  it('takes the previous day of the 02:00 Paris schedule (the last complete day)', () => {
+    expect(scheduled('2026-11-21T01:00:00Z')).toEqual({
+      run_date: '2026-11-20',
+      resolved_from: 'scheduled_time',
+      instant: '2026-11-21T01:00:00.000Z',
+      time_zone: PARIS,
+    });
+    // The same instant written with its offset.
+    expect(scheduled('2026-11-21T02:00:00+01:00').run_date).toBe('2026-11-20');
+  });
+
+  it('counts days in the time zone, not in UTC: 23:30Z is already the next day in Paris', () => {
+    expect(scheduled('2026-11-21T23:30:00Z').run_date).toBe('2026-11-21');
+    expect(scheduled('2026-11-21T22:59:59Z').run_date).toBe('2026-11-20');
+    expect(scheduled('2026-11-21T23:00:00Z').run_date).toBe('2026-11-21');
+    expect(scheduled('2026-11-21T23:30:00Z', 'UTC').run_date).toBe('2026-11-20');
+    // West of UTC the local day lags: 05:00Z is still the evening of the 20th in Los Angeles.
+    expect(scheduled('2026-11-21T05:00:00Z', 'America/Los_Angeles').run_date).toBe('2026-11-19');
+    expect(scheduled('2026-11-21T19:00:00Z', 'Asia/Kolkata').run_date).toBe('2026-11-21');
+    expect(scheduled('2026-11-21T10:00:00Z', 'Pacific/Kiritimati').run_date).toBe('2026-11-21');
+  });
+
+  it('is not shifted by the daylight saving changes', () => {
+    // 2026-03-29: Paris goes from 02:00 CET to 03:00 CEST at 01:00Z (02:00 local does not exist that day).
+    expect(scheduled('2026-03-29T00:59:59Z').run_date).toBe('2026-03-28');
+    expect(scheduled('2026-03-29T01:00:00Z').run_date).toBe('2026-03-28');
+    expect(scheduled('2026-03-29T21:59:59Z').run_date).toBe('2026-03-28');
+    expect(scheduled('2026-03-29T22:00:00Z').run_date).toBe('2026-03-29');
+    expect(scheduled('2026-03-30T00:00:00Z').run_date).toBe('2026-03-29');
+    // 2026-10-25: 03:00 CEST becomes 02:00 CET at 01:00Z; both 02:00 local instants run for the 24th.
+    expect(scheduled('2026-10-25T00:00:00Z').run_date).toBe('2026-10-24');
+    expect(scheduled('2026-10-25T01:00:00Z').run_date).toBe('2026-10-24');
+    expect(scheduled('2026-10-25T22:59:59Z').run_date).toBe('2026-10-24');
+    expect(scheduled('2026-10-25T23:00:00Z').run_date).toBe('2026-10-25');
+    expect(scheduled('2026-03-08T10:00:00Z', 'America/New_York').run_date).toBe('2026-03-07');
+  });
+
+  it('rolls over months, years and leap days', () => {
+    expect(scheduled('2026-12-01T01:00:00Z').run_date).toBe('2026-11-30');
+    expect(scheduled('2027-01-01T01:00:00Z').run_date).toBe('2026-12-31');
+    expect(scheduled('2026-12-31T23:30:00Z').run_date).toBe('2026-12-31');
+    expect(scheduled('2026-03-01T01:00:00Z').run_date).toBe('2026-02-28');
+    expect(scheduled('2028-03-01T01:00:00Z').run_date).toBe('2028-02-29');
+    expect(scheduled('2100-03-01T01:00:00Z').run_date).toBe('2100-02-28');
+  });
+
+  it('falls back to the execution start time, then to the clock', () => {
+    expect(
+      runResolveRunDate({
+        execution_input: {},
+        execution_start_time: '2026-07-01T21:59:59.999Z',
+        time_zone: PARIS,
+      }),
+    ).toMatchObject({ run_date: '2026-06-30', resolved_from: 'execution_start_time' });
+    expect(
+      runResolveRunDate(
+        { execution_input: { Comment: 'Insert your JSON here' }, time_zone: PARIS },
+        { now: () => new Date('2026-07-01T22:00:00Z') },
+      ),
+    ).toMatchObject({ run_date: '2026-07-01', resolved_from: 'clock', instant: '2026-07-01T22:00:00.000Z' });
+  });
+
+  it.each([
+    [
+      { execution_input: { run_date: '2026-02-30' }, time_zone: PARIS },
+      /execution_input\.run_date: .*calendar/,
+    ],
+    [
+      { execution_input: { run_date: '21/11/2026' }, time_zone: PARIS },
+      /execution_input\.run_date: .*YYYY-MM-DD/,
+    ],
+    [{ execution_input: { run_date: 20261121 }, time_zone: PARIS }, /execution_input\.run_date: /],
+    [{ execution_input: { run_date: null }, time_zone: PARIS }, /execution_input\.run_date: /],
+    [
+      { execution_input: { scheduled_time: 'yesterday' }, time_zone: PARIS },
+      /execution_input\.scheduled_time: /,
+    ],
+    [
+      { execution_input: { scheduled_time: '2026-11-21T01:00:00' }, time_zone: PARIS },
+      /execution_input\.scheduled_time: .*offset/,
+    ],
+    [
+      { execution_input: { scheduled_time: '2026-02-30T01:00:00Z' }, time_zone: PARIS },
+      /execution_input\.scheduled_time: .*calendar/,
+    ],
+    [{ execution_input: {}, execution_start_time: 'now', time_zone: PARIS }, /execution_start_time: /],
+    [{ execution_input: {}, time_zone: 'Europe/Pariss' }, /time_zone: .*time zone/],
+    [{ execution_input: {} }, /time_zone: /],
+    [{ time_zone: PARIS }, /execution_input: /],
+    [{ execution_input: '2026-11-21', time_zone: PARIS }, /execution_input: /],
+  ])('rejects %j naming the field', (event, message) => {
+    expect(() => runResolveRunDate(event)).toThrow(message);
+    expect(() => runResolveRunDate(event)).toThrow(InvalidRunDateEventError);
+  });
+
+  it('names its error so a Catch or a Retry can match it', () => {
+    try {
+      runResolveRunDate(null);
+      throw new Error('expected a failure');
+    } catch (error) {
+      expect((error as Error).name).toBe('InvalidRunDateEvent');
+      expect((error as Error).message).toMatch(/^Invalid resolve-run-date event null: /);
+    }
+  });
+});
+
+describe('calendar helpers', () => {
+  it('reads the calendar date in a zone and steps back one day', () => {
+    const at = new Date('2026-11-21T23:30:00Z');
+    expect(calendarDateIn(at, PARIS)).toBe('2026-11-22');
+    expect(calendarDateIn(at, 'UTC')).toBe('2026-11-21');
+    expect(previousDayIn(at, PARIS)).toBe('2026-11-21');
+    expect(previousDayIn(new Date('0999-01-01T12:00:00Z'), 'UTC')).toBe('0998-12-31');
+  });
+});
+
+describe('handler', () => {
+  it('resolves and returns the run date (no environment needed)', async () => {
+    const log = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const info = jest.spyOn(console, 'info').mockImplementation(() => undefined);
+    try {
+      await expect(
+        handler(
+          { execution_input: { scheduled_time: '2026-11-21T01:00:00Z' }, time_zone: PARIS },
+          { awsRequestId: 'r-1' },
+        ),
+      ).resolves.toMatchObject({ run_date: '2026-11-20', resolved_from: 'scheduled_time' });
+      await expect(handler({ execution_input: { run_date: 'x' }, time_zone: PARIS })).rejects.toThrow(
+        InvalidRunDateEventError,
+      );
+    } finally {
+      log.mockRestore();
+      info.mockRestore();
+    }
+  });
+});
