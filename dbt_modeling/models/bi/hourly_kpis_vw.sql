@@ -1,5 +1,6 @@
-{#- Per session hour: buyers, items, revenue, the artist with the highest revenue (ties: name), and the
-    track diversity index = distinct tracks / items sold. -#}
+{#- Per session hour: buyers, items, revenue, the artist with the highest revenue (ties: name, then id), and
+    the track diversity index = distinct tracks / items sold. Revenue is summed per artist id, not name: two
+    artists may share a name. -#}
 {{ config(materialized='view') }}
 
 with hourly as (
@@ -18,14 +19,15 @@ artist_revenue as (
   select
     facts.session_date,
     facts.session_hour,
+    artists.artist_id,
     artists.artist_name,
     row_number() over (
       partition by facts.session_date, facts.session_hour
-      order by sum(facts.price) desc, artists.artist_name
+      order by sum(facts.price) desc, artists.artist_name, artists.artist_id
     ) as revenue_rank
   from {{ ref('fact_session_items') }} as facts
   inner join {{ ref('dim_artists') }} as artists on artists.artist_key = facts.artist_key
-  group by 1, 2, 3
+  group by facts.session_date, facts.session_hour, artists.artist_id, artists.artist_name
 )
 
 select

@@ -2,11 +2,7 @@
     that the catalog lacks. -#}
 {{ config(materialized='table', unique_key='artist_id') }}
 
-with catalog_day as (
-  select max(ingest_on) as ingest_on
-  from {{ source('deftunes_transform', 'songs') }}
-  where ingest_on <= {{ run_date() }}
-),
+with {{ catalog_day_cte() }},
 
 catalog as (
   select
@@ -21,18 +17,7 @@ catalog as (
   where songs.artist_id is not null
 ),
 
-sold_outside_catalog as (
-  select
-    sessions.artist_id,
-    sessions.artist_name,
-    row_number() over (
-      partition by sessions.artist_id order by sessions.session_start_time, sessions.session_id, sessions.item_index
-    ) as sale_rank
-  from {{ source('deftunes_transform', 'sessions') }} as sessions
-  where sessions.ingest_on <= {{ run_date() }}
-    and sessions.artist_id is not null
-    and not exists (select 1 from catalog where catalog.artist_id = sessions.artist_id)
-)
+{{ sold_outside_catalog_cte('artist_id', 'artist_id', ['sessions.artist_id', 'sessions.artist_name']) }}
 
 select
   {{ surrogate_key(['artist_id']) }} as artist_key,

@@ -2,11 +2,7 @@
     the run date that the catalog lacks, so every fact row has its song. Sessions' song_id is a track id. -#}
 {{ config(materialized='table', unique_key='track_id') }}
 
-with catalog_day as (
-  select max(ingest_on) as ingest_on
-  from {{ source('deftunes_transform', 'songs') }}
-  where ingest_on <= {{ run_date() }}
-),
+with {{ catalog_day_cte() }},
 
 catalog as (
   select
@@ -17,20 +13,7 @@ catalog as (
   where songs.track_id is not null
 ),
 
-sold_outside_catalog as (
-  select
-    sessions.song_id as track_id,
-    sessions.song_name,
-    sessions.artist_id,
-    sessions.artist_name,
-    row_number() over (
-      partition by sessions.song_id order by sessions.session_start_time, sessions.session_id, sessions.item_index
-    ) as sale_rank
-  from {{ source('deftunes_transform', 'sessions') }} as sessions
-  where sessions.ingest_on <= {{ run_date() }}
-    and sessions.song_id is not null
-    and not exists (select 1 from catalog where catalog.track_id = sessions.song_id)
-)
+{{ sold_outside_catalog_cte('song_id', 'track_id', ['sessions.song_id as track_id', 'sessions.song_name', 'sessions.artist_id', 'sessions.artist_name']) }}
 
 select
   {{ surrogate_key(['track_id']) }} as song_key,

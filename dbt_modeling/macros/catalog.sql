@@ -1,0 +1,28 @@
+{#- The two CTEs dim_songs and dim_artists share: the catalog as of the run date is the songs extract of
+    the newest ingest_on up to the run date (`catalog_day`); what was sold up to the run date but is missing
+    from that catalog (`sold_outside_catalog`) still gets a row, from its first sale, so every fact row has
+    its dimension row. The model defines `catalog` (joined to catalog_day) between the two. -#}
+
+{% macro catalog_day_cte() -%}
+catalog_day as (
+  select max(ingest_on) as ingest_on
+  from {{ source('deftunes_transform', 'songs') }}
+  where ingest_on <= {{ run_date() }}
+)
+{%- endmacro %}
+
+{#- sessions_key: the sessions column identifying the row (song_id, a track id; artist_id); catalog_key: the
+    catalog column it matches; columns: the sessions columns kept (SQL expressions over `sessions`). -#}
+{% macro sold_outside_catalog_cte(sessions_key, catalog_key, columns) -%}
+sold_outside_catalog as (
+  select
+    {{ columns | join(',\n    ') }},
+    row_number() over (
+      partition by sessions.{{ sessions_key }} order by sessions.session_start_time, sessions.session_id, sessions.item_index
+    ) as sale_rank
+  from {{ source('deftunes_transform', 'sessions') }} as sessions
+  where sessions.ingest_on <= {{ run_date() }}
+    and sessions.{{ sessions_key }} is not null
+    and not exists (select 1 from catalog where catalog.{{ catalog_key }} = sessions.{{ sessions_key }})
+)
+{%- endmacro %}
