@@ -381,8 +381,10 @@ function sqlText(value: string): string {
 
 /**
  * One test as a guard SELECT: no row fails unless the test's measure meets its error_if, and then the cast
- * of `serving test failed: <name> ...` to integer fails the statement (DuckDB and Redshift both quote the
- * text in the error). The text concatenates the measure, so no engine can fold the cast at planning time.
+ * of `serving test failed: <name> ...` to integer fails the statement (DuckDB and Postgres quote the text
+ * in their errors; the statement's label also lists the tests it checks, for an engine that quotes less).
+ * The text concatenates the measure: Postgres folds a constant `cast('text' as integer)` at planning time,
+ * which would fail every run.
  */
 export function guardSelect(test: PlanTest, dialect: { readonly textType: string }): string {
   const failCalc = test.fail_calc ?? 'count(*)';
