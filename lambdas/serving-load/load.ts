@@ -272,6 +272,12 @@ function snapshotStatements(
       sql: `create table if not exists ${runs} (run_date date)`,
       label: `model ${model.name}: create ${runsTableOf(model)}`,
     });
+  } else if (existing.tables.get(model.name) !== 'table') {
+    // A history built from scratch starts without a watermark (runs left by a dropped table would skip dates).
+    statements.push({
+      sql: `delete from ${runs}`,
+      label: `model ${model.name}: clear ${runsTableOf(model)} (new history)`,
+    });
   }
   statements.push(
     // Undo a previous run of this date (it is the newest one, see the guard above): its versions go, the

@@ -325,6 +325,31 @@ test('a duplicate key in a dimension fails a serving test inside the run, leavin
   expect(await compareDatabases(before, database, [...models, 'dim_users__runs'])).toEqual([]);
 });
 
+test('a history rebuilt from scratch starts a new watermark (runs of a dropped table do not skip dates)', async () => {
+  const warehouse = await DuckDbWarehouse.open(database);
+  try {
+    await warehouse.transaction([
+      // The facts go too: facts left pointing at a dropped history fail the relationships guard.
+      { sql: 'drop table deftunes_serving.fact_session_items' },
+      { sql: 'drop table deftunes_serving.dim_users' },
+    ]);
+  } finally {
+    await warehouse.close();
+  }
+  const rebuilt = await load(DAY_1);
+  expect(rebuilt.models.find((model) => model.name === 'dim_users')).toMatchObject({
+    applied: true,
+    rows: 3,
+  });
+  expect(await query('select cast(run_date as varchar) as day from dim_users__runs')).toEqual([
+    { day: DAY_1 },
+  ]);
+  expect((await load(DAY_2)).models.find((model) => model.name === 'dim_users')).toMatchObject({
+    applied: true,
+    rows: 5,
+  });
+});
+
 test('rejects a run date that is not a calendar date', async () => {
   const warehouse = await DuckDbWarehouse.open(':memory:');
   try {

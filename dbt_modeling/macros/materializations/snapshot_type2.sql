@@ -52,6 +52,8 @@
     {% endif -%}
     {% if existing_runs is none -%}
     create table if not exists {{ runs_relation }} (run_date date);
+    {% elif existing_relation is none -%}
+    delete from {{ runs_relation }};
     {% endif -%}
     delete from {{ target_relation }} where "loaded_on" = {{ run_day }};
     update {{ target_relation }} set "valid_to" = null, "is_current" = true where "valid_to" = {{ run_timestamp }};
