@@ -5,6 +5,7 @@
  */
 import type { PlanTest } from '../shared/serving-plan';
 import type { Row, SqlParameters, Warehouse } from '../shared/warehouse';
+import { isTransientWarehouseError } from '../shared/warehouse-errors';
 import type { RuleResult } from './result-document';
 import { describeThresholds, judge } from './thresholds';
 
@@ -99,6 +100,9 @@ export async function runCompiledTest(
       elapsed_ms: Date.now() - started,
     };
   } catch (error: unknown) {
+    // A busy or paused warehouse says nothing about the data: fail the invocation so the state machine
+    // retries the whole check, instead of failing the gate on a rule that never ran.
+    if (isTransientWarehouseError(error)) throw error;
     return {
       ...base,
       status: 'failed',

@@ -13,9 +13,16 @@
  *   therefore inlined as literals: numbers and booleans as such, strings quoted with '' escaping and
  *   refused when they hold a backslash or a control character (so no escape sequence can change the text).
  * - GetStatementResult pages with NextToken; a batch's sub-statement results are read as `<id>:<n>`.
+ * - A statement outlives its caller: one still running at the polling deadline is cancelled
+ *   (CancelStatement; a batch's transaction is then rolled back) before the timeout error is thrown.
+ *
+ * Errors that mean "not now" rather than "not this" (throttling, too many active statements or sessions,
+ * a paused or unavailable workgroup, a serializable isolation conflict) are thrown as
+ * {@link TransientWarehouseError}, which the state machine retries; everything else keeps its message.
  */
 import {
   BatchExecuteStatementCommand,
+  CancelStatementCommand,
   DescribeStatementCommand,
   DescribeStatementResponse,
   ExecuteStatementCommand,
@@ -24,8 +31,45 @@ import {
   RedshiftDataClient,
   SqlParameter,
 } from '@aws-sdk/client-redshift-data';
+import { isErrorLike, messageOf } from './errors';
 import { rewriteNamedParameters } from './serving-plan';
 import type { Row, SqlParameters, SqlValue, Statement, Warehouse } from './warehouse';
+import { TransientWarehouseError, WarehouseStatementTimeoutError } from './warehouse-errors';
+
+export {
+  isTransientWarehouseError,
+  TransientWarehouseError,
+  TRANSIENT_WAREHOUSE_ERROR,
+  WarehouseStatementTimeoutError,
+  WAREHOUSE_STATEMENT_TIMEOUT,
+} from './warehouse-errors';
+
+/**
+ * Data API exceptions that say the service or the workgroup is busy or briefly unreachable (the SDK has
+ * already retried them a few times when they reach this class).
+ */
+export const TRANSIENT_DATA_API_ERRORS: ReadonlySet<string> = new Set([
+  'ThrottlingException',
+  'ActiveStatementsExceededException',
+  'ActiveSessionsExceededException',
+  'ActiveWaitingRequestsExceededException',
+  'DatabaseConnectionException',
+  'InternalServerException',
+]);
+
+/** Messages (of a failed statement or of an API error) that mean the same. */
+export const TRANSIENT_FAILURE_MESSAGES: readonly RegExp[] = [
+  // Redshift Serverless pausing, resuming or being modified; a provisioned cluster paused.
+  /\b(?:workgroup|cluster)\b[^.]*\b(?:paused|pausing|resuming|modifying|unavailable|not available)\b/i,
+  /\binsufficient capacity\b/i,
+  // Error 1023: a concurrent transaction conflicted with this one; running it again is the documented fix.
+  /\bserializable isolation violation\b/i,
+  /\btoo many (?:active |concurrent )?(?:connections|statements|sessions|queries)\b/i,
+];
+
+export function isTransientFailureMessage(message: string): boolean {
+  return TRANSIENT_FAILURE_MESSAGES.some((pattern) => pattern.test(message));
+}
 
 /** Data API limit on one SQL text. */
 export const MAX_STATEMENT_BYTES = 100 * 1024;
@@ -37,7 +81,7 @@ export interface PollingOptions {
   readonly initialDelayMs?: number;
   /** Longest wait between DescribeStatement calls. @default 5000 */
   readonly maxDelayMs?: number;
-  /** Give up (and cancel nothing: the statement may still finish) after this long. @default 840000 (14 min) */
+  /** Cancel the statement and give up after this long. @default 840000 (14 min) */
   readonly timeoutMs?: number;
 }
 
@@ -83,12 +127,14 @@ export class RedshiftDataWarehouse implements Warehouse {
       return `:${name}`;
     });
     checkSize(text, label);
-    const started = await this.props.client.send(
-      new ExecuteStatementCommand({
-        ...this.target(),
-        Sql: text,
-        Parameters: sqlParameters.length > 0 ? sqlParameters : undefined,
-      }),
+    const started = await this.call(`ExecuteStatement ("${label}")`, () =>
+      this.props.client.send(
+        new ExecuteStatementCommand({
+          ...this.target(),
+          Sql: text,
+          Parameters: sqlParameters.length > 0 ? sqlParameters : undefined,
+        }),
+      ),
     );
     const description = await this.waitFor(requireId(started.Id), [label]);
     if (!description.HasResultSet) return [];
@@ -108,8 +154,8 @@ export class RedshiftDataWarehouse implements Warehouse {
       checkSize(text, labels[index]);
       return text;
     });
-    const started = await this.props.client.send(
-      new BatchExecuteStatementCommand({ ...this.target(), Sqls: sqls }),
+    const started = await this.call(`BatchExecuteStatement ("${labels[0]}", ...)`, () =>
+      this.props.client.send(new BatchExecuteStatementCommand({ ...this.target(), Sqls: sqls })),
     );
     await this.waitFor(requireId(started.Id), labels);
   }
@@ -131,17 +177,24 @@ export class RedshiftDataWarehouse implements Warehouse {
     const deadline = Date.now() + this.timeoutMs;
     let delay = this.initialDelayMs;
     for (;;) {
-      const description = await this.props.client.send(new DescribeStatementCommand({ Id: id }));
+      const description = await this.call(`DescribeStatement ${id}`, () =>
+        this.props.client.send(new DescribeStatementCommand({ Id: id })),
+      );
       switch (description.Status) {
         case 'FINISHED':
           return description;
         case 'FAILED':
-        case 'ABORTED':
-          throw new Error(failureMessage(description, labels));
+        case 'ABORTED': {
+          const message = failureMessage(description, labels);
+          throw isTransientFailureMessage(message)
+            ? new TransientWarehouseError(message)
+            : new Error(message);
+        }
         default:
           if (Date.now() + delay > deadline) {
-            throw new Error(
-              `Redshift statement ${id} ("${labels.join('", "')}") still ${description.Status ?? 'pending'} after ${this.timeoutMs} ms`,
+            const cancelled = await this.cancel(id);
+            throw new WarehouseStatementTimeoutError(
+              `Redshift statement ${id} ("${labels.join('", "')}") still ${description.Status ?? 'pending'} after ${this.timeoutMs} ms; ${cancelled}`,
             );
           }
           await this.sleep(delay);
@@ -150,12 +203,41 @@ export class RedshiftDataWarehouse implements Warehouse {
     }
   }
 
+  /** Cancels a statement that outran the deadline; says what happened (it never masks the timeout). */
+  private async cancel(id: string): Promise<string> {
+    try {
+      const response = await this.props.client.send(new CancelStatementCommand({ Id: id }));
+      return response?.Status === false
+        ? 'CancelStatement did not cancel it (it may have just ended)'
+        : 'cancelled it (a transaction is rolled back)';
+    } catch (error: unknown) {
+      return `CancelStatement failed: ${messageOf(error)}`;
+    }
+  }
+
+  /** One Data API call; throttling and capacity errors become {@link TransientWarehouseError}. */
+  private async call<T>(what: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error: unknown) {
+      if (
+        isErrorLike(error) &&
+        (TRANSIENT_DATA_API_ERRORS.has(error.name) || isTransientFailureMessage(error.message))
+      ) {
+        throw new TransientWarehouseError(`Redshift Data API ${what}: ${error.name}: ${error.message}`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
   private async readResult(id: string): Promise<Row[]> {
     const rows: Row[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.props.client.send(
-        new GetStatementResultCommand({ Id: id, NextToken: nextToken }),
+      const page = await this.call(`GetStatementResult ${id}`, () =>
+        this.props.client.send(new GetStatementResultCommand({ Id: id, NextToken: nextToken })),
       );
       const names = (page.ColumnMetadata ?? []).map(
         (column, index) => column.name ?? column.label ?? `column_${index}`,
