@@ -52,6 +52,11 @@ export const GLUE_TRANSIENT_ERRORS = [
   'Glue.OperationTimeoutException',
   'Glue.ResourceNumberLimitExceededException',
 ];
+/**
+ * Errors the warehouse functions throw when Redshift could not do the work now (throttled, at capacity,
+ * paused, a serializable isolation conflict): lambdas/shared/warehouse-errors.ts.
+ */
+export const WAREHOUSE_TRANSIENT_ERRORS = ['TransientWarehouseError'];
 export const SNS_TRANSIENT_ERRORS = [
   'SNS.InternalErrorException',
   'SNS.ThrottledException',
@@ -301,21 +306,40 @@ export class DailyPipeline extends Construct {
       task.addCatch(notifyFailure, { errors: ['States.ALL'], resultPath: '$.error' });
       return task;
     };
+    // The load and the checks are idempotent (a load replaces the date in one transaction; a check only
+    // reads and rewrites its result document): run them again when the warehouse was only busy.
+    const retryWarehouse = (task: tasks.LambdaInvoke): tasks.LambdaInvoke => {
+      task.addRetry({
+        errors: WAREHOUSE_TRANSIENT_ERRORS,
+        interval: Duration.seconds(30),
+        backoffRate: 2,
+        maxAttempts: 3,
+        maxDelay: Duration.minutes(5),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+      return task;
+    };
     const checkTransformQuality = catchToNotify(
-      invoke(
-        S.checkTransformQuality,
-        functions.dataQuality,
-        { ...runDate, stage: 'transform' },
-        '$.transformQuality',
+      retryWarehouse(
+        invoke(
+          S.checkTransformQuality,
+          functions.dataQuality,
+          { ...runDate, stage: 'transform' },
+          '$.transformQuality',
+        ),
       ),
     );
-    const loadServing = catchToNotify(invoke(S.loadServing, functions.servingLoad, runDate, '$.servingLoad'));
+    const loadServing = catchToNotify(
+      retryWarehouse(invoke(S.loadServing, functions.servingLoad, runDate, '$.servingLoad')),
+    );
     const checkServingQuality = catchToNotify(
-      invoke(
-        S.checkServingQuality,
-        functions.dataQuality,
-        { ...runDate, stage: 'serving' },
-        '$.servingQuality',
+      retryWarehouse(
+        invoke(
+          S.checkServingQuality,
+          functions.dataQuality,
+          { ...runDate, stage: 'serving' },
+          '$.servingQuality',
+        ),
       ),
     );
     const pipelineSucceeded = new sfn.Succeed(this, S.pipelineSucceeded, { stateName: S.pipelineSucceeded });

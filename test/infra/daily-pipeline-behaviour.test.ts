@@ -65,9 +65,16 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
   });
 
   type Input = Parameters<InstanceType<typeof StateMachine>['run']>[0];
-  const run = async (input: Input, handlers: Record<string, Handler>) =>
+  const run = async (
+    input: Input,
+    handlers: Record<string, Handler>,
+    retryIntervals: Record<string, number> = {},
+  ) =>
     machine.run(input, {
-      overrides: { taskResourceLocalHandlers: handlers as LocalHandlers, retryIntervalOverrides: {} },
+      overrides: {
+        taskResourceLocalHandlers: handlers as LocalHandlers,
+        retryIntervalOverrides: retryIntervals,
+      },
       context: {
         Execution: {
           Id: 'arn:aws:states:eu-west-1:111111111111:execution:DailyPipeline:test',
@@ -185,6 +192,41 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     const alert = messageOf(calls.find((call) => call.state === 'NotifyFailure')?.input);
     expect(alert).toMatchObject({ outcome: 'failed', run_date: '2026-11-19', error: 'QualityGateFailed' });
     expect(String(alert.cause)).toContain('not_null_sessions_session_id');
+  });
+
+  it('runs the load again after a TransientWarehouseError, and alerts when the warehouse stays busy', async () => {
+    const transient = () =>
+      Object.assign(new Error('Redshift Data API ExecuteStatement: ThrottlingException: Rate exceeded'), {
+        name: 'TransientWarehouseError',
+      });
+    const calls: Calls = [];
+    let loads = 0;
+    const handlers = standIns(calls, {
+      LoadServing: async (input) => {
+        calls.push({ state: 'LoadServing', input: (input as { Payload: Record<string, unknown> }).Payload });
+        loads += 1;
+        if (loads === 1) throw transient();
+        return { Payload: { models: 9 } };
+      },
+    });
+    await run({ run_date: '2026-11-19' }, handlers, { LoadServing: 0 });
+    expect(calls.filter((call) => call.state === 'LoadServing')).toHaveLength(2);
+    expect(calls.map((call) => call.state)).toContain('NotifySuccess');
+
+    const busy: Calls = [];
+    const alwaysBusy = standIns(busy, {
+      CheckServingQuality: async () => {
+        busy.push({ state: 'CheckServingQuality', input: {} });
+        throw transient();
+      },
+    });
+    await expect(run({ run_date: '2026-11-19' }, alwaysBusy, { CheckServingQuality: 0 })).rejects.toThrow(
+      ExecutionError,
+    );
+    // The first attempt and MaxAttempts (3) retries, then the alert.
+    expect(busy.filter((call) => call.state === 'CheckServingQuality')).toHaveLength(4);
+    const alert = messageOf(busy.find((call) => call.state === 'NotifyFailure')?.input);
+    expect(alert).toMatchObject({ outcome: 'failed', error: 'TransientWarehouseError' });
   });
 
   it('routes a failing branch task through NotifyFailure with its error', async () => {

@@ -184,6 +184,33 @@ describe('DailyPipeline definition', () => {
     expect(byName.TransformSongs.Parameters).toMatchObject({ Arguments: { '--run_date.$': '$.run_date' } });
   });
 
+  it('retries TransientWarehouseError on the idempotent warehouse steps only, with backoff and jitter', () => {
+    const byName = Object.fromEntries(tasksOf(definition).map((task) => [task.name, task.state]));
+    const retriesWarehouse = (name: string) =>
+      (byName[name].Retry ?? []).filter((retry) => retry.ErrorEquals.includes('TransientWarehouseError'));
+    for (const name of ['LoadServing', 'CheckTransformQuality', 'CheckServingQuality']) {
+      const [retry, ...others] = retriesWarehouse(name);
+      expect(others).toEqual([]);
+      expect(retry).toMatchObject({
+        ErrorEquals: ['TransientWarehouseError'],
+        IntervalSeconds: 30,
+        BackoffRate: 2,
+        MaxAttempts: 3,
+        MaxDelaySeconds: 300,
+        JitterStrategy: 'FULL',
+      });
+    }
+    for (const name of [
+      'ResolveRunDate',
+      'ExtractSongs',
+      'ExtractUsers',
+      'ExtractSessions',
+      'TransformApi',
+    ]) {
+      expect(retriesWarehouse(name)).toEqual([]);
+    }
+  });
+
   it("resolves the run date with the whole input, the start time and the schedule's time zone", () => {
     const byName = Object.fromEntries(tasksOf(definition).map((task) => [task.name, task.state]));
     expect(byName.ResolveRunDate.Resource).toBe('arn:aws:states:::lambda:invoke');
