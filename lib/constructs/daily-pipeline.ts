@@ -57,6 +57,8 @@ export const GLUE_TRANSIENT_ERRORS = [
  * paused, a serializable isolation conflict): lambdas/shared/warehouse-errors.ts.
  */
 export const WAREHOUSE_TRANSIENT_ERRORS = ['TransientWarehouseError'];
+/** Attempts of a warehouse step while the warehouse stays busy: the first and the retries. */
+const WAREHOUSE_ATTEMPTS = 4;
 export const SNS_TRANSIENT_ERRORS = [
   'SNS.InternalErrorException',
   'SNS.ThrottledException',
@@ -313,7 +315,7 @@ export class DailyPipeline extends Construct {
         errors: WAREHOUSE_TRANSIENT_ERRORS,
         interval: Duration.seconds(30),
         backoffRate: 2,
-        maxAttempts: 3,
+        maxAttempts: WAREHOUSE_ATTEMPTS - 1,
         maxDelay: Duration.minutes(5),
         jitterStrategy: sfn.JitterType.FULL,
       });
@@ -430,10 +432,13 @@ export class DailyPipeline extends Construct {
 
 /**
  * Upper bound of a whole DailyPipeline run: the longer branch (two extractions then a Glue job, with queueing),
- * then the three warehouse steps, with room for retries.
+ * then the three warehouse steps, each possibly run {@link WAREHOUSE_ATTEMPTS} times (a serializable
+ * isolation conflict can surface at commit, after a full-length attempt), with an hour for the other retries
+ * and their waits.
  */
 export function dailyPipelineTimeout(jobTimeout: Duration, functionTimeout: Duration): Duration {
+  const functionMinutes = Math.ceil(functionTimeout.toMinutes({ integral: false }));
   return Duration.minutes(
-    jobTimeout.toMinutes() + 30 + 5 * Math.ceil(functionTimeout.toMinutes({ integral: false })) + 60,
+    jobTimeout.toMinutes() + 30 + 2 * functionMinutes + 3 * WAREHOUSE_ATTEMPTS * functionMinutes + 60,
   );
 }

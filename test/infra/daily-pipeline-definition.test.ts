@@ -211,6 +211,25 @@ describe('DailyPipeline definition', () => {
     }
   });
 
+  it('lets a run last as long as its longest path with every warehouse retry', () => {
+    const byName = Object.fromEntries(tasksOf(definition).map((task) => [task.name, task.state]));
+    const timeout = (name: string) => byName[name].TimeoutSeconds ?? 0;
+    const attempts = (name: string) =>
+      1 +
+      (byName[name].Retry?.find((retry) => retry.ErrorEquals.includes('TransientWarehouseError'))
+        ?.MaxAttempts ?? 0);
+    const longestBranch =
+      Math.max(timeout('ExtractUsers'), timeout('ExtractSessions')) + timeout('TransformApi');
+    const warehouseSteps = ['LoadServing', 'CheckTransformQuality', 'CheckServingQuality'].reduce(
+      (sum, name) => sum + attempts(name) * timeout(name),
+      0,
+    );
+    expect(attempts('LoadServing')).toBe(4);
+    expect(definition.TimeoutSeconds).toBeGreaterThanOrEqual(
+      timeout('ResolveRunDate') + longestBranch + warehouseSteps,
+    );
+  });
+
   it("resolves the run date with the whole input, the start time and the schedule's time zone", () => {
     const byName = Object.fromEntries(tasksOf(definition).map((task) => [task.name, task.state]));
     expect(byName.ResolveRunDate.Resource).toBe('arn:aws:states:::lambda:invoke');
