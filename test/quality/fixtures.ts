@@ -94,8 +94,8 @@ export function syntheticWarehouseSql(sizes: SyntheticSizes = TEST_SIZES): strin
      '00000000-0000-4000-8000-' || lpad(cast(i as varchar), 12, '0') as user_id,
      'Name' || i as user_name,
      'Lastname' || i as user_lastname,
-     cast(-80 + 3 * i as double) as latitude,
-     cast(-170 + 6 * i as double) as longitude,
+     cast(-80 + (3 * i) % 160 as double) as latitude,
+     cast(-170 + (6 * i) % 340 as double) as longitude,
      case when i = 7 and days.ingest_on >= date '2020-02-05' then 'Lyon' else 'Place ' || i end as place_name,
      case when i = 7 and days.ingest_on >= date '2020-02-05' then 'FR' else ['US', 'GB', 'DE'][1 + i % 3] end
        as country_code,
@@ -119,7 +119,7 @@ export function syntheticWarehouseSql(sizes: SyntheticSizes = TEST_SIZES): strin
      k % 2 = 0 as liked,
      case when k % 2 = 0 then cast(days.ingest_on as timestamp) + interval 20 hour end as liked_since,
      'Mozilla/5.0' as user_agent,
-     cast(days.ingest_on as timestamp) + to_minutes(cast(s * 30 as bigint)) as session_start_time,
+     cast(days.ingest_on as timestamp) + to_minutes(cast((s * 30) % 1440 as bigint)) as session_start_time,
      days.ingest_on,
      cast(days.ingest_on as timestamp) + interval 23 hour as processing_timestamp,
      'api_sessions' as source_from
