@@ -155,6 +155,7 @@ interface DbtNode {
 interface DbtSource {
   unique_id: string;
   schema: string;
+  source_name: string;
   name: string;
   identifier?: string;
 }
@@ -246,9 +247,36 @@ function planModel(node: DbtNode, modelsById: Map<string, DbtNode>): PlanModel {
   }
 }
 
+/**
+ * The source or model a test is about. dbt sets `attached_node` only for tests on models; a test on a
+ * source that also reads another source (a relationships test) lists both in `depends_on`, so the tested
+ * one is taken from the test's `model` argument (`source('schema', 'table')` or `ref('model')`).
+ */
+export function testedNodeId(node: DbtNode, manifest: DbtManifest): string | undefined {
+  if (node.attached_node) return node.attached_node;
+  const argument = node.test_metadata?.kwargs.model;
+  if (typeof argument === 'string') {
+    const source = /source\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)/.exec(argument);
+    if (source) {
+      const found = Object.values(manifest.sources).find(
+        (candidate) => candidate.source_name === source[1] && candidate.name === source[2],
+      );
+      if (found) return found.unique_id;
+    }
+    const ref = /ref\(\s*['"]([^'"]+)['"]\s*\)/.exec(argument);
+    if (ref) {
+      const found = Object.values(manifest.nodes).find(
+        (candidate) => candidate.resource_type === 'model' && candidate.name === ref[1],
+      );
+      if (found) return found.unique_id;
+    }
+  }
+  return node.depends_on.nodes[0];
+}
+
 function planTest(node: DbtNode, manifest: DbtManifest): PlanTest {
   const sql = compiledSql(node);
-  const testedId = node.attached_node ?? node.depends_on.nodes[0];
+  const testedId = testedNodeId(node, manifest);
   const source = testedId ? manifest.sources[testedId] : undefined;
   const model = testedId ? manifest.nodes[testedId] : undefined;
   if (!source && !model) throw new Error(`${node.unique_id}: cannot tell which source or model it tests`);

@@ -9,16 +9,6 @@ import { isTransientWarehouseError } from '../shared/warehouse-errors';
 import type { RuleResult } from './result-document';
 import { describeThresholds, judge } from './thresholds';
 
-/**
- * `fail_calc` of this project's generic tests that do not count rows (set with `config()` inside the test
- * macro; mirrored here because the serving plan carries no `fail_calc`). A plan test's own `fail_calc`,
- * when present, wins.
- */
-export const FAIL_CALC_BY_TEST_TYPE: Readonly<Record<string, string>> = {
-  relationships_coverage: 'coalesce(max(missing_percent), 0)',
-  not_null_share: 'coalesce(max(null_percent), 0)',
-};
-
 /** How many failing rows a result keeps as a sample. */
 export const SAMPLE_SIZE = 5;
 
@@ -28,26 +18,13 @@ const KEY_COLUMN =
 
 const MAX_SAMPLE_TEXT = 200;
 
-export function failCalcOf(test: PlanTest & { readonly fail_calc?: string }): string {
-  return (
-    test.fail_calc ?? (test.test_type ? FAIL_CALC_BY_TEST_TYPE[test.test_type] : undefined) ?? 'count(*)'
-  );
+/** The measure compared with the thresholds: the test's own `fail_calc` (from its macro's config), as dbt does. */
+export function failCalcOf(test: PlanTest): string {
+  return test.fail_calc ?? 'count(*)';
 }
 
-/**
- * `deftunes_transform.sessions`. A source test that reads two sources (relationships_coverage: sessions ->
- * songs) comes with the wrong tested node in the plan (dbt leaves attached_node empty for source tests and
- * the plan then takes the first dependency, the parent); this project's macro names the tested relation in
- * its first CTE, so it is read from there.
- */
+/** The tested relation, e.g. `deftunes_transform.sessions` (the plan resolves it from the test's model argument). */
 export function testedTable(test: PlanTest): string {
-  if (test.test_type === 'relationships_coverage') {
-    const match =
-      /^\s*with\s+tested\s+as\s*\(\s*select\s+\*\s+from\s+\(?\s*(?:select\s+\*\s+from\s+)?"?(\w+)"?\."?(\w+)"?/i.exec(
-        test.sql,
-      );
-    if (match) return `${match[1]}.${match[2]}`;
-  }
   return `${test.tested.schema}.${test.tested.table}`;
 }
 

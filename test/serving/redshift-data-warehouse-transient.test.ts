@@ -91,15 +91,13 @@ describe('transient Data API errors', () => {
     redshift.reset();
     redshift.on(ExecuteStatementCommand).resolves({ Id: 'q-2' });
     redshift.on(DescribeStatementCommand).resolves({ Status: 'FINISHED', HasResultSet: true });
-    redshift
-      .on(GetStatementResultCommand)
-      .rejects(
-        new DatabaseConnectionException({
-          message: 'Connection to the database failed',
-          Message: 'Connection to the database failed',
-          ...meta,
-        }),
-      );
+    redshift.on(GetStatementResultCommand).rejects(
+      new DatabaseConnectionException({
+        message: 'Connection to the database failed',
+        Message: 'Connection to the database failed',
+        ...meta,
+      }),
+    );
     const read = await rejectionOf(warehouse().query('select 1'));
     expect(read.name).toBe('TransientWarehouseError');
     expect(read.message).toContain('GetStatementResult q-2');

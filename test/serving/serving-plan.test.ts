@@ -72,6 +72,15 @@ describe.each(['duckdb', 'redshift'] as const)('the %s plan', (target) => {
     });
   });
 
+  test('a source test that reads two sources is attached to the source it tests, with its own fail_calc', () => {
+    const coverage = plans[target]!.tests.find((test) => test.name === 'sessions_song_id_in_songs_track_id');
+    expect(coverage).toMatchObject({
+      stage: 'transform',
+      tested: { kind: 'source', schema: 'deftunes_transform', table: 'sessions', column: 'song_id' },
+      fail_calc: 'coalesce(max(missing_percent), 0)',
+    });
+  });
+
   test('compiled SQL names relations by schema only and binds the run date as :run_date', () => {
     for (const model of plans[target]!.models) {
       expect(model.sql).not.toMatch(/"[^"]+"\."[^"]+"\."[^"]+"/);

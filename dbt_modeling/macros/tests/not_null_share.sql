@@ -2,7 +2,6 @@
   Rows where `column_name` is null, each carrying null_percent, the share (0..100) of the tested rows that
   are null. The test's measure (fail_calc) is that percentage, so warn_if / error_if are percentages: use it
   where a few nulls are an expected consequence of quarantined records and only a larger share is an error.
-  Mirrored in lambdas/data-quality/compiled-tests.ts (FAIL_CALC_BY_TEST_TYPE): the plan carries no fail_calc.
 #}
 {% test not_null_share(model, column_name) %}
 {{ config(fail_calc = 'coalesce(max(null_percent), 0)') }}

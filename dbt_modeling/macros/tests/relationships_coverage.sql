@@ -4,7 +4,6 @@
   (fail_calc) is that percentage, so warn_if / error_if are percentages: `warn_if: "> 1"` warns when
   fewer than 99% resolve. `to_partition_column` restricts `to` to the run date's partition (a snapshot
   of the same day). Null keys are not_null's business and are not counted.
-  Mirrored in lambdas/data-quality/compiled-tests.ts (FAIL_CALC_BY_TEST_TYPE): the plan carries no fail_calc.
 #}
 {% test relationships_coverage(model, column_name, to, field, to_partition_column=none) %}
 {{ config(fail_calc = 'coalesce(max(missing_percent), 0)') }}
