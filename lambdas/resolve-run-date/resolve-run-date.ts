@@ -7,6 +7,7 @@
  * Step Functions' intrinsic functions cannot do date arithmetic, hence this function.
  */
 import { z } from 'zod';
+import { describeIssues } from '../shared/contracts';
 import { RunDateSchema } from '../shared/run-date';
 
 /** Whether the runtime's ICU knows `timeZone` (an IANA name such as `Europe/Paris`, or `UTC`). */
@@ -99,10 +100,6 @@ export function previousDayIn(at: Date, timeZone: string): string {
   const previous = new Date(0);
   previous.setUTCFullYear(year, month - 1, day - 1);
   return previous.toISOString().slice(0, 10);
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`).join('; ');
 }
 
 /**

@@ -25,6 +25,7 @@
  * so the whole run rolls back and the error names the test. Warn-severity tests are left to the
  * CheckServingQuality gate, which reports every test afterwards.
  */
+import { describeIssues } from '../shared/contracts';
 import { z } from 'zod';
 import type { PlanModel, PlanTarget, PlanTest, ServingPlan } from '../shared/serving-plan';
 import type { SqlParameters, Statement, Warehouse } from '../shared/warehouse';
@@ -485,9 +486,7 @@ export function planStatements(
 export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Promise<ServingLoadResult> {
   const parsed = ServingLoadEventSchema.safeParse(event);
   if (!parsed.success) {
-    throw new Error(
-      `invalid serving-load event: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
-    );
+    throw new Error(`invalid serving-load event: ${describeIssues(parsed.error)}`);
   }
   const runDate = parsed.data.run_date;
   const { warehouse, plan } = deps;

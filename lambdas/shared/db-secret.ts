@@ -3,6 +3,7 @@
  * `{"host", "port", "username", "password", "dbname", "engine"?}`. The secret is cached for the life of
  * the Lambda container and re-read when the database rejects the password (the secret was rotated).
  */
+import { describeIssues } from './contracts';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Client, type ClientConfig } from 'pg';
 import { z } from 'zod';
@@ -31,7 +32,7 @@ export async function readDbSecret(client: SecretsManagerClient, secretId: strin
   }
   const parsed = DbSecretSchema.safeParse(json);
   if (!parsed.success) {
-    const fields = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    const fields = describeIssues(parsed.error);
     throw new Error(`Secret ${secretId} is not a database secret: ${fields}`);
   }
   return parsed.data;
