@@ -107,7 +107,15 @@ type RunnerMessage =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: string };
 
-function checkJava(): void {
+/**
+ * Fails with what is missing when local Spark cannot start (the Python environment, Java): cheap, so the
+ * CLI calls it before a run starts anything.
+ */
+export function checkLocalSparkToolchain(pythonPath = '.venv/bin/python'): string {
+  const python = path.resolve(PROJECT_ROOT, pythonPath);
+  if (!existsSync(python)) {
+    throw new LocalSparkRunnerError(`Python environment not found at ${python}: run npm run setup`);
+  }
   const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
   const probe = spawnSync(java, ['-version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
@@ -116,16 +124,13 @@ function checkJava(): void {
         `(npm run setup checks the machine)`,
     );
   }
+  return python;
 }
 
 export class LocalSparkRunner {
   /** Starts the runner and waits until its Spark session is up. */
   static async start(options: LocalSparkRunnerOptions): Promise<LocalSparkRunner> {
-    const python = path.resolve(PROJECT_ROOT, options.python ?? '.venv/bin/python');
-    if (!existsSync(python)) {
-      throw new LocalSparkRunnerError(`Python environment not found at ${python}: run npm run setup`);
-    }
-    checkJava();
+    const python = checkLocalSparkToolchain(options.python);
     const args = [
       '-u',
       RUNNER_SCRIPT,

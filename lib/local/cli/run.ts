@@ -3,13 +3,11 @@
  * on the embedded stand-ins, then prints a summary (a table, or one JSON object with --json).
  * `deftunes step STATE --date D`: runs one state of that definition.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { DEFAULT_DATA_DIR } from '../data-dir';
 import type { ExecutionFailure } from '../pipeline/execute-definition';
 import { startLocalGlue } from '../pipeline/local-glue';
+import { checkLocalSparkToolchain } from '../spark-runner';
 import { ProgressReporter, formatMs } from '../pipeline/progress';
 import {
   happyPathTaskCount,
@@ -21,8 +19,6 @@ import {
 import type { RunSummary } from '../pipeline/run-summary';
 import { datesBetween, parseDate, parseRate, parseScale, parseSeed, parseUrl } from './options';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
-
 interface SourceOptions {
   dataDir: string;
   scale: string;
@@ -32,19 +28,6 @@ interface SourceOptions {
   apiUrl?: string;
   songsDbUrl?: string;
   json?: boolean;
-}
-
-/** Fails before anything runs when the machine lacks what local Glue needs. */
-export function checkLocalToolchain(): void {
-  const missing: string[] = [];
-  if (!existsSync(path.join(PROJECT_ROOT, '.venv', 'bin', 'python'))) {
-    missing.push('the Python environment (.venv with pyspark): run `npm run setup`');
-  }
-  const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
-  const probe = spawnSync(java, ['-version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0)
-    missing.push(`Java 17 (${java} did not run): install a JDK 17 or set JAVA_HOME`);
-  if (missing.length > 0) throw new Error(`local Spark cannot start; missing ${missing.join('; ')}`);
 }
 
 function addSourceOptions(command: Command): Command {
@@ -146,7 +129,7 @@ export function registerRunCommand(program: Command): void {
       .option('--to <date>', 'last run date (YYYY-MM-DD); default: --from', parseDate),
   ).action(async (options: SourceOptions & { from: string; to?: string }) => {
     const dates = datesBetween(options.from, options.to ?? options.from);
-    checkLocalToolchain();
+    checkLocalSparkToolchain();
     process.stderr.write("synthesizing the CDK app for DailyPipeline's definition\n");
     const definition = await loadDailyPipeline();
     const progress = new ProgressReporter({ taskCount: happyPathTaskCount(definition) });
@@ -174,7 +157,7 @@ export function registerStepCommand(program: Command): void {
       )
       .requiredOption('--date <date>', 'run date (YYYY-MM-DD)', parseDate),
   ).action(async (state: string, options: SourceOptions & { date: string }) => {
-    checkLocalToolchain();
+    checkLocalSparkToolchain();
     const outcome = await runSingleState({ ...pipelineOptions(options), state, runDate: options.date });
     const report = { state, run_date: options.date, ...outcome };
     if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
