@@ -1,6 +1,7 @@
 /**
  * Benchmark of the data-quality gate on DuckDB (the local stand-in for Redshift): synthetic transform
- * tables and serving star schema (test/quality/fixtures.ts) at a given daily volume, then both stages of the
+ * tables and the serving star schema serving-load builds from them, one load per day
+ * (test/quality/fixtures.ts), at a given daily volume, then both stages of the
  * gate for the last day, with 8 and with 30 days of history, so the figures show which stage grows with
  * history (transform reads the run date's partition and, for volume, the 7 days before; serving checks
  * whole tables). Prints data sizes, time per stage, the slowest rules and the machine; asserts nothing.
@@ -22,7 +23,7 @@ import { DuckDbWarehouse } from '../lambdas/shared/duckdb-warehouse';
 import { landingManifestKey } from '../lambdas/shared/landing-keys';
 import { LocalObjectStore } from '../lambdas/shared/local-object-store';
 import { localPaths } from '../lib/local/data-dir';
-import { duckdbPlan, FIRST_DATE, ITEMS_PER_SESSION, syntheticWarehouseSql } from '../test/quality/fixtures';
+import { buildSyntheticWarehouse, duckdbPlan, FIRST_DATE, ITEMS_PER_SESSION } from '../test/quality/fixtures';
 
 const quiet: QualityLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const noMetrics: QualityMetrics = {
@@ -52,14 +53,7 @@ async function measure(itemsPerDay: number, historyDays: number): Promise<void> 
   const warehouse = await DuckDbWarehouse.open(paths.warehouseDb);
   try {
     const buildStarted = Date.now();
-    await warehouse.transaction(
-      [
-        ...syntheticWarehouseSql(sizes),
-        ...plan.models
-          .filter((m) => m.materialization === 'view')
-          .map((m) => `create view ${m.relation} as ${m.sql}`),
-      ].map((sql, index) => ({ sql, label: `build ${index}` })),
-    );
+    await buildSyntheticWarehouse(warehouse, plan, sizes);
     await warehouse.query('checkpoint');
     const buildMs = Date.now() - buildStarted;
 

@@ -5,7 +5,16 @@
 import { runCompiledTest } from '../../lambdas/data-quality/compiled-tests';
 import type { RuleResult } from '../../lambdas/data-quality/result-document';
 import type { PlanTest } from '../../lambdas/shared/serving-plan';
-import { MOVED_USER, openFixture, RUN_DATE, userId, type Fixture } from './fixtures';
+import {
+  FIRST_DATE,
+  MOVED_USER,
+  openFixture,
+  RUN_DATE,
+  RUN_DATE_ITEMS,
+  syntheticDays,
+  userId,
+  type Fixture,
+} from './fixtures';
 
 const PARTITION = `ingest_on = date '${RUN_DATE}'`;
 const track = (i: number): string => `TR${String(i).padStart(16, '0')}`;
@@ -39,6 +48,36 @@ describe('on valid data', () => {
     expect(results.size).toBeGreaterThan(15);
     expect(notPassed(results)).toEqual({});
     for (const result of results.values()) expect(result.error).toBeUndefined();
+  });
+
+  it('is the serving layer serving-load built, one guarded load per day', async () => {
+    const days = syntheticDays(RUN_DATE);
+    expect(days).toHaveLength(8);
+    expect(days[0]).toBe(FIRST_DATE);
+    expect(fixture.loads.map((load) => load.run_date)).toEqual(days);
+    for (const load of fixture.loads) {
+      expect(load.guarded_tests.length).toBeGreaterThan(5);
+      expect(load.models.filter((model) => !model.applied)).toEqual([]);
+    }
+    const [facts] = await fixture.warehouse.query<{ days: unknown; items: unknown }>(
+      'select count(distinct ingest_on) as days, count(*) as items from deftunes_serving.fact_session_items',
+    );
+    expect({ days: Number(facts.days), items: Number(facts.items) }).toEqual({
+      days: days.length,
+      items: days.length * RUN_DATE_ITEMS,
+    });
+    const versions = await fixture.warehouse.query<{
+      valid_from: unknown;
+      valid_to: unknown;
+      is_current: boolean;
+    }>(
+      `select cast(valid_from as varchar) as valid_from, cast(valid_to as varchar) as valid_to, is_current
+       from deftunes_serving.dim_users where user_id = '${MOVED_USER}' order by valid_from`,
+    );
+    expect(versions).toEqual([
+      { valid_from: '1900-01-01 00:00:00', valid_to: '2020-02-05 00:00:00', is_current: false },
+      { valid_from: '2020-02-05 00:00:00', valid_to: null, is_current: true },
+    ]);
   });
 
   it('has rules on every transform table and on every serving model', () => {
