@@ -1,10 +1,10 @@
-import { ArnFormat, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import { ArnFormat, Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeWildcardResources } from '../nag';
+import { acknowledgeWildcardResources } from '../nag';
+import { addTracedStateMachine, type StateMachineLoggingProps } from './traced-state-machine';
 
 export const BACKFILL_STATES = {
   validateInput: 'ValidateInput',
@@ -14,20 +14,11 @@ export const BACKFILL_STATES = {
   invalidInput: 'InvalidInput',
 } as const;
 
-export interface BackfillPipelineProps {
+export interface BackfillPipelineProps extends StateMachineLoggingProps {
   /** The pipeline run once per date. */
   readonly dailyPipeline: sfn.IStateMachine;
   /** Upper bound of one DailyPipeline execution. */
   readonly dailyTimeout: Duration;
-  readonly logExecutionData: boolean;
-  readonly logRetention: logs.RetentionDays;
-  /** Encrypts the execution log group. */
-  readonly logEncryptionKey: kms.IKey;
-  /**
-   * Removal policy of the log group.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 const B = BACKFILL_STATES;
@@ -90,26 +81,11 @@ export class BackfillPipeline extends Construct {
       )
       .otherwise(invalidInput);
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention,
-      encryptionKey: props.logEncryptionKey,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(validateInput),
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = addTracedStateMachine(this, {
+      ...props,
+      definition: validateInput,
       comment: 'DeFtunes backfill: DailyPipeline for each date, in order, one at a time',
-      tracingEnabled: true,
-      logs: {
-        destination: this.logGroup,
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: props.logExecutionData,
-      },
-    });
-    acknowledge(
-      this.stateMachine.role,
-      'AwsSolutions-IAM5[Resource::*]',
-      'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) has no resource-level permissions',
-    );
+    }));
     acknowledgeWildcardResources(
       this.stateMachine.role,
       [

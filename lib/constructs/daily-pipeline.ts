@@ -1,13 +1,13 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as glue from 'aws-cdk-lib/aws-glue';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeWildcardResources } from '../nag';
+import { acknowledgeWildcardResources } from '../nag';
+import { addTracedStateMachine, type StateMachineLoggingProps } from './traced-state-machine';
 
 /**
  * State names of DailyPipeline. The local runner binds Task states by these names, and operators read them
@@ -75,7 +75,7 @@ export interface DailyPipelineFunctions {
   readonly servingLoad: lambda.IFunction;
 }
 
-export interface DailyPipelineProps {
+export interface DailyPipelineProps extends StateMachineLoggingProps {
   readonly functions: DailyPipelineFunctions;
   /** How long a Lambda task may take before the state times out (the functions' own timeout). */
   readonly functionTimeout: Duration;
@@ -94,16 +94,6 @@ export interface DailyPipelineProps {
   readonly alertTopic: sns.ITopic;
   /** Environment name, written in notifications. */
   readonly environmentName: string;
-  /** Include execution input and output in the logs. */
-  readonly logExecutionData: boolean;
-  readonly logRetention: logs.RetentionDays;
-  /** Encrypts the execution log group. */
-  readonly logEncryptionKey: kms.IKey;
-  /**
-   * Removal policy of the log group.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 const S = DAILY_PIPELINE_STATES;
@@ -399,29 +389,13 @@ export class DailyPipeline extends Construct {
         ),
       );
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention,
-      encryptionKey: props.logEncryptionKey,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(resolveRunDate),
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = addTracedStateMachine(this, {
+      ...props,
+      definition: resolveRunDate,
       comment: `DeFtunes ${props.environmentName} daily pipeline: extract, transform, quality gate, serve, quality gate`,
-      stateMachineType: sfn.StateMachineType.STANDARD,
       // Upper bound of a whole run: both branches, the load and the checks, with their retries.
       timeout: dailyPipelineTimeout(props.jobTimeout, props.functionTimeout),
-      tracingEnabled: true,
-      logs: {
-        destination: this.logGroup,
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: props.logExecutionData,
-      },
-    });
-    acknowledge(
-      this.stateMachine.role,
-      'AwsSolutions-IAM5[Resource::*]',
-      'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) has no resource-level permissions',
-    );
+    }));
     acknowledgeWildcardResources(
       this.stateMachine.role,
       Object.values(functions).map((fn) => `${fn.functionArn}:*`),
