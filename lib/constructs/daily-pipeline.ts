@@ -138,33 +138,46 @@ export class DailyPipeline extends Construct {
     // Glue may queue a run for a while before it starts (capacity, the previous run finishing).
     const glueTaskTimeout = props.jobTimeout.plus(Duration.minutes(30));
 
-    const notifyFailure = new tasks.SnsPublish(this, S.notifyFailure, {
-      stateName: S.notifyFailure,
-      topic: props.alertTopic,
-      subject: `DeFtunes ${props.environmentName}: DailyPipeline failed`,
-      message: sfn.TaskInput.fromObject({
-        outcome: 'failed',
-        environment: props.environmentName,
-        run_date: sfn.JsonPath.stringAt('$.run_date'),
-        error: sfn.JsonPath.stringAt('$.error.Error'),
-        cause: sfn.JsonPath.stringAt('$.error.Cause'),
-        execution: sfn.JsonPath.executionId,
-      }),
-      messageAttributes: { outcome: { value: 'failed' } },
-      resultPath: sfn.JsonPath.DISCARD,
-      taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+    // Both notifications: the outcome as subject, message attribute and message field, retried on SNS
+    // throttling; `fields` adds what each outcome reports.
+    const notification = (
+      stateName: string,
+      outcome: 'failed' | 'succeeded',
+      fields: Record<string, string>,
+    ): tasks.SnsPublish => {
+      const publish = new tasks.SnsPublish(this, stateName, {
+        stateName,
+        topic: props.alertTopic,
+        subject: `DeFtunes ${props.environmentName}: DailyPipeline ${outcome}`,
+        message: sfn.TaskInput.fromObject({
+          outcome,
+          environment: props.environmentName,
+          run_date: sfn.JsonPath.stringAt('$.run_date'),
+          ...fields,
+          execution: sfn.JsonPath.executionId,
+        }),
+        messageAttributes: { outcome: { value: outcome } },
+        resultPath: sfn.JsonPath.DISCARD,
+        taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+      });
+      publish.addRetry({
+        errors: SNS_TRANSIENT_ERRORS,
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 4,
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+      return publish;
+    };
+
+    const notifyFailure = notification(S.notifyFailure, 'failed', {
+      error: sfn.JsonPath.stringAt('$.error.Error'),
+      cause: sfn.JsonPath.stringAt('$.error.Cause'),
     });
     const pipelineFailed = new sfn.Fail(this, S.pipelineFailed, {
       stateName: S.pipelineFailed,
       errorPath: '$.error.Error',
       causePath: '$.error.Cause',
-    });
-    notifyFailure.addRetry({
-      errors: SNS_TRANSIENT_ERRORS,
-      interval: Duration.seconds(2),
-      backoffRate: 2,
-      maxAttempts: 4,
-      jitterStrategy: sfn.JitterType.FULL,
     });
     // The alert could not be sent: still fail the execution (the failed-executions alarm then fires).
     notifyFailure.addCatch(pipelineFailed, { errors: ['States.ALL'], resultPath: '$.notifyError' });
@@ -335,28 +348,9 @@ export class DailyPipeline extends Construct {
       ),
     );
     const pipelineSucceeded = new sfn.Succeed(this, S.pipelineSucceeded, { stateName: S.pipelineSucceeded });
-    const notifySuccess = new tasks.SnsPublish(this, S.notifySuccess, {
-      stateName: S.notifySuccess,
-      topic: props.alertTopic,
-      subject: `DeFtunes ${props.environmentName}: DailyPipeline succeeded`,
-      message: sfn.TaskInput.fromObject({
-        outcome: 'succeeded',
-        environment: props.environmentName,
-        run_date: sfn.JsonPath.stringAt('$.run_date'),
-        transform_quality: sfn.JsonPath.stringAt('$.transformQuality.result.status'),
-        serving_quality: sfn.JsonPath.stringAt('$.servingQuality.result.status'),
-        execution: sfn.JsonPath.executionId,
-      }),
-      messageAttributes: { outcome: { value: 'succeeded' } },
-      resultPath: sfn.JsonPath.DISCARD,
-      taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
-    });
-    notifySuccess.addRetry({
-      errors: SNS_TRANSIENT_ERRORS,
-      interval: Duration.seconds(2),
-      backoffRate: 2,
-      maxAttempts: 4,
-      jitterStrategy: sfn.JitterType.FULL,
+    const notifySuccess = notification(S.notifySuccess, 'succeeded', {
+      transform_quality: sfn.JsonPath.stringAt('$.transformQuality.result.status'),
+      serving_quality: sfn.JsonPath.stringAt('$.servingQuality.result.status'),
     });
     // The data is loaded and checked: a lost success event is not worth failing the run over, but the
     // execution does fail so the alarm says something is wrong with the topic.
