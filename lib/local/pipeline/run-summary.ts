@@ -6,6 +6,7 @@
 import { ResultDocumentSchema, resultDocumentKey } from '../../../lambdas/data-quality';
 import {
   QUARANTINE_SOURCES,
+  readExtractionCounts,
   transformCountsFromJobResults,
 } from '../../../lambdas/data-quality/quarantine-rate';
 import { landingManifestKey } from '../../../lambdas/shared/landing-keys';
@@ -80,12 +81,9 @@ async function quarantinedBySource(
     let extraction = 0;
     let transform = 0;
     for (const runDate of runDates) {
-      const manifestKey = landingManifestKey(source, runDate);
-      if (await services.landing.exists(manifestKey)) {
-        const manifest = JSON.parse((await services.landing.getObject(manifestKey)).toString('utf8')) as {
-          rejected?: number;
-        };
-        extraction += manifest.rejected ?? 0;
+      // A date that stopped before its extract has no manifest: nothing was set aside for it.
+      if (await services.landing.exists(landingManifestKey(source, runDate))) {
+        extraction += (await readExtractionCounts(services.landing, source, runDate)).rejected;
       }
       transform += (await transformCounts(source, runDate))?.quarantined ?? 0;
     }
