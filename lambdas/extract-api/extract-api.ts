@@ -14,12 +14,10 @@ import {
   type HttpTimeouts,
 } from '../shared/http';
 import { CompactKeySet } from '../shared/key-set';
-import { extractToLanding, type RecordCheck } from '../shared/landing-writer';
+import { extractToLanding, type ExtractDeps, type RecordCheck } from '../shared/landing-writer';
 import { reportExtractFailed, reportExtractLanded } from '../shared/extract-telemetry';
 import { extractResultOf, type ExtractResult } from '../shared/landing-manifest';
-import type { Logger, Metrics } from '../shared/logging';
-import type { ObjectStore } from '../shared/object-store';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, type Sleep } from '../shared/retry';
+import { DEFAULT_RETRY_POLICY } from '../shared/retry';
 import { RunDateSchema, SNAPSHOT_EPOCH } from '../shared/run-date';
 
 export const ExtractApiEventSchema = z.object({
@@ -28,25 +26,13 @@ export const ExtractApiEventSchema = z.object({
 });
 export type ExtractApiEvent = z.infer<typeof ExtractApiEventSchema>;
 
-export interface ExtractApiDeps {
-  /** The landing zone. */
-  readonly store: ObjectStore;
+export interface ExtractApiDeps extends ExtractDeps {
   /** Base URL of the DeFtunes API, e.g. `https://api.example.com/v1` or the local simulator's URL. */
   readonly apiBaseUrl: string;
   /** @default Node's global fetch */
   readonly fetch?: FetchLike;
-  readonly logger?: Logger;
-  readonly metrics?: Metrics;
-  /** @default setTimeout */
-  readonly sleep?: Sleep;
-  /** Jitter source in [0, 1). @default Math.random */
-  readonly random?: () => number;
-  /** @default DEFAULT_RETRY_POLICY */
-  readonly retryPolicy?: Partial<RetryPolicy>;
   /** @default DEFAULT_HTTP_TIMEOUTS */
   readonly timeouts?: Partial<HttpTimeouts>;
-  /** @default the system clock */
-  readonly now?: () => Date;
 }
 
 /** Sessions: the run date's own sessions. Users: the daily snapshot, every user registered up to it. */

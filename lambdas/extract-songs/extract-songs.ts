@@ -10,12 +10,15 @@ import Cursor from 'pg-cursor';
 import { z } from 'zod';
 import { describeIssues, SongRecordSchema } from '../shared/contracts';
 import type { PgConnectionFactory } from '../shared/db-secret';
-import { extractToLanding, type RecordCheck, type SourceRecord } from '../shared/landing-writer';
+import {
+  extractToLanding,
+  type ExtractDeps,
+  type RecordCheck,
+  type SourceRecord,
+} from '../shared/landing-writer';
 import { reportExtractFailed, reportExtractLanded } from '../shared/extract-telemetry';
 import { extractResultOf, type ExtractResult } from '../shared/landing-manifest';
-import type { Logger, Metrics } from '../shared/logging';
-import type { ObjectStore } from '../shared/object-store';
-import type { AttemptFailure, RetryPolicy, Sleep } from '../shared/retry';
+import type { AttemptFailure } from '../shared/retry';
 import { DEFAULT_RETRY_POLICY } from '../shared/retry';
 import { RunDateSchema } from '../shared/run-date';
 import { messageOf } from '../shared/errors';
@@ -29,21 +32,11 @@ export const SONG_COLUMNS = Object.keys(SongRecordSchema.shape) as Array<keyof t
 /** Ordered by the key, so a re-run over the same table writes the same bytes and duplicates are adjacent. */
 export const SELECT_SONGS = `SELECT ${SONG_COLUMNS.join(', ')} FROM ${SONGS_TABLE} ORDER BY track_id`;
 
-export interface ExtractSongsDeps {
-  /** The landing zone. */
-  readonly store: ObjectStore;
+export interface ExtractSongsDeps extends ExtractDeps {
   /** Opens connections to the songs database (Secrets Manager in AWS, a URL locally). */
   readonly connections: PgConnectionFactory;
   /** Rows per cursor read. @default 5000 */
   readonly fetchSize?: number;
-  readonly logger?: Logger;
-  readonly metrics?: Metrics;
-  /** @default setTimeout */
-  readonly sleep?: Sleep;
-  readonly random?: () => number;
-  /** @default DEFAULT_RETRY_POLICY */
-  readonly retryPolicy?: Partial<RetryPolicy>;
-  readonly now?: () => Date;
 }
 
 /** Yields the rows of `deftunes.songs` in key order, `fetchSize` at a time from a server-side cursor. */

@@ -16,6 +16,7 @@ import { once } from 'node:events';
 import { pipeline, Transform } from 'node:stream';
 import { createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { landingDataKey, landingManifestKey, quarantineKey, type LandingSource } from './landing-keys';
 import type { LandedObject, LandingManifest } from './landing-manifest';
 import type { ObjectStore } from './object-store';
@@ -173,6 +174,22 @@ export async function landRecords(
     await iterator.return?.().catch(() => undefined);
     throw error;
   }
+}
+
+/** What every extract function takes besides its source: the landing zone, telemetry, retry timing. */
+export interface ExtractDeps {
+  /** The landing zone. */
+  readonly store: ObjectStore;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  /** @default setTimeout */
+  readonly sleep?: Sleep;
+  /** Jitter source in [0, 1). @default Math.random */
+  readonly random?: () => number;
+  /** @default DEFAULT_RETRY_POLICY */
+  readonly retryPolicy?: Partial<RetryPolicy>;
+  /** @default the system clock */
+  readonly now?: () => Date;
 }
 
 export interface ExtractToLandingOptions {
