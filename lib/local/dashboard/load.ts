@@ -209,12 +209,7 @@ export async function loadQualityRuns(store: ObjectStore, notes: string[]): Prom
   return runs;
 }
 
-interface CheckInputs {
-  readonly dates: readonly string[];
-  readonly countries: readonly string[];
-  readonly artists: readonly string[];
-  readonly sales: readonly SalesCell[];
-  readonly hourly: readonly HourlyCell[];
+interface CheckInputs extends Pick<DashboardData, 'dates' | 'countries' | 'artists' | 'sales' | 'hourly'> {
   readonly artistViewRows: readonly Row[];
   readonly countryViewRows: readonly Row[];
   readonly factTotals: Row | undefined;
