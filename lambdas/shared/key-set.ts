@@ -7,6 +7,7 @@
  * UUIDs are stored exactly (their 128 bits). Any other key is stored as its MD5 digest: two distinct keys
  * collide with probability ~ n^2 / 2^129, i.e. never in practice at the volumes of one extract.
  */
+import { fmix32 } from './fmix32';
 import { createHash } from 'node:crypto';
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -100,16 +101,7 @@ function encode(key: string, out: Uint32Array): void {
 
 /** Mixes all 128 bits (murmur3's finalizer), so keys that share a prefix still spread over the table. */
 function hash(key: Uint32Array): number {
-  let h =
-    (key[0] ^
-      Math.imul(key[1], 0x9e3779b1) ^
-      Math.imul(key[2], 0x85ebca6b) ^
-      Math.imul(key[3], 0xc2b2ae35)) >>>
-    0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(
+    key[0] ^ Math.imul(key[1], 0x9e3779b1) ^ Math.imul(key[2], 0x85ebca6b) ^ Math.imul(key[3], 0xc2b2ae35),
+  );
 }

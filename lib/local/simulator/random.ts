@@ -5,16 +5,9 @@
  * any date window with the same records and `_truth` recompute exactly what was served.
  */
 
-/** murmur3's 32-bit finalizer: a bijection on uint32 with good avalanche. */
-export function fmix32(value: number): number {
-  let h = value >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fmix32 } from '../../../lambdas/shared/fmix32';
+
+export { fmix32 };
 
 /** Hashes integer coordinates (each < 2^53) into one uint32, order-sensitive. */
 export function mix(...parts: number[]): number {
