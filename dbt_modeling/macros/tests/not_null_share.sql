@@ -8,11 +8,11 @@
 with tested as (
     select * from {{ model }}
 ),
-nulls as (
+null_rows as (
     select * from tested where {{ column_name }} is null
 )
 select
-    nulls.*,
-    100.0 * (select count(*) from nulls) / nullif((select count(*) from tested), 0) as null_percent
-from nulls
+    null_rows.*,
+    100.0 * (select count(*) from null_rows) / nullif((select count(*) from tested), 0) as null_percent
+from null_rows
 {% endtest %}

@@ -9,7 +9,8 @@
     surrogate_key='user_key'
 ) }}
 
-with snapshot as (
+{#- The CTE is not called `snapshot`: SNAPSHOT is a Redshift reserved word. -#}
+with ranked_users as (
   select
     users.*,
     row_number() over (partition by users.user_id order by users.processing_timestamp desc) as duplicate_rank
@@ -28,5 +29,5 @@ select
   country_code,
   timezone,
   user_since
-from snapshot
+from ranked_users
 where duplicate_rank = 1
