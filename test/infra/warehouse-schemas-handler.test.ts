@@ -58,9 +58,10 @@ describe('warehouse schemas custom resource', () => {
       'GRANT USAGE ON SCHEMA deftunes_transform TO ROLE deftunes_pipeline',
       'GRANT USAGE, CREATE ON SCHEMA deftunes_serving TO ROLE deftunes_pipeline',
       'GRANT CREATE ON DATABASE deftunes TO ROLE deftunes_pipeline',
+      'GRANT TEMP ON DATABASE deftunes TO ROLE deftunes_pipeline',
     ]);
     const sent = redshift.commandCalls(ExecuteStatementCommand).map((call) => call.args[0].input);
-    expect(sent).toHaveLength(7);
+    expect(sent).toHaveLength(8);
     for (const input of sent) {
       expect(input).toMatchObject({
         WorkgroupName: 'deftunes-dev',

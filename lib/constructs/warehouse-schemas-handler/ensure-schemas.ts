@@ -73,6 +73,9 @@ export function schemaStatements(spec: WarehouseSchemasSpec, roleExists: boolean
     `GRANT USAGE, CREATE ON SCHEMA ${spec.servingSchema} TO ROLE ${spec.pipelineDbRole}`,
     // The serving load starts with `create schema if not exists`, which checks this privilege first.
     `GRANT CREATE ON DATABASE ${spec.database} TO ROLE ${spec.pipelineDbRole}`,
+    // Spectrum queries and serving-load's staging tables need TEMP; PUBLIC has it by default, but a
+    // hardened cluster revokes it from PUBLIC, and the AWS docs ask for it explicitly for Spectrum.
+    `GRANT TEMP ON DATABASE ${spec.database} TO ROLE ${spec.pipelineDbRole}`,
   ];
 }
 
