@@ -13,12 +13,47 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 /** A file copied into the bundle after esbuild ran (e.g. the serving plan). */
 export interface BundledFile {
-  /** Path relative to the repository root. */
+  /** Path relative to the repository root (or absolute). */
   readonly source: string;
   /** File name inside the bundle. */
   readonly target: string;
-  /** Printed when the source is missing, e.g. which command produces it. */
+  /**
+   * Command that writes or refreshes the source, run from the repository root before the copy, as an argv
+   * (each word is quoted: nothing in it is expanded by the shell). It must work offline and return quickly
+   * when the source is up to date, since it runs on every bundling.
+   * @default - none: the source must already exist
+   */
+  readonly build?: string[];
+  /** Printed, never executed, when the source is missing or its build fails, e.g. which command produces it. */
   readonly hint: string;
+}
+
+/** One word for `bash -c`: single-quoted, so backticks, `$(...)` and quotes stay literal text. */
+function shellWord(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The shell commands (`afterBundling`) that build each file if it has a build command, check it exists and
+ * copy it into the bundle. Messages are printed with `printf '%s'` so no part of a hint runs.
+ */
+export function bundledFileCommands(files: BundledFile[], inputDir: string, outputDir: string): string[] {
+  const fail = (message: string): string => `{ printf '%s\\n' ${shellWord(message)} >&2; exit 1; }`;
+  return files.map((file) => {
+    const source = path.resolve(inputDir, file.source);
+    const target = path.join(outputDir, file.target);
+    const steps: string[] = [];
+    if (file.build) {
+      steps.push(
+        `{ ( cd ${shellWord(inputDir)} && ${file.build.map(shellWord).join(' ')} ) || ${fail(
+          `cannot build ${file.source} (${file.build.join(' ')} failed): ${file.hint}`,
+        )}; }`,
+      );
+    }
+    steps.push(`{ test -f ${shellWord(source)} || ${fail(`missing ${file.source}: ${file.hint}`)}; }`);
+    steps.push(`cp ${shellWord(source)} ${shellWord(target)}`);
+    return steps.join(' && ');
+  });
 }
 
 export interface PipelineFunctionProps {
@@ -132,11 +167,7 @@ export class PipelineFunction extends Construct {
                 beforeBundling: () => [],
                 beforeInstall: () => [],
                 afterBundling: (inputDir: string, outputDir: string) =>
-                  bundledFiles.map((file) => {
-                    const source = path.join(inputDir, file.source);
-                    const target = path.join(outputDir, file.target);
-                    return `{ test -f "${source}" || { echo "missing ${file.source}: ${file.hint}" >&2; exit 1; }; } && cp "${source}" "${target}"`;
-                  }),
+                  bundledFileCommands(bundledFiles, inputDir, outputDir),
               },
       },
     });

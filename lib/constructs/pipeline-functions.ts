@@ -69,7 +69,10 @@ export class PipelineFunctions extends Construct {
     const servingPlan = {
       source: 'dbt_modeling/plan/redshift.json',
       target: 'serving-plan.json',
-      hint: 'run `npm run build` (dbt compile writes the serving plan) before synthesizing',
+      // A fresh clone has no plan, and an edited dbt project a stale one: the builder compiles offline and
+      // returns at once when the plan matches the dbt sources, so every bundling ships the current plan.
+      build: ['node_modules/.bin/tsx', 'bin/build-serving-plan.ts', '--target', 'redshift'],
+      hint: 'the serving plan is built by `npm run build` (dbt compile, after `npm run setup` installed dbt)',
     };
 
     // No environment, no AWS call: the role PipelineFunction creates can only write the function's logs.

@@ -42,9 +42,11 @@ export class WarehouseStack extends Stack {
   public readonly vpc: ec2.IVpc;
   public readonly warehouse: RedshiftServerlessWarehouse;
   public readonly spectrumRole: SpectrumRole;
+  private readonly configuredAvailabilityZones: string[];
 
   constructor(scope: Construct, id: string, props: WarehouseStackProps) {
     super(scope, id, props);
+    this.configuredAvailabilityZones = [...props.availabilityZones];
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     const vpc = new ec2.Vpc(this, 'Vpc', {
@@ -122,5 +124,15 @@ export class WarehouseStack extends Stack {
       value: this.warehouse.workgroupName,
     });
     new CfnOutput(this, 'DatabaseName', { value: this.warehouse.databaseName });
+  }
+
+  /**
+   * The zones of cdk.json (`network.availabilityZones`), not a lookup. `ec2.Vpc` checks explicit zones
+   * against `Stack.availabilityZones`, which on an env-bound stack asks the `availability-zones` context
+   * provider: an AWS call at synthesis (or a "no credentials" error). Answering it from the configuration
+   * keeps `cdk synth` offline and the configured zones the single source.
+   */
+  public override get availabilityZones(): string[] {
+    return [...this.configuredAvailabilityZones];
   }
 }
