@@ -4,7 +4,13 @@
  * CREATE/DROP/RENAME roll back too). Rows come back in the Data API's shapes: integers as numbers,
  * decimals, dates and timestamps as strings.
  */
-import { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBTypeId } from '@duckdb/node-api';
+import {
+  DuckDBConnection,
+  DuckDBInstance,
+  DuckDBResultReader,
+  DuckDBTypeId,
+  StatementType,
+} from '@duckdb/node-api';
 import * as path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { rewriteNamedParameters } from './serving-plan';
@@ -22,11 +28,24 @@ export interface DuckDbWarehouseOptions {
    * @default false
    */
   readonly readOnly?: boolean;
+  /**
+   * Confines SQL to reading (for SQL typed by a person, e.g. `deftunes query`): one SELECT or EXPLAIN per
+   * text; no file outside `readableDirectories` can be read or written (no `COPY ... TO`, no
+   * `read_csv('/etc/passwd')`, no `INSTALL`/`LOAD`), and the settings are locked so SQL cannot lift this.
+   * Needs `readOnly`; the warehouse gets a private instance, since these settings hold for a whole instance.
+   * @default no sandbox
+   */
+  readonly sandbox?: { readonly readableDirectories: readonly string[] };
 }
+
+/** Statement kinds a sandboxed warehouse runs. */
+const SANDBOX_STATEMENTS: ReadonlySet<StatementType> = new Set([StatementType.SELECT, StatementType.EXPLAIN]);
 
 interface SharedInstance {
   readonly instance: DuckDBInstance;
   references: number;
+  /** Owned by one warehouse (in-memory or sandboxed): closed with it, never shared. */
+  readonly private?: boolean;
 }
 
 // One DuckDB instance per file and process: two instances on one file would fight over its lock.
@@ -62,20 +81,36 @@ export class DuckDbWarehouse implements Warehouse {
   /** Opens (creating when missing) the DuckDB file; `:memory:` gives a private in-memory database. */
   static async open(file: string, options: DuckDbWarehouseOptions = {}): Promise<DuckDbWarehouse> {
     const resolved = file === ':memory:' ? file : path.resolve(file);
-    const shared =
-      file === ':memory:'
-        ? { instance: await DuckDBInstance.create(':memory:'), references: 1 }
-        : await acquireInstance(resolved, options.readOnly ?? false);
+    if (options.sandbox && !options.readOnly)
+      throw new Error('a sandboxed DuckDB warehouse must be read-only');
+    let shared: SharedInstance;
+    if (file === ':memory:') {
+      shared = { instance: await DuckDBInstance.create(':memory:'), references: 1, private: true };
+    } else if (options.sandbox) {
+      shared = {
+        instance: await DuckDBInstance.create(resolved, { access_mode: 'READ_ONLY' }),
+        references: 1,
+        private: true,
+      };
+    } else {
+      shared = await acquireInstance(resolved, options.readOnly ?? false);
+    }
     let connection: DuckDBConnection;
     try {
       connection = await shared.instance.connect();
     } catch (error) {
-      if (file === ':memory:') shared.instance.closeSync();
+      if (shared.private) shared.instance.closeSync();
       else releaseInstance(resolved, shared);
       throw error;
     }
-    const warehouse = new DuckDbWarehouse(resolved, shared, connection);
-    if (options.searchPath) await warehouse.setSearchPath(options.searchPath);
+    const warehouse = new DuckDbWarehouse(resolved, shared, connection, options.sandbox !== undefined);
+    try {
+      if (options.searchPath) await warehouse.setSearchPath(options.searchPath);
+      if (options.sandbox) await warehouse.confine(options.sandbox.readableDirectories);
+    } catch (error) {
+      await warehouse.close();
+      throw error;
+    }
     return warehouse;
   }
 
@@ -87,16 +122,19 @@ export class DuckDbWarehouse implements Warehouse {
     readonly file: string,
     private readonly shared: SharedInstance,
     private readonly connection: DuckDBConnection,
+    private readonly sandboxed = false,
   ) {}
 
   query<T extends Row = Row>(sql: string, parameters: SqlParameters = {}): Promise<T[]> {
     return this.exclusive(async () => {
+      if (this.sandboxed) await this.refuseAllButReading(sql);
       const result = await this.run(sql, parameters, undefined);
       return toRows(result) as T[];
     });
   }
 
   transaction(statements: readonly Statement[]): Promise<void> {
+    if (this.sandboxed) return Promise.reject(new Error('a sandboxed DuckDB warehouse only reads'));
     return this.exclusive(async () => {
       await this.connection.run('BEGIN TRANSACTION');
       try {
@@ -119,8 +157,38 @@ export class DuckDbWarehouse implements Warehouse {
     this.closed = true;
     await this.queue.catch(() => undefined);
     this.connection.closeSync();
-    if (this.file === ':memory:') this.shared.instance.closeSync();
+    if (this.shared.private) this.shared.instance.closeSync();
     else releaseInstance(this.file, this.shared);
+  }
+
+  /** Applies the sandbox: file access only under `directories`, no extension installs, settings locked. */
+  private async confine(directories: readonly string[]): Promise<void> {
+    const list = directories
+      .map((directory) => `'${path.resolve(directory).replace(/'/g, "''")}${path.sep}'`)
+      .join(', ');
+    await this.exclusive(async () => {
+      await this.connection.run(`SET allowed_directories = [${list}]`);
+      await this.connection.run('SET autoinstall_known_extensions = false');
+      await this.connection.run('SET autoload_known_extensions = false');
+      await this.connection.run('SET enable_external_access = false');
+      await this.connection.run('SET lock_configuration = true');
+    });
+  }
+
+  /** Throws unless the text is exactly one SELECT or EXPLAIN statement. */
+  private async refuseAllButReading(sql: string): Promise<void> {
+    const extracted = await this.connection.extractStatements(sql);
+    if (extracted.count !== 1)
+      throw new Error(`read-only query: expected one statement, got ${extracted.count}`);
+    const prepared = await extracted.prepare(0);
+    try {
+      if (!SANDBOX_STATEMENTS.has(prepared.statementType))
+        throw new Error(
+          `read-only query: ${StatementType[prepared.statementType]} statements are refused (only SELECT and EXPLAIN run)`,
+        );
+    } finally {
+      prepared.destroySync();
+    }
   }
 
   /** Sets the schemas unqualified names resolve in (skipping those that do not exist). */

@@ -1,7 +1,7 @@
 /**
  * DuckDbWarehouse (parameters, transactions, value shapes), the local Spectrum views and `deftunes query`.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
@@ -137,6 +137,42 @@ test('Spectrum stand-in: typed empty views without files; Spark UTC timestamps b
   } finally {
     await warehouse.close();
   }
+});
+
+test.each([
+  [
+    'COPY ... TO a file',
+    (lake: string, outside: string) => `copy (select 1 as a) to '${outside}'`,
+    /Permission Error: Cannot access file/,
+  ],
+  [
+    'COPY ... TO a file in the lake',
+    (lake: string) => `copy (select 1 as a) to '${lake}/copy.csv'`,
+    /COPY statements are refused/,
+  ],
+  ['reading a file outside the lake', () => "select * from read_text('/etc/hostname')", /Permission Error/],
+  ['installing an extension', () => 'install httpfs', /refused/],
+  ['lifting the sandbox', () => 'set enable_external_access = true', /refused/],
+  ['attaching another database', (lake: string, outside: string) => `attach '${outside}.db'`, /refused/],
+  ['two statements in one text', () => 'select 1; select 2', /expected one statement, got 2/],
+])('deftunes query refuses %s, and still reads the lake', async (_case, sqlFor, message) => {
+  const dataDir = path.join(dir, 'sandbox');
+  const paths = localPaths(dataDir);
+  const lakeFile = path.join(paths.warehouse, 'users', 'data', 'part-0.parquet');
+  mkdirSync(path.dirname(lakeFile), { recursive: true });
+  mkdirSync(path.dirname(paths.warehouseDb), { recursive: true });
+  if (!existsSync(paths.warehouseDb)) {
+    const warehouse = await DuckDbWarehouse.open(paths.warehouseDb);
+    await warehouse.query(`copy (select 'u1' as user_id) to '${lakeFile}' (format parquet)`);
+    await warehouse.query(`create view main.lake_users as select * from read_parquet('${lakeFile}')`);
+    await warehouse.close();
+  }
+  const outside = path.join(dir, 'outside.csv');
+
+  await expect(runLocalQuery(sqlFor(paths.warehouse, outside), { dataDir })).rejects.toThrow(message);
+  expect(existsSync(outside)).toBe(false);
+  expect(existsSync(path.join(paths.warehouse, 'copy.csv'))).toBe(false);
+  expect(await runLocalQuery('select user_id from lake_users', { dataDir })).toEqual([{ user_id: 'u1' }]);
 });
 
 test('deftunes query resolves unqualified names and prints JSON rows or a table', async () => {

@@ -1,6 +1,7 @@
 /**
  * `deftunes query [--data-dir DIR] [--json] "SQL"`: runs SQL on the local warehouse (the DuckDB file that
- * stands in for Redshift), read-only. Unqualified names resolve in deftunes_serving, then
+ * stands in for Redshift), read-only for the database and for files (see DuckDbWarehouseOptions.sandbox).
+ * Unqualified names resolve in deftunes_serving, then
  * deftunes_transform, then main, so `select * from dim_users` works.
  */
 import { Command } from 'commander';
@@ -21,9 +22,11 @@ export async function runLocalQuery(sql: string, options: QueryOptions = {}): Pr
   if (!existsSync(paths.warehouseDb)) {
     throw new Error(`no warehouse at ${paths.warehouseDb}: run the pipeline first (or pass --data-dir)`);
   }
+  // The transform views read the Iceberg data files: that directory is the only one SQL may touch.
   const warehouse = await DuckDbWarehouse.open(paths.warehouseDb, {
     readOnly: true,
     searchPath: QUERY_SEARCH_PATH,
+    sandbox: { readableDirectories: [paths.warehouse] },
   });
   try {
     return await warehouse.query(sql);
