@@ -46,7 +46,9 @@ const ARTISTS = {
 };
 
 type Value = string | number | boolean | null;
-type Record_ = Record<string, Value>;
+/** One transform-table row, by column name. */
+export type FixtureRow = Record<string, Value>;
+type Record_ = FixtureRow;
 
 function songsOn(day: string): Record_[] {
   const song = (
@@ -220,6 +222,27 @@ export interface Fixture {
 /** A buyer who is in no users snapshot. */
 export const STRAY_USER = '99999999-9999-4999-8999-999999999999';
 
+/** DAY_2's sessions with one more purchase by {@link STRAY_USER} (see `Fixture.strayBuyerDay2`). */
+export function strayBuyerSessionsDay2(): Record_[] {
+  return [
+    ...sessionsOn(DAY_2),
+    item(SESSION(8), STRAY_USER, 0, TRACKS.t1, ARTISTS.a1, 'Aurora Lane', 1.99, `${DAY_2} 16:00:00`, DAY_2),
+  ];
+}
+
+/**
+ * The rows of each transform table after the run of `day`: every partition up to it, the rows
+ * `Fixture.filesAfter[day]` holds (for stand-ins that load rows rather than read parquet files).
+ */
+export function transformRowsAfter(day: string): Record<TransformTable, Record_[]> {
+  const days = [DAY_1, DAY_2, DAY_3].filter((each) => each <= day);
+  return {
+    users: days.flatMap(usersOn),
+    sessions: days.flatMap(sessionsOn),
+    songs: days.flatMap(songsOn),
+  };
+}
+
 /** Writes the fixture's parquet files under a new temp directory. */
 export async function writeFixture(prefix = 'deftunes-serving-'): Promise<Fixture> {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
@@ -260,20 +283,7 @@ export async function writeFixture(prefix = 'deftunes-serving-'): Promise<Fixtur
       writer,
       path.join(dataDir, `sessions-${DAY_2}-stray-buyer.parquet`),
       'sessions',
-      [
-        ...sessionsOn(DAY_2),
-        item(
-          SESSION(8),
-          STRAY_USER,
-          0,
-          TRACKS.t1,
-          ARTISTS.a1,
-          'Aurora Lane',
-          1.99,
-          `${DAY_2} 16:00:00`,
-          DAY_2,
-        ),
-      ],
+      strayBuyerSessionsDay2(),
     );
     return {
       dir,
