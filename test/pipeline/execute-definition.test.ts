@@ -1,6 +1,11 @@
 import { executeDefinition } from '../../lib/local/pipeline/execute-definition';
 import type { StateMachineDefinition } from '../../lib/local/pipeline/local-stepfunctions';
-import { bindTaskStates, collectTaskStates, taskServiceOf } from '../../lib/local/pipeline/task-states';
+import {
+  bindTaskStates,
+  collectTaskStates,
+  STATE_PAYLOAD_LIMIT_BYTES,
+  taskServiceOf,
+} from '../../lib/local/pipeline/task-states';
 
 const definition = {
   StartAt: 'Work',
@@ -60,6 +65,20 @@ describe('task state binding', () => {
       bindTaskStates(definition, { Extract: notify, NotifyFailure: notify, Renamed: notify }),
     ).toThrow(/not in the definition: Renamed/);
   });
+});
+
+test('a bound task whose result is over 256 KiB fails with States.DataLimitExceeded, as in AWS', async () => {
+  const justUnder = 'x'.repeat(STATE_PAYLOAD_LIMIT_BYTES - 2); // JSON adds the two quotes
+  const handlers = bindTaskStates(definition, {
+    Extract: async (input) => (input === 'grow' ? `${justUnder}x` : justUnder),
+    NotifyFailure: notify,
+  });
+  await expect(handlers.Extract('ok')).resolves.toHaveLength(STATE_PAYLOAD_LIMIT_BYTES - 2);
+  await expect(handlers.Extract('grow')).rejects.toMatchObject({
+    name: 'States.DataLimitExceeded',
+    message: expect.stringMatching(/Extract: its result is 262145 bytes/),
+  });
+  await expect(handlers.NotifyFailure(justUnder + 'xy')).rejects.toThrow(/NotifyFailure: its input is/);
 });
 
 describe('executeDefinition', () => {

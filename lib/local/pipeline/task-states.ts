@@ -89,7 +89,42 @@ export function bindTaskStates(
   if (problems.length > 0) {
     throw new Error(`DailyPipeline cannot run locally: ${problems.join('; ')}`);
   }
-  return Object.fromEntries(tasks.map((task) => [task.name, bindings[task.name]]));
+  return Object.fromEntries(
+    tasks.map((task) => [task.name, withPayloadLimit(task.name, bindings[task.name])]),
+  );
+}
+
+/**
+ * Step Functions' quota on what a state passes on: a task's input and result are at most 256 KiB of UTF-8
+ * JSON, else the execution fails with `States.DataLimitExceeded`. aws-local-stepfunctions does not check it,
+ * so a result that grows with the data (a quality report with every sample, say) would pass locally and
+ * fail in AWS.
+ */
+export const STATE_PAYLOAD_LIMIT_BYTES = 256 * 1024;
+
+export class DataLimitExceededError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'States.DataLimitExceeded';
+  }
+}
+
+function checkPayloadSize(state: string, what: 'input' | 'result', value: JsonValue): void {
+  const bytes = Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+  if (bytes > STATE_PAYLOAD_LIMIT_BYTES) {
+    throw new DataLimitExceededError(
+      `${state}: its ${what} is ${bytes} bytes; Step Functions passes at most ${STATE_PAYLOAD_LIMIT_BYTES} bytes between states`,
+    );
+  }
+}
+
+export function withPayloadLimit(state: string, handler: LocalTaskHandler): LocalTaskHandler {
+  return async (input) => {
+    checkPayloadSize(state, 'input', input);
+    const result = await handler(input);
+    checkPayloadSize(state, 'result', result);
+    return result;
+  };
 }
 
 /** Reads a property of a JSON object, or fails naming the state and what was expected. */
