@@ -1,0 +1,199 @@
+/**
+ * The redshift serving plan and the data-quality tests, executed by the production code
+ * (`runServingLoad`, `runCompiledTest`) through `RedshiftDataWarehouse` on the Data API fake (real
+ * Postgres; Redshift-only SQL translated only as redshift-dialect.ts lists), against the DuckDB executor
+ * on the duckdb plan over the same fixture data: same rows in every model, same test outcomes, date after
+ * date and on re-runs; and a failing guard rolls the whole batch back.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import { planPath } from '../../bin/build-serving-plan';
+import { runCompiledTest } from '../../lambdas/data-quality/compiled-tests';
+import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
+import { RedshiftDataWarehouse } from '../../lambdas/shared/redshift-data-warehouse';
+import { loadServingPlan, type ServingPlan } from '../../lambdas/shared/serving-plan';
+import type { Row, Warehouse } from '../../lambdas/shared/warehouse';
+import { runServingLoad, runsTableOf } from '../../lambdas/serving-load/load';
+import {
+  DAY_1,
+  DAY_2,
+  DAY_3,
+  type Fixture,
+  pointSpectrum,
+  strayBuyerSessionsDay2,
+  transformRowsAfter,
+  writeFixture,
+} from '../serving/fixtures';
+import { FakeRedshiftData } from './fake/data-api-fake';
+import { replaceTransformTables } from './fake/spectrum-tables';
+
+/** Dates in order, re-runs of the latest and of an older date, a correction-only date, then an older re-run. */
+const RUN_DATES = [DAY_1, DAY_2, DAY_2, DAY_1, DAY_3, DAY_2];
+
+let fixture: Fixture;
+let scratch: string;
+let duckdbPlan: ServingPlan;
+let redshiftPlan: ServingPlan;
+let fake: FakeRedshiftData;
+let redshift: RedshiftDataWarehouse;
+
+beforeAll(async () => {
+  duckdbPlan = loadServingPlan(planPath('duckdb'));
+  redshiftPlan = loadServingPlan(planPath('redshift'));
+  fixture = await writeFixture('deftunes-redshift-fake-');
+  scratch = mkdtempSync(path.join(tmpdir(), 'deftunes-redshift-fake-duckdb-'));
+  // A small page size: every result of more than 7 rows is read over several GetStatementResult calls.
+  fake = await FakeRedshiftData.start({ pageSize: 7 });
+  redshift = new RedshiftDataWarehouse({
+    client: fake as unknown as RedshiftDataClient,
+    workgroupName: 'deftunes',
+    database: 'dev',
+    polling: { initialDelayMs: 1, maxDelayMs: 5 },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await fake?.close();
+  for (const dir of [fixture?.dir, scratch]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The relations both engines must agree on: every model and the snapshot watermark tables. */
+function relationsOf(plan: ServingPlan): string[] {
+  return [
+    ...plan.models.map((model) => model.name),
+    ...plan.models.filter((model) => model.materialization === 'snapshot_type2').map(runsTableOf),
+  ];
+}
+
+/**
+ * A value in a form both engines' rows share: numbers (from bigint, decimal text or float, to 12
+ * significant digits: float sums may differ in the last bits), timestamps as ISO text without a zero
+ * fraction, booleans and other text as they are.
+ */
+function comparable(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return Number(Number(value).toPrecision(12));
+  const text = String(value);
+  if (/^-?\d+(?:\.\d+)?$/.test(text)) return Number(Number(text).toPrecision(12));
+  const timestamp = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.0+)?$/.exec(text);
+  return timestamp ? `${timestamp[1]}T${timestamp[2]}` : text;
+}
+
+interface TableContent {
+  readonly columns: string[];
+  readonly rows: string[];
+}
+
+async function contentOf(warehouse: Warehouse, relation: string): Promise<TableContent> {
+  const rows: Row[] = await warehouse.query(`select * from "deftunes_serving"."${relation}"`);
+  const columns = rows.length > 0 ? Object.keys(rows[0]) : [];
+  return {
+    columns,
+    rows: rows.map((row) => JSON.stringify(columns.map((column) => comparable(row[column])))).sort(),
+  };
+}
+
+async function contentsOf(
+  warehouse: Warehouse,
+  relations: readonly string[],
+): Promise<Record<string, TableContent>> {
+  const contents: Record<string, TableContent> = {};
+  for (const relation of relations) contents[relation] = await contentOf(warehouse, relation);
+  return contents;
+}
+
+/** Each test's outcome as the data-quality gate reports it (status, measure, failing rows, could it run). */
+async function testOutcomes(
+  warehouse: Warehouse,
+  plan: ServingPlan,
+  runDate: string,
+): Promise<Record<string, unknown>> {
+  const outcomes: Record<string, unknown> = {};
+  for (const test of plan.tests) {
+    const result = await runCompiledTest(warehouse, test, runDate);
+    outcomes[test.name] = {
+      stage: test.stage,
+      status: result.status,
+      observed: result.observed === null ? null : comparable(result.observed),
+      failing_rows: result.failing_rows,
+      error: result.error ?? null,
+    };
+  }
+  return outcomes;
+}
+
+async function onDuckDb<T>(use: (warehouse: DuckDbWarehouse) => Promise<T>): Promise<T> {
+  const warehouse = await DuckDbWarehouse.open(path.join(scratch, 'deftunes.duckdb'));
+  try {
+    return await use(warehouse);
+  } finally {
+    await warehouse.close();
+  }
+}
+
+test('the redshift plan on the Data API fake builds the same tables and test outcomes as the duckdb plan on DuckDB', async () => {
+  expect(redshiftPlan.target).toBe('redshift');
+  expect(redshiftPlan.tests.map((test) => test.name).sort()).toEqual(
+    duckdbPlan.tests.map((test) => test.name).sort(),
+  );
+  const relations = relationsOf(redshiftPlan);
+  expect(relations).toEqual(relationsOf(duckdbPlan));
+  const statusesSeen = new Set<unknown>();
+
+  for (const [step, runDate] of RUN_DATES.entries()) {
+    await pointSpectrum(path.join(scratch, 'deftunes.duckdb'), fixture.filesAfter[runDate]);
+    await replaceTransformTables(fake, transformRowsAfter(runDate));
+
+    const [viaDuckDb, viaFake] = [
+      await onDuckDb((warehouse) => runServingLoad({ run_date: runDate }, { warehouse, plan: duckdbPlan })),
+      await runServingLoad({ run_date: runDate }, { warehouse: redshift, plan: redshiftPlan }),
+    ];
+    expect({ step, runDate, models: viaFake.models }).toEqual({ step, runDate, models: viaDuckDb.models });
+    expect({ step, runDate, tables: await contentsOf(redshift, relations) }).toEqual({
+      step,
+      runDate,
+      tables: await onDuckDb((warehouse) => contentsOf(warehouse, relations)),
+    });
+
+    const outcomes = await testOutcomes(redshift, redshiftPlan, runDate);
+    expect({ step, runDate, outcomes }).toEqual({
+      step,
+      runDate,
+      outcomes: await onDuckDb((warehouse) => testOutcomes(warehouse, duckdbPlan, runDate)),
+    });
+    for (const outcome of Object.values(outcomes) as { status: string; error: string | null }[]) {
+      expect(outcome.error).toBeNull();
+      statusesSeen.add(outcome.status);
+    }
+  }
+
+  // Not vacuous: the tables hold the fixture's story, and tests passed, warned and failed.
+  const [counts] = await redshift.query(
+    'select (select count(*) from deftunes_serving.fact_session_items) as items, (select count(*) from deftunes_serving.dim_users) as user_versions',
+  );
+  expect(counts).toEqual({ items: 10, user_versions: 5 });
+  expect(statusesSeen).toEqual(new Set(['passed', 'warned', 'failed']));
+}, 300_000);
+
+test('a failing guard rolls the whole batch back on the fake and names the test', async () => {
+  const relations = relationsOf(redshiftPlan);
+  await replaceTransformTables(fake, transformRowsAfter(DAY_2));
+  await runServingLoad({ run_date: DAY_2 }, { warehouse: redshift, plan: redshiftPlan });
+  const before = await contentsOf(redshift, relations);
+  expect(before.fact_session_items.rows).toHaveLength(10);
+
+  // One DAY_2 purchase by a buyer missing from the users snapshot: 1 of 5 items without a user key.
+  await replaceTransformTables(fake, {
+    ...transformRowsAfter(DAY_2),
+    sessions: [...transformRowsAfter(DAY_1).sessions, ...strayBuyerSessionsDay2()],
+  });
+  await expect(
+    runServingLoad({ run_date: DAY_2 }, { warehouse: redshift, plan: redshiftPlan }),
+  ).rejects.toThrow(
+    /Redshift statement "serving tests \(guard 1 of 1\): [^"]*fact_session_items_user_key_mostly_not_null[^"]*" failed: ERROR: invalid input syntax for type integer: "serving test failed: fact_session_items_user_key_mostly_not_null \(coalesce\(max\(null_percent\), 0\) = 20\.0*, error_if > 5\)" \(the whole transaction was rolled back\)/,
+  );
+  expect(await contentsOf(redshift, relations)).toEqual(before);
+}, 120_000);
