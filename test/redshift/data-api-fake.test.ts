@@ -300,3 +300,56 @@ describe('Redshift SQL on Postgres (redshift-dialect.ts)', () => {
     ).rejects.toThrow(/"drop under a bound view" failed: .*other objects depend on it/);
   });
 });
+
+describe('CancelStatement on a running statement', () => {
+  test('a batch cancelled while it runs stops before its next Sql and rolls back', async () => {
+    const { Id } = await fake.send(
+      new BatchExecuteStatementCommand({
+        ...TARGET,
+        Sqls: [
+          'create table cancelled_midway (id integer)',
+          'select pg_sleep(1)',
+          'insert into cancelled_midway values (1)',
+        ],
+      }),
+    );
+    // The cancel arrives while pg_sleep runs (it cannot be interrupted: the fake stops before the next Sql).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect(fake.send(new CancelStatementCommand({ Id }))).resolves.toEqual({ Status: true });
+    expect((await settle(Id)).final).toMatchObject({
+      Status: 'ABORTED',
+      SubStatements: [{ Status: 'FINISHED' }, { Status: 'FINISHED' }, { Status: 'ABORTED' }],
+    });
+    await expect(warehouse.query("select to_regclass('cancelled_midway') is null as gone")).resolves.toEqual([
+      { gone: true },
+    ]);
+  });
+
+  test('RedshiftDataWarehouse cancels a statement that outlives its deadline', async () => {
+    const impatient = new RedshiftDataWarehouse({
+      client: fake as unknown as RedshiftDataClient,
+      workgroupName: TARGET.WorkgroupName,
+      database: TARGET.Database,
+      polling: { initialDelayMs: 5, maxDelayMs: 5, timeoutMs: 50 },
+    });
+    const send = jest.spyOn(fake, 'send');
+    try {
+      await expect(
+        impatient.transaction([
+          { sql: 'create table too_slow (id integer)', label: 'create' },
+          { sql: 'select pg_sleep(0.3)', label: 'wait' },
+          { sql: 'insert into too_slow values (1)', label: 'insert' },
+        ]),
+      ).rejects.toThrow(/still STARTED after 50 ms; cancelled it/);
+      const cancelled = send.mock.calls.find(([command]) => command instanceof CancelStatementCommand);
+      expect(cancelled).toBeDefined();
+      const { final } = await settle((cancelled![0] as CancelStatementCommand).input.Id!);
+      expect(final.Status).toBe('ABORTED');
+    } finally {
+      send.mockRestore();
+    }
+    await expect(warehouse.query("select to_regclass('too_slow') is null as gone")).resolves.toEqual([
+      { gone: true },
+    ]);
+  });
+});

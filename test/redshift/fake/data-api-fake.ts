@@ -16,8 +16,9 @@
  *   Redshift's (integers longValue, floats doubleValue, booleans booleanValue, NULL isNull; numeric, dates,
  *   timestamps and text stringValue), ColumnMetadata with name/label/typeName, pages of `pageSize` rows
  *   with NextToken.
- * - CancelStatement: a statement not started is ABORTED; a running batch stops before its next Sql and
- *   rolls back; a finished one is refused (ValidationException).
+ * - CancelStatement: a statement not started is ABORTED; a running one is ABORTED and rolled back when
+ *   its current Sql ends (Postgres is not interrupted, so that Sql shows FINISHED, the later ones ABORTED);
+ *   a finished one is refused (ValidationException).
  * - Limits, with the SDK's exception classes: 100 KB per SQL text, 1 to 40 Sqls per batch, parameter values
  *   non-empty, unknown ids (ResourceNotFoundException).
  * - Sessions: each statement or batch is its own session (temporary tables do not outlive it).
@@ -161,7 +162,9 @@ export class FakeRedshiftData {
 
   /**
    * Runs SQL directly on Postgres, outside the Data API (no translation, no limits), queued behind the
-   * statements in flight: for test set-up that the real service does elsewhere (Spectrum tables).
+   * statements in flight: for test set-up that the real service does elsewhere (Spectrum tables). The
+   * script runs as one implicit transaction; it must not hold BEGIN/COMMIT (a failure would leave the
+   * session inside an aborted transaction).
    */
   administer(sql: string): Promise<SessionResult> {
     const run = this.queue.then(() => this.session.exec(sql));

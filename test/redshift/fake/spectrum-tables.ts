@@ -53,5 +53,6 @@ export async function replaceTransformTables(
       );
     }
   }
-  await fake.administer(`begin;\n${statements.join(';\n')};\ncommit;`);
+  // One script is one implicit transaction (Postgres' simple query protocol): all of it or none.
+  await fake.administer(statements.join(';\n'));
 }
