@@ -9,9 +9,8 @@ import {
   DescribeStatementCommand,
   ExecuteStatementCommand,
   GetStatementResultCommand,
-  RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
-import { RedshiftDataWarehouse } from '../../lambdas/shared/redshift-data-warehouse';
+import type { RedshiftDataWarehouse } from '../../lambdas/shared/redshift-data-warehouse';
 import { FakeRedshiftData } from './fake/data-api-fake';
 
 const TARGET = { WorkgroupName: 'deftunes', Database: 'dev' };
@@ -21,12 +20,7 @@ let warehouse: RedshiftDataWarehouse;
 
 beforeAll(async () => {
   fake = await FakeRedshiftData.start({ pageSize: 2 });
-  warehouse = new RedshiftDataWarehouse({
-    client: fake as unknown as RedshiftDataClient,
-    workgroupName: TARGET.WorkgroupName,
-    database: TARGET.Database,
-    polling: { initialDelayMs: 1, maxDelayMs: 5 },
-  });
+  warehouse = fake.warehouse();
 }, 60_000);
 
 afterAll(() => fake?.close());
@@ -326,12 +320,7 @@ describe('CancelStatement on a running statement', () => {
   });
 
   test('RedshiftDataWarehouse cancels a statement that outlives its deadline', async () => {
-    const impatient = new RedshiftDataWarehouse({
-      client: fake as unknown as RedshiftDataClient,
-      workgroupName: TARGET.WorkgroupName,
-      database: TARGET.Database,
-      polling: { initialDelayMs: 5, maxDelayMs: 5, timeoutMs: 50 },
-    });
+    const impatient = fake.warehouse({ initialDelayMs: 5, maxDelayMs: 5, timeoutMs: 50 });
     const send = jest.spyOn(fake, 'send');
     try {
       await expect(

@@ -8,11 +8,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { planPath } from '../../bin/build-serving-plan';
 import { runCompiledTest } from '../../lambdas/data-quality/compiled-tests';
 import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
-import { RedshiftDataWarehouse } from '../../lambdas/shared/redshift-data-warehouse';
+import type { RedshiftDataWarehouse } from '../../lambdas/shared/redshift-data-warehouse';
 import { loadServingPlan, type ServingPlan } from '../../lambdas/shared/serving-plan';
 import type { Row, Warehouse } from '../../lambdas/shared/warehouse';
 import { runServingLoad, runsTableOf } from '../../lambdas/serving-load/load';
@@ -46,12 +45,7 @@ beforeAll(async () => {
   scratch = mkdtempSync(path.join(tmpdir(), 'deftunes-redshift-fake-duckdb-'));
   // A small page size: every result of more than 7 rows is read over several GetStatementResult calls.
   fake = await FakeRedshiftData.start({ pageSize: 7 });
-  redshift = new RedshiftDataWarehouse({
-    client: fake as unknown as RedshiftDataClient,
-    workgroupName: 'deftunes',
-    database: 'dev',
-    polling: { initialDelayMs: 1, maxDelayMs: 5 },
-  });
+  redshift = fake.warehouse();
 }, 120_000);
 
 afterAll(async () => {

@@ -36,12 +36,14 @@ import {
   ExecuteStatementCommand,
   Field,
   GetStatementResultCommand,
+  type RedshiftDataClient,
   ResourceNotFoundException,
   SqlParameter,
   StatementStatusString,
   ValidationException,
 } from '@aws-sdk/client-redshift-data';
 import { randomUUID } from 'node:crypto';
+import { type PollingOptions, RedshiftDataWarehouse } from '../../../lambdas/shared/redshift-data-warehouse';
 import { rewriteNamedParameters } from '../../../lambdas/shared/serving-plan';
 import { PgliteSession, SessionField, SessionResult } from './pglite-session';
 import { FAKE_SCHEMA, REDSHIFT_COMPATIBILITY_SQL, translateStatement } from './redshift-dialect';
@@ -153,6 +155,20 @@ export class FakeRedshiftData {
       throw error;
     }
     return new FakeRedshiftData(session, options);
+  }
+
+  /**
+   * The project's `RedshiftDataWarehouse` over this fake, polling every few milliseconds (the fake's
+   * statements take milliseconds, not the production backoff's seconds).
+   */
+  warehouse(polling: PollingOptions = {}): RedshiftDataWarehouse {
+    return new RedshiftDataWarehouse({
+      // The fake implements the part of RedshiftDataClient the warehouse uses: send().
+      client: this as unknown as RedshiftDataClient,
+      workgroupName: 'deftunes',
+      database: this.database,
+      polling: { initialDelayMs: 1, maxDelayMs: 5, ...polling },
+    });
   }
 
   async close(): Promise<void> {
