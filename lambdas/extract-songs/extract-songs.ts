@@ -2,13 +2,22 @@
  * Extracts the songs catalog (`deftunes.songs`, in full) into the landing zone. Rows are read through a
  * server-side cursor in batches of `fetchSize`, inside one read-only REPEATABLE READ transaction (one
  * consistent snapshot, and the cursor's portal lives as long as the transaction), so memory holds one
- * batch whatever the table size. Rows are validated with the contract schema and landed like the API
- * extracts (data, quarantine, manifest last).
+ * batch whatever the table size. Before the first row, the columns' declared types are checked against
+ * the songs contract (`shared/songs-contract.json`): a type outside it fails the extract at once, naming
+ * the column. Rows are converted to the contract's form (pg's int8 and numeric strings to numbers when
+ * nothing is lost), validated, and landed like the API extracts (data, quarantine, manifest last).
  */
 import type { Client } from 'pg';
 import Cursor from 'pg-cursor';
 import { z } from 'zod';
 import { describeIssues, SongRecordSchema } from '../shared/contracts';
+import {
+  checkSongColumnTypes,
+  normalizeSongRow,
+  songContractProblems,
+  SONGS_CONTRACT,
+  type DeclaredColumn,
+} from '../shared/songs-contract';
 import type { PgConnectionFactory } from '../shared/db-secret';
 import {
   extractToLanding,
@@ -26,8 +35,13 @@ import { messageOf } from '../shared/errors';
 export const ExtractSongsEventSchema = z.object({ run_date: RunDateSchema });
 export type ExtractSongsEvent = z.infer<typeof ExtractSongsEventSchema>;
 
-export const SONGS_TABLE = 'deftunes.songs';
-export const SONG_COLUMNS = Object.keys(SongRecordSchema.shape) as Array<keyof typeof SongRecordSchema.shape>;
+export const SONGS_TABLE = SONGS_CONTRACT.table;
+export const SONG_COLUMNS = SONGS_CONTRACT.columns.map((column) => column.name);
+const [SONGS_SCHEMA_NAME, SONGS_TABLE_NAME] = SONGS_TABLE.split('.');
+
+/** The declared type of each column (`udt_name` is the base type of a domain), read before the rows. */
+export const SELECT_SONG_COLUMN_TYPES =
+  'SELECT column_name AS name, udt_name AS type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2';
 
 /** Ordered by the key, so a re-run over the same table writes the same bytes and duplicates are adjacent. */
 export const SELECT_SONGS = `SELECT ${SONG_COLUMNS.join(', ')} FROM ${SONGS_TABLE} ORDER BY track_id`;
@@ -50,12 +64,18 @@ export async function* readSongs(
   client.on('error', () => undefined);
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const declared = await client.query<DeclaredColumn>(SELECT_SONG_COLUMN_TYPES, [
+      SONGS_SCHEMA_NAME,
+      SONGS_TABLE_NAME,
+    ]);
+    // An empty answer is a missing table (or one this user may not see): let the SELECT say which.
+    if (declared.rows.length > 0) checkSongColumnTypes(declared.rows);
     const cursor = client.query(new Cursor<Record<string, unknown>>(SELECT_SONGS));
     let position = 0;
     for (;;) {
       const rows = await cursor.read(fetchSize);
       if (rows.length === 0) break;
-      for (const row of rows) yield { position: position++, value: row };
+      for (const row of rows) yield { position: position++, value: normalizeSongRow(row) };
     }
     await cursor.close();
     await client.query('COMMIT');
@@ -65,10 +85,17 @@ export async function* readSongs(
   }
 }
 
-/** Schema, then uniqueness of `track_id` (rows come in key order, so comparing with the previous is enough). */
+/**
+ * Values the contract's conversion refused (named with the column), then the schema, then uniqueness of
+ * `track_id` (rows come in key order, so comparing with the previous is enough).
+ */
 export function songRecordCheck(): RecordCheck {
   let previousTrackId: string | undefined;
   return (value) => {
+    const problems = songContractProblems(value as Record<string, unknown>);
+    if (problems.length > 0) {
+      return `invalid: ${problems.join('; ')} (row track_id ${String((value as { track_id?: unknown }).track_id)})`;
+    }
     const parsed = SongRecordSchema.safeParse(value);
     if (!parsed.success) return `invalid: ${describeIssues(parsed.error)}`;
     const trackId = parsed.data.track_id;

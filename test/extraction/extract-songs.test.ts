@@ -4,6 +4,7 @@ import { Client, type ClientConfig } from 'pg';
 import { startSources, type RunningSources } from '../../lib/local/simulator';
 import { SongRecordSchema } from '../../lambdas/shared/contracts';
 import { runExtractSongs, SELECT_SONGS } from '../../lambdas/extract-songs';
+import { SELECT_SONG_COLUMN_TYPES } from '../../lambdas/extract-songs/extract-songs';
 import {
   readDbSecret,
   secretsManagerConnectionFactory,
@@ -145,6 +146,7 @@ describe('runExtractSongs', () => {
     await runExtractSongs({ run_date: RUN_DATE }, { store, connections: spying, fetchSize: 250 });
     expect(statements).toEqual([
       'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+      SELECT_SONG_COLUMN_TYPES,
       `cursor: ${SELECT_SONGS}`,
       'COMMIT',
     ]);
