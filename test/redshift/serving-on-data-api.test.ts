@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { planPath } from '../../bin/build-serving-plan';
+import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
 import { runCompiledTest } from '../../lambdas/data-quality/compiled-tests';
 import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
 import type { RedshiftDataWarehouse } from '../../lambdas/shared/redshift-data-warehouse';
@@ -39,6 +39,9 @@ let fake: FakeRedshiftData;
 let redshift: RedshiftDataWarehouse;
 
 beforeAll(async () => {
+  // Plans up to date with the dbt project (a no-op when `npm run build` already made them).
+  buildServingPlan('duckdb');
+  buildServingPlan('redshift');
   duckdbPlan = loadServingPlan(planPath('duckdb'));
   redshiftPlan = loadServingPlan(planPath('redshift'));
   fixture = await writeFixture('deftunes-redshift-fake-');
@@ -46,7 +49,7 @@ beforeAll(async () => {
   // A small page size: every result of more than 7 rows is read over several GetStatementResult calls.
   fake = await FakeRedshiftData.start({ pageSize: 7 });
   redshift = fake.warehouse();
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await fake?.close();

@@ -44,7 +44,7 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import { randomUUID } from 'node:crypto';
 import { type PollingOptions, RedshiftDataWarehouse } from '../../../lambdas/shared/redshift-data-warehouse';
-import { rewriteNamedParameters } from '../../../lambdas/shared/serving-plan';
+import { namedParameters, rewriteNamedParameters } from '../../../lambdas/shared/serving-plan';
 import { PgliteSession, SessionField, SessionResult } from './pglite-session';
 import { FAKE_SCHEMA, REDSHIFT_COMPATIBILITY_SQL, translateStatement } from './redshift-dialect';
 
@@ -238,8 +238,7 @@ export class FakeRedshiftData {
   }
 
   private checkParameters(parameters: readonly SqlParameter[], sqls: readonly string[]): SqlParameter[] {
-    const used = new Set<string>();
-    for (const sql of sqls) rewriteNamedParameters(sql, (name) => (used.add(name), ''));
+    const used = new Set(sqls.flatMap(namedParameters));
     for (const parameter of parameters) {
       if (!parameter.name || !/^[0-9A-Za-z_]+$/.test(parameter.name))
         throw validation(`invalid parameter name "${parameter.name ?? ''}"`);
