@@ -8,20 +8,25 @@
  * | Redshift | on Postgres | why it is safe |
  * | --- | --- | --- |
  * | `varchar(max)` | `varchar` (unbounded) | Redshift's `max` is 65535 bytes; Postgres' bare varchar has no limit. Only texts over 64 KB would pass here and fail there: the plan casts ids, keys and failure counts. |
- * | `create view ... with no schema binding` (late-binding view) | the clause is removed; the view is recorded in `redshift_fake.late_binding_views` (same transaction) | Postgres has no late binding: its views bind to the tables' oids. See the two statement-level rules below, which give the late-binding behaviour the plan relies on (table swap under a view) and nothing more. |
+ * | `create view ... with no schema binding` (late-binding view) | the clause is removed; the view is recorded in `redshift_fake.late_binding_views` (same transaction) | Postgres has no late binding: its views bind to the tables' oids. The next two rows give the late-binding behaviour the plan relies on (table swap under a view) and nothing more. |
  * | `drop table T` while views created late-binding depend on T | `drop table T cascade`, only when EVERY view that depends on T directly was created late-binding | Redshift drops T and keeps late-binding views (they fail at query time until T is back). A schema-bound view on T still makes the drop fail, as on Redshift. |
  * | a recorded late-binding view that no longer exists (dropped by the rule above) | created again from its recorded text at the end of each transaction, when its tables exist again | Redshift's view never went away. When the tables are still missing it stays absent: querying it fails, as querying the broken late-binding view fails on Redshift. |
- * | `dateadd(day\|year, n, x)`, `datediff(day, a, b)` (date part as a bare word) | date part quoted (`dateadd('day', ...)`) and SQL functions `dateadd(text, bigint, timestamp)`, `datediff(text, timestamp, timestamp)` created at start-up | Same results for the parts implemented (`dateadd` day and year: interval arithmetic, Feb 29 + 1 year = Feb 28 on both; `datediff` day: difference of the dates, i.e. day boundaries crossed). Any other date part raises an error naming this file. Both return `timestamp` / `bigint` as on Redshift. |
+ * | `dateadd(day\|year, n, x)`, `datediff(day, a, b)` (date part as a bare word) | date part quoted (`dateadd('day', ...)`) and SQL functions `dateadd(text, bigint, timestamp)`, `datediff(text, timestamp, timestamp)` created at start-up | Same results for the parts implemented (`dateadd` day and year: interval arithmetic, and the plan adds years to 1 January only, away from leap-day rules; `datediff` day: difference of the dates, i.e. day boundaries crossed, as Redshift counts them). Any other date part raises an error naming this file. Both return `timestamp` / `bigint` as on Redshift. |
  * | `date_trunc(part, <date>)` returns `timestamp` | a `date_trunc(text, date) returns timestamp` overload created at start-up | Postgres resolves `date_trunc` on a date to its `timestamp with time zone` variant, which no Redshift function returns (and `dateadd` above takes `timestamp`). Values are equal (the session time zone is UTC). |
  *
  * Statement-level behaviours of the Data API that the fake reproduces (in data-api-fake.ts, not rewrites):
  * named `:name` parameters bound as untyped text (`$n`, Postgres infers the type as Redshift does), and
  * each statement or batch running in its own session: temporary tables are discarded after it.
  *
- * Known to be LESS strict here (nothing in the project relies on them; a reviewer should know): Postgres
- * accepts `text` and identifiers longer than Redshift's 127 bytes; Postgres' `varchar` comparisons are
- * case-sensitive like Redshift's default; reserved words differ (Redshift reserves more, e.g. `snapshot`,
- * `nulls`, `open`, `tag`: Postgres accepts them as bare identifiers, so this fake does NOT catch them).
+ * "Stricter or equal" holds for the constructs in the table, NOT for SQL as a whole. Postgres accepts
+ * things Redshift refuses, and this fake lets them through (the conformance check,
+ * test/redshift/conformance.test.ts, judges the SQL texts against Redshift's dialect instead):
+ * - reserved words: Redshift reserves more (e.g. `snapshot`, `nulls`, `open`, `tag`) and refuses them as
+ *   bare identifiers; Postgres accepts them;
+ * - Postgres-only syntax and functions: `filter (where ...)`, `distinct on`, `lateral`, arrays, jsonb,
+ *   `generate_series` over tables, `string_agg`, `pg_typeof` and other catalog functions;
+ * - limits: identifiers over 127 bytes, texts over 65535 bytes, `text` as an unbounded type;
+ * - the leader node / compute node split (leader-only functions joined with tables).
  */
 import { stripQuoted } from '../../../lambdas/shared/serving-plan';
 
