@@ -181,6 +181,11 @@ test('a failing guard rolls the whole batch back on the fake and names the test'
   await runServingLoad({ run_date: DAY_2 }, { warehouse: redshift, plan: redshiftPlan });
   const before = await contentsOf(redshift, relations);
   expect(before.fact_session_items.rows).toHaveLength(10);
+  const servingRelations = (): Promise<Row[]> =>
+    redshift.query(
+      "select table_name, table_type from information_schema.tables where table_schema = 'deftunes_serving' order by 1",
+    );
+  const relationsBefore = await servingRelations();
 
   // One DAY_2 purchase by a buyer missing from the users snapshot: 1 of 5 items without a user key.
   await replaceTransformTables(fake, {
@@ -193,4 +198,6 @@ test('a failing guard rolls the whole batch back on the fake and names the test'
     /Redshift statement "serving tests \(guard 1 of 1\): [^"]*fact_session_items_user_key_mostly_not_null[^"]*" failed: ERROR: invalid input syntax for type integer: "serving test failed: fact_session_items_user_key_mostly_not_null \(coalesce\(max\(null_percent\), 0\) = 20\.0*, error_if > 5\)" \(the whole transaction was rolled back\)/,
   );
   expect(await contentsOf(redshift, relations)).toEqual(before);
+  // Nothing staged survives either (no `__new` table, no view dropped with a swapped table).
+  expect(await servingRelations()).toEqual(relationsBefore);
 }, 120_000);
