@@ -142,7 +142,7 @@ test('Spectrum stand-in: typed empty views without files; Spark UTC timestamps b
 test.each([
   [
     'COPY ... TO a file',
-    (lake: string, outside: string) => `copy (select 1 as a) to '${outside}'`,
+    (_lake: string, outside: string) => `copy (select 1 as a) to '${outside}'`,
     /Permission Error: Cannot access file/,
   ],
   [
@@ -153,7 +153,7 @@ test.each([
   ['reading a file outside the lake', () => "select * from read_text('/etc/hostname')", /Permission Error/],
   ['installing an extension', () => 'install httpfs', /refused/],
   ['lifting the sandbox', () => 'set enable_external_access = true', /refused/],
-  ['attaching another database', (lake: string, outside: string) => `attach '${outside}.db'`, /refused/],
+  ['attaching another database', (_lake: string, outside: string) => `attach '${outside}.db'`, /refused/],
   ['two statements in one text', () => 'select 1; select 2', /expected one statement, got 2/],
 ])('deftunes query refuses %s, and still reads the lake', async (_case, sqlFor, message) => {
   const dataDir = path.join(dir, 'sandbox');
