@@ -3,7 +3,19 @@
  * validated with zod, so a typo in cdk.json fails the synthesis with the path of the bad value instead of
  * deploying a half-configured platform.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { z } from 'zod';
+import { RunDateSchema } from '../lambdas/shared/run-date';
+
+/** The app's cdk.json, whose `context` holds the environments. */
+export const CDK_JSON_PATH = path.resolve(__dirname, '..', 'cdk.json');
+
+/** cdk.json's `context` object (empty when it has none). */
+export function readCdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(fs.readFileSync(CDK_JSON_PATH, 'utf8')) as { context?: Record<string, unknown> };
+  return cdkJson.context ?? {};
+}
 
 /** Context key holding one object per environment (dev, prod, ...). */
 export const ENVIRONMENTS_CONTEXT_KEY = 'deftunes:environments';
@@ -74,6 +86,11 @@ const environmentSchema = z.object({
   account: accountId,
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1'),
   schedule: scheduleSchema,
+  /**
+   * The earliest run date the pipeline accepts (`YYYY-MM-DD`): every entry point (CLI, ResolveRunDate, the
+   * handlers, the Backfill) refuses a date before it, and one after today in `schedule.timeZone`.
+   */
+  earliestRunDate: RunDateSchema,
   /** Where alarms and pipeline failures are mailed; subscribed to the alert topic. */
   alertEmail: z.email(),
   /** Base URL of the DeFtunes API the extraction calls. */

@@ -3,11 +3,10 @@
  * `-c env=NAME`), with cdk-nag's AwsSolutions checks plugged into the synthesis. Used by bin/app.ts, the
  * tests, and the local runner (which synthesizes DailyPipeline in-process).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import {
   DESTROY_ON_REMOVAL_CONTEXT_KEY,
+  readCdkJsonContext,
   ENVIRONMENT_SELECTOR_CONTEXT_KEY,
   ENVIRONMENTS_CONTEXT_KEY,
   parseBooleanFlag,
@@ -16,7 +15,7 @@ import {
 import { DeftunesStage } from './deftunes-stage';
 import { DeftunesAwsSolutionsChecks } from './nag';
 
-export const CDK_JSON_PATH = path.resolve(__dirname, '..', 'cdk.json');
+export { CDK_JSON_PATH, readCdkJsonContext } from './config';
 
 export interface DeftunesAppOptions {
   /** Context merged over cdk.json's (what `-c key=value` does on the command line). */
@@ -43,11 +42,6 @@ export interface DeftunesApp {
 /** PascalCase construct id of an environment: `dev` -> `Dev`. */
 export function stageId(environmentName: string): string {
   return environmentName.charAt(0).toUpperCase() + environmentName.slice(1);
-}
-
-export function readCdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(fs.readFileSync(CDK_JSON_PATH, 'utf8')) as { context?: Record<string, unknown> };
-  return cdkJson.context ?? {};
 }
 
 export function createDeftunesApp(options: DeftunesAppOptions = {}): DeftunesApp {

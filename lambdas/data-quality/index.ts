@@ -13,6 +13,7 @@
  * - REDSHIFT_WORKGROUP, REDSHIFT_DATABASE, optionally REDSHIFT_SECRET_ARN (else IAM temporary credentials).
  * - SERVING_PLAN_PATH: the redshift serving plan bundled with the function (default `serving-plan.json`
  *   beside the handler).
+ * - EARLIEST_RUN_DATE, RUN_DATE_TIME_ZONE: the run-date bounds.
  * - optionally QUARANTINE_WARN_PERCENT (1), QUARANTINE_ERROR_PERCENT (5), TEST_CONCURRENCY (4);
  *   POWERTOOLS_* as Powertools reads them.
  */
@@ -24,6 +25,12 @@ import { bucketVar, intVar, readEnv } from '../shared/config';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../shared/logging';
 import { RedshiftDataWarehouse } from '../shared/redshift-data-warehouse';
 import { S3ObjectStore } from '../shared/s3-object-store';
+import {
+  checkEventRunDate,
+  RUN_DATE_BOUNDS_ENV,
+  runDateBoundsFromEnv,
+  type RunDateBounds,
+} from '../shared/run-date';
 import { loadServingPlan, type ServingPlan } from '../shared/serving-plan';
 import { DEFAULT_JOB_RESULTS_PREFIX, transformCountsFromJobResults } from './quarantine-rate';
 import { runDataQuality, type DataQualityDeps, type DataQualityResult } from './run-data-quality';
@@ -65,12 +72,14 @@ export const DataQualityEnvSchema = z.object({
   QUARANTINE_WARN_PERCENT: percentVar(1),
   QUARANTINE_ERROR_PERCENT: percentVar(5),
   TEST_CONCURRENCY: intVar(4, 1, 32),
+  ...RUN_DATE_BOUNDS_ENV,
 });
 
 interface Runtime {
   readonly deps: DataQualityDeps;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly bounds: RunDateBounds;
 }
 
 let runtime: Runtime | undefined;
@@ -91,6 +100,7 @@ function getRuntime(): Runtime {
     runtime = {
       logger,
       metrics,
+      bounds: runDateBoundsFromEnv(env),
       deps: {
         plan,
         warehouse: new RedshiftDataWarehouse({
@@ -124,7 +134,7 @@ export async function handler(
   event: unknown,
   context?: { awsRequestId?: string },
 ): Promise<DataQualityResult> {
-  const { deps, logger } = getRuntime();
+  const { deps, logger, bounds } = getRuntime();
   if (context?.awsRequestId) logger.appendKeys({ request_id: context.awsRequestId });
-  return runDataQuality(event, deps);
+  return runDataQuality(checkEventRunDate(event, bounds), deps);
 }

@@ -3,7 +3,8 @@
  * `{entity, run_date, key, manifest_key, records, rejected}`. The handler only wires AWS adapters from the
  * environment; the work is {@link runExtractApi}, which the local runner calls with local adapters.
  *
- * Environment: LANDING_BUCKET, API_BASE_URL, and optionally HTTP_MAX_ATTEMPTS (6),
+ * Environment: LANDING_BUCKET, API_BASE_URL, EARLIEST_RUN_DATE and RUN_DATE_TIME_ZONE (the run-date
+ * bounds), and optionally HTTP_MAX_ATTEMPTS (6),
  * HTTP_RESPONSE_TIMEOUT_MS (30000), HTTP_IDLE_TIMEOUT_MS (30000), RETRY_BASE_DELAY_MS (250),
  * RETRY_MAX_DELAY_MS (20000); POWERTOOLS_* as Powertools reads them.
  */
@@ -12,6 +13,7 @@ import { z } from 'zod';
 import { bucketVar, httpUrlVar, intVar, readEnv } from '../shared/config';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../shared/logging';
 import { S3ObjectStore } from '../shared/s3-object-store';
+import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '../shared/run-date';
 import type { ExtractResult } from '../shared/landing-manifest';
 import { runExtractApi } from './extract-api';
 
@@ -22,6 +24,7 @@ export type { ExtractResult } from '../shared/landing-manifest';
 export const ExtractApiEnvSchema = z.object({
   LANDING_BUCKET: bucketVar,
   API_BASE_URL: httpUrlVar,
+  ...RUN_DATE_BOUNDS_ENV,
   HTTP_MAX_ATTEMPTS: intVar(6, 1, 20),
   HTTP_RESPONSE_TIMEOUT_MS: intVar(30_000, 100, 900_000),
   HTTP_IDLE_TIMEOUT_MS: intVar(30_000, 100, 900_000),
@@ -55,7 +58,7 @@ function getRuntime(): Runtime {
 export async function handler(event: unknown, context?: { awsRequestId?: string }): Promise<ExtractResult> {
   const { env, store, logger, metrics } = getRuntime();
   if (context?.awsRequestId) logger.appendKeys({ request_id: context.awsRequestId });
-  return runExtractApi(event, {
+  return runExtractApi(checkEventRunDate(event, runDateBoundsFromEnv(env)), {
     store,
     apiBaseUrl: env.API_BASE_URL,
     logger,

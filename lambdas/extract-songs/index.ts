@@ -4,7 +4,8 @@
  * Secrets Manager); the work is {@link runExtractSongs}, which the local runner calls with a database URL.
  *
  * Environment: LANDING_BUCKET, SONGS_DB_SECRET_ID (name or ARN of a secret shaped like an RDS secret:
- * host, port, username, password, dbname), and optionally SONGS_DB_FETCH_SIZE (5000), DB_MAX_ATTEMPTS (4).
+ * host, port, username, password, dbname), EARLIEST_RUN_DATE and RUN_DATE_TIME_ZONE (the run-date bounds), and
+ * optionally SONGS_DB_FETCH_SIZE (5000), DB_MAX_ATTEMPTS (4).
  * TLS is always on and verified: set NODE_EXTRA_CA_CERTS=/var/runtime/ca-cert.pem for the RDS CA bundle.
  */
 import { S3Client } from '@aws-sdk/client-s3';
@@ -15,6 +16,7 @@ import { secretsManagerConnectionFactory, type PgConnectionFactory } from '../sh
 import type { ExtractResult } from '../shared/landing-manifest';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../shared/logging';
 import { S3ObjectStore } from '../shared/s3-object-store';
+import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '../shared/run-date';
 import { runExtractSongs } from './extract-songs';
 
 export {
@@ -33,6 +35,7 @@ export const ExtractSongsEnvSchema = z.object({
   SONGS_DB_SECRET_ID: z.string({ error: 'must be the name or ARN of the songs database secret' }).min(1),
   SONGS_DB_FETCH_SIZE: intVar(5000, 1, 100_000),
   DB_MAX_ATTEMPTS: intVar(4, 1, 20),
+  ...RUN_DATE_BOUNDS_ENV,
 });
 
 interface Runtime {
@@ -63,7 +66,7 @@ function getRuntime(): Runtime {
 export async function handler(event: unknown, context?: { awsRequestId?: string }): Promise<ExtractResult> {
   const { env, store, connections, logger, metrics } = getRuntime();
   if (context?.awsRequestId) logger.appendKeys({ request_id: context.awsRequestId });
-  return runExtractSongs(event, {
+  return runExtractSongs(checkEventRunDate(event, runDateBoundsFromEnv(env)), {
     store,
     connections,
     fetchSize: env.SONGS_DB_FETCH_SIZE,

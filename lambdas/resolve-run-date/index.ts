@@ -1,21 +1,31 @@
 /**
- * Lambda `resolve-run-date`, DailyPipeline's first state (`ResolveRunDate`): event
- * `{execution_input, execution_start_time, time_zone}`, result `{run_date, resolved_from, instant?,
- * time_zone}`. The run date is `execution_input.run_date` when given, else the day before the scheduled
- * time (or the execution's start) in the schedule's time zone; see {@link runResolveRunDate}, which the
- * local runner calls directly.
+ * Lambda `resolve-run-date`, two jobs on run dates:
+ * - DailyPipeline's first state (`ResolveRunDate`): event `{execution_input, execution_start_time,
+ *   time_zone, lock_ttl_seconds?}`, result `{run_date, resolved_from, instant?, time_zone, lock?}`. The run
+ *   date is `execution_input.run_date` when given, else the day before the scheduled time (or the
+ *   execution's start) in the schedule's time zone; see {@link runResolveRunDate}, which the local runner
+ *   calls directly.
+ * - The Backfill's first state (`CheckRunDates`): event `{run_dates: [...]}`, result the same dates, once
+ *   each is checked ({@link runCheckRunDates}).
+ * Either way a date outside the bounds fails with `RunDateOutOfRange`.
  *
- * It reads no environment beyond POWERTOOLS_* and calls no AWS API.
+ * Environment: EARLIEST_RUN_DATE, RUN_DATE_TIME_ZONE (the run-date bounds); POWERTOOLS_* as Powertools
+ * reads them. It calls no AWS API.
  */
+import { z } from 'zod';
+import { readEnv } from '../shared/config';
 import { createLogger, type Logger } from '../shared/logging';
-import { runResolveRunDate, type ResolveRunDateResult } from './resolve-run-date';
+import { RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv, type RunDateBounds } from '../shared/run-date';
+import { runCheckRunDates, runResolveRunDate, type ResolveRunDateResult } from './resolve-run-date';
 
 export {
   calendarDateIn,
+  CheckRunDatesEventSchema,
   InvalidRunDateEventError,
   isTimeZone,
   previousDayIn,
   ResolveRunDateEventSchema,
+  runCheckRunDates,
   runResolveRunDate,
 } from './resolve-run-date';
 export type {
@@ -23,17 +33,29 @@ export type {
   ResolveRunDateEvent,
   ResolveRunDateResult,
   RunDateSource,
+  RunLockTimes,
 } from './resolve-run-date';
 
-let logger: Logger | undefined;
+export const ResolveRunDateEnvSchema = z.object(RUN_DATE_BOUNDS_ENV);
+
+let runtime: { logger: Logger; bounds: RunDateBounds } | undefined;
 
 export async function handler(
   event: unknown,
   context?: { awsRequestId?: string },
-): Promise<ResolveRunDateResult> {
-  logger ??= createLogger({ serviceName: 'resolve-run-date' });
+): Promise<ResolveRunDateResult | { run_dates: string[] }> {
+  runtime ??= {
+    logger: createLogger({ serviceName: 'resolve-run-date' }),
+    bounds: runDateBoundsFromEnv(readEnv(ResolveRunDateEnvSchema, 'resolve-run-date')),
+  };
+  const { logger, bounds } = runtime;
   if (context?.awsRequestId) logger.appendKeys({ request_id: context.awsRequestId });
-  const result = runResolveRunDate(event);
+  if (event !== null && typeof event === 'object' && 'run_dates' in event) {
+    const checked = runCheckRunDates(event, { bounds });
+    logger.info('run dates checked', { run_dates: checked.run_dates.length });
+    return checked;
+  }
+  const result = runResolveRunDate(event, { bounds });
   logger.info('run date resolved', { ...result });
   return result;
 }

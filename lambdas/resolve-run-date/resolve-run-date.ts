@@ -8,17 +8,15 @@
  */
 import { z } from 'zod';
 import { describeIssues } from '../shared/contracts';
-import { RunDateSchema } from '../shared/run-date';
+import {
+  calendarDateIn,
+  checkRunDateBounds,
+  RunDateSchema,
+  TimeZoneSchema,
+  type RunDateBounds,
+} from '../shared/run-date';
 
-/** Whether the runtime's ICU knows `timeZone` (an IANA name such as `Europe/Paris`, or `UTC`). */
-export function isTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { calendarDateIn, isTimeZone } from '../shared/run-date';
 
 /** `YYYY-MM-DD...` whose date part exists in the calendar (the ISO pattern alone accepts 2026-02-30). */
 function hasCalendarDate(value: string): boolean {
@@ -48,9 +46,12 @@ export const ResolveRunDateEventSchema = z.object({
   /** `$$.Execution.StartTime`: the instant an input without a date is resolved from. */
   execution_start_time: instant('execution_start_time').optional(),
   /** The schedule's time zone: whose calendar "the previous day" is taken in. */
-  time_zone: z
-    .string({ error: 'time_zone must be an IANA time zone such as Europe/Paris' })
-    .refine(isTimeZone, { message: 'time_zone is not a time zone this runtime knows (IANA name expected)' }),
+  time_zone: TimeZoneSchema,
+  /**
+   * How long the run-date lock of this execution may be held, in seconds: when given, the result carries
+   * the lock's timestamps (Step Functions cannot compute them: no clock arithmetic in its intrinsics).
+   */
+  lock_ttl_seconds: z.number().int().positive().optional(),
 });
 export type ResolveRunDateEvent = z.infer<typeof ResolveRunDateEventSchema>;
 
@@ -63,6 +64,16 @@ export interface ResolveRunDateResult {
   /** The instant the previous day was taken of (absent when `run_date` was given). */
   readonly instant?: string;
   readonly time_zone: string;
+  /** Present when the event asked for it (`lock_ttl_seconds`): epoch seconds for the run-date lock. */
+  readonly lock?: RunLockTimes;
+}
+
+/** Epoch seconds the run-date lock compares and stores (DynamoDB TTL reads epoch seconds). */
+export interface RunLockTimes {
+  /** Now: a lock whose `expires_at` is before it is stale and may be taken over. */
+  readonly now: number;
+  /** When this execution's lock becomes stale (and DynamoDB's TTL may delete it). */
+  readonly expires_at: number;
 }
 
 export interface ResolveRunDateDeps {
@@ -71,6 +82,12 @@ export interface ResolveRunDateDeps {
    * @default () => new Date()
    */
   readonly now?: () => Date;
+  /**
+   * The bounds the resolved date must fall within (the handler reads them from its environment, the local
+   * runner from cdk.json); a date outside them fails with `RunDateOutOfRange`.
+   * @default - unbounded: only for tests of the resolution itself
+   */
+  readonly bounds?: RunDateBounds;
 }
 
 export class InvalidRunDateEventError extends Error {
@@ -78,20 +95,6 @@ export class InvalidRunDateEventError extends Error {
     super(message);
     this.name = 'InvalidRunDateEvent';
   }
-}
-
-/** The calendar date (`YYYY-MM-DD`) of `at` in `timeZone`. */
-export function calendarDateIn(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    calendar: 'gregory',
-    numberingSystem: 'latn',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(at);
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('year').padStart(4, '0')}-${part('month')}-${part('day')}`;
 }
 
 /** The day before the calendar date of `at` in `timeZone`. Calendar arithmetic: DST cannot shift it. */
@@ -114,6 +117,27 @@ export function runResolveRunDate(event: unknown, deps: ResolveRunDateDeps = {})
     );
   }
   const { execution_input: input, execution_start_time: startTime, time_zone: timeZone } = parsed.data;
+  const now = (deps.now ?? (() => new Date()))();
+  const resolved = resolve(input, startTime, timeZone, now);
+  if (deps.bounds) {
+    const origin =
+      resolved.resolved_from === 'run_date'
+        ? "the execution input's run_date"
+        : `the day before ${resolved.resolved_from} ${resolved.instant}`;
+    checkRunDateBounds(resolved.run_date, deps.bounds, now, origin);
+  }
+  const ttl = parsed.data.lock_ttl_seconds;
+  if (ttl === undefined) return resolved;
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  return { ...resolved, lock: { now: nowSeconds, expires_at: nowSeconds + ttl } };
+}
+
+function resolve(
+  input: ResolveRunDateEvent['execution_input'],
+  startTime: string | undefined,
+  timeZone: string,
+  now: Date,
+): ResolveRunDateResult {
   if (input.run_date !== undefined) {
     return { run_date: input.run_date, resolved_from: 'run_date', time_zone: timeZone };
   }
@@ -122,11 +146,38 @@ export function runResolveRunDate(event: unknown, deps: ResolveRunDateDeps = {})
       ? ['scheduled_time', new Date(input.scheduled_time)]
       : startTime !== undefined
         ? ['execution_start_time', new Date(startTime)]
-        : ['clock', (deps.now ?? (() => new Date()))()];
+        : ['clock', now];
   return {
     run_date: previousDayIn(at, timeZone),
     resolved_from: source,
     instant: at.toISOString(),
     time_zone: timeZone,
   };
+}
+
+export const CheckRunDatesEventSchema = z.object({
+  /** The Backfill's input dates, each run by one DailyPipeline execution. */
+  run_dates: z.array(RunDateSchema).min(1, 'run_dates must hold at least one date'),
+});
+
+/**
+ * The Backfill's first state: every date of `run_dates` is a calendar date within `bounds`, checked before
+ * any of them runs (DailyPipeline checks its own date again, but a backfill that fails on its tenth date
+ * after loading nine is harder to resume than one refused at once). Returns `{run_dates}` as given.
+ */
+export function runCheckRunDates(
+  event: unknown,
+  deps: { readonly bounds: RunDateBounds; readonly now?: () => Date },
+): { run_dates: string[] } {
+  const parsed = CheckRunDatesEventSchema.safeParse(event);
+  if (!parsed.success) {
+    throw new InvalidRunDateEventError(
+      `Invalid backfill input ${JSON.stringify(event)}: ${describeIssues(parsed.error)}`,
+    );
+  }
+  const now = (deps.now ?? (() => new Date()))();
+  parsed.data.run_dates.forEach((runDate, index) =>
+    checkRunDateBounds(runDate, deps.bounds, now, `run_dates[${index}] of the backfill input`),
+  );
+  return parsed.data;
 }

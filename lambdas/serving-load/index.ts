@@ -7,6 +7,7 @@
  * Environment:
  * - REDSHIFT_WORKGROUP, REDSHIFT_DATABASE, optionally REDSHIFT_SECRET_ARN (else IAM temporary credentials).
  * - SERVING_PLAN_PATH: the plan file (default `serving-plan.json` beside the handler).
+ * - EARLIEST_RUN_DATE, RUN_DATE_TIME_ZONE: the run-date bounds.
  * - POWERTOOLS_* as Powertools reads them.
  */
 import * as path from 'node:path';
@@ -16,6 +17,12 @@ import { readEnv } from '../shared/config';
 import { createLogger, type Logger } from '../shared/logging';
 import { RedshiftDataWarehouse } from '../shared/redshift-data-warehouse';
 import { loadServingPlan } from '../shared/serving-plan';
+import {
+  checkEventRunDate,
+  RUN_DATE_BOUNDS_ENV,
+  runDateBoundsFromEnv,
+  type RunDateBounds,
+} from '../shared/run-date';
 import { runServingLoad, type ServingLoadDeps, type ServingLoadResult } from './load';
 
 export { runServingLoad, planStatements, ServingLoadEventSchema } from './load';
@@ -32,11 +39,13 @@ export const ServingLoadEnvSchema = z.object({
   REDSHIFT_DATABASE: z.string({ error: 'must be set to the database name' }).min(1),
   REDSHIFT_SECRET_ARN: z.string().startsWith('arn:').optional(),
   SERVING_PLAN_PATH: z.string().min(1).default(path.join(__dirname, 'serving-plan.json')),
+  ...RUN_DATE_BOUNDS_ENV,
 });
 
 interface Runtime {
   readonly deps: ServingLoadDeps;
   readonly logger: Logger;
+  readonly bounds: RunDateBounds;
 }
 
 let runtime: Runtime | undefined;
@@ -54,6 +63,7 @@ function getRuntime(): Runtime {
     const logger = createLogger({ serviceName: 'serving-load' });
     const built: Runtime = {
       logger,
+      bounds: runDateBoundsFromEnv(env),
       deps: {
         plan,
         logger,
@@ -75,7 +85,7 @@ export async function handler(
   event: unknown,
   context?: { awsRequestId?: string },
 ): Promise<ServingLoadResult> {
-  const { deps, logger } = getRuntime();
+  const { deps, logger, bounds } = getRuntime();
   if (context?.awsRequestId) logger.appendKeys({ request_id: context.awsRequestId });
-  return runServingLoad(event, deps);
+  return runServingLoad(checkEventRunDate(event, bounds), deps);
 }

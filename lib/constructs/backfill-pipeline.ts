@@ -1,13 +1,16 @@
 import { ArnFormat, Duration, Fn, Stack } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResources } from '../nag';
+import { LAMBDA_TRANSIENT_ERRORS } from './daily-pipeline';
 import { addTracedStateMachine, type StateMachineLoggingProps } from './traced-state-machine';
 
 export const BACKFILL_STATES = {
   validateInput: 'ValidateInput',
+  checkRunDates: 'CheckRunDates',
   runEachDate: 'RunEachDate',
   runDailyPipeline: 'RunDailyPipeline',
   backfillSucceeded: 'BackfillSucceeded',
@@ -19,6 +22,14 @@ export interface BackfillPipelineProps extends StateMachineLoggingProps {
   readonly dailyPipeline: sfn.IStateMachine;
   /** Upper bound of one DailyPipeline execution. */
   readonly dailyTimeout: Duration;
+  /**
+   * Checks every date of the input against the run-date bounds before the first one runs (the
+   * resolve-run-date function, given `{run_dates}`); a date out of bounds fails the backfill with
+   * `RunDateOutOfRange` and runs nothing.
+   */
+  readonly checkRunDates: lambda.IFunction;
+  /** Timeout of the `checkRunDates` function. */
+  readonly checkRunDatesTimeout: Duration;
 }
 
 const B = BACKFILL_STATES;
@@ -65,6 +76,23 @@ export class BackfillPipeline extends Construct {
     });
     runEachDate.itemProcessor(runDailyPipeline);
 
+    // Each DailyPipeline checks its own date again; this refuses the whole list before anything is loaded, so a
+    // typo in the tenth date does not leave nine loaded days behind.
+    const checkRunDates = new tasks.LambdaInvoke(this, B.checkRunDates, {
+      stateName: B.checkRunDates,
+      lambdaFunction: props.checkRunDates,
+      payload: sfn.TaskInput.fromObject({ 'run_dates.$': '$.run_dates' }),
+      retryOnServiceExceptions: false,
+      resultPath: sfn.JsonPath.DISCARD,
+      taskTimeout: sfn.Timeout.duration(props.checkRunDatesTimeout.plus(Duration.seconds(30))),
+    }).addRetry({
+      errors: LAMBDA_TRANSIENT_ERRORS,
+      interval: Duration.seconds(5),
+      backoffRate: 2,
+      maxAttempts: 4,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+
     const invalidInput = new sfn.Fail(this, B.invalidInput, {
       stateName: B.invalidInput,
       error: 'InvalidBackfillInput',
@@ -77,7 +105,9 @@ export class BackfillPipeline extends Construct {
           sfn.Condition.isPresent('$.run_dates[0]'),
           sfn.Condition.isString('$.run_dates[0]'),
         ),
-        runEachDate.next(new sfn.Succeed(this, B.backfillSucceeded, { stateName: B.backfillSucceeded })),
+        checkRunDates
+          .next(runEachDate)
+          .next(new sfn.Succeed(this, B.backfillSucceeded, { stateName: B.backfillSucceeded })),
       )
       .otherwise(invalidInput);
 
@@ -86,6 +116,11 @@ export class BackfillPipeline extends Construct {
       definition: validateInput,
       comment: 'DeFtunes backfill: DailyPipeline for each date, in order, one at a time',
     }));
+    acknowledgeWildcardResources(
+      this.stateMachine.role,
+      [`${props.checkRunDates.functionArn}:*`],
+      'the CDK LambdaInvoke grant: invoke any version or alias of the resolve-run-date function, nothing else',
+    );
     acknowledgeWildcardResources(
       this.stateMachine.role,
       [

@@ -27,6 +27,11 @@ export interface PipelineFunctionsProps {
   readonly apiUrl: string;
   /** Name of the Secrets Manager secret of the songs database. */
   readonly songsDbSecretName: string;
+  /**
+   * The run-date bounds every function checks its `run_date` against: the earliest run date (`YYYY-MM-DD`)
+   * and the schedule's IANA time zone, whose today is the latest one.
+   */
+  readonly runDateBounds: { readonly earliestRunDate: string; readonly timeZone: string };
   readonly memorySize: number;
   readonly timeout: Duration;
   readonly logRetention: logs.RetentionDays;
@@ -66,6 +71,10 @@ export class PipelineFunctions extends Construct {
       logRemovalPolicy: props.logRemovalPolicy,
     };
     const landing = props.landingBucket;
+    const runDateEnv = {
+      EARLIEST_RUN_DATE: props.runDateBounds.earliestRunDate,
+      RUN_DATE_TIME_ZONE: props.runDateBounds.timeZone,
+    };
     const servingPlan = {
       source: 'dbt_modeling/plan/redshift.json',
       target: 'serving-plan.json',
@@ -75,7 +84,7 @@ export class PipelineFunctions extends Construct {
       hint: 'the serving plan is built by `npm run build` (dbt compile, after `npm run setup` installed dbt)',
     };
 
-    // No environment, no AWS call: the role PipelineFunction creates can only write the function's logs.
+    // No AWS call: the role PipelineFunction creates can only write the function's logs.
     this.resolveRunDate = new PipelineFunction(this, 'ResolveRunDate', {
       ...common,
       memorySize: 256,
@@ -84,6 +93,7 @@ export class PipelineFunctions extends Construct {
       description:
         "Resolves DailyPipeline's run date: the given one, else the previous day in the schedule's time zone",
       serviceName: 'resolve-run-date',
+      environment: runDateEnv,
     });
 
     this.extractApi = new PipelineFunction(this, 'ExtractApi', {
@@ -91,7 +101,7 @@ export class PipelineFunctions extends Construct {
       entry: 'lambdas/extract-api/index.ts',
       description: 'Extracts one day of users or sessions from the DeFtunes API to the landing zone',
       serviceName: 'extract-api',
-      environment: { LANDING_BUCKET: landing.bucketName, API_BASE_URL: props.apiUrl },
+      environment: { LANDING_BUCKET: landing.bucketName, API_BASE_URL: props.apiUrl, ...runDateEnv },
     });
     this.grantLandingWrite(this.extractApi.role, 'api', props);
 
@@ -110,6 +120,7 @@ export class PipelineFunctions extends Construct {
         SONGS_DB_SECRET_ID: props.songsDbSecretName,
         // TLS to the database is verified; the runtime ships the RDS certificate authorities here.
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        ...runDateEnv,
       },
       // pg loads its optional native binding only when asked to; the pure-JS client is used.
       externalModules: ['pg-native'],
@@ -127,6 +138,7 @@ export class PipelineFunctions extends Construct {
     const warehouseEnv = {
       REDSHIFT_WORKGROUP: props.warehouse.workgroupName,
       REDSHIFT_DATABASE: props.warehouse.databaseName,
+      ...runDateEnv,
     };
 
     this.servingLoad = new PipelineFunction(this, 'ServingLoad', {

@@ -45,6 +45,7 @@ export class ComputeStack extends Stack {
       warehouse: props.warehouse,
       apiUrl: config.apiUrl,
       songsDbSecretName: config.songsDbSecretName,
+      runDateBounds: { earliestRunDate: config.earliestRunDate, timeZone: config.schedule.timeZone },
       memorySize: config.lambda.memoryMb,
       timeout: Duration.seconds(config.lambda.timeoutSeconds),
       logRetention: props.logRetention,

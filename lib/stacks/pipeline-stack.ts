@@ -86,6 +86,8 @@ export class PipelineStack extends Stack {
     this.backfill = new BackfillPipeline(this, 'Backfill', {
       dailyPipeline: this.dailyPipeline.stateMachine,
       dailyTimeout: dailyPipelineTimeout(jobTimeout, functionTimeout),
+      checkRunDates: functions.resolveRunDate.function,
+      checkRunDatesTimeout: RESOLVE_RUN_DATE_TIMEOUT,
       logExecutionData: config.logExecutionData,
       logRetention: props.logRetention,
       logEncryptionKey: props.key,

@@ -27,6 +27,7 @@ beforeEach(() => {
   s3.reset();
   secrets.reset();
   process.env.AWS_REGION = 'eu-west-1'; // set by the Lambda runtime
+  Object.assign(process.env, { EARLIEST_RUN_DATE: '2020-01-01', RUN_DATE_TIME_ZONE: 'Europe/Paris' });
   // Powertools writes to stdout in Lambda; keep the test output readable.
   stdoutWrite = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   stderrWrite = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
@@ -101,6 +102,15 @@ describe('extract-api handler', () => {
     expect(printed).toContain('"request_id":"req-1"');
     expect(printed).toContain('"RecordsLanded":2');
   });
+
+  it('refuses a run date after today in RUN_DATE_TIME_ZONE, calling neither the API nor S3', async () => {
+    process.env.LANDING_BUCKET = 'deftunes-landing-test';
+    process.env.API_BASE_URL = apiUrl;
+    await expect(extractApiHandler({ run_date: '2999-01-01', entity: 'sessions' })).rejects.toThrow(
+      /run date 2999-01-01 \(the event's run_date\) is after today, .* in Europe\/Paris/,
+    );
+    expect(s3.calls()).toHaveLength(0);
+  });
 });
 
 describe('extract-songs handler', () => {
@@ -132,5 +142,14 @@ describe('extract-songs handler', () => {
     expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: 'deftunes/songs-db' });
     expect(s3).toHaveReceivedCommandWith(DeleteObjectCommand, { Key: landingManifestKey('songs', RUN_DATE) });
     expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
+  });
+
+  it('refuses a run date before EARLIEST_RUN_DATE without reading the secret', async () => {
+    secrets.reset();
+    await expect(extractSongsHandler({ run_date: '2019-12-31' })).rejects.toThrow(
+      /run date 2019-12-31 \(the event's run_date\) is before the earliest run date 2020-01-01 \(environment EARLIEST_RUN_DATE, RUN_DATE_TIME_ZONE\)/,
+    );
+    expect(secrets.calls()).toHaveLength(0);
+    expect(s3.calls()).toHaveLength(0);
   });
 });

@@ -2,6 +2,7 @@
 import { synthesizePipelineDefinition } from '../../lib/daily-pipeline-definition';
 import { ExecutionError, StateMachine } from '../../lib/local/pipeline/local-stepfunctions';
 import type { RunOptions, StateMachineDefinition } from '../../lib/local/pipeline/local-stepfunctions';
+import { runCheckRunDates } from '../../lambdas/resolve-run-date';
 
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 type Input = Parameters<InstanceType<typeof StateMachine>['run']>[0];
@@ -18,6 +19,12 @@ describe('Backfill behaviour (aws-local-stepfunctions)', () => {
   const run = (input: Input, failOn?: string) => {
     const started: string[] = [];
     const handlers = {
+      // The real check, as the deployed function runs it (bounds from cdk.json's dev environment).
+      CheckRunDates: async (request: { Payload: unknown }) => ({
+        Payload: runCheckRunDates(request.Payload, {
+          bounds: { earliest: '2020-01-01', timeZone: 'Europe/Paris', source: 'test' },
+        }),
+      }),
       RunDailyPipeline: async (request: { Input: { run_date: string } }) => {
         // One run at a time: a second start while one is running would show up as an overlap.
         started.push(request.Input.run_date);
@@ -66,6 +73,16 @@ describe('Backfill behaviour (aws-local-stepfunctions)', () => {
     // item in p-limit and does not cancel the queue on a failure, so later dates still run locally: only the
     // order and the failed backfill can be asserted here.
     expect(started).toEqual(['2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04']);
+  });
+
+  it('refuses the whole backfill, running no date, when one date is after today or before the earliest', async () => {
+    for (const outlier of ['2999-01-01', '2019-12-31']) {
+      const { started, result } = run({ run_dates: ['2026-11-01', outlier, '2026-11-03'] });
+      await expect(result).rejects.toThrow(
+        new RegExp(`run date ${outlier} \\(run_dates\\[1\\] of the backfill input\\) is (after|before)`),
+      );
+      expect(started).toEqual([]);
+    }
   });
 
   it('rejects an input without dates', async () => {

@@ -161,6 +161,24 @@ describe('Compute stack (dev)', () => {
     );
   });
 
+  it("gives every function the run-date bounds of cdk.json: earliestRunDate and the schedule's time zone", () => {
+    const functions = resourcesOfType(dev.compute, 'AWS::Lambda::Function').map(
+      ([, fn]) => (fn.Environment as { Variables: Record<string, unknown> }).Variables,
+    );
+    const pipelineFunctions = functions.filter((variables) =>
+      ['resolve-run-date', 'extract-api', 'extract-songs', 'serving-load', 'data-quality'].includes(
+        String(variables.POWERTOOLS_SERVICE_NAME),
+      ),
+    );
+    expect(pipelineFunctions).toHaveLength(5);
+    for (const variables of pipelineFunctions) {
+      expect(variables).toMatchObject({
+        EARLIEST_RUN_DATE: '2020-01-01',
+        RUN_DATE_TIME_ZONE: 'Europe/Paris',
+      });
+    }
+  });
+
   it('lets resolve-run-date do nothing but write its logs and traces', () => {
     const [[, fn]] = resourcesOfType(dev.compute, 'AWS::Lambda::Function').filter(
       ([, candidate]) =>
@@ -168,13 +186,15 @@ describe('Compute stack (dev)', () => {
           .POWERTOOLS_SERVICE_NAME === 'resolve-run-date',
     );
     expect(fn).toMatchObject({ Timeout: 30, MemorySize: 256 });
-    // The handler reads no configuration: only the runtime's own variables.
+    // The handler reads only the run-date bounds beside the runtime's own variables.
     expect(Object.keys((fn.Environment as { Variables: Record<string, unknown> }).Variables).sort()).toEqual([
+      'EARLIEST_RUN_DATE',
       'NODE_OPTIONS',
       'POWERTOOLS_LOGGER_LOG_EVENT',
       'POWERTOOLS_LOG_LEVEL',
       'POWERTOOLS_METRICS_NAMESPACE',
       'POWERTOOLS_SERVICE_NAME',
+      'RUN_DATE_TIME_ZONE',
     ]);
     const roleId = (fn.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const actions = policyStatements(dev.compute)

@@ -12,6 +12,9 @@ type Handler = (input: unknown) => Promise<unknown>;
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 type Calls = { state: string; input: Record<string, unknown> }[];
 
+/** cdk.json's dev bounds, as the deployed function reads them from its environment. */
+const BOUNDS = { earliest: '2020-01-01', timeZone: 'Europe/Paris', source: 'test' };
+
 function standIns(calls: Calls, overrides: Record<string, Handler> = {}): Record<string, Handler> {
   const lambda =
     (state: string, result: unknown): Handler =>
@@ -29,7 +32,7 @@ function standIns(calls: Calls, overrides: Record<string, Handler> = {}): Record
   const resolveRunDate: Handler = async (input) => {
     const payload = (input as { Payload: Record<string, unknown> }).Payload;
     calls.push({ state: 'ResolveRunDate', input: payload });
-    return { Payload: runResolveRunDate(payload) };
+    return { Payload: runResolveRunDate(payload, { bounds: BOUNDS }) };
   };
   return {
     ResolveRunDate: resolveRunDate,
@@ -171,6 +174,17 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
         error: 'InvalidRunDateEvent',
       });
       expect(String(alert.cause)).toMatch(/execution_input\.(run_date|scheduled_time)/);
+    }
+  });
+
+  it('alerts and fails, running nothing, when the run date is after today or before the earliest', async () => {
+    for (const runDate of ['2999-01-01', '2019-12-31']) {
+      const calls: Calls = [];
+      await expect(run({ run_date: runDate }, standIns(calls))).rejects.toThrow(ExecutionError);
+      expect(calls.map((call) => call.state)).toEqual(['ResolveRunDate', 'NotifyFailure']);
+      const alert = messageOf(calls.find((call) => call.state === 'NotifyFailure')?.input);
+      expect(alert).toMatchObject({ outcome: 'failed', error: 'RunDateOutOfRange' });
+      expect(String(alert.cause)).toContain(`run date ${runDate} (the execution input's run_date)`);
     }
   });
 

@@ -49,6 +49,8 @@ const ENV = {
   JOB_RESULTS_BUCKET: 'deftunes-transform-test',
   REDSHIFT_WORKGROUP: 'deftunes-dev',
   REDSHIFT_DATABASE: 'deftunes',
+  EARLIEST_RUN_DATE: '2020-01-01',
+  RUN_DATE_TIME_ZONE: 'Europe/Paris',
   POWERTOOLS_METRICS_NAMESPACE: 'DeFtunesTest',
 };
 
@@ -182,4 +184,14 @@ test('runs the plan through the Data API, reads counts from S3, writes the docum
   const emf = lines.find((line) => line._aws !== undefined)!;
   expect(emf).toMatchObject({ stage: 'transform', RulesFailed: 1, RulesWarned: 1, RulesPassed: 2 });
   expect(JSON.stringify(emf._aws)).toContain('DeFtunesTest');
+});
+
+test('refuses a run date after today before running a test or writing a document', async () => {
+  redshift.resetHistory();
+  s3.resetHistory();
+  await expect(handler({ run_date: '2999-01-01', stage: 'serving' })).rejects.toThrow(
+    /run date 2999-01-01 \(the event's run_date\) is after today/,
+  );
+  expect(redshift.calls()).toHaveLength(0);
+  expect(s3.calls()).toHaveLength(0);
 });

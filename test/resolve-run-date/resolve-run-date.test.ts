@@ -3,8 +3,10 @@ import {
   handler,
   InvalidRunDateEventError,
   previousDayIn,
+  runCheckRunDates,
   runResolveRunDate,
 } from '../../lambdas/resolve-run-date';
+import type { RunDateBounds } from '../../lambdas/shared/run-date';
 
 const PARIS = 'Europe/Paris';
 const scheduled = (scheduledTime: string, timeZone = PARIS) =>
@@ -137,8 +139,74 @@ describe('calendar helpers', () => {
   });
 });
 
+describe('run-date bounds', () => {
+  const bounds: RunDateBounds = { earliest: '2020-01-01', timeZone: PARIS, source: 'test bounds' };
+  // 2026-11-21T23:30Z is already the 22nd in Paris.
+  const now = () => new Date('2026-11-21T23:30:00Z');
+
+  it("accepts today in the schedule's zone and the earliest date, refuses the day after and the day before", () => {
+    const given = (runDate: string) =>
+      runResolveRunDate({ execution_input: { run_date: runDate }, time_zone: PARIS }, { bounds, now });
+    expect(given('2026-11-22').run_date).toBe('2026-11-22');
+    expect(given('2020-01-01').run_date).toBe('2020-01-01');
+    expect(() => given('2026-11-23')).toThrow(
+      "run date 2026-11-23 (the execution input's run_date) is after today, 2026-11-22 in Europe/Paris (test bounds)",
+    );
+    expect(() => given('2019-12-31')).toThrow(
+      "run date 2019-12-31 (the execution input's run_date) is before the earliest run date 2020-01-01 (test bounds)",
+    );
+    expect(() => given('2999-01-01')).toThrow(expect.objectContaining({ name: 'RunDateOutOfRange' }));
+  });
+
+  it('bounds a date resolved from a scheduled time in the future too', () => {
+    expect(() =>
+      runResolveRunDate(
+        { execution_input: { scheduled_time: '2027-01-02T01:00:00Z' }, time_zone: PARIS },
+        { bounds, now },
+      ),
+    ).toThrow(
+      /run date 2027-01-01 \(the day before scheduled_time 2027-01-02T01:00:00.000Z\) is after today/,
+    );
+  });
+
+  it("gives the run-date lock's timestamps when asked, from the clock", () => {
+    expect(
+      runResolveRunDate(
+        { execution_input: { run_date: '2026-11-20' }, time_zone: PARIS, lock_ttl_seconds: 3600 },
+        { bounds, now },
+      ),
+    ).toEqual({
+      run_date: '2026-11-20',
+      resolved_from: 'run_date',
+      time_zone: PARIS,
+      lock: { now: 1795303800, expires_at: 1795303800 + 3600 },
+    });
+  });
+
+  it("checks every date of a backfill's input before any runs", () => {
+    expect(runCheckRunDates({ run_dates: ['2026-11-20', '2026-11-21'] }, { bounds, now })).toEqual({
+      run_dates: ['2026-11-20', '2026-11-21'],
+    });
+    expect(() => runCheckRunDates({ run_dates: ['2026-11-20', '2026-11-23'] }, { bounds, now })).toThrow(
+      'run date 2026-11-23 (run_dates[1] of the backfill input) is after today',
+    );
+    expect(() => runCheckRunDates({ run_dates: ['2026-02-30'] }, { bounds, now })).toThrow(
+      /run_dates\.0: .*calendar/,
+    );
+    expect(() => runCheckRunDates({ run_dates: [] }, { bounds, now })).toThrow(InvalidRunDateEventError);
+  });
+});
+
 describe('handler', () => {
-  it('resolves and returns the run date (no environment needed)', async () => {
+  const saved = { ...process.env };
+  beforeEach(() => {
+    Object.assign(process.env, { EARLIEST_RUN_DATE: '2020-01-01', RUN_DATE_TIME_ZONE: PARIS });
+  });
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('resolves and returns the run date within the bounds of its environment', async () => {
     const log = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const info = jest.spyOn(console, 'info').mockImplementation(() => undefined);
     try {
@@ -151,6 +219,13 @@ describe('handler', () => {
       await expect(handler({ execution_input: { run_date: 'x' }, time_zone: PARIS })).rejects.toThrow(
         InvalidRunDateEventError,
       );
+      await expect(
+        handler({ execution_input: { run_date: '2999-01-01' }, time_zone: PARIS }),
+      ).rejects.toThrow("run date 2999-01-01 (the execution input's run_date) is after today");
+      await expect(handler({ run_dates: ['2020-01-01', '2019-12-31'] })).rejects.toThrow(
+        'run date 2019-12-31 (run_dates[1] of the backfill input) is before the earliest run date 2020-01-01 (environment EARLIEST_RUN_DATE, RUN_DATE_TIME_ZONE)',
+      );
+      await expect(handler({ run_dates: ['2026-11-20'] })).resolves.toEqual({ run_dates: ['2026-11-20'] });
     } finally {
       log.mockRestore();
       info.mockRestore();

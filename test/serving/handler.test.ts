@@ -13,6 +13,8 @@ const ENV_KEYS = [
   'REDSHIFT_DATABASE',
   'REDSHIFT_SECRET_ARN',
   'SERVING_PLAN_PATH',
+  'EARLIEST_RUN_DATE',
+  'RUN_DATE_TIME_ZONE',
   'POWERTOOLS_LOG_LEVEL',
   'AWS_REGION',
 ];
@@ -34,6 +36,7 @@ beforeEach(() => {
   for (const key of ENV_KEYS) delete process.env[key];
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.AWS_REGION = 'eu-west-1';
+  Object.assign(process.env, { EARLIEST_RUN_DATE: '2020-01-01', RUN_DATE_TIME_ZONE: 'Europe/Paris' });
 });
 
 afterEach(() => {
@@ -103,6 +106,25 @@ test('runs the redshift plan through the Data API with the configured workgroup,
       SecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:deftunes',
     });
     await expect(handler({ run_date: 'yesterday' })).rejects.toThrow(/run_date must be YYYY-MM-DD/);
+  } finally {
+    redshift.restore();
+  }
+});
+
+test('refuses a run date after today or before EARLIEST_RUN_DATE without touching the warehouse', async () => {
+  Object.assign(process.env, {
+    REDSHIFT_WORKGROUP: 'deftunes-dev',
+    REDSHIFT_DATABASE: 'deftunes',
+    SERVING_PLAN_PATH: path.join(dir, 'redshift.json'),
+  });
+  const { handler, sdk } = await loadHandler();
+  const redshift = mockClient(sdk.RedshiftDataClient);
+  try {
+    await expect(handler({ run_date: '2999-01-01' })).rejects.toThrow(
+      /run date 2999-01-01 \(the event's run_date\) is after today, .* in Europe\/Paris \(environment EARLIEST_RUN_DATE, RUN_DATE_TIME_ZONE\)/,
+    );
+    await expect(handler({ run_date: '2019-12-31' })).rejects.toMatchObject({ name: 'RunDateOutOfRange' });
+    expect(redshift.calls()).toHaveLength(0);
   } finally {
     redshift.restore();
   }

@@ -22,7 +22,7 @@ import {
 } from '../../../lambdas/shared/logging';
 import { localPaths } from '../data-dir';
 import { startSources, type RunningSources } from '../simulator';
-import { parseDate, parseRate, parseScale, parseSeed, parseUrl } from './options';
+import { parseRunDate, parseRate, parseScale, parseSeed, parseUrl } from './options';
 
 export const EXTRACT_ENTITIES = ['users', 'sessions', 'songs'] as const;
 export type ExtractEntity = (typeof EXTRACT_ENTITIES)[number];
@@ -63,7 +63,7 @@ export function registerExtractCommand(program: Command): void {
     .requiredOption(
       '--date <YYYY-MM-DD>',
       'run date (sessions: that day; users: the snapshot up to it; songs: all)',
-      parseDate,
+      parseRunDate,
     )
     .option('--api-url <url>', 'DeFtunes API base URL (default: start the simulator)', parseUrl)
     .option('--songs-db-url <url>', 'songs database Postgres URL (default: start the simulator)', parseUrl)

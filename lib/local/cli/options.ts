@@ -3,6 +3,8 @@
  * expected and what was given (commander prefixes the option's name).
  */
 import { InvalidArgumentError } from 'commander';
+import { runDateBoundsProblem, type RunDateBounds } from '../../../lambdas/shared/run-date';
+import { localRunDateBounds } from '../run-date-bounds';
 import { resolveScale } from '../simulator';
 
 export function parsePort(value: string): number {
@@ -50,6 +52,26 @@ export function parseDate(value: string): string {
     throw new InvalidArgumentError(`must be a calendar date YYYY-MM-DD; got "${value}"`);
   }
   return value;
+}
+
+/**
+ * A parser of run dates: a calendar date (see {@link parseDate}) within the run-date bounds, the same ones
+ * the deployed pipeline applies (cdk.json), so a future date is refused before anything runs.
+ */
+export function runDateParser(
+  bounds: () => RunDateBounds = () => localRunDateBounds(),
+  now: () => Date = () => new Date(),
+): (value: string) => string {
+  return (value) => {
+    const problem = runDateBoundsProblem(parseDate(value), bounds(), now(), 'given on the command line');
+    if (problem !== undefined) throw new InvalidArgumentError(problem);
+    return value;
+  };
+}
+
+/** {@link runDateParser} with cdk.json's bounds and the real clock (commander passes a second argument). */
+export function parseRunDate(value: string): string {
+  return runDateParser()(value);
 }
 
 export function parseUrl(value: string): string {

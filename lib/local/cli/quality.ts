@@ -17,7 +17,7 @@ import {
   teeStream,
 } from '../../../lambdas/shared/logging';
 import { localPaths } from '../data-dir';
-import { parseDate } from './options';
+import { parseRunDate } from './options';
 
 interface QualityOptions {
   readonly date: string;
@@ -42,7 +42,7 @@ export function registerQualityCommand(program: Command): void {
         'serving: the star schema and BI views). Writes <data-dir>/serving/dq-results/run_date=D/<stage>.json; ' +
         'exits with 1 when an error-severity rule failed or a rule could not run.',
     )
-    .requiredOption('--date <YYYY-MM-DD>', 'run date', parseDate)
+    .requiredOption('--date <YYYY-MM-DD>', 'run date', parseRunDate)
     .requiredOption('--stage <stage>', 'transform | serving', parseStage)
     .option('--data-dir <dir>', 'local data directory (default: $DEFTUNES_DATA_DIR or ./data)')
     .option('--json', 'print the result document as JSON on stdout (logs go to stderr)')

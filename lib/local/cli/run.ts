@@ -17,7 +17,7 @@ import {
   type RunPipelineOptions,
 } from '../pipeline/run-pipeline';
 import type { RunSummary } from '../pipeline/run-summary';
-import { datesBetween, parseDate, parseRate, parseScale, parseSeed, parseUrl } from './options';
+import { datesBetween, parseRunDate, parseRate, parseScale, parseSeed, parseUrl } from './options';
 
 interface SourceOptions {
   dataDir: string;
@@ -125,8 +125,8 @@ export function registerRunCommand(program: Command): void {
         'Run the deployed DailyPipeline state machine definition locally, once per date in order, on the embedded ' +
           'stand-ins (simulator, PGlite, local Spark with Iceberg, DuckDB); then print a summary and write the dashboard.',
       )
-      .requiredOption('--from <date>', 'first run date (YYYY-MM-DD)', parseDate)
-      .option('--to <date>', 'last run date (YYYY-MM-DD); default: --from', parseDate),
+      .requiredOption('--from <date>', 'first run date (YYYY-MM-DD)', parseRunDate)
+      .option('--to <date>', 'last run date (YYYY-MM-DD); default: --from', parseRunDate),
   ).action(async (options: SourceOptions & { from: string; to?: string }) => {
     const dates = datesBetween(options.from, options.to ?? options.from);
     checkLocalSparkToolchain();
@@ -155,7 +155,7 @@ export function registerStepCommand(program: Command): void {
         '<state>',
         'state name, e.g. ExtractSessions, TransformApi, CheckTransformQuality, LoadServing',
       )
-      .requiredOption('--date <date>', 'run date (YYYY-MM-DD)', parseDate),
+      .requiredOption('--date <date>', 'run date (YYYY-MM-DD)', parseRunDate),
   ).action(async (state: string, options: SourceOptions & { date: string }) => {
     checkLocalSparkToolchain();
     const outcome = await runSingleState({ ...pipelineOptions(options), state, runDate: options.date });

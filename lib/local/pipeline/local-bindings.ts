@@ -5,6 +5,9 @@
  * - Lambda (`lambda:invoke`): receives `{FunctionName, Payload}`, returns `{Payload, StatusCode}`;
  * - Glue (`glue:startJobRun.sync`): receives `{JobName, Arguments}`, returns a finished JobRun;
  * - SNS (`sns:publish`): receives `{TopicArn, Message, Subject}`, writes the notification to the run log.
+ *
+ * Every Lambda state's `run_date` is checked against the run-date bounds before its function runs, as the
+ * deployed handlers do with theirs.
  */
 import { runDataQuality } from '../../../lambdas/data-quality';
 import { openLocalDataQuality } from '../../../lambdas/data-quality/local';
@@ -13,6 +16,7 @@ import { runExtractSongs } from '../../../lambdas/extract-songs';
 import { runResolveRunDate } from '../../../lambdas/resolve-run-date/resolve-run-date';
 import { runServingLoad } from '../../../lambdas/serving-load';
 import { urlConnectionFactory } from '../../../lambdas/shared/db-secret';
+import { checkEventRunDate, type RunDateBounds } from '../../../lambdas/shared/run-date';
 import type { ServingPlan } from '../../../lambdas/shared/serving-plan';
 import { createTransformViews, TRANSFORM_TABLES, type TransformDataFiles } from '../spectrum';
 import type { LocalServices } from './local-services';
@@ -28,14 +32,20 @@ export interface LocalBindingContext {
   readonly services: LocalServices;
   readonly glue: () => Promise<LocalGlue>;
   readonly plan: ServingPlan;
+  /** What the deployed functions read from EARLIEST_RUN_DATE and RUN_DATE_TIME_ZONE (locally: cdk.json). */
+  readonly runDateBounds: RunDateBounds;
   /** Called with each notification, after it is written to the run log. */
   readonly onNotification?: (subject: string, message: unknown) => void;
 }
 
-function lambdaTask(state: string, run: (payload: JsonValue) => Promise<unknown>): LocalTaskHandler {
+function lambdaTask(
+  state: string,
+  context: LocalBindingContext,
+  run: (payload: JsonValue) => Promise<unknown>,
+): LocalTaskHandler {
   return async (input) => {
     const request = requireObject(input, `${state} (lambda:invoke)`);
-    const result = await run(request.Payload ?? null);
+    const result = await run(checkEventRunDate(request.Payload ?? null, context.runDateBounds));
     return { Payload: JSON.parse(JSON.stringify(result)) as JsonValue, StatusCode: 200 };
   };
 }
@@ -90,7 +100,7 @@ function snsTask(state: string, context: LocalBindingContext): LocalTaskHandler 
 
 function dataQualityTask(state: string, context: LocalBindingContext): LocalTaskHandler {
   const { services } = context;
-  return lambdaTask(state, async (payload) => {
+  return lambdaTask(state, context, async (payload) => {
     const gate = await openLocalDataQuality({
       dataDir: services.paths.root,
       warehouse: services.warehouse,
@@ -110,7 +120,7 @@ function dataQualityTask(state: string, context: LocalBindingContext): LocalTask
 export function dailyPipelineBindings(context: LocalBindingContext): Record<string, LocalTaskHandler> {
   const { services } = context;
   const extractApi = (state: string) =>
-    lambdaTask(state, (payload) =>
+    lambdaTask(state, context, (payload) =>
       runExtractApi(payload, {
         store: services.landing,
         apiBaseUrl: services.apiUrl,
@@ -119,10 +129,12 @@ export function dailyPipelineBindings(context: LocalBindingContext): Record<stri
       }),
     );
   return {
-    ResolveRunDate: lambdaTask('ResolveRunDate', async (payload) => runResolveRunDate(payload)),
+    ResolveRunDate: lambdaTask('ResolveRunDate', context, async (payload) =>
+      runResolveRunDate(payload, { bounds: context.runDateBounds }),
+    ),
     ExtractUsers: extractApi('ExtractUsers'),
     ExtractSessions: extractApi('ExtractSessions'),
-    ExtractSongs: lambdaTask('ExtractSongs', (payload) =>
+    ExtractSongs: lambdaTask('ExtractSongs', context, (payload) =>
       runExtractSongs(payload, {
         store: services.landing,
         connections: urlConnectionFactory(services.songsDbUrl),
@@ -133,7 +145,7 @@ export function dailyPipelineBindings(context: LocalBindingContext): Record<stri
     TransformSongs: glueTask('TransformSongs', 'transform_songs', context),
     TransformApi: glueTask('TransformApi', 'transform_api', context),
     CheckTransformQuality: dataQualityTask('CheckTransformQuality', context),
-    LoadServing: lambdaTask('LoadServing', (payload) =>
+    LoadServing: lambdaTask('LoadServing', context, (payload) =>
       runServingLoad(payload, {
         warehouse: services.warehouse,
         plan: context.plan,

@@ -6,9 +6,11 @@
  */
 import * as path from 'node:path';
 import { loadLocalPlan } from '../../../lambdas/data-quality/local';
+import type { RunDateBounds } from '../../../lambdas/shared/run-date';
 import type { ServingPlan } from '../../../lambdas/shared/serving-plan';
 import { synthesizeDailyPipelineDefinition } from '../../daily-pipeline-definition';
 import { buildDashboard, DASHBOARD_FILE_NAME } from '../dashboard';
+import { localRunDateBounds } from '../run-date-bounds';
 import { executeDefinition, type ExecutionObserver, type ExecutionOutcome } from './execute-definition';
 import { dailyPipelineBindings, type LocalGlue } from './local-bindings';
 import { LocalServices, type LocalServicesOptions } from './local-services';
@@ -40,6 +42,8 @@ export interface RunPipelineOptions extends LocalServicesOptions {
   readonly definition?: StateMachineDefinition;
   /** @default the duckdb plan built by `npm run build` */
   readonly plan?: ServingPlan;
+  /** @default the bounds of `environment` in cdk.json */
+  readonly runDateBounds?: RunDateBounds;
   /** Write the dashboard at the end. @default true */
   readonly dashboard?: boolean;
 }
@@ -79,6 +83,7 @@ async function withLocalPipeline<T>(
     const bindings = dailyPipelineBindings({
       services,
       plan,
+      runDateBounds: options.runDateBounds ?? localRunDateBounds(options.environment),
       glue: startGlue,
       onNotification: (subject) => options.observer?.note?.(`notification: ${subject}`),
     });
