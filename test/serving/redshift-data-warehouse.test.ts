@@ -155,8 +155,18 @@ test('a transaction is one BatchExecuteStatement with parameters inlined as chec
       'create schema if not exists "deftunes_serving"',
       "delete from f where ingest_on = cast('2024-03-01' as date) and note <> 'keep :run_date' and n > 2.5 and ok = TRUE",
     ],
+    ExecutionMode: 'TRANSACTION',
   });
   expect(redshift).toHaveReceivedCommandTimes(DescribeStatementCommand, 2);
+
+  // Each transaction has its own idempotency token: an SDK retry reuses it, a new transaction does not.
+  await warehouse().transaction([{ sql: 'select 1', label: 'again' }]);
+  const tokens = redshift
+    .commandCalls(BatchExecuteStatementCommand)
+    .map((call) => call.args[0].input.ClientToken);
+  expect(tokens).toHaveLength(2);
+  expect(tokens[0]).toMatch(/^[0-9a-f-]{36}$/);
+  expect(tokens[1]).not.toBe(tokens[0]);
 });
 
 test('a failed transaction names the failing statement’s label and Redshift’s message', async () => {
