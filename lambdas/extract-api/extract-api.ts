@@ -12,6 +12,7 @@ import {
   streamJsonArray,
   type FetchLike,
   type HttpTimeouts,
+  type JsonElementLimits,
 } from '../shared/http';
 import { CompactKeySet } from '../shared/key-set';
 import { extractToLanding, type ExtractDeps, type RecordCheck } from '../shared/landing-writer';
@@ -33,6 +34,8 @@ export interface ExtractApiDeps extends ExtractDeps {
   readonly fetch?: FetchLike;
   /** @default DEFAULT_HTTP_TIMEOUTS */
   readonly timeouts?: Partial<HttpTimeouts>;
+  /** Bounds of one record; a record beyond them is quarantined. @default DEFAULT_JSON_ELEMENT_LIMITS */
+  readonly recordLimits?: Partial<JsonElementLimits>;
 }
 
 /** Sessions: the run date's own sessions. Users: the daily snapshot, every user registered up to it. */
@@ -91,7 +94,7 @@ export async function runExtractApi(event: unknown, deps: ExtractApiDeps): Promi
       store: deps.store,
       source: entity,
       runDate,
-      open: () => streamJsonArray(url, { fetch: deps.fetch, timeouts }),
+      open: () => streamJsonArray(url, { fetch: deps.fetch, timeouts, limits: deps.recordLimits }),
       makeCheck: () => apiRecordCheck(entity),
       classify: classifyHttpFailure,
       statusOf: httpStatusOf,

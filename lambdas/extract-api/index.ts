@@ -6,7 +6,8 @@
  * Environment: LANDING_BUCKET, API_BASE_URL, EARLIEST_RUN_DATE and RUN_DATE_TIME_ZONE (the run-date
  * bounds), and optionally HTTP_MAX_ATTEMPTS (6),
  * HTTP_RESPONSE_TIMEOUT_MS (30000), HTTP_IDLE_TIMEOUT_MS (30000), RETRY_BASE_DELAY_MS (250),
- * RETRY_MAX_DELAY_MS (20000); POWERTOOLS_* as Powertools reads them.
+ * RETRY_MAX_DELAY_MS (20000), API_MAX_RECORD_BYTES (1 MiB), API_MAX_RECORD_DEPTH (32),
+ * API_MAX_STRING_BYTES (64 KiB); POWERTOOLS_* as Powertools reads them.
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
@@ -30,6 +31,9 @@ export const ExtractApiEnvSchema = z.object({
   HTTP_IDLE_TIMEOUT_MS: intVar(30_000, 100, 900_000),
   RETRY_BASE_DELAY_MS: intVar(250, 1, 60_000),
   RETRY_MAX_DELAY_MS: intVar(20_000, 1, 300_000),
+  API_MAX_RECORD_BYTES: intVar(1024 * 1024, 1024, 64 * 1024 * 1024),
+  API_MAX_RECORD_DEPTH: intVar(32, 2, 1000),
+  API_MAX_STRING_BYTES: intVar(64 * 1024, 64, 64 * 1024 * 1024),
 });
 
 interface Runtime {
@@ -69,5 +73,10 @@ export async function handler(event: unknown, context?: { awsRequestId?: string 
       maxDelayMs: env.RETRY_MAX_DELAY_MS,
     },
     timeouts: { responseTimeoutMs: env.HTTP_RESPONSE_TIMEOUT_MS, idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS },
+    recordLimits: {
+      maxRecordBytes: env.API_MAX_RECORD_BYTES,
+      maxDepth: env.API_MAX_RECORD_DEPTH,
+      maxStringBytes: env.API_MAX_STRING_BYTES,
+    },
   });
 }

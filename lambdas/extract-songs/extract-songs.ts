@@ -27,10 +27,8 @@ import {
 } from '../shared/landing-writer';
 import { reportExtractFailed, reportExtractLanded } from '../shared/extract-telemetry';
 import { extractResultOf, type ExtractResult } from '../shared/landing-manifest';
-import type { AttemptFailure } from '../shared/retry';
-import { DEFAULT_RETRY_POLICY } from '../shared/retry';
+import { classifyNetworkFailure, DEFAULT_RETRY_POLICY, type AttemptFailure } from '../shared/retry';
 import { RunDateSchema } from '../shared/run-date';
-import { messageOf } from '../shared/errors';
 
 export const ExtractSongsEventSchema = z.object({ run_date: RunDateSchema });
 export type ExtractSongsEvent = z.infer<typeof ExtractSongsEventSchema>;
@@ -105,32 +103,19 @@ export function songRecordCheck(): RecordCheck {
   };
 }
 
-/** SQLSTATE classes and socket errors that a new connection may not meet again. */
+/** SQLSTATEs a new connection or transaction may not meet again (class 08, connection exceptions, too). */
 const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '40001', '40P01', '55P03']);
-const TRANSIENT_SOCKET_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
 
+/** SQLSTATE classes first; socket, TLS and DNS failures as every extractor classifies them. */
 export function classifyPgFailure(error: unknown): AttemptFailure {
   const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string') {
-    if (code.startsWith('08') || TRANSIENT_SQLSTATES.has(code) || TRANSIENT_SOCKET_CODES.has(code)) {
-      return { retryable: true };
-    }
-    return { retryable: false };
+  // Five characters with a digit: `EPIPE` is a socket code, not a SQLSTATE.
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && /\d/.test(code)) {
+    return code.startsWith('08') || TRANSIENT_SQLSTATES.has(code)
+      ? { retryable: true }
+      : { retryable: false, kind: `database error SQLSTATE ${code}` };
   }
-  const message = messageOf(error);
-  return {
-    retryable: /Connection terminated|connection timeout|timeout expired|ECONNRESET|socket hang up/i.test(
-      message,
-    ),
-  };
+  return classifyNetworkFailure(error);
 }
 
 /** The SQLSTATE or socket error code of a failure. */

@@ -3,12 +3,20 @@
  * size goes through constant memory. Timeouts cover both the wait for the response headers and silences
  * while the body streams; a transfer that stops half-way fails instead of hanging.
  */
-import { pipeline, Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { parser } from 'stream-json';
-import { streamArray } from 'stream-json/streamers/StreamArray';
-import { parseRetryAfter, type AttemptFailure } from './retry';
+import { classifyNetworkFailure, parseRetryAfter, type AttemptFailure } from './retry';
 import { isErrorLike, messageOf } from './errors';
+import {
+  JsonArraySplitter,
+  MalformedJsonBodyError,
+  NotAnArrayBodyError,
+  TruncatedJsonBodyError,
+  type JsonArrayElement,
+  type JsonElementLimits,
+} from './json-array-elements';
+
+export type { JsonArrayElement, JsonElementLimits } from './json-array-elements';
 
 /** The subset of the WHATWG `fetch` the extractors use; Node's global `fetch` by default. */
 export type FetchLike = (
@@ -71,25 +79,23 @@ export class NotAJsonArrayError extends Error {
   }
 }
 
-export interface JsonArrayElement {
-  /** Zero-based index of the element in the array. */
-  readonly position: number;
-  readonly value: unknown;
-}
-
 export interface StreamJsonArrayOptions {
   readonly fetch?: FetchLike;
   readonly timeouts?: HttpTimeouts;
+  /** Bounds of one array element; an element beyond them is yielded as rejected. @default DEFAULT_JSON_ELEMENT_LIMITS */
+  readonly limits?: Partial<JsonElementLimits>;
 }
 
 const defaultFetch: FetchLike = (url, init) => fetch(url, init);
 
 /**
- * GETs `url` and yields the elements of its JSON array body as they are parsed. Rejects with
+ * GETs `url` and yields the elements of its JSON array body as they are parsed; an element that breaks
+ * the JSON rules or the limits is yielded with `rejected` set (see json-array-elements.ts). Rejects with
  * {@link HttpStatusError} on a non-2xx status, {@link HttpTimeoutError} on a timeout,
- * {@link NotAJsonArrayError} when the body is not an array, and with the transport's own error when the
- * connection breaks (including half-way through the body). Stopping the iteration early releases the
- * connection.
+ * {@link NotAJsonArrayError} when the body is not an array, {@link MalformedJsonBodyError} when its
+ * structure breaks beyond one element, {@link TruncatedJsonBodyError} when it ends before its `]`, and with
+ * the transport's own error when the connection breaks (including half-way through the body). Stopping
+ * the iteration early releases the connection.
  */
 export async function* streamJsonArray(
   url: string,
@@ -136,37 +142,25 @@ export async function* streamJsonArray(
 
     timer = arm('body', timeouts.idleTimeoutMs);
     const bodyTimer = timer;
-    const watchdog = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        bodyTimer.refresh();
-        callback(null, chunk);
-      },
-    });
+    const splitter = new JsonArraySplitter(options.limits);
     const body = Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>);
-    // Packed values only: the array streamer assembles them; streaming every string in pieces would be wasted work.
-    const elements = pipeline(
-      body,
-      watchdog,
-      parser({ streamValues: false }),
-      streamArray(),
-      () => undefined,
-    );
-    const iterator = (elements as AsyncIterable<{ key: number; value: unknown }>)[Symbol.asyncIterator]();
+    const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
     try {
       for (;;) {
         waitingForBody = true;
         bodyTimer.refresh();
-        const next = await iterator.next();
+        const next = await chunks.next();
         waitingForBody = false;
+        for (const element of next.done ? splitter.end() : splitter.push(next.value)) yield element;
         if (next.done) break;
-        yield { position: next.value.key, value: next.value.value };
       }
     } catch (error: unknown) {
       if (timeoutError) throw timeoutError;
-      if (/Top-level object should be an array/.test(messageOf(error))) {
-        throw new NotAJsonArrayError(url, error);
-      }
+      if (error instanceof NotAnArrayBodyError) throw new NotAJsonArrayError(url, error);
+      if (error instanceof MalformedJsonBodyError || error instanceof TruncatedJsonBodyError) throw error;
       throw transportError(error);
+    } finally {
+      await chunks.return?.().catch(() => undefined);
     }
   } finally {
     clearTimeout(timer);
@@ -189,16 +183,22 @@ function transportError(error: unknown): Error {
 }
 
 /**
- * Whether a failure while reading the source is worth another attempt: 408/429/5xx, timeouts, broken
- * connections and bodies cut short (which surface as JSON syntax errors) are; other HTTP statuses and a
- * body that is not an array are not.
+ * Whether a failure while reading the source is worth another attempt: 408/429/5xx, timeouts, a body cut
+ * short and the transient connection failures of {@link classifyNetworkFailure} are; other statuses, a
+ * body that is not an array or is broken beyond one element, TLS, DNS and URL problems are not.
  */
 export function classifyHttpFailure(error: unknown): AttemptFailure {
   if (error instanceof HttpStatusError) {
-    return { retryable: error.retryable, retryAfterMs: error.retryable ? error.retryAfterMs : undefined };
+    return error.retryable
+      ? { retryable: true, retryAfterMs: error.retryAfterMs }
+      : { retryable: false, kind: 'client error' };
   }
-  if (error instanceof NotAJsonArrayError) return { retryable: false };
-  return { retryable: true };
+  if (error instanceof HttpTimeoutError || error instanceof TruncatedJsonBodyError)
+    return { retryable: true };
+  if (error instanceof NotAJsonArrayError || error instanceof MalformedJsonBodyError) {
+    return { retryable: false, kind: 'malformed body' };
+  }
+  return classifyNetworkFailure(error);
 }
 
 /** The HTTP status of a failure, when it has one. */

@@ -34,6 +34,8 @@ import { asError, messageOf } from './errors';
 export interface SourceRecord {
   readonly position: number;
   readonly value: unknown;
+  /** Set when the source could not read the record (unparsable JSON): quarantined with this reason, unchecked. */
+  readonly rejected?: string;
 }
 
 /** Decides a record's fate: undefined to land it, or the reason it is quarantined. */
@@ -157,8 +159,8 @@ export async function landRecords(
         throw new SourceReadError(error);
       }
       if (next.done) break;
-      const { value, position } = next.value;
-      const reason = check(value);
+      const { value, position, rejected } = next.value;
+      const reason = rejected ?? check(value);
       if (reason === undefined) {
         await data.writeLine(JSON.stringify(value));
       } else {
@@ -243,10 +245,12 @@ export async function extractToLanding(options: ExtractToLandingOptions): Promis
   await store.delete(manifestKey);
 
   let lastStatus: string | undefined;
+  let lastFailure: AttemptFailure | undefined;
   const classify = (error: unknown): AttemptFailure => {
     if (!(error instanceof SourceReadError)) return { retryable: false };
     lastStatus = options.statusOf?.(error.cause) ?? lastStatus;
-    return options.classify(error.cause);
+    lastFailure = options.classify(error.cause);
+    return lastFailure;
   };
 
   let landed: LandedRecords;
@@ -277,7 +281,7 @@ export async function extractToLanding(options: ExtractToLandingOptions): Promis
     if (!(last instanceof SourceReadError)) throw last; // storage or programming error: not the source's fault
     const statusText = lastStatus === undefined ? 'no status received' : `last status ${lastStatus}`;
     const what = !error.exhausted
-      ? `failed on attempt ${error.attempts} with a non-retryable error`
+      ? `failed on attempt ${error.attempts} with a non-retryable ${lastFailure?.kind ?? 'error'}`
       : `failed after ${error.attempts} attempt${error.attempts === 1 ? '' : 's'}`;
     throw new ExtractFailedError(
       `Extract of ${source} for ${runDate} from ${options.sourceUrl} ${what} (${statusText}): ${messageOf(last.cause)}`,

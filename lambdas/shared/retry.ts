@@ -59,6 +59,81 @@ export interface AttemptFailure {
   readonly retryable: boolean;
   /** A delay the server asked for (`Retry-After`), which replaces the computed backoff. */
   readonly retryAfterMs?: number;
+  /** What kind of failure it is, for the final error when it is not retried, e.g. `TLS error CERT_HAS_EXPIRED`. */
+  readonly kind?: string;
+}
+
+/**
+ * Socket and undici codes of failures that a new connection may not meet again: resets, refusals (a
+ * server restarting), timeouts, unreachable networks, and `EAI_AGAIN` (the DNS server could not answer
+ * now, unlike `ENOTFOUND`: the name does not exist).
+ */
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+/** A connection that broke without a code: undici's `terminated` (mid-body), pg's `Connection terminated`. */
+const TRANSIENT_MESSAGE =
+  /^terminated$|other side closed|socket hang up|Connection terminated|connection timeout|timeout expired/i;
+/** Node's TLS verification codes (OpenSSL's X509_V_ERR_* names) and its TLS/SSL errors. */
+const TLS_CODE =
+  /^(?:CERT_|CRL_|ERR_TLS_|ERR_SSL_|UNABLE_TO_|ERROR_IN_CERT|ERROR_IN_CRL)|^(?:DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|INVALID_CA|INVALID_PURPOSE|PATH_LENGTH_EXCEEDED|HOSTNAME_MISMATCH)$/;
+const DNS_CODES = new Set(['ENOTFOUND', 'ENODATA']);
+const CONFIGURATION_CODES = new Set(['ERR_INVALID_URL', 'ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE']);
+/** undici's words for a URL it cannot fetch (`ftp:`, a malformed URL). */
+const CONFIGURATION_MESSAGE = /unknown scheme|invalid url|failed to parse url|not implemented\.\.\. yet/i;
+
+/** The error and its causes, outermost first (undici wraps the socket error in `TypeError: fetch failed`). */
+function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let current = error; current !== undefined && current !== null && chain.length < 5;) {
+    chain.push(current);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return chain;
+}
+
+/**
+ * The one classifier of connection-level failures, shared by the HTTP and the database extractors. Only
+ * what a later attempt may not meet is retried: resets, refusals, timeouts, temporary DNS failures. TLS
+ * problems (an expired, self-signed or mismatched certificate), a host name that does not resolve and a
+ * malformed URL are configuration: retrying only delays the alarm, so they fail at once, named. Anything
+ * unrecognised fails at once too, with its message: retrying the unknown hides bugs behind six attempts.
+ */
+export function classifyNetworkFailure(error: unknown): AttemptFailure {
+  const chain = causeChain(error);
+  const codes = chain
+    .map((link) => (link as { code?: unknown }).code)
+    .filter((code): code is string => typeof code === 'string');
+  const tls = codes.find((code) => TLS_CODE.test(code));
+  if (tls !== undefined) return { retryable: false, kind: `TLS error ${tls}` };
+  const dns = codes.find((code) => DNS_CODES.has(code));
+  if (dns !== undefined)
+    return { retryable: false, kind: `DNS error ${dns} (the host name does not resolve)` };
+  const configuration = codes.find((code) => CONFIGURATION_CODES.has(code));
+  if (configuration !== undefined) return { retryable: false, kind: `configuration error ${configuration}` };
+  if (codes.some((code) => TRANSIENT_NETWORK_CODES.has(code))) return { retryable: true };
+  const messages = chain.map((link) =>
+    typeof link === 'object' ? String((link as { message?: unknown }).message) : String(link),
+  );
+  if (messages.some((message) => CONFIGURATION_MESSAGE.test(message))) {
+    return { retryable: false, kind: 'configuration error' };
+  }
+  if (messages.some((message) => TRANSIENT_MESSAGE.test(message))) return { retryable: true };
+  return { retryable: false, kind: 'unrecognised error' };
 }
 
 export interface RetryHooks {

@@ -21,7 +21,10 @@ describe('readEnv', () => {
     const env = readEnv(ExtractApiEnvSchema, 'extract-api', {
       LANDING_BUCKET: 'deftunes-landing-123',
       API_BASE_URL: 'https://api.example.com/v1',
+      EARLIEST_RUN_DATE: '2020-01-01',
+      RUN_DATE_TIME_ZONE: 'Europe/Paris',
       HTTP_MAX_ATTEMPTS: '8',
+      API_MAX_RECORD_DEPTH: '16',
     });
     expect(env).toEqual({
       LANDING_BUCKET: 'deftunes-landing-123',
@@ -31,6 +34,11 @@ describe('readEnv', () => {
       HTTP_IDLE_TIMEOUT_MS: 30_000,
       RETRY_BASE_DELAY_MS: 250,
       RETRY_MAX_DELAY_MS: 20_000,
+      EARLIEST_RUN_DATE: '2020-01-01',
+      RUN_DATE_TIME_ZONE: 'Europe/Paris',
+      API_MAX_RECORD_BYTES: 1024 * 1024,
+      API_MAX_RECORD_DEPTH: 16,
+      API_MAX_STRING_BYTES: 64 * 1024,
     });
   });
 

@@ -247,7 +247,7 @@ describe('runExtractApi: retries', () => {
   it('fails at once on a non-retryable status', async () => {
     const fetch = scriptedFetch([{ status: 404, chunks: ['not found'] }]);
     await expect(runExtractApi(event, { store, apiBaseUrl: API, fetch, sleep: noSleep })).rejects.toThrow(
-      /failed on attempt 1 with a non-retryable error \(last status 404\)/,
+      /failed on attempt 1 with a non-retryable client error \(last status 404\)/,
     );
     expect(fetch.calls).toHaveLength(1);
   });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { FetchLike } from '../../lambdas/shared/http';
+import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
 import type { ObjectStore } from '../../lambdas/shared/object-store';
 
 export function session(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -149,4 +150,15 @@ export async function failureOf(promise: Promise<unknown>): Promise<Error> {
     return error as Error;
   }
   throw new Error('expected a rejection, but the promise resolved');
+}
+
+/** A fresh local landing store per test of the calling file (registers its own beforeEach/afterEach). */
+export function storePerTest(): { readonly store: LocalObjectStore; readonly dir: string } {
+  const current = {} as { store: LocalObjectStore; dir: string; cleanup: () => void };
+  beforeEach(() => {
+    const temp = tempDir();
+    Object.assign(current, temp, { store: new LocalObjectStore(temp.dir) });
+  });
+  afterEach(() => current.cleanup());
+  return current;
 }
