@@ -13,6 +13,11 @@ Requests run one at a time, in order. End of input is a shutdown.
 
 One runner per data directory: SQLite allows one writer at a time, and the runner holds an exclusive
 lock on <data-dir>/transform/.spark-runner.lock for its whole life, so a second one fails at once.
+The lock is an flock: the kernel drops it when the runner exits, however it exits. What could keep it
+held is a runner that outlives its client: a client killed with SIGKILL closes the runner's stdin, but a
+runner busy starting Spark or running a job reads stdin only when done, and would hold the lock (and
+write to the catalog) for minutes with nobody listening. So a watchdog thread exits the runner as soon
+as its parent process is gone.
 """
 import argparse
 import fcntl
@@ -20,6 +25,8 @@ import json
 import logging
 import os
 import sys
+import threading
+import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -61,6 +68,24 @@ def take_lock(data_dir: str):
     handle.write(str(os.getpid()))
     handle.flush()
     return handle
+
+
+def watch_parent(interval_seconds: float = 0.5) -> threading.Thread:
+    """Exits the process (releasing the lock) when the parent that started it is gone: a dead parent's
+    children are re-parented, so getppid() changes. os._exit, not sys.exit: the main thread may be deep in
+    a Spark job; the JVM exits on its own when its Python driver goes."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval_seconds)
+            if os.getppid() != parent:
+                log.error("the client (pid %s) is gone: exiting and releasing the lock", parent)
+                os._exit(3)
+
+    thread = threading.Thread(target=watch, name="parent-watchdog", daemon=True)
+    thread.start()
+    return thread
 
 
 def describe_error(error: BaseException) -> str:
@@ -134,6 +159,7 @@ def main() -> int:
         out.flush()
 
     lock = take_lock(args.data_dir)
+    watch_parent()
     try:
         spark = build_local_spark_session(args.data_dir, args.jars_dir, driver_memory=args.driver_memory)
     except Exception as error:  # noqa: BLE001 - reported to the client, then exit

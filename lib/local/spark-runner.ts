@@ -5,7 +5,9 @@
  *
  * The runner speaks JSON lines on stdin/stdout and logs on stderr. Requests are answered one at a time,
  * in order; concurrent calls are queued by the runner. One runner per data directory at a time: SQLite
- * takes one writer, and the runner locks `<data-dir>/transform/.spark-runner.lock` for its whole life.
+ * takes one writer, and the runner locks `<data-dir>/transform/.spark-runner.lock` for its whole life. The
+ * lock is an flock (the kernel drops it when the runner exits), and the runner exits by itself as soon as
+ * this process is gone, even mid-job: a client killed with SIGKILL never leaves a runner holding the lock.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';

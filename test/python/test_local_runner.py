@@ -1,5 +1,9 @@
 """The local runner's requests, on the shared test session (the JSON-lines process is tested from jest)."""
 import os
+import shlex
+import subprocess
+import sys
+import time
 
 import pytest
 from pyspark.sql import functions as F
@@ -88,3 +92,34 @@ def test_file_uris_become_local_paths():
     assert as_local_path("file:///data/x.parquet") == "/data/x.parquet"
     assert as_local_path("/data/x.parquet") == "/data/x.parquet"
     assert local_runner.DEFAULT_CATALOG == "glue_catalog"
+
+
+def test_a_runner_whose_client_was_killed_exits_and_frees_the_lock(tmp_path):
+    # A client (bash) starts a runner stand-in that locks the directory and watches its parent as main()
+    # does, then sleeps as a runner busy in a long job would; the client is killed with SIGKILL.
+    glue_dir = os.path.dirname(os.path.abspath(local_runner.__file__))
+    code = (
+        f"import sys, time; sys.path.insert(0, {glue_dir!r}); import local_runner as r; "
+        f"lock = r.take_lock({str(tmp_path)!r}); r.watch_parent(0.1); print('locked', flush=True); time.sleep(120)"
+    )
+    client = subprocess.Popen(
+        ["bash", "-c", f"{shlex.quote(sys.executable)} -c {shlex.quote(code)} & wait"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert client.stdout.readline().strip() == "locked"
+        with pytest.raises(SystemExit, match="another local Spark runner"):
+            take_lock(str(tmp_path))
+    finally:
+        client.kill()
+        client.wait()
+    # The orphaned runner notices within its interval and exits: the next runner gets the lock.
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            take_lock(str(tmp_path)).close()
+            break
+        except SystemExit:
+            assert time.monotonic() < deadline, "the orphaned runner still holds the lock"
+            time.sleep(0.1)

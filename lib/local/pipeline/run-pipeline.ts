@@ -10,6 +10,7 @@ import type { RunDateBounds } from '../../../lambdas/shared/run-date';
 import type { ServingPlan } from '../../../lambdas/shared/serving-plan';
 import { synthesizeDailyPipelineDefinition } from '../../daily-pipeline-definition';
 import { buildDashboard, DASHBOARD_FILE_NAME } from '../dashboard';
+import { acquireDataDirLock } from '../data-dir-lock';
 import { localRunDateBounds } from '../run-date-bounds';
 import { executeDefinition, type ExecutionObserver, type ExecutionOutcome } from './execute-definition';
 import { dailyPipelineBindings, type LocalGlue } from './local-bindings';
@@ -58,12 +59,34 @@ interface LocalPipeline {
   readonly handlers: Record<string, LocalTaskHandler>;
 }
 
-/** Starts the stand-ins, binds the definition's Task states, runs `body`, and closes everything. */
+/**
+ * Takes the data directory's lock (one run per directory; `command` is what the lock says), starts the
+ * stand-ins, binds the definition's Task states, runs `body`, and closes everything.
+ */
 async function withLocalPipeline<T>(
   options: Omit<RunPipelineOptions, 'dates'>,
   definition: StateMachineDefinition,
+  command: string,
   body: (pipeline: LocalPipeline) => Promise<T>,
   bindOptions: { allowUnusedBindings?: boolean } = {},
+): Promise<T> {
+  const note = (message: string) => options.observer?.note?.(message);
+  const lock = acquireDataDirLock(options.dataDir, {
+    command,
+    warn: (message) => note(`warning: ${message}`),
+  });
+  try {
+    return await withLocalServices(options, definition, body, bindOptions);
+  } finally {
+    lock.release();
+  }
+}
+
+async function withLocalServices<T>(
+  options: Omit<RunPipelineOptions, 'dates'>,
+  definition: StateMachineDefinition,
+  body: (pipeline: LocalPipeline) => Promise<T>,
+  bindOptions: { allowUnusedBindings?: boolean },
 ): Promise<T> {
   const plan = options.plan ?? loadLocalPlan();
   const note = (message: string) => options.observer?.note?.(message);
@@ -102,7 +125,8 @@ async function withLocalPipeline<T>(
 export async function runPipeline(options: RunPipelineOptions): Promise<RunSummary> {
   const definition = options.definition ?? (await loadDailyPipeline(options.environment));
   const observer = options.observer;
-  return withLocalPipeline(options, definition, async ({ services, handlers }) => {
+  const command = `deftunes run ${options.dates[0]}..${options.dates[options.dates.length - 1]}`;
+  return withLocalPipeline(options, definition, command, async ({ services, handlers }) => {
     const dates: DateSummary[] = [];
     for (const [index, runDate] of options.dates.entries()) {
       if (dates.some((date) => date.status === 'failed')) {
@@ -174,6 +198,7 @@ export async function runSingleState(
   return withLocalPipeline(
     options,
     definition,
+    `deftunes step ${options.state} ${options.runDate}`,
     async ({ services, handlers }) => {
       const outcome = await executeDefinition({
         definition,
