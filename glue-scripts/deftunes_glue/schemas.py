@@ -52,6 +52,13 @@ SESSIONS_LANDING_SCHEMA = _with_corrupt_record(
 SONG_TEXT_COLUMNS = ("track_id", "title", "song_id", "release", "artist_id", "artist_mbid", "artist_name")
 SONG_DOUBLE_COLUMNS = ("duration", "artist_familiarity", "artist_hotttnesss")
 SONG_INT_COLUMNS = ("year", "track_7digitalid", "shs_perf", "shs_work")
+# Bounds of catalog values, as the songs contract's `check` entries (lambdas/shared/songs-contract.json; a
+# pytest keeps them equal): a row outside them is bad catalog data, quarantined so that it cannot fail every
+# day's quality gate. `unknown` is the value that means not known and passes; null passes.
+SONG_VALUE_CHECKS = {
+    "duration": {"greater_than": 0},
+    "year": {"unknown": 0, "min": 1900, "max": 2100},
+}
 
 # Numeric columns are read as text and cast by the transform: database drivers serialize some numeric
 # types as strings (node-postgres does for bigint and numeric), and a cast gives a reason per column.

@@ -32,6 +32,7 @@ from .schemas import (
     SONG_DOUBLE_COLUMNS,
     SONG_INT_COLUMNS,
     SONG_TEXT_COLUMNS,
+    SONG_VALUE_CHECKS,
     SONGS_TABLE_SCHEMA,
     USERS_TABLE_SCHEMA,
 )
@@ -156,6 +157,22 @@ def sessions_problems() -> Column:
     )
 
 
+def _song_check_problem(name: str, check: Dict[str, int]) -> Column:
+    """Reason when a typed catalog value is outside its bounds, worded as the extractor words it."""
+    value = (P.number_text if name in SONG_DOUBLE_COLUMNS else P.integer_text)(F.col(name))
+    prefix = F.concat(F.lit(f"{name}: "), F.trim(F.col(name)))
+    if "greater_than" in check:
+        outside = value <= check["greater_than"]
+        reason = f" is not > {check['greater_than']}"
+    else:
+        outside = (value < check["min"]) | (value > check["max"])
+        unknown = f" nor {check['unknown']} (unknown)" if "unknown" in check else ""
+        reason = f" is neither in [{check['min']}, {check['max']}]{unknown}"
+    if "unknown" in check:
+        outside = outside & (value != check["unknown"])
+    return F.when(value.isNotNull() & outside, F.concat(prefix, F.lit(reason)))
+
+
 def songs_problems() -> Column:
     return P.join_problems(
         P.missing_problem(F.col("track_id"), "track_id"),
@@ -163,6 +180,7 @@ def songs_problems() -> Column:
         P.missing_problem(F.col("artist_id"), "artist_id"),
         *[P.number_problem(F.col(name), name) for name in SONG_DOUBLE_COLUMNS],
         *[P.integer_problem(F.col(name), name) for name in SONG_INT_COLUMNS],
+        *[_song_check_problem(name, check) for name, check in SONG_VALUE_CHECKS.items()],
     )
 
 

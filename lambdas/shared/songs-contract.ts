@@ -28,8 +28,27 @@ const SongsContractSchema = z.object({
       max: z.number().int(),
     }),
   }),
-  columns: z.array(z.object({ name: z.string().regex(/^[a-z_][a-z0-9_]*$/), kind: KindSchema })).min(1),
+  columns: z
+    .array(
+      z.object({
+        name: z.string().regex(/^[a-z_][a-z0-9_]*$/),
+        kind: KindSchema,
+        check: z
+          .object({
+            greater_than: z.number().optional(),
+            min: z.number().optional(),
+            max: z.number().optional(),
+            unknown: z.number().optional(),
+          })
+          .strict()
+          .optional(),
+      }),
+    )
+    .min(1),
 });
+
+/** The bounds of a column's values; a landed value outside them is bad catalog data. */
+export type SongValueCheck = NonNullable<z.infer<typeof SongsContractSchema>['columns'][number]['check']>;
 
 /** The contract, checked when the module loads so a malformed file fails every test at once. */
 export const SONGS_CONTRACT = SongsContractSchema.parse(contractDocument);
@@ -129,10 +148,26 @@ export function normalizeSongRow(row: Readonly<Record<string, unknown>>): Record
   );
 }
 
-/** `column: value problem` for every value of the row that is not in the contract's form. */
+/** Why a landed value breaks its column's check, or undefined when it passes (null always passes). */
+export function checkProblem(check: SongValueCheck | undefined, value: unknown): string | undefined {
+  if (check === undefined || typeof value !== 'number' || value === check.unknown) return undefined;
+  if (check.greater_than !== undefined && !(value > check.greater_than))
+    return `is not > ${check.greater_than}`;
+  if ((check.min !== undefined && value < check.min) || (check.max !== undefined && value > check.max)) {
+    const unknown = check.unknown === undefined ? '' : ` nor ${check.unknown} (unknown)`;
+    return `is neither in [${check.min ?? '-inf'}, ${check.max ?? 'inf'}]${unknown}`;
+  }
+  return undefined;
+}
+
+/**
+ * `column: value problem` for every value of the row that is not in the contract's form or breaks its
+ * column's check (bad catalog data: quarantined, so one row cannot fail every day's quality gate).
+ */
 export function songContractProblems(row: Readonly<Record<string, unknown>>): string[] {
-  return SONGS_CONTRACT.columns.flatMap(({ name, kind }) => {
+  return SONGS_CONTRACT.columns.flatMap(({ name, kind, check }) => {
     const converted = songValue(kind, row[name]);
-    return 'problem' in converted ? [`${name}: ${String(row[name])} ${converted.problem}`] : [];
+    const problem = 'problem' in converted ? converted.problem : checkProblem(check, converted.value);
+    return problem === undefined ? [] : [`${name}: ${String(row[name])} ${problem}`];
   });
 }

@@ -3,6 +3,7 @@ have its columns and types, and the songs transform accepts what the extractor l
 the contract allows (test/contracts/songs-contract-cases.json, also landed by the jest extraction test)."""
 import json
 import pathlib
+import re
 
 from pyspark.sql import types as T
 
@@ -14,6 +15,7 @@ from deftunes_glue.schemas import (
     SONG_DOUBLE_COLUMNS,
     SONG_INT_COLUMNS,
     SONG_TEXT_COLUMNS,
+    SONG_VALUE_CHECKS,
     SONGS_TABLE_SCHEMA,
 )
 from deftunes_glue.transforms import QUARANTINED, VALID, LoadContext, classify_source, shape_songs
@@ -70,3 +72,21 @@ def test_ints_just_outside_the_contract_range_are_quarantined(spark):
         ("TR1", QUARANTINED),
         ("TR2", QUARANTINED),
     ]
+
+
+def test_the_glue_value_checks_are_the_contracts():
+    assert SONG_VALUE_CHECKS == {c["name"]: c["check"] for c in CONTRACT["columns"] if "check" in c}
+
+
+def test_bad_catalog_values_are_quarantined_with_the_extractors_reason(spark):
+    """A duration 0 or a year outside 1900..2100 (0 = unknown passes) no longer reaches the songs table to
+    fail every day's gate: the transform quarantines it as the extractor does, so the quarantine rate counts it."""
+    checked = [case for case in CASES["quarantined"] if re.search(r" is (not >|neither in) ", case["reason"])]
+    records = [
+        {**CASES["landed"][0], "track_id": f"TRQ{n:015d}", case["column"]: json.loads(case["value"])}
+        for n, case in enumerate(checked)
+    ]
+    frame = classified(spark, records + [{**CASES["landed"][0], "year": 0}])
+    by_id = {r.track_id: (r._status, r._reason) for r in frame.collect()}
+    assert [by_id[r["track_id"]] for r in records] == [(QUARANTINED, case["reason"]) for case in checked]
+    assert by_id[CASES["landed"][0]["track_id"]] == (VALID, None)
