@@ -83,6 +83,7 @@ export class DeftunesStage extends Stage {
       jobs: this.compute.jobs,
       logRetention,
       logRemovalPolicy: removalPolicy,
+      removalPolicy,
     });
 
     Tags.of(this).add('project', 'deftunes');

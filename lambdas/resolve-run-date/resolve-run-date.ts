@@ -68,12 +68,15 @@ export interface ResolveRunDateResult {
   readonly lock?: RunLockTimes;
 }
 
-/** Epoch seconds the run-date lock compares and stores (DynamoDB TTL reads epoch seconds). */
+/**
+ * Epoch seconds the run-date lock compares and stores (DynamoDB's TTL reads epoch seconds), as decimal
+ * strings: the state machine passes them to DynamoDB as `N` values, which are strings.
+ */
 export interface RunLockTimes {
   /** Now: a lock whose `expires_at` is before it is stale and may be taken over. */
-  readonly now: number;
+  readonly now: string;
   /** When this execution's lock becomes stale (and DynamoDB's TTL may delete it). */
-  readonly expires_at: number;
+  readonly expires_at: string;
 }
 
 export interface ResolveRunDateDeps {
@@ -129,7 +132,7 @@ export function runResolveRunDate(event: unknown, deps: ResolveRunDateDeps = {})
   const ttl = parsed.data.lock_ttl_seconds;
   if (ttl === undefined) return resolved;
   const nowSeconds = Math.floor(now.getTime() / 1000);
-  return { ...resolved, lock: { now: nowSeconds, expires_at: nowSeconds + ttl } };
+  return { ...resolved, lock: { now: String(nowSeconds), expires_at: String(nowSeconds + ttl) } };
 }
 
 function resolve(

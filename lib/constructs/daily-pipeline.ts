@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as glue from 'aws-cdk-lib/aws-glue';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -7,6 +8,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResources } from '../nag';
+import { RUN_LOCK_ATTRIBUTES } from './run-lock-table';
 import { addTracedStateMachine, type StateMachineLoggingProps } from './traced-state-machine';
 
 /**
@@ -16,6 +18,8 @@ import { addTracedStateMachine, type StateMachineLoggingProps } from './traced-s
 export const DAILY_PIPELINE_STATES = {
   resolveRunDate: 'ResolveRunDate',
   resolveRunDateFailed: 'ResolveRunDateFailed',
+  acquireRunLock: 'AcquireRunLock',
+  runAlreadyInProgress: 'RunAlreadyInProgress',
   extractAndTransform: 'ExtractAndTransform',
   extractSongs: 'ExtractSongs',
   transformSongs: 'TransformSongs',
@@ -30,9 +34,12 @@ export const DAILY_PIPELINE_STATES = {
   checkServingQuality: 'CheckServingQuality',
   servingQualityGate: 'ServingQualityGate',
   servingQualityFailed: 'ServingQualityFailed',
+  releaseRunLock: 'ReleaseRunLock',
   notifySuccess: 'NotifySuccess',
   pipelineSucceeded: 'PipelineSucceeded',
   notifyFailure: 'NotifyFailure',
+  runLockHeld: 'RunLockHeld',
+  releaseRunLockAfterFailure: 'ReleaseRunLockAfterFailure',
   pipelineFailed: 'PipelineFailed',
 } as const;
 
@@ -59,6 +66,19 @@ export const GLUE_TRANSIENT_ERRORS = [
 export const WAREHOUSE_TRANSIENT_ERRORS = ['TransientWarehouseError'];
 /** Attempts of a warehouse step while the warehouse stays busy: the first and the retries. */
 const WAREHOUSE_ATTEMPTS = 4;
+/** Errors of DynamoDB that a later attempt may not meet (throttling, a server error). */
+export const DYNAMODB_TRANSIENT_ERRORS = [
+  'DynamoDB.ProvisionedThroughputExceededException',
+  'DynamoDB.RequestLimitExceeded',
+  'DynamoDB.ThrottlingException',
+  'DynamoDB.InternalServerError',
+];
+/** The error of a conditional write whose condition does not hold: the run date's lock is someone else's. */
+export const CONDITIONAL_CHECK_FAILED = 'DynamoDB.ConditionalCheckFailedException';
+/** Take the lock when nobody holds it, or when its holder's lock is stale (expired). */
+export const ACQUIRE_RUN_LOCK_CONDITION = `attribute_not_exists(${RUN_LOCK_ATTRIBUTES.runDate}) OR ${RUN_LOCK_ATTRIBUTES.expiresAt} < :now`;
+/** Delete the lock only if this execution holds it. */
+export const RELEASE_RUN_LOCK_CONDITION = `${RUN_LOCK_ATTRIBUTES.executionId} = :execution`;
 export const SNS_TRANSIENT_ERRORS = [
   'SNS.InternalErrorException',
   'SNS.ThrottledException',
@@ -94,6 +114,8 @@ export interface DailyPipelineProps extends StateMachineLoggingProps {
   readonly alertTopic: sns.ITopic;
   /** Environment name, written in notifications. */
   readonly environmentName: string;
+  /** Holds one lock item per run date being run (see {@link DailyPipeline} on mutual exclusion). */
+  readonly runLockTable: dynamodb.ITable;
 }
 
 const S = DAILY_PIPELINE_STATES;
@@ -126,6 +148,19 @@ class GlueRunJobTask extends tasks.GlueStartJobRun {
  * event; any failure publishes an alert and fails the execution. Input `{"run_date": "YYYY-MM-DD"}`; without
  * it (the schedule passes `{"scheduled_time": ISO}`), the run date is the calendar day before the scheduled
  * time, or before the execution's start, in the schedule's time zone: the last complete day.
+ *
+ * Mutual exclusion: one execution per run date at a time. Two executions of one date (the schedule's and a
+ * manual or backfill one) would overwrite each other's landing objects and Iceberg partitions and could load
+ * the type-2 user history out of order. Right after ResolveRunDate, `AcquireRunLock` puts an item keyed by
+ * the run date in the run-lock table with the condition {@link ACQUIRE_RUN_LOCK_CONDITION}; a held lock
+ * fails the execution as `RunAlreadyInProgress` through NotifyFailure (an alert), touching nothing.
+ * `ReleaseRunLock` (success) and `ReleaseRunLockAfterFailure` (every failure after the lock was taken)
+ * delete it, on the condition that this execution holds it. Why this mechanism: it is one conditional
+ * write through the Step Functions DynamoDB integration, atomic and strongly consistent, with no function
+ * or polling; Step Functions itself has no per-input concurrency limit, and listing running executions
+ * before starting would race. Why an expiry: an execution stopped from outside (aborted, timed out) runs no
+ * release; its lock expires {@link RUN_LOCK_GRACE} after the state machine's own timeout, so no lock can
+ * outlive its execution and none blocks a date for more than a run's length.
  */
 export class DailyPipeline extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -134,6 +169,8 @@ export class DailyPipeline extends Construct {
   constructor(scope: Construct, id: string, props: DailyPipelineProps) {
     super(scope, id);
     const { functions } = props;
+    // Upper bound of a whole run: both branches, the load and the checks, with their retries.
+    const timeout = dailyPipelineTimeout(props.jobTimeout, props.functionTimeout);
     const lambdaTaskTimeout = sfn.Timeout.duration(props.functionTimeout.plus(Duration.minutes(1)));
     // Glue may queue a run for a while before it starts (capacity, the previous run finishing).
     const glueTaskTimeout = props.jobTimeout.plus(Duration.minutes(30));
@@ -170,6 +207,13 @@ export class DailyPipeline extends Construct {
       return publish;
     };
 
+    const dynamoRetry: sfn.RetryProps = {
+      errors: DYNAMODB_TRANSIENT_ERRORS,
+      interval: Duration.seconds(1),
+      backoffRate: 2,
+      maxAttempts: 5,
+      jitterStrategy: sfn.JitterType.FULL,
+    };
     const notifyFailure = notification(S.notifyFailure, 'failed', {
       error: sfn.JsonPath.stringAt('$.error.Error'),
       cause: sfn.JsonPath.stringAt('$.error.Cause'),
@@ -180,8 +224,37 @@ export class DailyPipeline extends Construct {
       causePath: '$.error.Cause',
     });
     // The alert could not be sent: still fail the execution (the failed-executions alarm then fires).
-    notifyFailure.addCatch(pipelineFailed, { errors: ['States.ALL'], resultPath: '$.notifyError' });
-    notifyFailure.next(pipelineFailed);
+    // After the alert, release the run date's lock if this execution took it (`$.runLock` is set by
+    // AcquireRunLock; the failures before it, and RunAlreadyInProgress, have none).
+    const runLock = {
+      [RUN_LOCK_ATTRIBUTES.runDate]: tasks.DynamoAttributeValue.fromString(
+        sfn.JsonPath.stringAt('$.run_date'),
+      ),
+    };
+    const releaseRunLock = (name: string): sfn.TaskStateBase =>
+      new tasks.DynamoDeleteItem(this, name, {
+        stateName: name,
+        table: props.runLockTable,
+        key: runLock,
+        conditionExpression: RELEASE_RUN_LOCK_CONDITION,
+        expressionAttributeValues: {
+          ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.executionId),
+        },
+        resultPath: sfn.JsonPath.DISCARD,
+        taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+      }).addRetry(dynamoRetry);
+    const releaseRunLockAfterFailure = releaseRunLock(S.releaseRunLockAfterFailure);
+    // The run failed already: a lock that cannot be released expires; the original error is what fails it.
+    releaseRunLockAfterFailure.addCatch(pipelineFailed, {
+      errors: ['States.ALL'],
+      resultPath: '$.releaseError',
+    });
+    releaseRunLockAfterFailure.next(pipelineFailed);
+    const runLockHeld = new sfn.Choice(this, S.runLockHeld, { stateName: S.runLockHeld })
+      .when(sfn.Condition.isPresent('$.runLock'), releaseRunLockAfterFailure)
+      .otherwise(pipelineFailed);
+    notifyFailure.addCatch(runLockHeld, { errors: ['States.ALL'], resultPath: '$.notifyError' });
+    notifyFailure.next(runLockHeld);
 
     const retryLambda = (task: tasks.LambdaInvoke): tasks.LambdaInvoke => {
       task.addRetry({
@@ -245,11 +318,12 @@ export class DailyPipeline extends Construct {
           execution_input: sfn.JsonPath.entirePayload,
           execution_start_time: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
           time_zone: props.scheduleTimeZone,
+          lock_ttl_seconds: timeout.plus(RUN_LOCK_GRACE).toSeconds(),
         }),
         retryOnServiceExceptions: false,
-        // No ResultPath (the default, `$`): the rest of the run sees `{run_date}` only, whatever the input
-        // held. An explicit "$" would do the same in AWS, but aws-local-stepfunctions 3 merges instead.
-        resultSelector: { 'run_date.$': '$.Payload.run_date' },
+        // No ResultPath (the default, `$`): the rest of the run sees `{run_date, lock}` only, whatever the
+        // input held. An explicit "$" would do the same in AWS, but aws-local-stepfunctions 3 merges instead.
+        resultSelector: { 'run_date.$': '$.Payload.run_date', 'lock.$': '$.Payload.lock' },
         taskTimeout: sfn.Timeout.duration(props.resolveRunDateTimeout.plus(Duration.seconds(30))),
       }),
     );
@@ -290,6 +364,8 @@ export class DailyPipeline extends Construct {
         stateName: name,
         parameters: {
           'run_date.$': '$.run_date',
+          // The lock is held: NotifyFailure's successor releases it.
+          'runLock.$': '$.runLock',
           error: {
             Error: 'QualityGateFailed',
             'Cause.$': `States.JsonToString(${resultPath}.result)`,
@@ -352,6 +428,13 @@ export class DailyPipeline extends Construct {
       transform_quality: sfn.JsonPath.stringAt('$.transformQuality.result.status'),
       serving_quality: sfn.JsonPath.stringAt('$.servingQuality.result.status'),
     });
+    const releaseRunLockOnSuccess = releaseRunLock(S.releaseRunLock);
+    // The lock is no longer this execution's (deleted by hand): nothing to release, the run did succeed.
+    releaseRunLockOnSuccess.addCatch(notifySuccess, {
+      errors: [CONDITIONAL_CHECK_FAILED],
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    catchToNotify(releaseRunLockOnSuccess);
     // The data is loaded and checked: a lost success event is not worth failing the run over, but the
     // execution does fail so the alarm says something is wrong with the topic.
     catchToNotify(notifySuccess);
@@ -362,7 +445,46 @@ export class DailyPipeline extends Construct {
       parameters: { run_date: 'unresolved', 'error.$': '$.error' },
     }).next(notifyFailure);
     resolveRunDate.addCatch(resolveRunDateFailed, { errors: ['States.ALL'], resultPath: '$.error' });
-    resolveRunDate.next(extractAndTransform);
+
+    // --- one execution per run date: the lock, before anything is touched ---
+    const acquireRunLock = new tasks.DynamoPutItem(this, S.acquireRunLock, {
+      stateName: S.acquireRunLock,
+      table: props.runLockTable,
+      item: {
+        ...runLock,
+        [RUN_LOCK_ATTRIBUTES.executionId]: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.executionId),
+        [RUN_LOCK_ATTRIBUTES.acquiredAt]: tasks.DynamoAttributeValue.numberFromString(
+          sfn.JsonPath.stringAt('$.lock.now'),
+        ),
+        [RUN_LOCK_ATTRIBUTES.expiresAt]: tasks.DynamoAttributeValue.numberFromString(
+          sfn.JsonPath.stringAt('$.lock.expires_at'),
+        ),
+      },
+      conditionExpression: ACQUIRE_RUN_LOCK_CONDITION,
+      expressionAttributeValues: {
+        ':now': tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.stringAt('$.lock.now')),
+      },
+      // A marker for the failure path: this execution holds the lock and must release it.
+      resultSelector: { acquired: true },
+      resultPath: '$.runLock',
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+    }).addRetry(dynamoRetry);
+    const runAlreadyInProgress = new sfn.Pass(this, S.runAlreadyInProgress, {
+      stateName: S.runAlreadyInProgress,
+      parameters: {
+        'run_date.$': '$.run_date',
+        error: {
+          Error: 'RunAlreadyInProgress',
+          'Cause.$': `States.Format('run date {} is being run by another execution, which holds its lock in the run-lock table (${RUN_LOCK_ATTRIBUTES.executionId} names it): {}', $.run_date, $.error.Cause)`,
+        },
+      },
+    }).next(notifyFailure);
+    acquireRunLock.addCatch(runAlreadyInProgress, {
+      errors: [CONDITIONAL_CHECK_FAILED],
+      resultPath: '$.error',
+    });
+    acquireRunLock.addCatch(notifyFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+    resolveRunDate.next(acquireRunLock).next(extractAndTransform);
     extractAndTransform
       .next(checkTransformQuality)
       .next(
@@ -376,7 +498,7 @@ export class DailyPipeline extends Construct {
                 S.servingQualityGate,
                 '$.servingQuality',
                 S.servingQualityFailed,
-                notifySuccess.next(pipelineSucceeded),
+                releaseRunLockOnSuccess.next(notifySuccess).next(pipelineSucceeded),
               ),
             ),
           ),
@@ -387,8 +509,7 @@ export class DailyPipeline extends Construct {
       ...props,
       definition: resolveRunDate,
       comment: `DeFtunes ${props.environmentName} daily pipeline: extract, transform, quality gate, serve, quality gate`,
-      // Upper bound of a whole run: both branches, the load and the checks, with their retries.
-      timeout: dailyPipelineTimeout(props.jobTimeout, props.functionTimeout),
+      timeout,
     }));
     acknowledgeWildcardResources(
       this.stateMachine.role,
@@ -397,6 +518,9 @@ export class DailyPipeline extends Construct {
     );
   }
 }
+
+/** How long a run-date lock outlives the state machine's timeout, so it never expires under a live run. */
+export const RUN_LOCK_GRACE = Duration.hours(1);
 
 /**
  * Upper bound of a whole DailyPipeline run: the longer branch (two extractions then a Glue job, with queueing),

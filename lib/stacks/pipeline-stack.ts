@@ -12,6 +12,7 @@ import type { NamedEnvironmentConfig } from '../config';
 import { BackfillPipeline } from '../constructs/backfill-pipeline';
 import { DailyPipeline, dailyPipelineTimeout } from '../constructs/daily-pipeline';
 import { PipelineMonitoring } from '../constructs/pipeline-monitoring';
+import { RunLockTable } from '../constructs/run-lock-table';
 import { RESOLVE_RUN_DATE_TIMEOUT, type PipelineFunctions } from '../constructs/pipeline-functions';
 import type { TransformJobs } from '../constructs/transform-jobs';
 import { acknowledge } from '../nag';
@@ -24,12 +25,21 @@ export interface PipelineStackProps extends StackProps {
   readonly logRetention: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Removal policy of the run-lock table (stateful, though its items live only as long as a run).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
-/** Stateless: the alert topic, DailyPipeline, the backfill, the daily schedule and the monitoring. */
+/**
+ * The alert topic, DailyPipeline with its run-lock table, the backfill, the daily schedule and the
+ * monitoring. Stateless but for the lock table, whose items only live as long as a run.
+ */
 export class PipelineStack extends Stack {
   public readonly alertTopic: sns.ITopic;
   public readonly dailyPipeline: DailyPipeline;
+  public readonly runLocks: RunLockTable;
   public readonly backfill: BackfillPipeline;
   public readonly schedule: scheduler.Schedule;
   public readonly monitoring: PipelineMonitoring;
@@ -54,6 +64,10 @@ export class PipelineStack extends Stack {
     );
     this.alertTopic = alertTopic;
 
+    this.runLocks = new RunLockTable(this, 'RunLocks', {
+      key: props.key,
+      removalPolicy: props.removalPolicy,
+    });
     const functionTimeout = Duration.seconds(config.lambda.timeoutSeconds);
     const jobTimeout = Duration.minutes(config.glue.timeoutMinutes);
     this.dailyPipeline = new DailyPipeline(this, 'DailyPipeline', {
@@ -72,6 +86,7 @@ export class PipelineStack extends Stack {
       jobTimeout,
       alertTopic,
       environmentName: config.name,
+      runLockTable: this.runLocks.table,
       logExecutionData: config.logExecutionData,
       logRetention: props.logRetention,
       logEncryptionKey: props.key,
@@ -83,6 +98,15 @@ export class PipelineStack extends Stack {
       resources: [props.key.keyArn],
     });
     this.dailyPipeline.stateMachine.addToRolePolicy(useKeyForTopicAndQueue);
+    // So is the run-lock table: DynamoDB uses the key on its caller's behalf (the actions the DynamoDB
+    // documentation lists for a table's users), and only through DynamoDB.
+    this.dailyPipeline.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: [props.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` } },
+      }),
+    );
     this.backfill = new BackfillPipeline(this, 'Backfill', {
       dailyPipeline: this.dailyPipeline.stateMachine,
       dailyTimeout: dailyPipelineTimeout(jobTimeout, functionTimeout),

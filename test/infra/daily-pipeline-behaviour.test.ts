@@ -6,11 +6,19 @@
 import { StateMachine, ExecutionError } from '../../lib/local/pipeline/local-stepfunctions';
 import type { RunOptions, StateMachineDefinition } from '../../lib/local/pipeline/local-stepfunctions';
 import { synthesizeDailyPipelineDefinition } from '../../lib/daily-pipeline-definition';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { previousDayIn, runResolveRunDate } from '../../lambdas/resolve-run-date';
+import { LocalRunLocks } from '../../lib/local/pipeline/local-run-locks';
 
 type Handler = (input: unknown) => Promise<unknown>;
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 type Calls = { state: string; input: Record<string, unknown> }[];
+
+/** The run-lock table: the local binding the runner uses (a file per run date), on a scratch directory. */
+const runLocks = new LocalRunLocks(fs.mkdtempSync(path.join(os.tmpdir(), 'deftunes-run-locks-')));
+afterAll(() => fs.rmSync(runLocks.directory, { recursive: true, force: true }));
 
 /** cdk.json's dev bounds, as the deployed function reads them from its environment. */
 const BOUNDS = { earliest: '2020-01-01', timeZone: 'Europe/Paris', source: 'test' };
@@ -36,6 +44,9 @@ function standIns(calls: Calls, overrides: Record<string, Handler> = {}): Record
   };
   return {
     ResolveRunDate: resolveRunDate,
+    AcquireRunLock: runLocks.acquire('AcquireRunLock') as Handler,
+    ReleaseRunLock: runLocks.release('ReleaseRunLock') as Handler,
+    ReleaseRunLockAfterFailure: runLocks.release('ReleaseRunLockAfterFailure') as Handler,
     ExtractSongs: lambda('ExtractSongs', { records: 3 }),
     ExtractUsers: lambda('ExtractUsers', { records: 2 }),
     ExtractSessions: lambda('ExtractSessions', { records: 5 }),
@@ -72,6 +83,7 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     input: Input,
     handlers: Record<string, Handler>,
     retryIntervals: Record<string, number> = {},
+    executionName = 'test',
   ) =>
     machine.run(input, {
       overrides: {
@@ -80,7 +92,7 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
       },
       context: {
         Execution: {
-          Id: 'arn:aws:states:eu-west-1:111111111111:execution:DailyPipeline:test',
+          Id: `arn:aws:states:eu-west-1:111111111111:execution:DailyPipeline:${executionName}`,
           Input: input,
         },
       },
@@ -129,6 +141,7 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
       execution_input: { scheduled_time: '2026-11-21T01:00:00Z' },
       execution_start_time: expect.any(String),
       time_zone: 'Europe/Paris',
+      lock_ttl_seconds: expect.any(Number),
     });
     expect(scheduled.find((call) => call.state === 'ExtractSongs')?.input).toEqual({
       run_date: '2026-11-20',
@@ -256,5 +269,96 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     const alert = messageOf(calls.find((call) => call.state === 'NotifyFailure')?.input);
     expect(alert).toMatchObject({ outcome: 'failed', error: 'ExtractionError' });
     expect(String(alert.cause)).toContain('API returned 500');
+  });
+
+  describe('one execution per run date (the run-lock table)', () => {
+    const lockOf = (runDate: string) => runLocks.read(runDate);
+
+    it('fails a second execution of a date while the first holds its lock, touching nothing; the first then releases it', async () => {
+      let enterExtract!: () => void;
+      const entered = new Promise<void>((resolve) => (enterExtract = resolve));
+      let finishExtract!: () => void;
+      const extractMayFinish = new Promise<void>((resolve) => (finishExtract = resolve));
+      const first: Calls = [];
+      const firstRun = run(
+        { run_date: '2026-11-10' },
+        standIns(first, {
+          ExtractSongs: async () => {
+            enterExtract();
+            await extractMayFinish;
+            return { Payload: { records: 3 } };
+          },
+        }),
+        {},
+        'first',
+      );
+      await entered;
+      expect(lockOf('2026-11-10')).toMatchObject({
+        execution_id: expect.stringMatching(/:first$/),
+        pid: process.pid,
+      });
+
+      const second: Calls = [];
+      await expect(run({ run_date: '2026-11-10' }, standIns(second), {}, 'second')).rejects.toThrow(
+        ExecutionError,
+      );
+      expect(second.map((call) => call.state)).toEqual(['ResolveRunDate', 'NotifyFailure']);
+      const alert = messageOf(second.find((call) => call.state === 'NotifyFailure')?.input);
+      expect(alert).toMatchObject({
+        outcome: 'failed',
+        run_date: '2026-11-10',
+        error: 'RunAlreadyInProgress',
+      });
+      expect(String(alert.cause)).toMatch(/run date 2026-11-10 is being run by another execution.*:first/);
+      // The refused execution left the holder's lock alone.
+      expect(lockOf('2026-11-10')?.execution_id).toMatch(/:first$/);
+
+      finishExtract();
+      await firstRun;
+      expect(first.map((call) => call.state)).toContain('NotifySuccess');
+      expect(lockOf('2026-11-10')).toBeUndefined();
+    });
+
+    it('releases the lock when the run fails, after a failed task and after a failed gate', async () => {
+      const failing = standIns([], {
+        ExtractSessions: async () => {
+          throw Object.assign(new Error('API returned 500'), { name: 'ExtractionError' });
+        },
+      });
+      await expect(run({ run_date: '2026-11-11' }, failing, {}, 'failed-task')).rejects.toThrow(
+        ExecutionError,
+      );
+      expect(lockOf('2026-11-11')).toBeUndefined();
+
+      const gateFails = standIns([], {
+        CheckServingQuality: async () => ({ Payload: { status: 'failed' } }),
+      });
+      await expect(run({ run_date: '2026-11-11' }, gateFails, {}, 'failed-gate')).rejects.toThrow(
+        ExecutionError,
+      );
+      expect(lockOf('2026-11-11')).toBeUndefined();
+
+      // Nothing is left to block the next execution of the date.
+      const calls: Calls = [];
+      await run({ run_date: '2026-11-11' }, standIns(calls), {}, 'retry');
+      expect(calls.map((call) => call.state)).toContain('NotifySuccess');
+    });
+
+    it('takes over a lock that expired (its execution was stopped from outside and released nothing)', async () => {
+      fs.writeFileSync(
+        path.join(runLocks.directory, 'run_date=2026-11-12.json'),
+        JSON.stringify({
+          run_date: '2026-11-12',
+          execution_id: 'arn:aws:states:eu-west-1:111111111111:execution:DailyPipeline:aborted',
+          acquired_at: 1,
+          expires_at: 2,
+          pid: process.pid,
+        }),
+      );
+      const calls: Calls = [];
+      await run({ run_date: '2026-11-12' }, standIns(calls), {}, 'after-abort');
+      expect(calls.map((call) => call.state)).toContain('NotifySuccess');
+      expect(lockOf('2026-11-12')).toBeUndefined();
+    });
   });
 });

@@ -83,8 +83,10 @@ describe('DailyPipeline definition', () => {
   it('draws the DESIGN.md graph', () => {
     const states = definition.States as Record<string, State>;
     expect(states.ResolveRunDate.Type).toBe('Task');
-    expect(states.ResolveRunDate.Next).toBe('ExtractAndTransform');
+    expect(states.ResolveRunDate.Next).toBe('AcquireRunLock');
     expect(states.ResolveRunDateFailed.Next).toBe('NotifyFailure');
+    expect(states.AcquireRunLock.Next).toBe('ExtractAndTransform');
+    expect(states.RunAlreadyInProgress.Next).toBe('NotifyFailure');
     const parallel = states.ExtractAndTransform;
     expect(parallel.Type).toBe('Parallel');
     expect(parallel.Branches?.map((branch) => branch.StartAt)).toEqual(['ExtractSongs', 'ExtractApi']);
@@ -99,8 +101,16 @@ describe('DailyPipeline definition', () => {
     expect(states.TransformQualityGate.Default).toBe('LoadServing');
     expect(states.LoadServing.Next).toBe('CheckServingQuality');
     expect(states.CheckServingQuality.Next).toBe('ServingQualityGate');
-    expect(states.ServingQualityGate.Default).toBe('NotifySuccess');
-    expect(states.NotifyFailure.Next).toBe('PipelineFailed');
+    expect(states.ServingQualityGate.Default).toBe('ReleaseRunLock');
+    expect(states.ReleaseRunLock.Next).toBe('NotifySuccess');
+    expect(states.NotifySuccess.Next).toBe('PipelineSucceeded');
+    // After the alert, the lock is released only by an execution that took it.
+    expect(states.NotifyFailure.Next).toBe('RunLockHeld');
+    expect(states.RunLockHeld.Choices).toEqual([
+      { Variable: '$.runLock', IsPresent: true, Next: 'ReleaseRunLockAfterFailure' },
+    ]);
+    expect(states.RunLockHeld.Default).toBe('PipelineFailed');
+    expect(states.ReleaseRunLockAfterFailure.Next).toBe('PipelineFailed');
     expect(states.PipelineFailed.Type).toBe('Fail');
     // A gate fails on status "failed" (or no status at all) through its *Failed Pass state to NotifyFailure.
     expect(states.TransformQualityGate.Choices?.map((choice) => choice.Next)).toEqual([
@@ -126,6 +136,9 @@ describe('DailyPipeline definition', () => {
     expect(tasks.map((task) => task.name).sort()).toEqual(
       [
         'ResolveRunDate',
+        'AcquireRunLock',
+        'ReleaseRunLock',
+        'ReleaseRunLockAfterFailure',
         'CheckServingQuality',
         'CheckTransformQuality',
         'ExtractSessions',
@@ -148,16 +161,24 @@ describe('DailyPipeline definition', () => {
       }
       // Tasks in a branch cannot leave it: the enclosing Parallel catches for them.
       const catchers = state.Catch ?? enclosingCatch ?? [];
-      // ResolveRunDate's failure first names the run date `unresolved` (NotifyFailure reads `$.run_date`).
-      const target =
-        name === 'NotifyFailure'
-          ? 'PipelineFailed'
-          : name === 'ResolveRunDate'
-            ? 'ResolveRunDateFailed'
-            : 'NotifyFailure';
+      // ResolveRunDate's failure first names the run date `unresolved` (NotifyFailure reads `$.run_date`);
+      // a held lock is RunAlreadyInProgress; a lock that is no longer ours at the end is no failure.
+      const expected: Record<string, [string[], string][]> = {
+        NotifyFailure: [[['States.ALL'], 'RunLockHeld']],
+        ResolveRunDate: [[['States.ALL'], 'ResolveRunDateFailed']],
+        AcquireRunLock: [
+          [['DynamoDB.ConditionalCheckFailedException'], 'RunAlreadyInProgress'],
+          [['States.ALL'], 'NotifyFailure'],
+        ],
+        ReleaseRunLock: [
+          [['DynamoDB.ConditionalCheckFailedException'], 'NotifySuccess'],
+          [['States.ALL'], 'NotifyFailure'],
+        ],
+        ReleaseRunLockAfterFailure: [[['States.ALL'], 'PipelineFailed']],
+      };
       expect({ name, catches: catchers.map((c) => [c.ErrorEquals, c.Next]) }).toEqual({
         name,
-        catches: [[['States.ALL'], target]],
+        catches: expected[name] ?? [[['States.ALL'], 'NotifyFailure']],
       });
     }
   });
@@ -239,11 +260,50 @@ describe('DailyPipeline definition', () => {
         'execution_input.$': '$',
         'execution_start_time.$': '$$.Execution.StartTime',
         time_zone: 'Europe/Paris',
+        lock_ttl_seconds: (definition.TimeoutSeconds ?? 0) + 3600,
       },
     });
-    // Its result replaces the input: the rest of the run sees {run_date} only.
-    expect(byName.ResolveRunDate).toMatchObject({ ResultSelector: { 'run_date.$': '$.Payload.run_date' } });
+    // Its result replaces the input: the rest of the run sees {run_date, lock} only.
+    expect(byName.ResolveRunDate).toMatchObject({
+      ResultSelector: { 'run_date.$': '$.Payload.run_date', 'lock.$': '$.Payload.lock' },
+    });
     expect(byName.ResolveRunDate).not.toHaveProperty('ResultPath');
+  });
+
+  it('locks the run date with one conditional write, expiring an hour after the state machine times out', () => {
+    const byName = Object.fromEntries(tasksOf(definition).map((task) => [task.name, task.state]));
+    expect(byName.AcquireRunLock).toMatchObject({
+      Resource: 'arn:aws:states:::dynamodb:putItem',
+      Parameters: {
+        Item: {
+          run_date: { 'S.$': '$.run_date' },
+          execution_id: { 'S.$': '$$.Execution.Id' },
+          acquired_at: { 'N.$': '$.lock.now' },
+          expires_at: { 'N.$': '$.lock.expires_at' },
+        },
+        ConditionExpression: 'attribute_not_exists(run_date) OR expires_at < :now',
+        ExpressionAttributeValues: { ':now': { 'N.$': '$.lock.now' } },
+      },
+      ResultSelector: { acquired: true },
+      ResultPath: '$.runLock',
+    });
+    for (const name of ['ReleaseRunLock', 'ReleaseRunLockAfterFailure']) {
+      expect(byName[name]).toMatchObject({
+        Resource: 'arn:aws:states:::dynamodb:deleteItem',
+        Parameters: {
+          Key: { run_date: { 'S.$': '$.run_date' } },
+          ConditionExpression: 'execution_id = :execution',
+          ExpressionAttributeValues: { ':execution': { 'S.$': '$$.Execution.Id' } },
+        },
+        ResultPath: null,
+      });
+      const tableOf = (state: string) => (byName[state].Parameters as Record<string, unknown>).TableName;
+      expect(tableOf(name)).toBe(tableOf('AcquireRunLock'));
+    }
+    // A quality gate's failure keeps the marker, so the lock is released after the alert.
+    const states = definition.States as Record<string, State & { Parameters?: Record<string, unknown> }>;
+    expect(states.TransformQualityFailed.Parameters).toMatchObject({ 'runLock.$': '$.runLock' });
+    expect(states.ServingQualityFailed.Parameters).toMatchObject({ 'runLock.$': '$.runLock' });
   });
 
   it('replaces every reference by a placeholder it records', () => {

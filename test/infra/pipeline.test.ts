@@ -28,6 +28,44 @@ describe('Pipeline stack (dev)', () => {
     return found[1];
   };
 
+  it('keeps the run-date locks in an on-demand, KMS-encrypted table with point-in-time recovery and TTL, retained', () => {
+    const tables = resourcesOfType(dev.pipeline, 'AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(1);
+    dev.pipeline.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        KeySchema: [{ AttributeName: 'run_date', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+      },
+    });
+    const disposable = synthesizeStage('dev', { context: { 'deftunes:destroyOnRemoval': 'true' } });
+    disposable.pipeline.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+  });
+
+  it('lets only DailyPipeline touch the lock table: PutItem and DeleteItem on that table, nothing else', () => {
+    const [[tableId]] = resourcesOfType(dev.pipeline, 'AWS::DynamoDB::Table');
+    const statements = resourcesOfType(dev.pipeline, 'AWS::IAM::Policy').flatMap(([policy, properties]) =>
+      (properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement.map((statement) => ({
+        policy,
+        statement,
+      })),
+    );
+    const dynamo = statements.filter(({ statement }) =>
+      [statement.Action].flat().some((action) => String(action).startsWith('dynamodb:')),
+    );
+    expect(dynamo).toHaveLength(1);
+    expect(dynamo[0].policy).toMatch(/^DailyPipeline/);
+    expect(dynamo[0].statement).toEqual({
+      Action: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
+      Effect: 'Allow',
+      Resource: { 'Fn::Join': ['', [expect.stringContaining(':table/'), { Ref: tableId }]] },
+    });
+  });
+
   it('publishes alerts on a KMS-encrypted, TLS-only topic; the mailbox gets failures and alarms, not successes', () => {
     dev.pipeline.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     dev.pipeline.hasResourceProperties('AWS::SNS::TopicPolicy', {

@@ -179,7 +179,7 @@ describe('run-date bounds', () => {
       run_date: '2026-11-20',
       resolved_from: 'run_date',
       time_zone: PARIS,
-      lock: { now: 1795303800, expires_at: 1795303800 + 3600 },
+      lock: { now: '1795303800', expires_at: '1795307400' },
     });
   });
 

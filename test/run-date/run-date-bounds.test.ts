@@ -119,7 +119,7 @@ describe('local entry points', () => {
 
   it("checks every Lambda state's run_date in the local bindings, before the function runs", async () => {
     const context = {
-      services: {} as LocalServices,
+      services: { paths: { root: '/nonexistent' } } as unknown as LocalServices,
       glue: () => Promise.reject(new Error('no glue')),
       plan: {} as ServingPlan,
       runDateBounds: PARIS,

@@ -4,11 +4,14 @@
  * definition's Parameters and ResultSelectors work unchanged:
  * - Lambda (`lambda:invoke`): receives `{FunctionName, Payload}`, returns `{Payload, StatusCode}`;
  * - Glue (`glue:startJobRun.sync`): receives `{JobName, Arguments}`, returns a finished JobRun;
- * - SNS (`sns:publish`): receives `{TopicArn, Message, Subject}`, writes the notification to the run log.
+ * - SNS (`sns:publish`): receives `{TopicArn, Message, Subject}`, writes the notification to the run log;
+ * - DynamoDB (`dynamodb:putItem`, `dynamodb:deleteItem`) on the run-lock table: a lock file per run date in
+ *   the data directory (./local-run-locks.ts).
  *
  * Every Lambda state's `run_date` is checked against the run-date bounds before its function runs, as the
  * deployed handlers do with theirs.
  */
+import * as path from 'node:path';
 import { runDataQuality } from '../../../lambdas/data-quality';
 import { openLocalDataQuality } from '../../../lambdas/data-quality/local';
 import { runExtractApi } from '../../../lambdas/extract-api';
@@ -20,7 +23,11 @@ import { checkEventRunDate, type RunDateBounds } from '../../../lambdas/shared/r
 import type { ServingPlan } from '../../../lambdas/shared/serving-plan';
 import { createTransformViews, TRANSFORM_TABLES, type TransformDataFiles } from '../spectrum';
 import type { LocalServices } from './local-services';
+import { LocalRunLocks } from './local-run-locks';
 import { requireObject, type JsonObject, type JsonValue, type LocalTaskHandler } from './task-states';
+
+/** Where the run-date locks live in the data directory (the run-lock table's stand-in). */
+export const RUN_LOCKS_DIRECTORY = 'run-locks';
 
 /** The local Glue: runs a job's script on the run's one Spark session and lists Iceberg data files. */
 export interface LocalGlue {
@@ -128,7 +135,11 @@ export function dailyPipelineBindings(context: LocalBindingContext): Record<stri
         metrics: services.metrics('extract-api'),
       }),
     );
+  const runLocks = new LocalRunLocks(path.join(services.paths.root, RUN_LOCKS_DIRECTORY));
   return {
+    AcquireRunLock: runLocks.acquire('AcquireRunLock'),
+    ReleaseRunLock: runLocks.release('ReleaseRunLock'),
+    ReleaseRunLockAfterFailure: runLocks.release('ReleaseRunLockAfterFailure'),
     ResolveRunDate: lambdaTask('ResolveRunDate', context, async (payload) =>
       runResolveRunDate(payload, { bounds: context.runDateBounds }),
     ),

@@ -10,7 +10,7 @@ export type JsonObject = { [key: string]: JsonValue };
 export type { JsonValue };
 
 /** The AWS service a Task state calls, from its Resource ARN. */
-export type TaskService = 'lambda' | 'glue' | 'sns' | 'states' | 'other';
+export type TaskService = 'lambda' | 'glue' | 'sns' | 'states' | 'dynamodb' | 'other';
 
 export interface TaskStateInfo {
   readonly name: string;
@@ -33,7 +33,14 @@ interface StateLike {
 export function taskServiceOf(resource: string): TaskService {
   const match = /^arn:[^:]+:states:::([a-z0-9-]+):/.exec(resource);
   const service = match?.[1];
-  if (service === 'lambda' || service === 'glue' || service === 'sns' || service === 'states') return service;
+  if (
+    service === 'lambda' ||
+    service === 'glue' ||
+    service === 'sns' ||
+    service === 'states' ||
+    service === 'dynamodb'
+  )
+    return service;
   if (/^arn:[^:]+:lambda:/.test(resource)) return 'lambda';
   return 'other';
 }
