@@ -119,6 +119,45 @@ function takeOver(file: string, staleText: string): boolean {
 }
 
 /**
+ * The holder of a lock found in `file` when it is stale (its process is gone, on this host); throws
+ * {@link DataDirLockedError} naming it when it is live, or cannot be checked.
+ */
+function staleHolder(
+  root: string,
+  file: string,
+  holder: LockHolder | undefined,
+  isAlive: (pid: number) => boolean,
+): LockHolder {
+  if (!holder) {
+    throw new DataDirLockedError(
+      `${root} is locked by ${file}, which is not a lock this version wrote; remove it if no run uses ${root}`,
+      undefined,
+    );
+  }
+  const sameHost = holder.host === os.hostname();
+  if (sameHost && !isAlive(holder.pid)) return holder;
+  throw new DataDirLockedError(
+    `another deftunes run is using ${root}: ${describeHolder(holder)}; wait for it to finish` +
+      (sameHost
+        ? ''
+        : `, or remove ${file} if that run is over (a lock from another host cannot be checked)`),
+    holder,
+  );
+}
+
+/**
+ * Fails at once, naming the holder, when a live run holds the data directory: what a command checks before
+ * its slow start (synthesis, sources), so a second run does not wait to be refused. Taking the lock is still
+ * {@link acquireDataDirLock}'s job.
+ */
+export function checkDataDirFree(dataDir: string, isAlive: (pid: number) => boolean = isProcessAlive): void {
+  const root = path.resolve(dataDir);
+  const file = path.join(root, DATA_DIR_LOCK_FILE);
+  const found = readHolder(file);
+  if (found) staleHolder(root, file, found.holder, isAlive);
+}
+
+/**
  * Takes the data directory's lock or throws {@link DataDirLockedError} naming the holder. The lock is
  * released by {@link DataDirLock.release} and, as a last resort, when the process exits normally.
  */
@@ -151,27 +190,10 @@ export function acquireDataDirLock(dataDir: string, options: DataDirLockOptions)
     }
     const found = readHolder(file);
     if (!found) continue;
-    const existing = found.holder;
-    if (!existing) {
-      throw new DataDirLockedError(
-        `${root} is locked by ${file}, which is not a lock this version wrote; remove it if no run uses ${root}`,
-        undefined,
-      );
-    }
-    const sameHost = existing.host === holder.host;
-    if (sameHost && !isAlive(existing.pid)) {
-      // Lost the race for the dead lock: the next round names the run that won it.
-      if (takeOver(file, found.text))
-        warn(`took over the lock of ${root} from a run that is gone: ${describeHolder(existing)}`);
-      continue;
-    }
-    throw new DataDirLockedError(
-      `another deftunes run is using ${root}: ${describeHolder(existing)}; wait for it to finish` +
-        (sameHost
-          ? ''
-          : `, or remove ${file} if that run is over (a lock from another host cannot be checked)`),
-      existing,
-    );
+    const stale = staleHolder(root, file, found.holder, isAlive);
+    // Lost the race for the dead lock: the next round names the run that won it.
+    if (takeOver(file, found.text))
+      warn(`took over the lock of ${root} from a run that is gone: ${describeHolder(stale)}`);
   }
   throw new DataDirLockedError(`could not take the lock ${file}: other runs keep taking it`, undefined);
 }

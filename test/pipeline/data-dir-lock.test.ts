@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   acquireDataDirLock,
+  checkDataDirFree,
   DATA_DIR_LOCK_FILE,
   DataDirLockedError,
   type LockHolder,
@@ -90,6 +91,15 @@ describe('the data directory lock', () => {
     ]);
     lock.release();
   }, 30_000);
+
+  it('lets a command check before its slow start that no live run holds the directory', () => {
+    checkDataDirFree(dir);
+    const lock = acquireDataDirLock(dir, { command: 'deftunes run 2020-02-01..2020-02-01' });
+    expect(() => checkDataDirFree(dir)).toThrow(/another deftunes run is using .*pid \d+ on /);
+    // A dead holder does not stop the command: its lock is taken over when the run starts.
+    expect(() => checkDataDirFree(dir, () => false)).not.toThrow();
+    lock.release();
+  });
 
   it('never takes over a lock from another host, which it cannot check', () => {
     const foreign: LockHolder = {

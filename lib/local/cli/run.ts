@@ -5,6 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { DEFAULT_DATA_DIR } from '../data-dir';
+import { checkDataDirFree } from '../data-dir-lock';
 import type { ExecutionFailure } from '../pipeline/execute-definition';
 import { startLocalGlue } from '../pipeline/local-glue';
 import { checkLocalSparkToolchain } from '../spark-runner';
@@ -129,6 +130,7 @@ export function registerRunCommand(program: Command): void {
       .option('--to <date>', 'last run date (YYYY-MM-DD); default: --from', parseRunDate),
   ).action(async (options: SourceOptions & { from: string; to?: string }) => {
     const dates = datesBetween(options.from, options.to ?? options.from);
+    checkDataDirFree(options.dataDir);
     checkLocalSparkToolchain();
     process.stderr.write("synthesizing the CDK app for DailyPipeline's definition\n");
     const definition = await loadDailyPipeline();
@@ -157,6 +159,7 @@ export function registerStepCommand(program: Command): void {
       )
       .requiredOption('--date <date>', 'run date (YYYY-MM-DD)', parseRunDate),
   ).action(async (state: string, options: SourceOptions & { date: string }) => {
+    checkDataDirFree(options.dataDir);
     checkLocalSparkToolchain();
     const outcome = await runSingleState({ ...pipelineOptions(options), state, runDate: options.date });
     const report = { state, run_date: options.date, ...outcome };
