@@ -36,11 +36,38 @@ export interface ExtractApiDeps extends ExtractDeps {
   readonly timeouts?: Partial<HttpTimeouts>;
   /** Bounds of one record; a record beyond them is quarantined. @default DEFAULT_JSON_ELEMENT_LIMITS */
   readonly recordLimits?: Partial<JsonElementLimits>;
+  /**
+   * Days before the run date whose sessions the run extracts again, so sessions that reached the API after
+   * their day was extracted still land (see {@link apiWindow}). @default DEFAULT_SESSIONS_LOOKBACK_DAYS
+   */
+  readonly sessionsLookbackDays?: number;
 }
 
-/** Sessions: the run date's own sessions. Users: the daily snapshot, every user registered up to it. */
-export function apiWindow(entity: ApiEntity, runDate: string): { start_date: string; end_date: string } {
-  return { start_date: entity === 'users' ? SNAPSHOT_EPOCH : runDate, end_date: runDate };
+/** One day: a session that arrives after its day's run lands with the next day's run. */
+export const DEFAULT_SESSIONS_LOOKBACK_DAYS = 1;
+
+/** `date` (YYYY-MM-DD) moved by `days` calendar days. */
+function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Users: the daily snapshot, every user registered up to the run date. Sessions: the run date's and those
+ * of the `lookbackDays` days before it, all landed under the run date's keys (one extract per run date, as
+ * the landing contract has it). A session of D-1 that reached the API after D-1's run lands with D's; the
+ * ones D-1's run already landed come again and the serving fact keeps one row per (session_id,
+ * item_index): its incremental load deletes by unique key, so a row moves to the newer run date.
+ */
+export function apiWindow(
+  entity: ApiEntity,
+  runDate: string,
+  lookbackDays: number = DEFAULT_SESSIONS_LOOKBACK_DAYS,
+): { start_date: string; end_date: string } {
+  if (entity === 'users') return { start_date: SNAPSHOT_EPOCH, end_date: runDate };
+  if (!Number.isInteger(lookbackDays) || lookbackDays < 0) {
+    throw new Error(`The sessions look-back must be a whole number of days >= 0; got ${lookbackDays}`);
+  }
+  return { start_date: addDays(runDate, -lookbackDays), end_date: runDate };
 }
 
 export function apiUrl(
@@ -82,7 +109,7 @@ export async function runExtractApi(event: unknown, deps: ExtractApiDeps): Promi
     );
   }
   const { run_date: runDate, entity } = parsedEvent.data;
-  const window = apiWindow(entity, runDate);
+  const window = apiWindow(entity, runDate, deps.sessionsLookbackDays);
   const url = apiUrl(deps.apiBaseUrl, entity, window);
   const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...deps.timeouts };
   const logger = deps.logger;

@@ -7,7 +7,7 @@
  * bounds), and optionally HTTP_MAX_ATTEMPTS (6),
  * HTTP_RESPONSE_TIMEOUT_MS (30000), HTTP_IDLE_TIMEOUT_MS (30000), RETRY_BASE_DELAY_MS (250),
  * RETRY_MAX_DELAY_MS (20000), API_MAX_RECORD_BYTES (1 MiB), API_MAX_RECORD_DEPTH (32),
- * API_MAX_STRING_BYTES (64 KiB); POWERTOOLS_* as Powertools reads them.
+ * API_MAX_STRING_BYTES (64 KiB), SESSIONS_LOOKBACK_DAYS (1); POWERTOOLS_* as Powertools reads them.
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
@@ -16,9 +16,16 @@ import { createLogger, createMetrics, type Logger, type Metrics } from '../share
 import { S3ObjectStore } from '../shared/s3-object-store';
 import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '../shared/run-date';
 import type { ExtractResult } from '../shared/landing-manifest';
-import { runExtractApi } from './extract-api';
+import { DEFAULT_SESSIONS_LOOKBACK_DAYS, runExtractApi } from './extract-api';
 
-export { apiRecordCheck, apiUrl, apiWindow, ExtractApiEventSchema, runExtractApi } from './extract-api';
+export {
+  apiRecordCheck,
+  apiUrl,
+  apiWindow,
+  DEFAULT_SESSIONS_LOOKBACK_DAYS,
+  ExtractApiEventSchema,
+  runExtractApi,
+} from './extract-api';
 export type { ExtractApiDeps, ExtractApiEvent } from './extract-api';
 export type { ExtractResult } from '../shared/landing-manifest';
 
@@ -34,6 +41,7 @@ export const ExtractApiEnvSchema = z.object({
   API_MAX_RECORD_BYTES: intVar(1024 * 1024, 1024, 64 * 1024 * 1024),
   API_MAX_RECORD_DEPTH: intVar(32, 2, 1000),
   API_MAX_STRING_BYTES: intVar(64 * 1024, 64, 64 * 1024 * 1024),
+  SESSIONS_LOOKBACK_DAYS: intVar(DEFAULT_SESSIONS_LOOKBACK_DAYS, 0, 31),
 });
 
 interface Runtime {
@@ -73,6 +81,7 @@ export async function handler(event: unknown, context?: { awsRequestId?: string 
       maxDelayMs: env.RETRY_MAX_DELAY_MS,
     },
     timeouts: { responseTimeoutMs: env.HTTP_RESPONSE_TIMEOUT_MS, idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS },
+    sessionsLookbackDays: env.SESSIONS_LOOKBACK_DAYS,
     recordLimits: {
       maxRecordBytes: env.API_MAX_RECORD_BYTES,
       maxDepth: env.API_MAX_RECORD_DEPTH,

@@ -39,6 +39,7 @@ describe('readEnv', () => {
       API_MAX_RECORD_BYTES: 1024 * 1024,
       API_MAX_RECORD_DEPTH: 16,
       API_MAX_STRING_BYTES: 64 * 1024,
+      SESSIONS_LOOKBACK_DAYS: 1,
     });
   });
 

@@ -19,6 +19,8 @@ import {
 } from './helpers';
 
 const RUN_DATE = '2020-02-01';
+/** Sessions are extracted with a one-day look-back by default. */
+const LOOKBACK_START = '2020-01-31';
 const API = 'http://api.test/v1';
 
 let dir: string;
@@ -48,7 +50,7 @@ describe('runExtractApi: landing', () => {
       { store, apiBaseUrl: API, fetch, sleep: noSleep, now: fixedNow },
     );
 
-    expect(fetch.calls).toEqual([`${API}/sessions?start_date=${RUN_DATE}&end_date=${RUN_DATE}`]);
+    expect(fetch.calls).toEqual([`${API}/sessions?start_date=${LOOKBACK_START}&end_date=${RUN_DATE}`]);
     expect(result).toEqual({
       entity: 'sessions',
       run_date: RUN_DATE,
@@ -85,7 +87,7 @@ describe('runExtractApi: landing', () => {
       rejected: 3,
       bytes: dataBytes.length,
       sha256: createHash('sha256').update(dataBytes).digest('hex'),
-      window: { start_date: RUN_DATE, end_date: RUN_DATE },
+      window: { start_date: LOOKBACK_START, end_date: RUN_DATE },
       source_url: fetch.calls[0],
       extracted_at: '2020-02-02T03:00:00.000Z',
       attempts: 1,
@@ -223,7 +225,7 @@ describe('runExtractApi: retries', () => {
     expect(sleeps).toEqual([99, 199, 399, 799, 999, 999]);
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('ExtractFailedError');
-    expect(error.message).toContain(`${API}/sessions?start_date=${RUN_DATE}&end_date=${RUN_DATE}`);
+    expect(error.message).toContain(`${API}/sessions?start_date=${LOOKBACK_START}&end_date=${RUN_DATE}`);
     expect(error.message).toContain('failed after 7 attempts');
     expect(error.message).toContain('last status 503');
     expect(await store.exists(landingManifestKey('sessions', RUN_DATE))).toBe(false);

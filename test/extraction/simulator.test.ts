@@ -64,6 +64,8 @@ const deps = () => ({
   apiBaseUrl: sources.apiUrl,
   sleep: noSleep,
   retryPolicy: { maxAttempts: 12 },
+  // One day's sessions, to compare with that day's truth (the look-back has its own test).
+  sessionsLookbackDays: 0,
 });
 
 describe('extract-api against the simulator (fault rate 0.3, bad record rate 0.02)', () => {

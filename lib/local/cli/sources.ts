@@ -18,6 +18,7 @@ interface ServeOptions {
   scale: string;
   faultRate: number;
   badRecordRate: number;
+  lateArrivalRate: number;
   slowMs: number;
   songsDataDir?: string;
   json?: boolean;
@@ -59,6 +60,14 @@ export function registerSourcesCommand(program: Command): void {
         .argParser(parseRate),
     )
     .addOption(
+      new Option(
+        '--late-arrival-rate <r>',
+        'fraction of sessions served only to windows ending after their day (late arrivals)',
+      )
+        .default(0)
+        .argParser(parseRate),
+    )
+    .addOption(
       new Option('--slow-ms <ms>', 'delay of a "slow response" fault')
         .default(3000)
         .argParser(parseMilliseconds),
@@ -79,6 +88,7 @@ async function serve(options: ServeOptions): Promise<void> {
     scale: options.scale,
     faultRate: options.faultRate,
     badRecordRate: options.badRecordRate,
+    lateArrivalRate: options.lateArrivalRate,
     slowResponseMs: options.slowMs,
     songsDataDir: options.songsDataDir,
   });
@@ -92,6 +102,7 @@ async function serve(options: ServeOptions): Promise<void> {
         scale: world.scale,
         fault_rate: options.faultRate,
         bad_record_rate: options.badRecordRate,
+        late_arrival_rate: options.lateArrivalRate,
         songs_load_ms: Math.round(songsLoad.milliseconds),
       })}\n`,
     );

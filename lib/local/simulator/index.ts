@@ -26,6 +26,8 @@ export interface SourcesOptions {
   faultRate?: number;
   /** Fraction of records served malformed, in [0, 1]. @default 0 */
   badRecordRate?: number;
+  /** Fraction of sessions that reach the API after their day (see WorldOptions). @default 0 */
+  lateArrivalRate?: number;
   /** Loopback only: the sources have no authentication. @default '127.0.0.1' */
   host?: '127.0.0.1';
   /** Delay of a `slow` fault, in ms. @default 3000 */
@@ -63,6 +65,7 @@ export async function startSources(options: SourcesOptions = {}): Promise<Runnin
     seed: options.seed,
     scale: options.scale,
     badRecordRate: options.badRecordRate,
+    lateArrivalRate: options.lateArrivalRate,
   });
   const api = await startApiServer({ world, faultRate, slowResponseMs, host, port });
   try {

@@ -14,10 +14,12 @@ import {
 } from './corruption';
 import { resolveScale, type ScaleSizes } from './scale';
 import { SessionGenerator } from './sessions';
+import { mix, tag, unit } from './random';
 import { DAY_MS, formatDay } from './time';
 import { UserBase } from './users';
 
 export const DEFAULT_SEED = 42;
+const LATE_TAG = tag('late arrival');
 
 export interface WorldOptions {
   /** @default 42 */
@@ -26,6 +28,11 @@ export interface WorldOptions {
   scale?: string | number;
   /** Fraction of records served malformed, in [0, 1]. @default 0 */
   badRecordRate?: number;
+  /**
+   * Fraction of sessions that reach the API late, in [0, 1]: missing from any `/sessions` answer whose
+   * window ends on the session's own day, present once the window ends later. @default 0
+   */
+  lateArrivalRate?: number;
 }
 
 /** Ground truth of one day, as `GET /_truth?date=` returns it. */
@@ -39,6 +46,8 @@ export interface DayTruth {
     generated: number;
     /** Records in the body of `/sessions` for this day (duplicates counted twice). */
     served: number;
+    /** Sessions that arrive late: absent from an answer whose window ends on this day (see lateArrivalRate). */
+    late: number;
     /** Sessions with no fault at all: what must reach the serving layer. */
     clean: number;
     /** Sessions that pass the contract (clean + those only the quality gate can catch). */
@@ -66,6 +75,7 @@ export class SimulatedWorld {
   readonly seed: number;
   readonly scale: ScaleSizes;
   readonly badRecordRate: number;
+  readonly lateArrivalRate: number;
   readonly catalog: Catalog;
   readonly users: UserBase;
   readonly sessions: SessionGenerator;
@@ -78,15 +88,29 @@ export class SimulatedWorld {
     this.scale = resolveScale(options.scale);
     this.badRecordRate = options.badRecordRate ?? 0;
     checkRate('bad record rate', this.badRecordRate);
+    this.lateArrivalRate = options.lateArrivalRate ?? 0;
+    checkRate('late arrival rate', this.lateArrivalRate);
     this.catalog = new Catalog(this.seed, this.scale.songs);
     this.users = new UserBase(this.seed, this.scale.usersAtEpoch);
     this.sessions = new SessionGenerator(this.seed, this.catalog, this.users, this.scale.itemsPerDay);
   }
 
-  /** What `/sessions` serves for days [startDay, endDay], in time order, one session at a time. */
+  /**
+   * Whether a session of `day` arrives late. Deterministic in (seed, day, index), like every fault here,
+   * so "after its day was extracted" needs no clock: it is "asked for in a window ending on a later day".
+   */
+  isLate(day: number, index: number): boolean {
+    return this.lateArrivalRate > 0 && unit(mix(this.seed, LATE_TAG, day, index)) < this.lateArrivalRate;
+  }
+
+  /**
+   * What `/sessions` serves for days [startDay, endDay], in time order, one session at a time; late
+   * sessions of endDay are not there yet.
+   */
   *servedSessions(startDay: number, endDay: number): Generator<Served<SessionRecord>> {
     for (let day = startDay; day <= endDay; day++) {
       for (const session of this.sessions.sessionsOfDay(day)) {
+        if (day === endDay && this.isLate(day, session.index)) continue;
         yield serveSession(this.seed, day, session.index, session.record, this.badRecordRate, this.catalog);
       }
     }
@@ -110,6 +134,7 @@ export class SimulatedWorld {
       bad_record_rate: this.badRecordRate,
       sessions: {
         generated: 0,
+        late: 0,
         served: 0,
         clean: 0,
         extract_valid: 0,
@@ -137,6 +162,7 @@ export class SimulatedWorld {
       );
       const items = session.record.session_items.length;
       s.generated++;
+      if (this.isLate(day, session.index)) s.late++;
       s.served += served.records.length;
       s.items += items;
       revenueCents += session.revenueCents;
