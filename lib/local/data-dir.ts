@@ -2,6 +2,7 @@
  * Where the local stand-ins keep their state under one data directory (`--data-dir`, default `./data`).
  * Each zone directory plays the part of its S3 bucket, with the same keys.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface LocalPaths {
@@ -34,4 +35,46 @@ export function localPaths(dataDir: string = process.env.DEFTUNES_DATA_DIR ?? DE
     warehouseDb: path.join(root, 'serving', 'deftunes.duckdb'),
     runLog: path.join(root, 'run.log'),
   };
+}
+
+/** Why a data directory cannot be used, from the error creating or probing it. */
+function unusableReason(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOTDIR':
+      return 'a part of its path is a file';
+    case 'EEXIST':
+      return 'it is a file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'no permission to create or write it';
+    case 'EROFS':
+      return 'it is on a read-only file system';
+    case 'ENOENT':
+      return 'its parent cannot hold directories';
+    default:
+      return error.message;
+  }
+}
+
+/**
+ * Creates the data directory when missing and proves it writable (a probe file is written and removed), so
+ * a command given an unusable `--data-dir` fails at once, naming it, instead of after starting the sources
+ * and Spark. Returns the directory's absolute path.
+ */
+export function requireUsableDataDir(dataDir?: string): string {
+  const { root } = localPaths(dataDir);
+  const probe = path.join(root, `.deftunes-probe-${process.pid}`);
+  try {
+    if (fs.existsSync(root) && !fs.statSync(root).isDirectory())
+      throw Object.assign(new Error('not a directory'), { code: 'EEXIST' });
+    fs.mkdirSync(root, { recursive: true });
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe, { force: true });
+  } catch (error: unknown) {
+    throw new Error(
+      `data directory ${root} is not usable: ${unusableReason(error as NodeJS.ErrnoException)} (--data-dir or DEFTUNES_DATA_DIR)`,
+      { cause: error },
+    );
+  }
+  return root;
 }

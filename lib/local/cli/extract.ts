@@ -20,7 +20,7 @@ import {
   openRunLog,
   teeStream,
 } from '../../../lambdas/shared/logging';
-import { localPaths } from '../data-dir';
+import { localPaths, requireUsableDataDir } from '../data-dir';
 import { startSources, type RunningSources } from '../simulator';
 import { parseRunDate, parseRate, parseScale, parseSeed, parseUrl } from './options';
 
@@ -92,6 +92,7 @@ export async function runExtractCommand(
   options: ExtractCommandOptions,
   io: ExtractCommandIo,
 ): Promise<ExtractResult> {
+  requireUsableDataDir(options.dataDir);
   const paths = localPaths(options.dataDir);
   const needsSimulator = entity === 'songs' ? !options.songsDbUrl : !options.apiUrl;
   const runLog = openRunLog(paths.runLog);

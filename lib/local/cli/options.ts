@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { runDateBoundsProblem, type RunDateBounds } from '../../../lambdas/shared/run-date';
+import { redactUrl } from '../redact-url';
 import { localRunDateBounds } from '../run-date-bounds';
 import { resolveScale } from '../simulator';
 
@@ -78,7 +79,7 @@ export function parseUrl(value: string): string {
   try {
     new URL(value);
   } catch {
-    throw new InvalidArgumentError(`must be a URL; got "${value}"`);
+    throw new InvalidArgumentError(`must be a URL; got "${redactUrl(value)}"`);
   }
   return value;
 }

@@ -4,7 +4,7 @@
  * `deftunes step STATE --date D`: runs one state of that definition.
  */
 import { Command, Option } from 'commander';
-import { DEFAULT_DATA_DIR } from '../data-dir';
+import { DEFAULT_DATA_DIR, requireUsableDataDir } from '../data-dir';
 import { checkDataDirFree } from '../data-dir-lock';
 import type { ExecutionFailure } from '../pipeline/execute-definition';
 import { startLocalGlue } from '../pipeline/local-glue';
@@ -130,6 +130,7 @@ export function registerRunCommand(program: Command): void {
       .option('--to <date>', 'last run date (YYYY-MM-DD); default: --from', parseRunDate),
   ).action(async (options: SourceOptions & { from: string; to?: string }) => {
     const dates = datesBetween(options.from, options.to ?? options.from);
+    requireUsableDataDir(options.dataDir);
     checkDataDirFree(options.dataDir);
     checkLocalSparkToolchain();
     process.stderr.write("synthesizing the CDK app for DailyPipeline's definition\n");
@@ -159,6 +160,7 @@ export function registerStepCommand(program: Command): void {
       )
       .requiredOption('--date <date>', 'run date (YYYY-MM-DD)', parseRunDate),
   ).action(async (state: string, options: SourceOptions & { date: string }) => {
+    requireUsableDataDir(options.dataDir);
     checkDataDirFree(options.dataDir);
     checkLocalSparkToolchain();
     const outcome = await runSingleState({ ...pipelineOptions(options), state, runDate: options.date });

@@ -11,6 +11,7 @@ import type { ServingPlan } from '../../../lambdas/shared/serving-plan';
 import { synthesizeDailyPipelineDefinition } from '../../daily-pipeline-definition';
 import { buildDashboard, DASHBOARD_FILE_NAME } from '../dashboard';
 import { acquireDataDirLock } from '../data-dir-lock';
+import { redactUrl } from '../redact-url';
 import { localRunDateBounds } from '../run-date-bounds';
 import { executeDefinition, type ExecutionObserver, type ExecutionOutcome } from './execute-definition';
 import { dailyPipelineBindings, type LocalGlue } from './local-bindings';
@@ -98,7 +99,7 @@ async function withLocalServices<T>(
   );
   const services = await LocalServices.start(options);
   note(
-    `sources ready in ${formatMs(Date.now() - started)}: API ${services.apiUrl}, songs ${services.songsDbUrl}`,
+    `sources ready in ${formatMs(Date.now() - started)}: API ${redactUrl(services.apiUrl)}, songs ${redactUrl(services.songsDbUrl)}`,
   );
   let glue: Promise<LocalGlue & { close(): Promise<void> }> | undefined;
   const startGlue = () => (glue ??= options.startGlue(services.paths.root));
