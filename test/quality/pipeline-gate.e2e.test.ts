@@ -56,6 +56,12 @@ describe('the quality gate in the local pipeline at --bad-record-rate 0.01', () 
     return (await (await fetch(`${sources.apiUrl}/_truth?date=${date}`)).json()) as DayTruth;
   }
 
+  /** The truths of the days a run's sessions extract covers: the run date and, by the look-back, the day before. */
+  async function sessionTruthsOf(date: string): Promise<DayTruth[]> {
+    const dayBefore = new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    return Promise.all([truthOf(dayBefore), truthOf(date)]);
+  }
+
   test('every date runs through both gates, which pass or warn', () => {
     expect(summary.dates.map((date) => [date.run_date, date.status])).toEqual(
       DATES.map((d) => [d, 'succeeded']),
@@ -71,9 +77,13 @@ describe('the quality gate in the local pipeline at --bad-record-rate 0.01', () 
     let dropped = 0;
     for (const date of DATES) {
       const truth = await truthOf(date);
+      const sessionTruths = await sessionTruthsOf(date);
       const expected: Record<'users' | 'sessions', number> = {
         users: truth.users.served - truth.users.extract_valid,
-        sessions: truth.sessions.served - truth.sessions.extract_valid,
+        sessions: sessionTruths.reduce(
+          (sum, day) => sum + day.sessions.served - day.sessions.extract_valid,
+          0,
+        ),
       };
       for (const source of ['users', 'sessions'] as const satisfies readonly LandingSource[]) {
         const manifest = JSON.parse(
@@ -104,10 +114,9 @@ describe('the quality gate in the local pipeline at --bad-record-rate 0.01', () 
     const serving = new LocalObjectStore(localPaths(dataDir).serving);
     let explained = 0;
     for (const date of DATES) {
-      const truth = await truthOf(date);
-      const unknownTracks = truth.corrupted.filter(
-        (record) => record.entity === 'sessions' && record.kind === 'unknown_track_id',
-      ).length;
+      const unknownTracks = (await sessionTruthsOf(date))
+        .flatMap((truth) => truth.corrupted)
+        .filter((record) => record.entity === 'sessions' && record.kind === 'unknown_track_id').length;
       const document = ResultDocumentSchema.parse(
         JSON.parse((await serving.getObject(resultDocumentKey(date, 'transform'))).toString('utf8')),
       );
