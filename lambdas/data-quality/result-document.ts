@@ -31,6 +31,8 @@ export const RuleResultSchema = z.object({
   sample_failing_keys: z.array(z.record(z.string(), z.unknown())),
   /** Why the rule could not be evaluated (a query error, a missing manifest); the rule is then `failed`. */
   error: z.string().optional(),
+  /** Why the status differs from what the measure alone gives (e.g. a failure accepted on a day declared empty). */
+  note: z.string().optional(),
   /** Milliseconds the rule took. */
   elapsed_ms: z.number().nonnegative(),
 });

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { ObjectStore } from '../shared/object-store';
 import { RunDateSchema } from '../shared/run-date';
-import type { ServingPlan } from '../shared/serving-plan';
+import type { PlanTest, ServingPlan } from '../shared/serving-plan';
 import type { Warehouse } from '../shared/warehouse';
 import { runCompiledTest } from './compiled-tests';
 import {
@@ -27,7 +27,26 @@ import {
 export const DataQualityEventSchema = z.object({
   run_date: RunDateSchema,
   stage: z.enum(QUALITY_STAGES),
+  /**
+   * The execution input declared the run date's source day empty (a shutdown, an outage upstream): the
+   * rules of {@link EMPTY_DAY_TESTS} then warn instead of failing the gate.
+   */
+  declared_empty: z.boolean().default(false),
 });
+
+/** Generic dbt tests that fail on an empty or collapsed source day, the failure a declared-empty day expects. */
+export const EMPTY_DAY_TESTS: ReadonlySet<string> = new Set(['volume_not_collapsed']);
+
+/** A failed empty-day rule of a day declared empty, as a warning that says why (a rule that errored stays failed). */
+function acceptDeclaredEmptyDay(rule: RuleResult, test: PlanTest | undefined): RuleResult {
+  if (rule.status !== 'failed' || rule.error || !test?.test_type || !EMPTY_DAY_TESTS.has(test.test_type))
+    return rule;
+  return {
+    ...rule,
+    status: 'warned',
+    note: 'the day was declared empty by the execution input (declared_empty)',
+  };
+}
 export type DataQualityEvent = z.infer<typeof DataQualityEventSchema>;
 
 /** Structured logging; Powertools' `Logger` satisfies it. */
@@ -88,7 +107,7 @@ export async function runDataQuality(event: unknown, deps: DataQualityDeps): Pro
     );
     throw new Error(`invalid data-quality event ${JSON.stringify(event)}: ${issues.join('; ')}`);
   }
-  const { run_date: runDate, stage } = parsed.data;
+  const { run_date: runDate, stage, declared_empty: declaredEmpty } = parsed.data;
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
   const tests = deps.plan.tests.filter((test) => test.stage === stage);
@@ -99,9 +118,10 @@ export async function runDataQuality(event: unknown, deps: DataQualityDeps): Pro
   }
   deps.logger.info('data quality started', { run_date: runDate, stage, tests: tests.length });
 
-  const rules: RuleResult[] = await mapConcurrently(tests, deps.concurrency ?? 4, (test) =>
-    runCompiledTest(deps.warehouse, test, runDate),
-  );
+  const rules: RuleResult[] = await mapConcurrently(tests, deps.concurrency ?? 4, async (test) => {
+    const rule = await runCompiledTest(deps.warehouse, test, runDate);
+    return declaredEmpty ? acceptDeclaredEmptyDay(rule, test) : rule;
+  });
   if (stage === 'transform') {
     rules.push(
       ...(await checkQuarantineRates({

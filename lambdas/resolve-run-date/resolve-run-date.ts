@@ -40,6 +40,8 @@ export const ResolveRunDateEventSchema = z.object({
     {
       run_date: RunDateSchema.optional(),
       scheduled_time: instant('scheduled_time').optional(),
+      /** The operator declares the source day empty: the gate's empty-day rules warn instead of failing. */
+      declared_empty: z.boolean({ error: 'declared_empty must be true or false' }).optional(),
     },
     { error: 'execution_input must be the execution input object' },
   ),
@@ -64,6 +66,8 @@ export interface ResolveRunDateResult {
   /** The instant the previous day was taken of (absent when `run_date` was given). */
   readonly instant?: string;
   readonly time_zone: string;
+  /** The execution input's `declared_empty`, false when absent (the rest of the run reads it from here). */
+  readonly declared_empty: boolean;
   /** Present when the event asked for it (`lock_ttl_seconds`): epoch seconds for the run-date lock. */
   readonly lock?: RunLockTimes;
 }
@@ -141,8 +145,14 @@ function resolve(
   timeZone: string,
   now: Date,
 ): ResolveRunDateResult {
+  const declaredEmpty = input.declared_empty ?? false;
   if (input.run_date !== undefined) {
-    return { run_date: input.run_date, resolved_from: 'run_date', time_zone: timeZone };
+    return {
+      run_date: input.run_date,
+      resolved_from: 'run_date',
+      time_zone: timeZone,
+      declared_empty: declaredEmpty,
+    };
   }
   const [source, at]: [RunDateSource, Date] =
     input.scheduled_time !== undefined
@@ -155,6 +165,7 @@ function resolve(
     resolved_from: source,
     instant: at.toISOString(),
     time_zone: timeZone,
+    declared_empty: declaredEmpty,
   };
 }
 

@@ -323,7 +323,11 @@ export class DailyPipeline extends Construct {
         retryOnServiceExceptions: false,
         // No ResultPath (the default, `$`): the rest of the run sees `{run_date, lock}` only, whatever the
         // input held. An explicit "$" would do the same in AWS, but aws-local-stepfunctions 3 merges instead.
-        resultSelector: { 'run_date.$': '$.Payload.run_date', 'lock.$': '$.Payload.lock' },
+        resultSelector: {
+          'run_date.$': '$.Payload.run_date',
+          'declared_empty.$': '$.Payload.declared_empty',
+          'lock.$': '$.Payload.lock',
+        },
         taskTimeout: sfn.Timeout.duration(props.resolveRunDateTimeout.plus(Duration.seconds(30))),
       }),
     );
@@ -405,7 +409,7 @@ export class DailyPipeline extends Construct {
         invoke(
           S.checkTransformQuality,
           functions.dataQuality,
-          { ...runDate, stage: 'transform' },
+          { ...runDate, stage: 'transform', declared_empty: sfn.JsonPath.stringAt('$.declared_empty') },
           '$.transformQuality',
         ),
       ),

@@ -118,7 +118,11 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     const byState = Object.fromEntries(calls.map((call) => [call.state, call.input]));
     expect(byState.ExtractUsers).toEqual({ run_date: '2026-11-19', entity: 'users' });
     expect(byState.ExtractSessions).toEqual({ run_date: '2026-11-19', entity: 'sessions' });
-    expect(byState.CheckTransformQuality).toEqual({ run_date: '2026-11-19', stage: 'transform' });
+    expect(byState.CheckTransformQuality).toEqual({
+      run_date: '2026-11-19',
+      stage: 'transform',
+      declared_empty: false,
+    });
     expect(byState.CheckServingQuality).toEqual({ run_date: '2026-11-19', stage: 'serving' });
     expect(byState.TransformApi).toMatchObject({ Arguments: { '--run_date': '2026-11-19' } });
     const message = messageOf(byState.NotifySuccess);
@@ -131,6 +135,18 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
       run_date: '2026-11-19',
       servingQuality: { result: { status: 'warned' } },
     });
+  });
+
+  it('passes a declared-empty day on to the transform gate only', async () => {
+    const calls: Calls = [];
+    await run({ run_date: '2026-11-19', declared_empty: true }, standIns(calls));
+    const byState = Object.fromEntries(calls.map((call) => [call.state, call.input]));
+    expect(byState.CheckTransformQuality).toEqual({
+      run_date: '2026-11-19',
+      stage: 'transform',
+      declared_empty: true,
+    });
+    expect(byState.CheckServingQuality).toEqual({ run_date: '2026-11-19', stage: 'serving' });
   });
 
   it("runs the previous day in the schedule's time zone when started by the schedule", async () => {

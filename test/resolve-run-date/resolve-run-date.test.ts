@@ -20,7 +20,17 @@ describe('runResolveRunDate', () => {
         execution_start_time: '2026-11-21T01:00:02.120Z',
         time_zone: PARIS,
       }),
-    ).toEqual({ run_date: '2026-11-19', resolved_from: 'run_date', time_zone: PARIS });
+    ).toEqual({ run_date: '2026-11-19', resolved_from: 'run_date', time_zone: PARIS, declared_empty: false });
+  });
+
+  it('passes declared_empty on (false when absent) and refuses a non-boolean', () => {
+    const resolve = (input: Record<string, unknown>) =>
+      runResolveRunDate({ execution_input: input, time_zone: PARIS });
+    expect(resolve({ run_date: '2026-11-19', declared_empty: true }).declared_empty).toBe(true);
+    expect(resolve({ scheduled_time: '2026-11-21T01:00:00Z' }).declared_empty).toBe(false);
+    expect(() => resolve({ run_date: '2026-11-19', declared_empty: 'yes' })).toThrow(
+      /declared_empty must be true or false/,
+    );
   });
 
   it('takes the previous day of the 02:00 Paris schedule (the last complete day)', () => {
@@ -29,6 +39,7 @@ describe('runResolveRunDate', () => {
       resolved_from: 'scheduled_time',
       instant: '2026-11-21T01:00:00.000Z',
       time_zone: PARIS,
+      declared_empty: false,
     });
     // The same instant written with its offset.
     expect(scheduled('2026-11-21T02:00:00+01:00').run_date).toBe('2026-11-20');
@@ -179,6 +190,7 @@ describe('run-date bounds', () => {
       run_date: '2026-11-20',
       resolved_from: 'run_date',
       time_zone: PARIS,
+      declared_empty: false,
       lock: { now: '1795303800', expires_at: '1795307400' },
     });
   });

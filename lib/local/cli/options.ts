@@ -75,6 +75,15 @@ export function parseRunDate(value: string): string {
   return runDateParser()(value);
 }
 
+/** A comma-separated list of run dates, each checked like `--date`. */
+export function parseRunDateList(value: string): string[] {
+  return value
+    .split(',')
+    .map((date) => date.trim())
+    .filter((date) => date.length > 0)
+    .map(parseRunDate);
+}
+
 export function parseUrl(value: string): string {
   try {
     new URL(value);

@@ -18,7 +18,15 @@ import {
   type RunPipelineOptions,
 } from '../pipeline/run-pipeline';
 import type { RunSummary } from '../pipeline/run-summary';
-import { datesBetween, parseRunDate, parseRate, parseScale, parseSeed, parseUrl } from './options';
+import {
+  datesBetween,
+  parseRunDate,
+  parseRunDateList,
+  parseRate,
+  parseScale,
+  parseSeed,
+  parseUrl,
+} from './options';
 
 interface SourceOptions {
   dataDir: string;
@@ -127,16 +135,33 @@ export function registerRunCommand(program: Command): void {
           'stand-ins (simulator, PGlite, local Spark with Iceberg, DuckDB); then print a summary and write the dashboard.',
       )
       .requiredOption('--from <date>', 'first run date (YYYY-MM-DD)', parseRunDate)
-      .option('--to <date>', 'last run date (YYYY-MM-DD); default: --from', parseRunDate),
-  ).action(async (options: SourceOptions & { from: string; to?: string }) => {
+      .option('--to <date>', 'last run date (YYYY-MM-DD); default: --from', parseRunDate)
+      .option(
+        '--declared-empty <dates>',
+        'comma-separated run dates whose source day is really empty (an outage, a shutdown): their empty or ' +
+          'collapsed volume warns instead of failing the gate',
+        parseRunDateList,
+      ),
+  ).action(async (options: SourceOptions & { from: string; to?: string; declaredEmpty?: string[] }) => {
     const dates = datesBetween(options.from, options.to ?? options.from);
+    const outside = (options.declaredEmpty ?? []).filter((date) => !dates.includes(date));
+    if (outside.length > 0)
+      throw new Error(
+        `--declared-empty ${outside.join(', ')}: not a date of this run (${dates[0]}..${dates.at(-1)})`,
+      );
     requireUsableDataDir(options.dataDir);
     checkDataDirFree(options.dataDir);
     checkLocalSparkToolchain();
     process.stderr.write("synthesizing the CDK app for DailyPipeline's definition\n");
     const definition = await loadDailyPipeline();
     const progress = new ProgressReporter({ taskCount: happyPathTaskCount(definition) });
-    const summary = await runPipeline({ ...pipelineOptions(options), dates, definition, observer: progress });
+    const summary = await runPipeline({
+      ...pipelineOptions(options),
+      dates,
+      definition,
+      observer: progress,
+      declaredEmpty: options.declaredEmpty,
+    });
     process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
     for (const date of summary.dates) {
       if (date.error)

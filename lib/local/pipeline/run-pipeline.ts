@@ -48,6 +48,12 @@ export interface RunPipelineOptions extends LocalServicesOptions {
   readonly runDateBounds?: RunDateBounds;
   /** Write the dashboard at the end. @default true */
   readonly dashboard?: boolean;
+  /**
+   * Run dates whose source day is declared empty (`declared_empty` in the execution input): the gate's
+   * empty-day rules warn instead of failing for them.
+   * @default none
+   */
+  readonly declaredEmpty?: readonly string[];
 }
 
 export async function loadDailyPipeline(environment = 'dev'): Promise<StateMachineDefinition> {
@@ -138,7 +144,10 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
       services.log({ level: 'INFO', message: 'execution started', run_date: runDate });
       const outcome = await executeDefinition({
         definition,
-        input: { run_date: runDate },
+        input: {
+          run_date: runDate,
+          ...(options.declaredEmpty?.includes(runDate) ? { declared_empty: true } : {}),
+        },
         handlers,
         observer,
       });
