@@ -41,6 +41,19 @@ const definition = {
       Resource: 'arn:aws:states:::sns:publish',
       Parameters: { 'Message.$': 'States.JsonToString($)' },
       TimeoutSeconds: 5,
+      Next: 'LockHeld',
+    },
+    // Clean-up after the alert, as DailyPipeline releases its run lock: never the failure to report.
+    LockHeld: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.lock', IsPresent: true, Next: 'Release' }],
+      Default: 'PipelineFailed',
+    },
+    Release: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      TimeoutSeconds: 5,
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: 'PipelineFailed', ResultPath: '$.releaseError' }],
       Next: 'PipelineFailed',
     },
     PipelineFailed: { Type: 'Fail', Error: 'PipelineFailed', Cause: 'see the alert' },
@@ -55,6 +68,7 @@ describe('task state binding', () => {
     expect(collectTaskStates(definition).map((task) => [task.name, task.service])).toEqual([
       ['Extract', 'lambda'],
       ['NotifyFailure', 'sns'],
+      ['Release', 'lambda'],
     ]);
     expect(taskServiceOf('arn:aws:states:::glue:startJobRun.sync')).toBe('glue');
   });
@@ -72,6 +86,7 @@ test('a bound task whose result is over 256 KiB fails with States.DataLimitExcee
   const handlers = bindTaskStates(definition, {
     Extract: async (input) => (input === 'grow' ? `${justUnder}x` : justUnder),
     NotifyFailure: notify,
+    Release: notify,
   });
   await expect(handlers.Extract('ok')).resolves.toHaveLength(STATE_PAYLOAD_LIMIT_BYTES - 2);
   await expect(handlers.Extract('grow')).rejects.toMatchObject({
@@ -86,7 +101,7 @@ describe('executeDefinition', () => {
     const outcome = await executeDefinition({
       definition,
       input: { run_date: '2020-02-01' },
-      handlers: { Extract: async () => ({ status: 'passed' }), NotifyFailure: notify },
+      handlers: { Extract: async () => ({ status: 'passed' }), NotifyFailure: notify, Release: notify },
     });
     expect(outcome.status).toBe('succeeded');
     expect(outcome.states.map((state) => [state.name, state.status])).toEqual([
@@ -112,6 +127,7 @@ describe('executeDefinition', () => {
           throw error;
         },
         NotifyFailure: notify,
+        Release: notify,
       },
     });
     expect(outcome.status).toBe('failed');
@@ -123,7 +139,7 @@ describe('executeDefinition', () => {
     const outcome = await executeDefinition({
       definition,
       input: { run_date: '2020-02-01' },
-      handlers: { Extract: async () => ({ status: 'failed' }), NotifyFailure: notify },
+      handlers: { Extract: async () => ({ status: 'failed' }), NotifyFailure: notify, Release: notify },
     });
     expect(outcome.failure).toEqual({ state: 'Gate', error: 'PipelineFailed', cause: 'see the alert' });
   });

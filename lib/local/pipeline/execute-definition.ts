@@ -47,6 +47,12 @@ export interface ExecuteOptions {
   readonly retryIntervalOverrides?: Record<string, number>;
   /** The state machine's name in the context object (`$$.StateMachine.Name`). @default 'DailyPipeline' */
   readonly name?: string;
+  /**
+   * The state every failure goes through (the alert). What runs after it (releasing the run lock, its own
+   * choices and retries) is clean-up, never the failure to report.
+   * @default 'NotifyFailure'
+   */
+  readonly failurePathStart?: string;
 }
 
 function causeText(cause: unknown): string {
@@ -88,6 +94,8 @@ export async function executeDefinition(options: ExecuteOptions): Promise<Execut
   let taskFailure: ExecutionFailure | undefined;
   let executionFailure: { error: string; cause: string } | undefined;
   let lastChoice: string | undefined;
+  let cleaningUp = false;
+  const failurePathStart = options.failurePathStart ?? 'NotifyFailure';
 
   const close = (record: StateRecord, timestamp: number): void => {
     record.ms = timestamp - record.startedAt;
@@ -106,6 +114,7 @@ export async function executeDefinition(options: ExecuteOptions): Promise<Execut
       const record = open.get(name);
       switch (event.type) {
         case 'StateEntered': {
+          if (name === failurePathStart) cleaningUp = true;
           const entered: StateRecord = {
             name,
             type: event.state.type,
@@ -121,7 +130,7 @@ export async function executeDefinition(options: ExecuteOptions): Promise<Execut
         case 'StateFailed':
           if (!record) break;
           record.status = 'failed';
-          if (record.type === 'Task')
+          if (record.type === 'Task' && !cleaningUp)
             taskFailure = { state: name, error: event.Error, cause: causeText(event.Cause) };
           if (record.type === 'Fail') close(record, event.timestamp);
           break;
@@ -140,7 +149,7 @@ export async function executeDefinition(options: ExecuteOptions): Promise<Execut
         case 'StateExited':
           if (!record) break;
           if (record.status === 'running') record.status = 'succeeded';
-          if (record.type === 'Choice') lastChoice = name;
+          if (record.type === 'Choice' && !cleaningUp) lastChoice = name;
           close(record, event.timestamp);
           break;
       }
