@@ -56,6 +56,12 @@ test.each([
     `delete from deftunes_transform.sessions where ${PARTITION} and session_id >= '10000000-0000-4000-8000-000070000016'`,
     'passed',
   ],
+  // The look-back lands the day before in the run date's partition too: only the day's own sessions count.
+  [
+    'sessions',
+    `update deftunes_transform.sessions set session_start_time = session_start_time - interval 1 day where ${PARTITION}`,
+    'failed',
+  ],
   ['users', `delete from deftunes_transform.users where ${PARTITION}`, 'failed'],
   ['songs', `delete from deftunes_transform.songs where ${PARTITION}`, 'failed'],
   ['sessions', 'select 1', 'passed'],

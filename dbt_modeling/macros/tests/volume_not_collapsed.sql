@@ -5,13 +5,18 @@
   truncated source day (an API answering `200 []`) cannot load as a quiet zero-sales day. A day that is
   really empty is declared so in the execution input (`declared_empty`), which turns this failure into a
   warning in the data-quality gate. No history: only an empty partition fails.
+  `row_filter` keeps the rows that belong to the partition's own day: each run also lands the day before
+  (the sessions look-back), so an empty day's partition is not empty, only its own day is.
 #}
-{% test volume_not_collapsed(model, partition_column='ingest_on', lookback_days=7, min_share_percent=20) %}
+{% test volume_not_collapsed(model, partition_column='ingest_on', lookback_days=7, min_share_percent=20, row_filter=none) %}
 with daily as (
     select {{ partition_column }} as partition_date, count(*) as row_count
     from {{ model }}
     where {{ partition_column }} >= {{ dbt.dateadd('day', -1 * lookback_days, run_date()) }}
       and {{ partition_column }} <= {{ run_date() }}
+      {%- if row_filter %}
+      and ({{ row_filter }})
+      {%- endif %}
     group by {{ partition_column }}
 ),
 run_day as (

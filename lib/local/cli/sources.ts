@@ -3,7 +3,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SCALE_NAMES, startSources } from '../simulator';
-import { parsePort, parseRate, parseScale, parseSeed } from './options';
+import { parsePort, parseRate, parseRunDateList, parseScale, parseSeed } from './options';
 
 function parseMilliseconds(value: string): number {
   if (!/^\d+$/.test(value))
@@ -19,6 +19,7 @@ interface ServeOptions {
   faultRate: number;
   badRecordRate: number;
   lateArrivalRate: number;
+  emptyDays?: string[];
   slowMs: number;
   songsDataDir?: string;
   json?: boolean;
@@ -55,6 +56,12 @@ export function registerSourcesCommand(program: Command): void {
         .argParser(parseRate),
     )
     .addOption(
+      new Option(
+        '--empty-days <dates>',
+        'comma-separated days whose sessions are never served (an upstream outage answering 200 [])',
+      ).argParser(parseRunDateList),
+    )
+    .addOption(
       new Option('--bad-record-rate <r>', 'fraction of records served malformed')
         .default(0)
         .argParser(parseRate),
@@ -89,6 +96,7 @@ async function serve(options: ServeOptions): Promise<void> {
     faultRate: options.faultRate,
     badRecordRate: options.badRecordRate,
     lateArrivalRate: options.lateArrivalRate,
+    emptyDays: options.emptyDays,
     slowResponseMs: options.slowMs,
     songsDataDir: options.songsDataDir,
   });
@@ -103,6 +111,7 @@ async function serve(options: ServeOptions): Promise<void> {
         fault_rate: options.faultRate,
         bad_record_rate: options.badRecordRate,
         late_arrival_rate: options.lateArrivalRate,
+        empty_days: options.emptyDays ?? [],
         songs_load_ms: Math.round(songsLoad.milliseconds),
       })}\n`,
     );

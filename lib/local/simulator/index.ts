@@ -28,6 +28,8 @@ export interface SourcesOptions {
   badRecordRate?: number;
   /** Fraction of sessions that reach the API after their day (see WorldOptions). @default 0 */
   lateArrivalRate?: number;
+  /** Days served without sessions (see WorldOptions). @default none */
+  emptyDays?: readonly string[];
   /** Loopback only: the sources have no authentication. @default '127.0.0.1' */
   host?: '127.0.0.1';
   /** Delay of a `slow` fault, in ms. @default 3000 */
@@ -66,6 +68,7 @@ export async function startSources(options: SourcesOptions = {}): Promise<Runnin
     scale: options.scale,
     badRecordRate: options.badRecordRate,
     lateArrivalRate: options.lateArrivalRate,
+    emptyDays: options.emptyDays,
   });
   const api = await startApiServer({ world, faultRate, slowResponseMs, host, port });
   try {

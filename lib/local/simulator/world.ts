@@ -33,6 +33,11 @@ export interface WorldOptions {
    * window ends on the session's own day, present once the window ends later. @default 0
    */
   lateArrivalRate?: number;
+  /**
+   * Days (YYYY-MM-DD) whose sessions the API never serves, as an upstream outage answering `200 []` would:
+   * what the data-quality gate's empty-day rule must catch. @default none
+   */
+  emptyDays?: readonly string[];
 }
 
 /** Ground truth of one day, as `GET /_truth?date=` returns it. */
@@ -76,6 +81,8 @@ export class SimulatedWorld {
   readonly scale: ScaleSizes;
   readonly badRecordRate: number;
   readonly lateArrivalRate: number;
+  /** Day numbers (days since the epoch) served without sessions (see WorldOptions.emptyDays). */
+  readonly emptyDays: ReadonlySet<number>;
   readonly catalog: Catalog;
   readonly users: UserBase;
   readonly sessions: SessionGenerator;
@@ -90,6 +97,14 @@ export class SimulatedWorld {
     checkRate('bad record rate', this.badRecordRate);
     this.lateArrivalRate = options.lateArrivalRate ?? 0;
     checkRate('late arrival rate', this.lateArrivalRate);
+    this.emptyDays = new Set(
+      (options.emptyDays ?? []).map((date) => {
+        const day = Date.parse(`${date}T00:00:00Z`);
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(day))
+          throw new Error(`empty day must be a date YYYY-MM-DD; got ${JSON.stringify(date)}`);
+        return day / 86_400_000;
+      }),
+    );
     this.catalog = new Catalog(this.seed, this.scale.songs);
     this.users = new UserBase(this.seed, this.scale.usersAtEpoch);
     this.sessions = new SessionGenerator(this.seed, this.catalog, this.users, this.scale.itemsPerDay);
@@ -109,6 +124,7 @@ export class SimulatedWorld {
    */
   *servedSessions(startDay: number, endDay: number): Generator<Served<SessionRecord>> {
     for (let day = startDay; day <= endDay; day++) {
+      if (this.emptyDays.has(day)) continue;
       for (const session of this.sessions.sessionsOfDay(day)) {
         if (day === endDay && this.isLate(day, session.index)) continue;
         yield serveSession(this.seed, day, session.index, session.record, this.badRecordRate, this.catalog);
