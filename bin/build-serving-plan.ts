@@ -135,6 +135,7 @@ interface DbtNodeConfig {
   run_date_column?: string;
   check_cols?: string[];
   update_cols?: string[];
+  snapshot_date_column?: string;
   first_valid_from?: string;
   surrogate_key?: string;
   [key: string]: unknown;
@@ -232,6 +233,7 @@ function planModel(node: DbtNode, modelsById: Map<string, DbtNode>): PlanModel {
         snapshot: {
           check_cols: node.config.check_cols ?? [],
           update_cols: node.config.update_cols ?? [],
+          snapshot_date: node.config.snapshot_date_column ?? 'snapshot_date',
           surrogate_key: node.config.surrogate_key ?? `${name}_key`,
           valid_from: 'valid_from',
           valid_to: 'valid_to',

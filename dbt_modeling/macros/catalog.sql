@@ -1,13 +1,13 @@
-{#- The two CTEs dim_songs and dim_artists share: the catalog as of the run date is the songs extract of
-    the newest ingest_on up to the run date (`catalog_day`); what was sold up to the run date but is missing
-    from that catalog (`sold_outside_catalog`) still gets a row, from its first sale, so every fact row has
-    its dimension row. The model defines `catalog` (joined to catalog_day) between the two. -#}
+{#- The two CTEs dim_songs and dim_artists share: the catalog is the newest songs extract (`catalog_day`);
+    what was sold on any date but is missing from that catalog (`sold_outside_catalog`) still gets a row,
+    from its first sale, so every fact row has its dimension row. Neither depends on the run date: a re-run
+    of an old date must not narrow the catalog to that date and orphan later dates' facts. The model
+    defines `catalog` (joined to catalog_day) between the two. -#}
 
 {% macro catalog_day_cte() -%}
 catalog_day as (
   select max(ingest_on) as ingest_on
   from {{ source('deftunes_transform', 'songs') }}
-  where ingest_on <= {{ run_date() }}
 )
 {%- endmacro %}
 
@@ -21,8 +21,7 @@ sold_outside_catalog as (
       partition by sessions.{{ sessions_key }} order by sessions.session_start_time, sessions.session_id, sessions.item_index
     ) as sale_rank
   from {{ source('deftunes_transform', 'sessions') }} as sessions
-  where sessions.ingest_on <= {{ run_date() }}
-    and sessions.{{ sessions_key }} is not null
+  where sessions.{{ sessions_key }} is not null
     and not exists (select 1 from catalog where catalog.{{ catalog_key }} = sessions.{{ sessions_key }})
 )
 {%- endmacro %}

@@ -8,17 +8,23 @@
  * test checks):
  * - view: dropped and created again (Redshift: late-binding, so swapping tables never needs CASCADE).
  * - table: built aside as `<name>__new`, then the old table is dropped and the new one renamed.
- * - incremental: the run date's rows go to a temp table; rows of the run date and rows sharing a unique
- *   key with the new ones are deleted; the new rows are inserted.
- * - snapshot_type2: the model gives each entity's state on the run date. A previous run of the same date
- *   is undone first (its versions deleted, the versions it closed reopened); then versions whose tracked
- *   columns changed are closed (valid_to = run date), other attributes are updated in place, new versions
- *   are inserted (valid_from = run date, or first_valid_from for an entity's first version). Re-running the
- *   latest date, even with corrected data, gives the history a first run would; a date older than the
- *   newest run applied is skipped (the history already holds later states). The newest run is read from
- *   `<model>__runs(run_date)`, written in the same transaction: `loaded_on` alone is not enough, since it
- *   only moves when a run inserts a version, and a run that only corrects attributes in place must still
- *   stop an older date from rolling them back.
+ * - incremental: the model's rows go to a temp table; rows of the run date or of a date among the new
+ *   rows, and rows sharing a unique key with the new ones, are deleted; the new rows are inserted.
+ * - snapshot_type2: any date can be loaded in any order, and the history ends as if the dates had been
+ *   loaded in order. `<model>__runs(run_date)` holds the dates applied; the run records its date there
+ *   first. The model gives each entity's state on every snapshot date from `:replay_from` onwards: the
+ *   newest applied date before the run date (the run date when there is none). The history is cut back
+ *   to what it was before `:replay_from` (versions loaded on or after it deleted, versions closed on or
+ *   after it reopened) and the applied dates among the model's rows are replayed in date order, set-based:
+ *   a row whose tracked columns differ from the entity's previous row (or from its current version, for
+ *   its first row) starts a version (valid_from = its date, first_valid_from for an entity's first
+ *   version); the current version takes the latest values of the rows that continue it (other attributes
+ *   are type 1) and is closed where a new version starts. Replaying from the previous applied date, not
+ *   from the run date, restores the attributes that a later date corrected in place. A run in date order
+ *   reads two snapshot partitions; an old date reads the partitions from it to the newest: the cost follows
+ *   how far back the date is, never the whole history. The fact model re-selects the applied dates after
+ *   the run date too (their sessions may now fall in other user versions), which a run in order does not
+ *   pay either.
  *
  * Before COMMIT, the plan's error-severity serving tests run inside the same transaction as guards: a test
  * whose measure meets its `error_if` makes a statement fail (a cast of a text naming the test to integer),
@@ -62,8 +68,8 @@ export interface ModelLoadResult {
   readonly materialization: PlanModel['materialization'];
   /** Rows in the relation after the run. */
   readonly rows: number;
-  /** False when a type-2 snapshot skipped a run date older than its history. */
-  readonly applied: boolean;
+  /** Type-2 snapshots: the first snapshot date the run replayed (null for other materializations). */
+  readonly replayed_from: string | null;
 }
 
 export interface ServingLoadResult {
@@ -111,17 +117,15 @@ function surrogateKey(expressions: readonly string[], dialect: Dialect): string 
   return `md5(${expressions.map((expression) => `coalesce(cast(${expression} as ${dialect.textType}), '_null_')`).join(" || '|' || ")})`;
 }
 
-interface ModelStatements {
-  readonly statements: Statement[];
-  readonly applied: boolean;
-}
-
 export interface Existing {
   readonly tables: Map<string, 'table' | 'view'>;
   /** Snapshot models whose `<model>__runs` table exists. */
   readonly runTables: Set<string>;
-  /** Newest run date applied to each existing snapshot model (its watermark). */
-  readonly snapshotLatest: Map<string, string | null>;
+  /**
+   * The newest date applied to each snapshot model before the run date (`<model>__runs`, or `loaded_on`
+   * for a history older than that table): where the run's replay starts. Absent: the run date.
+   */
+  readonly previousRuns: Map<string, string>;
 }
 
 /** The table holding the run dates applied to a snapshot model (its watermark). */
@@ -129,13 +133,18 @@ export function runsTableOf(model: Pick<PlanModel, 'name'>): string {
   return `${model.name}__runs`;
 }
 
-function bound(model: PlanModel, runDate: string): SqlParameters | undefined {
+/** The first snapshot date a run of a snapshot model replays (see the header). */
+function replayFromOf(model: PlanModel, existing: Existing, runDate: string): string {
+  return existing.previousRuns.get(model.name) ?? runDate;
+}
+
+function bound(model: PlanModel, runDate: string, replayFrom?: string): SqlParameters | undefined {
   if (model.parameters.length === 0) return undefined;
   const parameters: Record<string, string> = {};
   for (const name of model.parameters) {
-    if (name !== 'run_date')
-      throw new Error(`model ${model.name}: unknown parameter :${name} in its compiled SQL`);
-    parameters[name] = runDate;
+    if (name === 'run_date') parameters[name] = runDate;
+    else if (name === 'replay_from' && replayFrom !== undefined) parameters[name] = replayFrom;
+    else throw new Error(`model ${model.name}: unknown parameter :${name} in its compiled SQL`);
   }
   return parameters;
 }
@@ -202,6 +211,7 @@ function incrementalStatements(model: PlanModel, existing: Existing, runDate: st
       label: `model ${model.name}: select the run date's rows`,
     },
   ];
+  const runDateOf = quote(runDateColumn);
   if (existing.tables.get(model.name) === 'view') statements.push(...dropExisting(model, existing));
   if (existing.tables.get(model.name) !== 'table') {
     statements.push({
@@ -211,9 +221,9 @@ function incrementalStatements(model: PlanModel, existing: Existing, runDate: st
   }
   statements.push(
     {
-      sql: `delete from ${model.relation} where ${quote(runDateColumn)} = cast(:run_date as date)`,
+      sql: `delete from ${model.relation} where ${runDateOf} = cast(:run_date as date) or ${runDateOf} in (select ${runDateOf} from ${quote(batch)})`,
       parameters: { run_date: runDate },
-      label: `model ${model.name}: delete the run date's rows`,
+      label: `model ${model.name}: delete the rows of the run date and of the dates selected`,
     },
     {
       sql: `delete from ${model.relation} using ${quote(batch)} where ${keyMatch(model.name, batch, model.unique_key)}`,
@@ -228,118 +238,186 @@ function incrementalStatements(model: PlanModel, existing: Existing, runDate: st
   return statements;
 }
 
+/**
+ * The replay (see the header): one row per version the staged rows make, numbered per entity in date
+ * order; version_number 0 continues the entity's current version (its latest values; valid_to = where the
+ * next version starts, null if none), 1 and up are new versions. The same SELECT as the dbt macro
+ * snapshot_type2_versions_sql.
+ */
+function versionsSql(model: PlanModel, stage: string, runs: string, dialect: Dialect): string {
+  const snapshot = model.snapshot!;
+  const keys = model.unique_key.map(quote).join(', ');
+  const attributes = [...snapshot.check_cols, ...snapshot.update_cols].map(quote).join(', ');
+  const match = (left: string, right: string): string =>
+    model.unique_key.map((key) => `${left}.${quote(key)} = ${right}.${quote(key)}`).join(' and ');
+  const trackedHash = (table: string): string =>
+    surrogateKey(
+      snapshot.check_cols.map((column) => `${table}.${quote(column)}`),
+      dialect,
+    );
+  const snapshotDate = quote(snapshot.snapshot_date);
+  return [
+    `with staged_states as (`,
+    `  select ${keys}, ${attributes}, ${snapshotDate} as snapshot_date,`,
+    `    ${trackedHash(quote(stage))} as tracked_hash,`,
+    `    lag(${trackedHash(quote(stage))}) over (partition by ${keys} order by ${snapshotDate}) as previous_hash`,
+    `  from ${quote(stage)}`,
+    `  where ${snapshotDate} in (select run_date from ${runs})`,
+    `),`,
+    `current_versions as (`,
+    `  select ${keys}, ${trackedHash('history')} as tracked_hash`,
+    `  from ${model.relation} as history`,
+    `  where history.${quote(snapshot.is_current)}`,
+    `),`,
+    `known_entities as (`,
+    `  select distinct ${keys} from ${model.relation}`,
+    `),`,
+    `version_starts as (`,
+    `  select staged_states.*,`,
+    `    case when coalesce(staged_states.previous_hash, current_versions.tracked_hash) = staged_states.tracked_hash then 0 else 1 end as starts_version,`,
+    `    case when known_entities.${quote(model.unique_key[0])} is null then 0 else 1 end as has_history`,
+    `  from staged_states`,
+    `  left join current_versions on ${match('staged_states', 'current_versions')}`,
+    `  left join known_entities on ${match('staged_states', 'known_entities')}`,
+    `),`,
+    `numbered as (`,
+    `  select version_starts.*,`,
+    `    sum(starts_version) over (partition by ${keys} order by snapshot_date rows between unbounded preceding and current row) as version_number`,
+    `  from version_starts`,
+    `),`,
+    `version_rows as (`,
+    `  select numbered.*,`,
+    `    min(snapshot_date) over (partition by ${keys}, version_number) as starts_on,`,
+    `    row_number() over (partition by ${keys}, version_number order by snapshot_date desc) as recency`,
+    `  from numbered`,
+    `),`,
+    `latest_rows as (`,
+    `  select version_rows.*,`,
+    `    lead(starts_on) over (partition by ${keys} order by version_number) as ends_on`,
+    `  from version_rows`,
+    `  where recency = 1`,
+    `)`,
+    `select ${keys}, ${attributes}, version_number,`,
+    `  case when version_number = 1 and has_history = 0 then cast('${snapshot.first_valid_from}' as timestamp) else cast(starts_on as timestamp) end as ${quote(snapshot.valid_from)},`,
+    `  cast(ends_on as timestamp) as ${quote(snapshot.valid_to)},`,
+    `  starts_on as ${quote(snapshot.loaded_on)}`,
+    `from latest_rows`,
+  ].join('\n');
+}
+
 function snapshotStatements(
   model: PlanModel,
   existing: Existing,
   runDate: string,
   dialect: Dialect,
-): ModelStatements {
+): Statement[] {
   const snapshot = model.snapshot!;
-  const latest = existing.snapshotLatest.get(model.name);
-  if (latest && runDate < latest) return { statements: [], applied: false };
-
   const stage = `${model.name}__snapshot`;
+  const versions = `${model.name}__versions`;
   const runs = relationOf(model.schema, runsTableOf(model));
-  const keys = model.unique_key;
-  const target = model.name;
-  const trackedHash = (table: string): string =>
-    surrogateKey(
-      snapshot.check_cols.map((column) => `${quote(table)}.${quote(column)}`),
-      dialect,
-    );
-  const updated = [...snapshot.check_cols, ...snapshot.update_cols];
-  const runTimestamp = 'cast(cast(:run_date as date) as timestamp)';
-  const parameters = { run_date: runDate };
-  const statements: Statement[] = [
-    {
-      sql: `create temp table ${quote(stage)} as\n${model.sql}`,
-      parameters: bound(model, runDate),
-      label: `model ${model.name}: select the run date's snapshot`,
-    },
-  ];
-  if (existing.tables.get(model.name) === 'view') statements.push(...dropExisting(model, existing));
-  if (existing.tables.get(model.name) !== 'table') {
-    statements.push({
-      sql:
-        `create table ${model.relation} as select cast(null as ${dialect.textType === 'varchar' ? 'varchar' : 'varchar(32)'}) as ${quote(snapshot.surrogate_key)}, ${quote(stage)}.*, ` +
-        `cast(null as timestamp) as ${quote(snapshot.valid_from)}, cast(null as timestamp) as ${quote(snapshot.valid_to)}, ` +
-        `cast(null as boolean) as ${quote(snapshot.is_current)}, cast(null as date) as ${quote(snapshot.loaded_on)} ` +
-        `from ${quote(stage)} where 1 = 0`,
-      label: `model ${model.name}: create the table`,
-    });
-  }
+  const target = quote(model.name);
+  const hasHistory = existing.tables.get(model.name) === 'table';
+  const replayFrom = replayFromOf(model, existing, runDate);
+  const columns = [...model.unique_key, ...snapshot.check_cols, ...snapshot.update_cols].map(quote);
+  const attributes = [...snapshot.check_cols, ...snapshot.update_cols];
+  const keyMatches = `${keyMatch(model.name, versions, model.unique_key)} and ${target}.${quote(snapshot.is_current)}`;
+  const isCurrent = `case when ${quote(versions)}.${quote(snapshot.valid_to)} is null then true else false end`;
+  const statements: Statement[] = [];
   if (!existing.runTables.has(model.name)) {
     statements.push({
       sql: `create table if not exists ${runs} (run_date date)`,
       label: `model ${model.name}: create ${runsTableOf(model)}`,
     });
-  } else if (existing.tables.get(model.name) !== 'table') {
-    // A history built from scratch starts without a watermark (runs left by a dropped table would skip dates).
+    if (hasHistory) {
+      // A history written before the runs table existed: its applied dates are its loaded_on dates.
+      statements.push({
+        sql: `insert into ${runs} (run_date) select distinct ${quote(snapshot.loaded_on)} from ${model.relation} where ${quote(snapshot.loaded_on)} is not null`,
+        label: `model ${model.name}: fill ${runsTableOf(model)} from loaded_on`,
+      });
+    }
+  } else if (!hasHistory) {
+    // A history built from scratch starts with no applied date (runs left by a dropped table would replay
+    // snapshots the new history never had).
     statements.push({
       sql: `delete from ${runs}`,
       label: `model ${model.name}: clear ${runsTableOf(model)} (new history)`,
     });
   }
   statements.push(
-    // Undo a previous run of this date (it is the newest one, see the guard above): its versions go, the
-    // versions it closed reopen. Applying the date again then gives the same history as a first run.
-    {
-      sql: `delete from ${model.relation} where ${quote(snapshot.loaded_on)} = cast(:run_date as date)`,
-      parameters,
-      label: `model ${model.name}: undo a previous run of the date (its versions)`,
-    },
-    {
-      sql:
-        `update ${model.relation} set ${quote(snapshot.valid_to)} = null, ${quote(snapshot.is_current)} = true ` +
-        `where ${quote(snapshot.valid_to)} = ${runTimestamp}`,
-      parameters,
-      label: `model ${model.name}: undo a previous run of the date (reopen what it closed)`,
-    },
-    {
-      sql:
-        `update ${model.relation} set ${quote(snapshot.valid_to)} = ${runTimestamp}, ${quote(snapshot.is_current)} = false ` +
-        `from ${quote(stage)} where ${keyMatch(target, stage, keys)} and ${quote(target)}.${quote(snapshot.is_current)} ` +
-        `and ${trackedHash(target)} <> ${trackedHash(stage)}`,
-      parameters,
-      label: `model ${model.name}: close changed versions`,
-    },
-    {
-      sql:
-        `update ${model.relation} set ${updated.map((column) => `${quote(column)} = ${quote(stage)}.${quote(column)}`).join(', ')} ` +
-        `from ${quote(stage)} where ${keyMatch(target, stage, keys)} and ${quote(target)}.${quote(snapshot.is_current)} ` +
-        `and ${trackedHash(target)} = ${trackedHash(stage)}`,
-      label: `model ${model.name}: update current versions in place`,
-    },
-    {
-      sql:
-        `insert into ${model.relation}\n` +
-        `select ${surrogateKey([...keys.map((key) => `versions.${quote(key)}`), `versions.${quote(snapshot.valid_from)}`], dialect)}, versions.*, ` +
-        `cast(null as timestamp), true, cast(:run_date as date)\nfrom (\n` +
-        `  select ${quote(stage)}.*, case when history.has_current is null then cast('${snapshot.first_valid_from}' as timestamp) else ${runTimestamp} end as ${quote(snapshot.valid_from)}\n` +
-        `  from ${quote(stage)}\n` +
-        `  left join (select ${keys.map(quote).join(', ')}, max(case when ${quote(snapshot.is_current)} then 1 else 0 end) as has_current from ${model.relation} group by ${keys.map(quote).join(', ')}) as history\n` +
-        `    on ${keys.map((key) => `history.${quote(key)} = ${quote(stage)}.${quote(key)}`).join(' and ')}\n` +
-        `  where history.has_current is null or history.has_current = 0\n` +
-        `) as versions`,
-      parameters,
-      label: `model ${model.name}: insert new versions`,
-    },
-    { sql: `drop table ${quote(stage)}`, label: `model ${model.name}: drop ${stage}` },
     {
       sql: `delete from ${runs} where run_date = cast(:run_date as date)`,
-      parameters,
+      parameters: { run_date: runDate },
       label: `model ${model.name}: record the run date (clear a previous run of it)`,
     },
     {
       sql: `insert into ${runs} (run_date) values (cast(:run_date as date))`,
-      parameters,
+      parameters: { run_date: runDate },
       label: `model ${model.name}: record the run date`,
     },
+    {
+      sql: `create temp table ${quote(stage)} as\n${model.sql}`,
+      parameters: bound(model, runDate, replayFrom),
+      label: `model ${model.name}: select the snapshots from ${replayFrom}`,
+    },
   );
-  return { statements, applied: true };
+  if (existing.tables.get(model.name) === 'view') statements.push(...dropExisting(model, existing));
+  if (!hasHistory) {
+    statements.push({
+      sql:
+        `create table ${model.relation} as select cast(null as ${dialect.textType === 'varchar' ? 'varchar' : 'varchar(32)'}) as ${quote(snapshot.surrogate_key)}, ` +
+        `${columns.map((column) => `${quote(stage)}.${column}`).join(', ')}, ` +
+        `cast(null as timestamp) as ${quote(snapshot.valid_from)}, cast(null as timestamp) as ${quote(snapshot.valid_to)}, ` +
+        `cast(null as boolean) as ${quote(snapshot.is_current)}, cast(null as date) as ${quote(snapshot.loaded_on)} ` +
+        `from ${quote(stage)} where 1 = 0`,
+      label: `model ${model.name}: create the table`,
+    });
+  }
+  statements.push(
+    {
+      sql: `delete from ${model.relation} where ${quote(snapshot.loaded_on)} >= cast(:replay_from as date)`,
+      parameters: { replay_from: replayFrom },
+      label: `model ${model.name}: cut the history back to ${replayFrom} (versions loaded since)`,
+    },
+    {
+      sql:
+        `update ${model.relation} set ${quote(snapshot.valid_to)} = null, ${quote(snapshot.is_current)} = true ` +
+        `where ${quote(snapshot.valid_to)} >= cast(cast(:replay_from as date) as timestamp)`,
+      parameters: { replay_from: replayFrom },
+      label: `model ${model.name}: cut the history back to ${replayFrom} (reopen versions closed since)`,
+    },
+    {
+      sql: `create temp table ${quote(versions)} as\n${versionsSql(model, stage, runs, dialect)}`,
+      label: `model ${model.name}: replay the applied snapshots in date order`,
+    },
+    {
+      sql:
+        `update ${model.relation} set ${quote(snapshot.valid_to)} = ${quote(versions)}.${quote(snapshot.valid_to)}, ${quote(snapshot.is_current)} = ${isCurrent}, ` +
+        `${attributes.map((column) => `${quote(column)} = ${quote(versions)}.${quote(column)}`).join(', ')} ` +
+        `from ${quote(versions)} where ${keyMatches} and ${quote(versions)}.version_number = 0`,
+      label: `model ${model.name}: update the current versions the snapshots continue`,
+    },
+    {
+      sql:
+        `update ${model.relation} set ${quote(snapshot.valid_to)} = ${quote(versions)}.${quote(snapshot.valid_from)}, ${quote(snapshot.is_current)} = false ` +
+        `from ${quote(versions)} where ${keyMatches} and ${quote(versions)}.version_number = 1`,
+      label: `model ${model.name}: close the current versions a new version follows`,
+    },
+    {
+      sql:
+        `insert into ${model.relation} (${quote(snapshot.surrogate_key)}, ${columns.join(', ')}, ${quote(snapshot.valid_from)}, ${quote(snapshot.valid_to)}, ${quote(snapshot.is_current)}, ${quote(snapshot.loaded_on)})\n` +
+        `select ${surrogateKey([...model.unique_key.map((key) => `${quote(versions)}.${quote(key)}`), `${quote(versions)}.${quote(snapshot.valid_from)}`], dialect)}, ` +
+        `${columns.map((column) => `${quote(versions)}.${column}`).join(', ')}, ${quote(versions)}.${quote(snapshot.valid_from)}, ` +
+        `${quote(versions)}.${quote(snapshot.valid_to)}, ${isCurrent}, ${quote(versions)}.${quote(snapshot.loaded_on)}\n` +
+        `from ${quote(versions)} where ${quote(versions)}.version_number >= 1`,
+      label: `model ${model.name}: insert new versions`,
+    },
+    { sql: `drop table ${quote(stage)}`, label: `model ${model.name}: drop ${stage}` },
+    { sql: `drop table ${quote(versions)}`, label: `model ${model.name}: drop ${versions}` },
+  );
+  return statements;
 }
 
-async function inspect(warehouse: Warehouse, plan: ServingPlan): Promise<Existing> {
+async function inspect(warehouse: Warehouse, plan: ServingPlan, runDate: string): Promise<Existing> {
   const schemas = [...new Set(plan.models.map((model) => model.schema))];
   const rows = await warehouse.query<{ table_schema: string; table_name: string; table_type: string }>(
     `select table_schema, table_name, table_type from information_schema.tables where table_catalog = current_database() and table_schema in (${schemas.map((schema) => `'${schema}'`).join(', ')})`,
@@ -352,26 +430,25 @@ async function inspect(warehouse: Warehouse, plan: ServingPlan): Promise<Existin
     if (row) tables.set(model.name, /view/i.test(row.table_type) ? 'view' : 'table');
   }
   const runTables = new Set<string>();
-  const snapshotLatest = new Map<string, string | null>();
+  const previousRuns = new Map<string, string>();
   for (const model of plan.models) {
     if (model.materialization !== 'snapshot_type2') continue;
     const runs = runsTableOf(model);
     if (rows.some((row) => row.table_schema === model.schema && row.table_name === runs))
       runTables.add(model.name);
     if (tables.get(model.name) !== 'table') continue;
-    // loaded_on too: a history written before the runs table existed keeps its watermark.
-    const marks = [`select max(${quote(model.snapshot!.loaded_on)}) as mark from ${model.relation}`];
-    if (runTables.has(model.name))
-      marks.push(`select max(run_date) as mark from ${relationOf(model.schema, runs)}`);
-    const [latest] = await warehouse.query<{ latest: unknown }>(
-      `select cast(max(mark) as varchar(10)) as latest from (${marks.join(' union all ')}) as marks`,
+    // A history written before the runs table existed: its applied dates are its loaded_on dates.
+    const applied = runTables.has(model.name)
+      ? `select run_date as applied_on from ${relationOf(model.schema, runs)}`
+      : `select ${quote(model.snapshot!.loaded_on)} as applied_on from ${model.relation}`;
+    const [previous] = await warehouse.query<{ previous_run: unknown }>(
+      `select cast(max(applied_on) as varchar(10)) as previous_run from (${applied}) as applied where applied_on < cast(:run_date as date)`,
+      { run_date: runDate },
     );
-    snapshotLatest.set(
-      model.name,
-      latest?.latest === null || latest?.latest === undefined ? null : String(latest.latest),
-    );
+    if (previous?.previous_run !== null && previous?.previous_run !== undefined)
+      previousRuns.set(model.name, String(previous.previous_run));
   }
-  return { tables, runTables, snapshotLatest };
+  return { tables, runTables, previousRuns };
 }
 
 /** A dbt threshold (`!=0`, `> 5`) as a SQL condition on `value`. */
@@ -447,39 +524,31 @@ export function guardStatements(
   }));
 }
 
-/** The statements of one run, in order, and which snapshot models apply the date. */
-export function planStatements(
-  plan: ServingPlan,
-  runDate: string,
-  existing: Existing,
-): { statements: Statement[]; applied: Map<string, boolean> } {
+/** The statements of one run, in order. */
+export function planStatements(plan: ServingPlan, runDate: string, existing: Existing): Statement[] {
   const dialect = dialectOf(plan.target);
-  const applied = new Map<string, boolean>();
   const statements: Statement[] = [...new Set(plan.models.map((model) => model.schema))].map((schema) => ({
     sql: `create schema if not exists ${quote(schema)}`,
     label: `schema ${schema}`,
   }));
   for (const model of plan.models) {
-    let modelStatements: ModelStatements;
     switch (model.materialization) {
       case 'view':
-        modelStatements = { statements: viewStatements(model, existing, dialect), applied: true };
+        statements.push(...viewStatements(model, existing, dialect));
         break;
       case 'table':
-        modelStatements = { statements: tableStatements(model, existing, runDate), applied: true };
+        statements.push(...tableStatements(model, existing, runDate));
         break;
       case 'incremental':
-        modelStatements = { statements: incrementalStatements(model, existing, runDate), applied: true };
+        statements.push(...incrementalStatements(model, existing, runDate));
         break;
       case 'snapshot_type2':
-        modelStatements = snapshotStatements(model, existing, runDate, dialect);
+        statements.push(...snapshotStatements(model, existing, runDate, dialect));
         break;
     }
-    applied.set(model.name, modelStatements.applied);
-    statements.push(...modelStatements.statements);
   }
   statements.push(...guardStatements(plan, runDate));
-  return { statements, applied };
+  return statements;
 }
 
 /** Loads the serving layer for `event.run_date` by executing the plan. */
@@ -492,13 +561,15 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
   const { warehouse, plan } = deps;
   const logger = deps.logger ?? silentLogger;
 
-  const existing = await inspect(warehouse, plan);
-  const { statements, applied } = planStatements(plan, runDate, existing);
-  for (const [name, done] of applied) {
-    if (!done)
-      logger.warn(
-        `model ${name}: run date ${runDate} is older than its newest applied run (${existing.snapshotLatest.get(name)}); history kept as is`,
-      );
+  const existing = await inspect(warehouse, plan, runDate);
+  const statements = planStatements(plan, runDate, existing);
+  const replayedFrom = new Map(
+    plan.models
+      .filter((model) => model.materialization === 'snapshot_type2')
+      .map((model) => [model.name, replayFromOf(model, existing, runDate)]),
+  );
+  for (const [name, from] of replayedFrom) {
+    logger.info(`model ${name}: replaying the applied snapshots from ${from}`, { run_date: runDate });
   }
   const guarded = guardedTests(plan).map((test) => test.name);
   logger.info('serving load: executing the plan in one transaction', {
@@ -520,7 +591,7 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
     name: model.name,
     materialization: model.materialization,
     rows: rowsByModel.get(model.name) ?? 0,
-    applied: applied.get(model.name) ?? true,
+    replayed_from: replayedFrom.get(model.name) ?? null,
   }));
   logger.info('serving load: done', { run_date: runDate, rows: Object.fromEntries(rowsByModel) });
   return {

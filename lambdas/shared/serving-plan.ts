@@ -28,14 +28,21 @@ export const IncrementalConfigSchema = z.object({
 export type IncrementalConfig = z.infer<typeof IncrementalConfigSchema>;
 
 /**
- * Type-2 snapshot models: the model's SQL returns the current state of every entity as of the run date;
- * the executor closes the versions whose tracked columns changed and inserts new versions.
+ * Type-2 snapshot models: the model's SQL returns every entity's state on each snapshot date from
+ * `:replay_from` onwards (the newest applied date before the run date, or the run date), with the date in
+ * `snapshot_date`; the executor replays the applied dates among them in date order over the history
+ * before `:replay_from` (see lambdas/serving-load/load.ts).
  */
 export const SnapshotConfigSchema = z.object({
   /** Columns whose change opens a new version (the others are updated in place on the current version). */
   check_cols: z.array(identifier).min(1),
-  /** Columns corrected in place on the current version (type 1); the rest of the model's columns never change. */
+  /** Columns corrected in place on the current version (type 1). */
   update_cols: z.array(identifier),
+  /**
+   * The model's column holding each row's snapshot date (not kept in the table). The model returns the
+   * unique key, check_cols, update_cols and this column, nothing else.
+   */
+  snapshot_date: identifier,
   /** Column receiving the md5 version key (natural key + valid_from). */
   surrogate_key: identifier,
   /** Fixed column names of the version bookkeeping. */

@@ -101,7 +101,7 @@ function relationsAfterFirstRun(plan: ServingPlan): Row[] {
 function servingWarehouseAnswers(plan: ServingPlan, existing: Row[]) {
   return (sql: string): Row[] => {
     if (/information_schema\.tables/.test(sql)) return existing;
-    if (/as latest from/.test(sql)) return [{ latest: '2020-02-01' }];
+    if (/as previous_run from/.test(sql)) return [{ previous_run: '2020-02-01' }];
     if (/as row_count from/.test(sql))
       return plan.models.map((model) => ({ model: model.name, row_count: 3 }));
     return [];

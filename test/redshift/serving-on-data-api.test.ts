@@ -3,7 +3,7 @@
  * (`runServingLoad`, `runCompiledTest`) through `RedshiftDataWarehouse` on the Data API fake (real
  * Postgres; Redshift-only SQL translated only as redshift-dialect.ts lists), against the DuckDB executor
  * on the duckdb plan over the same fixture data: same rows in every model, same test outcomes, date after
- * date and on re-runs; and a failing guard rolls the whole batch back.
+ * date, out of order and on re-runs; and a failing guard rolls the whole batch back.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,17 +19,23 @@ import {
   DAY_1,
   DAY_2,
   DAY_3,
+  DAY_4,
+  DAYS,
   type Fixture,
+  filesOfDays,
   pointSpectrum,
   strayBuyerSessionsDay2,
-  transformRowsAfter,
+  transformRowsOf,
   writeFixture,
 } from '../serving/fixtures';
 import { FakeRedshiftData } from './fake/data-api-fake';
 import { replaceTransformTables } from './fake/spectrum-tables';
 
-/** Dates in order, re-runs of the latest and of an older date, a correction-only date, then an older re-run. */
-const RUN_DATES = [DAY_1, DAY_2, DAY_2, DAY_1, DAY_3, DAY_2];
+/**
+ * A date loaded for the first time after a later one (DAY_2 after DAY_3), re-runs of the latest and of an
+ * older date, a date of a later year, then an older re-run. The transform zone holds the days run so far.
+ */
+const RUN_DATES = [DAY_1, DAY_3, DAY_2, DAY_2, DAY_1, DAY_4, DAY_3];
 
 let fixture: Fixture;
 let scratch: string;
@@ -141,8 +147,9 @@ test('the redshift plan on the Data API fake builds the same tables and test out
   const statusesSeen = new Set<unknown>();
 
   for (const [step, runDate] of RUN_DATES.entries()) {
-    await pointSpectrum(path.join(scratch, 'deftunes.duckdb'), fixture.filesAfter[runDate]);
-    await replaceTransformTables(fake, transformRowsAfter(runDate));
+    const extracted = RUN_DATES.slice(0, step + 1);
+    await pointSpectrum(path.join(scratch, 'deftunes.duckdb'), filesOfDays(fixture, extracted));
+    await replaceTransformTables(fake, transformRowsOf([...new Set(extracted)]));
 
     const [viaDuckDb, viaFake] = [
       await onDuckDb((warehouse) => runServingLoad({ run_date: runDate }, { warehouse, plan: duckdbPlan })),
@@ -171,16 +178,16 @@ test('the redshift plan on the Data API fake builds the same tables and test out
   const [counts] = await redshift.query(
     'select (select count(*) from deftunes_serving.fact_session_items) as items, (select count(*) from deftunes_serving.dim_users) as user_versions',
   );
-  expect(counts).toEqual({ items: 10, user_versions: 5 });
+  expect(counts).toEqual({ items: 11, user_versions: 6 });
   expect(statusesSeen).toEqual(new Set(['passed', 'warned', 'failed']));
 }, 300_000);
 
 test('a failing guard rolls the whole batch back on the fake and names the test', async () => {
   const relations = relationsOf(redshiftPlan);
-  await replaceTransformTables(fake, transformRowsAfter(DAY_2));
+  await replaceTransformTables(fake, transformRowsOf(DAYS));
   await runServingLoad({ run_date: DAY_2 }, { warehouse: redshift, plan: redshiftPlan });
   const before = await contentsOf(redshift, relations);
-  expect(before.fact_session_items.rows).toHaveLength(10);
+  expect(before.fact_session_items.rows).toHaveLength(11);
   const servingRelations = (): Promise<Row[]> =>
     redshift.query(
       "select table_name, table_type from information_schema.tables where table_schema = 'deftunes_serving' order by 1",
@@ -189,8 +196,12 @@ test('a failing guard rolls the whole batch back on the fake and names the test'
 
   // One DAY_2 purchase by a buyer missing from the users snapshot: 1 of 5 items without a user key.
   await replaceTransformTables(fake, {
-    ...transformRowsAfter(DAY_2),
-    sessions: [...transformRowsAfter(DAY_1).sessions, ...strayBuyerSessionsDay2()],
+    ...transformRowsOf(DAYS),
+    sessions: [
+      ...transformRowsOf([DAY_1]).sessions,
+      ...strayBuyerSessionsDay2(),
+      ...transformRowsOf([DAY_3, DAY_4]).sessions,
+    ],
   });
   await expect(
     runServingLoad({ run_date: DAY_2 }, { warehouse: redshift, plan: redshiftPlan }),

@@ -1,6 +1,7 @@
 /**
  * serving-load on DuckDB: type-2 history, facts pointing at the user version valid at the session time,
- * BI totals, idempotent re-runs, and a failed run leaving the serving layer exactly as it was.
+ * BI totals, idempotent re-runs, dates loaded in any order ending as if loaded in order, and a failed run
+ * leaving the serving layer exactly as it was.
  */
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
@@ -8,12 +9,16 @@ import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
 import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
 import { loadServingPlan, ServingPlan } from '../../lambdas/shared/serving-plan';
 import { runServingLoad, ServingLoadResult } from '../../lambdas/serving-load/load';
+import type { TransformDataFiles } from '../../lib/local/spectrum';
 import {
   compareDatabases,
   DAY_1,
   DAY_2,
   DAY_3,
+  DAY_4,
+  DAYS,
   Fixture,
+  filesOfDays,
   pointSpectrum,
   STRAY_USER,
   USER,
@@ -26,13 +31,31 @@ let database: string;
 let models: string[];
 const results: Record<string, ServingLoadResult> = {};
 let afterDay1: string;
+/**
+ * Fact rows whose keys resolve to no dimension row, per dimension; a user key must also be the version
+ * valid at the session's start.
+ */
+const UNRESOLVED_FACT_KEYS = `select
+    count(*) filter (where u.user_key is null or f.session_start_time < u.valid_from
+      or f.session_start_time >= coalesce(u.valid_to, timestamp '9999-12-31')) as users,
+    count(*) filter (where s.song_key is null) as songs,
+    count(*) filter (where a.artist_key is null) as artists,
+    count(*) filter (where d.date_key is null) as dates
+  from fact_session_items f
+  left join dim_users u on u.user_key = f.user_key
+  left join dim_songs s on s.song_key = f.song_key
+  left join dim_artists a on a.artist_key = f.artist_key
+  left join dim_date d on d.date_key = f.date_key`;
+/** The days extracted and transformed so far: the transform zone keeps every day's partition. */
+const extracted = new Set<string>();
 
 async function load(
   runDate: string,
   withPlan: ServingPlan = plan,
-  files = fixture.filesAfter[runDate],
+  files?: TransformDataFiles,
 ): Promise<ServingLoadResult> {
-  await pointSpectrum(database, files);
+  extracted.add(runDate);
+  await pointSpectrum(database, files ?? filesOfDays(fixture, [...extracted]));
   const warehouse = await DuckDbWarehouse.open(database);
   try {
     return await runServingLoad({ run_date: runDate }, { warehouse, plan: withPlan });
@@ -136,19 +159,7 @@ test('a change outside the tracked columns is corrected in place, without a new 
 });
 
 test('every fact row has all its dimension keys', async () => {
-  const [orphans] = await query(
-    `select
-       count(*) filter (where u.user_key is null) as users,
-       count(*) filter (where s.song_key is null) as songs,
-       count(*) filter (where a.artist_key is null) as artists,
-       count(*) filter (where d.date_key is null) as dates
-     from fact_session_items f
-     left join dim_users u on u.user_key = f.user_key
-     left join dim_songs s on s.song_key = f.song_key
-     left join dim_artists a on a.artist_key = f.artist_key
-     left join dim_date d on d.date_key = f.date_key`,
-  );
-  expect(orphans).toEqual({ users: 0, songs: 0, artists: 0, dates: 0 });
+  expect(await query(UNRESOLVED_FACT_KEYS)).toEqual([{ users: 0, songs: 0, artists: 0, dates: 0 }]);
 });
 
 test("BI views' totals equal the fact table's totals", async () => {
@@ -215,24 +226,14 @@ test('re-running the latest date with a corrected snapshot redoes its history; t
   expect(await compareDatabases(before, database, models)).toEqual([]);
 });
 
-test('re-running an older date rebuilds its facts and keeps the type-2 history as it is', async () => {
+test('re-running an older date replays the history from it and leaves every table as it was', async () => {
   const before = backup('before-old-rerun');
-  await load(DAY_1);
-  // The current views point at DAY_1's files; put DAY_2's back before comparing the models built from them.
-  await load(DAY_2);
-  expect(await compareDatabases(before, database, models)).toEqual([]);
-  await pointSpectrum(database, fixture.filesAfter[DAY_1]);
-  const warehouse = await DuckDbWarehouse.open(database);
-  try {
-    const result = await runServingLoad({ run_date: DAY_1 }, { warehouse, plan });
-    expect(result.models.find((model) => model.name === 'dim_users')).toMatchObject({
-      applied: false,
-      rows: 5,
-    });
-  } finally {
-    await warehouse.close();
-  }
-  await load(DAY_2);
+  const rerun = await load(DAY_1);
+  expect(rerun.models.find((model) => model.name === 'dim_users')).toMatchObject({
+    replayed_from: DAY_1,
+    rows: 5,
+  });
+  expect(await compareDatabases(before, database, [...models, 'dim_users__runs'])).toEqual([]);
 });
 
 test.each([
@@ -257,7 +258,10 @@ test.each([
 
 test('a date that only corrected attributes in place still stops an older date from rolling them back', async () => {
   const third = await load(DAY_3);
-  expect(third.models.find((model) => model.name === 'dim_users')).toMatchObject({ applied: true, rows: 5 });
+  expect(third.models.find((model) => model.name === 'dim_users')).toMatchObject({
+    replayed_from: DAY_2,
+    rows: 5,
+  });
   // No version was inserted on DAY_3: loaded_on alone would still say DAY_2 is the newest run.
   expect(await query('select cast(max(loaded_on) as varchar) as newest from dim_users')).toEqual([
     { newest: DAY_2 },
@@ -267,14 +271,16 @@ test('a date that only corrected attributes in place still stops an older date f
   ]);
   const before = backup('before-rerun-of-day-2');
   const rerun = await load(DAY_2);
-  expect(rerun.models.find((model) => model.name === 'dim_users')).toMatchObject({ applied: false, rows: 5 });
+  expect(rerun.models.find((model) => model.name === 'dim_users')).toMatchObject({
+    replayed_from: DAY_1,
+    rows: 5,
+  });
   expect(await query(`select user_name from dim_users where user_id = '${USER.u2}'`)).toEqual([
     { user_name: 'Bobby' },
   ]);
   expect(await compareDatabases(before, database, [...models, 'dim_users__runs'])).toEqual([]);
-  // The re-run of DAY_3 itself is still applied (it is the newest run).
   expect((await load(DAY_3)).models.find((model) => model.name === 'dim_users')).toMatchObject({
-    applied: true,
+    replayed_from: DAY_2,
   });
   expect(await compareDatabases(before, database, [...models, 'dim_users__runs'])).toEqual([]);
 });
@@ -284,7 +290,12 @@ test('an error-severity serving test failing inside the run rolls the whole run 
     expect.arrayContaining(['fact_session_items_user_key_mostly_not_null', 'unique_dim_users_user_key']),
   );
   const before = backup('before-failed-guard');
-  await expect(load(DAY_2, plan, fixture.strayBuyerDay2)).rejects.toThrow(
+  // DAY_2's sessions with the stray purchase; DAY_3's partitions stay (DAY_3 is loaded).
+  const strayBuyer: TransformDataFiles = {
+    ...filesOfDays(fixture, [DAY_1, DAY_2, DAY_3]),
+    sessions: [...fixture.strayBuyerDay2.sessions!, ...fixture.filesOfDay[DAY_3].sessions!],
+  };
+  await expect(load(DAY_2, plan, strayBuyer)).rejects.toThrow(
     /serving tests \(guard 1 of 1\).*serving test failed: fact_session_items_user_key_mostly_not_null \(coalesce\(max\(null_percent\), 0\) = 20\.0*, error_if > 5\)/s,
   );
   expect(await compareDatabases(before, database, [...models, 'dim_users__runs'])).toEqual([]);
@@ -295,7 +306,7 @@ test('an error-severity serving test failing inside the run rolls the whole run 
       test.name === 'fact_session_items_user_key_mostly_not_null' ? { ...test, severity: 'warn' } : test,
     ),
   };
-  const loaded = await load(DAY_2, warnOnly, fixture.strayBuyerDay2);
+  const loaded = await load(DAY_2, warnOnly, strayBuyer);
   expect(loaded.guarded_tests).not.toContain('fact_session_items_user_key_mostly_not_null');
   expect(
     await query(`select count(*) as items from fact_session_items where user_id = '${STRAY_USER}'`),
@@ -338,14 +349,14 @@ test('a history rebuilt from scratch starts a new watermark (runs of a dropped t
   }
   const rebuilt = await load(DAY_1);
   expect(rebuilt.models.find((model) => model.name === 'dim_users')).toMatchObject({
-    applied: true,
+    replayed_from: DAY_1,
     rows: 3,
   });
   expect(await query('select cast(run_date as varchar) as day from dim_users__runs')).toEqual([
     { day: DAY_1 },
   ]);
   expect((await load(DAY_2)).models.find((model) => model.name === 'dim_users')).toMatchObject({
-    applied: true,
+    replayed_from: DAY_1,
     rows: 5,
   });
 });
@@ -360,4 +371,121 @@ test('rejects a run date that is not a calendar date', async () => {
   } finally {
     await warehouse.close();
   }
+});
+
+describe('dates loaded in any order', () => {
+  /** The relations an out-of-order load must leave as an in-order one: every model and the watermark. */
+  const relations = (): string[] => [...models, 'dim_users__runs'];
+
+  /**
+   * Loads `runDates` one after the other into a new database; the transform zone holds the days run so
+   * far (a day is extracted and transformed when it is first run). Returns the database file.
+   */
+  async function loadSequence(name: string, runDates: readonly string[]): Promise<string> {
+    const file = path.join(fixture.dir, 'sequences', `${name}.duckdb`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    const seen: string[] = [];
+    for (const runDate of runDates) {
+      seen.push(runDate);
+      await pointSpectrum(file, filesOfDays(fixture, seen));
+      const warehouse = await DuckDbWarehouse.open(file);
+      try {
+        await runServingLoad({ run_date: runDate }, { warehouse, plan });
+      } finally {
+        await warehouse.close();
+      }
+    }
+    return file;
+  }
+
+  async function queryIn(file: string, sql: string): Promise<Record<string, unknown>[]> {
+    const warehouse = await DuckDbWarehouse.open(file, { readOnly: true, searchPath: ['deftunes_serving'] });
+    try {
+      return await warehouse.query(sql);
+    } finally {
+      await warehouse.close();
+    }
+  }
+
+  let inOrder: string;
+
+  beforeAll(async () => {
+    inOrder = await loadSequence('in-order', DAYS);
+  }, 300_000);
+
+  test('in order, the story ends with u1 back in New York, the later year in dim_date and the new track', async () => {
+    expect(
+      await queryIn(
+        inOrder,
+        `select country_code, cast(valid_from as varchar) as valid_from, cast(valid_to as varchar) as valid_to, is_current
+         from dim_users where user_id = '${USER.u1}' order by valid_from`,
+      ),
+    ).toEqual([
+      {
+        country_code: 'US',
+        valid_from: '1900-01-01 00:00:00',
+        valid_to: `${DAY_2} 00:00:00`,
+        is_current: false,
+      },
+      {
+        country_code: 'GB',
+        valid_from: `${DAY_2} 00:00:00`,
+        valid_to: `${DAY_4} 00:00:00`,
+        is_current: false,
+      },
+      { country_code: 'US', valid_from: `${DAY_4} 00:00:00`, valid_to: null, is_current: true },
+    ]);
+    expect(
+      await queryIn(
+        inOrder,
+        `select (select count(*) from dim_date) as days, (select count(*) from fact_session_items) as items,
+           (select count(*) from dim_songs where in_catalog) as catalog_tracks,
+           (select count(*) from dim_artists where in_catalog) as catalog_artists`,
+      ),
+    ).toEqual([{ days: 366 + 365, items: 11, catalog_tracks: 5, catalog_artists: 4 }]);
+  });
+
+  test.each([
+    [[DAY_1, DAY_3, DAY_2, DAY_4]],
+    [[DAY_3, DAY_1, DAY_2, DAY_4]],
+    [[DAY_4, DAY_3, DAY_1, DAY_2]],
+    [[DAY_2, DAY_4, DAY_1, DAY_3]],
+    [[DAY_1, DAY_4, DAY_2, DAY_3, DAY_2, DAY_1]],
+  ])(
+    'loading %j ends with the same tables as loading the dates in order',
+    async (runDates) => {
+      const file = await loadSequence(runDates.join('_'), runDates);
+      expect(await compareDatabases(inOrder, file, relations())).toEqual([]);
+    },
+    120_000,
+  );
+
+  test('after the newest date, re-running each older date leaves every table as it was', async () => {
+    const file = path.join(fixture.dir, 'sequences', 'reruns.duckdb');
+    copyFileSync(inOrder, file);
+    for (const runDate of [DAY_1, DAY_3, DAY_2, DAY_4]) {
+      const warehouse = await DuckDbWarehouse.open(file);
+      try {
+        const result = await runServingLoad({ run_date: runDate }, { warehouse, plan });
+        expect(result.models.find((model) => model.name === 'dim_users')?.replayed_from).toBe(
+          runDate === DAY_1 ? DAY_1 : DAYS[DAYS.indexOf(runDate) - 1],
+        );
+      } finally {
+        await warehouse.close();
+      }
+      expect({ runDate, differences: await compareDatabases(inOrder, file, relations()) }).toEqual({
+        runDate,
+        differences: [],
+      });
+    }
+  }, 120_000);
+
+  test('every fact row of every sequence resolves all its dimension keys, user versions included', async () => {
+    const file = await loadSequence('orphans', [DAY_4, DAY_1, DAY_3, DAY_2]);
+    for (const database_ of [inOrder, file]) {
+      expect(await queryIn(database_, UNRESOLVED_FACT_KEYS)).toEqual([
+        { users: 0, songs: 0, artists: 0, dates: 0 },
+      ]);
+    }
+  }, 120_000);
 });

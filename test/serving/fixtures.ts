@@ -4,7 +4,9 @@
  *
  * Story: on 2024-03-01 users u1 (New York, US), u2 (Paris, FR), u3 (Berlin, DE) buy; on 2024-03-02 u1 has
  * moved to London (GB), u2 changed name only, u4 is new. One sold track is missing from the catalog. On
- * 2024-03-03 nobody moves: u2's name is corrected again (Bobby), in place, and u2 buys once.
+ * 2024-03-03 nobody moves: u2's name is corrected again (Bobby), in place, and u2 buys once. On 2025-01-02
+ * (a later year) u1 moves back to New York and buys a track that the catalog only lists from that day, by
+ * an artist new to it: loading an older date after it must neither narrow the dimensions nor lose a move.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
@@ -22,6 +24,10 @@ export const DAY_1 = '2024-03-01';
 export const DAY_2 = '2024-03-02';
 /** A day that changes no tracked column: the type-2 history gets no new version, only a correction. */
 export const DAY_3 = '2024-03-03';
+/** A day of a later year on which u1 moves back and the catalog gains a track (sold that day). */
+export const DAY_4 = '2025-01-02';
+/** The story's days in order. */
+export const DAYS = [DAY_1, DAY_2, DAY_3, DAY_4];
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 export const USER = {
@@ -36,12 +42,14 @@ const TRACKS = {
   t2: 'TRBBBBBBBBBBBBBBB2',
   t3: 'TRCCCCCCCCCCCCCCC3',
   t4: 'TRDDDDDDDDDDDDDDD4',
+  t5: 'TREEEEEEEEEEEEEEE5',
   missing: 'TRZZZZZZZZZZZZZZZ9',
 };
 const ARTISTS = {
   a1: 'ARAAAAAAAAAAAAAAA1',
   a2: 'ARBBBBBBBBBBBBBBB2',
   a3: 'ARCCCCCCCCCCCCCCC3',
+  a4: 'ARDDDDDDDDDDDDDDD4',
   lost: 'ARZZZZZZZZZZZZZZZ9',
 };
 
@@ -82,6 +90,9 @@ function songsOn(day: string): Record_[] {
     song(TRACKS.t2, "Don't Stop", 'SOBBBBBBBBBBBBBBB2', ARTISTS.a1, 'Aurora Lane', 0),
     song(TRACKS.t3, 'Blue Hour', 'SOCCCCCCCCCCCCCCC3', ARTISTS.a2, 'Basalt', 1999),
     song(TRACKS.t4, 'Echoes', 'SODDDDDDDDDDDDDDD4', ARTISTS.a3, 'Cobalt Choir', 2010),
+    ...(day >= DAY_4
+      ? [song(TRACKS.t5, 'Northern Lights', 'SOEEEEEEEEEEEEEEE5', ARTISTS.a4, 'Delta Dawn', 2024)]
+      : []),
   ];
 }
 
@@ -119,8 +130,10 @@ function usersOn(day: string): Record_[] {
     ];
   }
   return [
-    user(USER.u1, 'Ann', 'London', 'GB', 'Europe/London', 51.5, day),
-    user(USER.u2, day === DAY_3 ? 'Bobby' : 'Robert', 'Paris', 'FR', 'Europe/Paris', 48.8, day),
+    day === DAY_4
+      ? user(USER.u1, 'Ann', 'New York', 'US', 'America/New_York', 40.7, day)
+      : user(USER.u1, 'Ann', 'London', 'GB', 'Europe/London', 51.5, day),
+    user(USER.u2, day >= DAY_3 ? 'Bobby' : 'Robert', 'Paris', 'FR', 'Europe/Paris', 48.8, day),
     user(USER.u3, 'Cid', 'Berlin', 'DE', 'Europe/Berlin', 52.5, day),
     { ...user(USER.u4, 'Dee', 'Madrid', 'ES', 'Europe/Madrid', 40.4, day), user_since: `${DAY_2} 07:00:00` },
   ];
@@ -172,6 +185,9 @@ function sessionsOn(day: string): Record_[] {
   if (day === DAY_3) {
     return [item(SESSION(7), USER.u2, 0, TRACKS.t3, ARTISTS.a2, 'Basalt', 0.99, `${day} 11:00:00`, day)];
   }
+  if (day === DAY_4) {
+    return [item(SESSION(9), USER.u1, 0, TRACKS.t5, ARTISTS.a4, 'Delta Dawn', 2.99, `${day} 08:30:00`, day)];
+  }
   return [
     item(SESSION(4), USER.u1, 0, TRACKS.t2, ARTISTS.a1, 'Aurora Lane', 3.5, `${day} 09:05:00`, day),
     item(SESSION(4), USER.u1, 1, TRACKS.t2, ARTISTS.a1, 'Aurora Lane', 3.5, `${day} 09:05:00`, day),
@@ -210,6 +226,8 @@ export interface Fixture {
   readonly dir: string;
   /** Data files of each table's current snapshot after the run of each day (as Iceberg would list them). */
   readonly filesAfter: Record<string, TransformDataFiles>;
+  /** Each day's own data files (one partition per table). */
+  readonly filesOfDay: Record<string, TransformDataFiles>;
   /** DAY_2's files with a corrected users snapshot in which u1 never moved. */
   readonly correctedDay2: TransformDataFiles;
   /**
@@ -235,7 +253,11 @@ export function strayBuyerSessionsDay2(): Record_[] {
  * `Fixture.filesAfter[day]` holds (for stand-ins that load rows rather than read parquet files).
  */
 export function transformRowsAfter(day: string): Record<TransformTable, Record_[]> {
-  const days = [DAY_1, DAY_2, DAY_3].filter((each) => each <= day);
+  return transformRowsOf(DAYS.filter((each) => each <= day));
+}
+
+/** The rows of each transform table once the given days (only) have been extracted and transformed. */
+export function transformRowsOf(days: readonly string[]): Record<TransformTable, Record_[]> {
   return {
     users: days.flatMap(usersOn),
     sessions: days.flatMap(sessionsOn),
@@ -251,8 +273,9 @@ export async function writeFixture(prefix = 'deftunes-serving-'): Promise<Fixtur
   const writer = await DuckDbWarehouse.open(':memory:');
   const files: Record<TransformTable, string[]> = { users: [], sessions: [], songs: [] };
   const filesAfter: Record<string, TransformDataFiles> = {};
+  const filesOfDay: Record<string, TransformDataFiles> = {};
   try {
-    for (const day of [DAY_1, DAY_2, DAY_3]) {
+    for (const day of DAYS) {
       files.users.push(
         await writeParquet(writer, path.join(dataDir, `users-${day}.parquet`), 'users', usersOn(day)),
       );
@@ -268,6 +291,11 @@ export async function writeFixture(prefix = 'deftunes-serving-'): Promise<Fixtur
         await writeParquet(writer, path.join(dataDir, `songs-${day}.parquet`), 'songs', songsOn(day)),
       );
       filesAfter[day] = { users: [...files.users], sessions: [...files.sessions], songs: [...files.songs] };
+      filesOfDay[day] = {
+        users: files.users.slice(-1),
+        sessions: files.sessions.slice(-1),
+        songs: files.songs.slice(-1),
+      };
     }
     // u1 never moved: the same profile as on DAY_1.
     const corrected = usersOn(DAY_2).map((row) =>
@@ -288,12 +316,26 @@ export async function writeFixture(prefix = 'deftunes-serving-'): Promise<Fixtur
     return {
       dir,
       filesAfter,
+      filesOfDay,
       correctedDay2: { ...filesAfter[DAY_2], users: [files.users[0], correctedFile] },
       strayBuyerDay2: { ...filesAfter[DAY_2], sessions: [files.sessions[0], strayFile] },
     };
   } finally {
     await writer.close();
   }
+}
+
+/**
+ * The data files once the given days (only) have been extracted and transformed, in date order: the
+ * transform zone when dates are loaded out of order.
+ */
+export function filesOfDays(fixture: Fixture, days: readonly string[]): TransformDataFiles {
+  const ordered = [...new Set(days)].sort();
+  return {
+    users: ordered.flatMap((day) => fixture.filesOfDay[day].users ?? []),
+    sessions: ordered.flatMap((day) => fixture.filesOfDay[day].sessions ?? []),
+    songs: ordered.flatMap((day) => fixture.filesOfDay[day].songs ?? []),
+  };
 }
 
 /** Points the DuckDB file's deftunes_transform views at the given files. */

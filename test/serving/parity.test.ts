@@ -1,6 +1,7 @@
 /**
  * Parity: the real dbt (`dbt build --target duckdb`, dbt-duckdb) and the serving-load executor running the
- * compiled plan build identical tables, row by row, for every model, over two run dates in order.
+ * compiled plan build identical tables, row by row, for every model, date after date: in order with
+ * re-runs, and out of order (which must end with the tables of the in-order run).
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
@@ -13,8 +14,10 @@ import {
   DAY_1,
   DAY_2,
   DAY_3,
+  DAY_4,
   dbtBuild,
   Fixture,
+  filesOfDays,
   pointSpectrum,
   writeFixture,
 } from './fixtures';
@@ -30,12 +33,47 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(fixture.dir, { recursive: true, force: true }));
 
-test('dbt build and the executor produce identical tables for every model, date after date and on re-runs', async () => {
-  const viaDbt = path.join(fixture.dir, 'dbt', 'deftunes.duckdb');
-  const viaExecutor = path.join(fixture.dir, 'executor', 'deftunes.duckdb');
+/** The relations compared: every model and the type-2 watermark. */
+function relations(): string[] {
+  return [...plan.models.map((model) => model.name), 'dim_users__runs'];
+}
+
+/**
+ * Runs `runDates` through dbt and through the executor, each on its own DuckDB file under `name`, and
+ * checks after every run that both hold the same tables. The transform zone holds the days run so far.
+ * Returns the two files.
+ */
+async function runBoth(
+  name: string,
+  runDates: readonly string[],
+): Promise<{ dbt: string; executor: string }> {
+  const viaDbt = path.join(fixture.dir, name, 'dbt.duckdb');
+  const viaExecutor = path.join(fixture.dir, name, 'executor.duckdb');
   mkdirSync(path.dirname(viaDbt), { recursive: true });
-  const models = plan.models.map((model) => model.name);
-  expect(models).toEqual(
+  for (const [step, runDate] of runDates.entries()) {
+    const files = filesOfDays(fixture, runDates.slice(0, step + 1));
+    await pointSpectrum(viaDbt, files);
+    await pointSpectrum(viaExecutor, files);
+    dbtBuild(viaDbt, runDate, fixture.dir);
+    const warehouse = await DuckDbWarehouse.open(viaExecutor);
+    try {
+      await runServingLoad({ run_date: runDate }, { warehouse, plan });
+    } finally {
+      await warehouse.close();
+    }
+    expect({ step, runDate, differences: await compareDatabases(viaDbt, viaExecutor, relations()) }).toEqual({
+      step,
+      runDate,
+      differences: [],
+    });
+  }
+  return { dbt: viaDbt, executor: viaExecutor };
+}
+
+let inOrder: { dbt: string; executor: string };
+
+test('dbt build and the executor produce identical tables for every model, date after date and on re-runs', async () => {
+  expect(plan.models.map((model) => model.name)).toEqual(
     expect.arrayContaining([
       'dim_date',
       'dim_songs',
@@ -49,33 +87,17 @@ test('dbt build and the executor produce identical tables for every model, date 
   );
 
   // Two dates in order, a re-run of the latest date and a re-run of an older one; then a date that only
-  // corrects a name in place, followed by a re-run of the date before it (which must not roll it back).
-  for (const runDate of [DAY_1, DAY_2, DAY_2, DAY_1, DAY_3, DAY_2]) {
-    await pointSpectrum(viaDbt, fixture.filesAfter[runDate]);
-    await pointSpectrum(viaExecutor, fixture.filesAfter[runDate]);
-    dbtBuild(viaDbt, runDate, fixture.dir);
-    const warehouse = await DuckDbWarehouse.open(viaExecutor);
-    try {
-      await runServingLoad({ run_date: runDate }, { warehouse, plan });
-    } finally {
-      await warehouse.close();
-    }
-    expect({
-      runDate,
-      differences: await compareDatabases(viaDbt, viaExecutor, [...models, 'dim_users__runs']),
-    }).toEqual({
-      runDate,
-      differences: [],
-    });
-  }
+  // corrects a name in place, followed by a re-run of the date before it (which must not roll it back);
+  // then a date of a later year.
+  inOrder = await runBoth('in-order', [DAY_1, DAY_2, DAY_2, DAY_1, DAY_3, DAY_2, DAY_4]);
 
   // The comparison is not vacuous: the tables hold the fixture's rows.
-  const reader = await DuckDbWarehouse.open(viaExecutor, { readOnly: true });
+  const reader = await DuckDbWarehouse.open(inOrder.executor, { readOnly: true });
   try {
     const [counts] = await reader.query(
       'select (select count(*) from deftunes_serving.fact_session_items) as items, (select count(*) from deftunes_serving.dim_users) as user_versions',
     );
-    expect(counts).toEqual({ items: 10, user_versions: 5 });
+    expect(counts).toEqual({ items: 11, user_versions: 6 });
     expect(
       await reader.query(
         "select user_name from deftunes_serving.dim_users where user_id = '22222222-2222-4222-8222-222222222222'",
@@ -85,8 +107,14 @@ test('dbt build and the executor produce identical tables for every model, date 
       await reader.query(
         'select cast(run_date as varchar) as day from deftunes_serving.dim_users__runs order by 1',
       ),
-    ).toEqual([{ day: DAY_1 }, { day: DAY_2 }, { day: DAY_3 }]);
+    ).toEqual([{ day: DAY_1 }, { day: DAY_2 }, { day: DAY_3 }, { day: DAY_4 }]);
   } finally {
     await reader.close();
   }
+}, 600_000);
+
+test('dates loaded out of order for the first time: dbt and the executor agree, and end as the in-order run', async () => {
+  const outOfOrder = await runBoth('out-of-order', [DAY_3, DAY_1, DAY_4, DAY_2]);
+  expect(await compareDatabases(inOrder.executor, outOfOrder.executor, relations())).toEqual([]);
+  expect(await compareDatabases(inOrder.dbt, outOfOrder.dbt, relations())).toEqual([]);
 }, 600_000);

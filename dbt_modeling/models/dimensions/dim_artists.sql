@@ -1,5 +1,5 @@
-{#- One row per artist: the catalog's artists as of the run date, plus artists sold up to the run date
-    that the catalog lacks. -#}
+{#- One row per artist: the latest catalog's artists, plus artists sold on any date that the catalog
+    lacks. -#}
 {{ config(materialized='table', unique_key='artist_id') }}
 
 with {{ catalog_day_cte() }},

@@ -1,4 +1,5 @@
-{#- One row per day over the whole calendar years the sessions span (up to the run date). -#}
+{#- One row per day over the whole calendar years all the sessions span, whatever the run date: a re-run of
+    an old date must not drop the days that later dates' facts point at. -#}
 {{ config(materialized='table', unique_key='date_key') }}
 
 with session_range as (
@@ -6,7 +7,6 @@ with session_range as (
     min(cast(session_start_time as date)) as first_day,
     max(cast(session_start_time as date)) as last_day
   from {{ source('deftunes_transform', 'sessions') }}
-  where ingest_on <= {{ run_date() }}
 ),
 
 days as (

@@ -1,5 +1,5 @@
-{#- One row per track: the catalog as of the run date (its latest full extract), plus tracks sold up to
-    the run date that the catalog lacks, so every fact row has its song. Sessions' song_id is a track id. -#}
+{#- One row per track: the latest catalog (its newest full extract), plus tracks sold on any date that the
+    catalog lacks, so every fact row has its song. Sessions' song_id is a track id. -#}
 {{ config(materialized='table', unique_key='track_id') }}
 
 with {{ catalog_day_cte() }},

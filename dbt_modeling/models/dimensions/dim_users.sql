@@ -1,11 +1,14 @@
-{#- Users as of the run date's daily snapshot. The snapshot_type2 materialization keeps one row per
-    version: a change of place_name, country_code or timezone closes the current version (valid_to = the
-    run date) and opens a new one; other attributes are corrected in place. -#}
+{#- Users' daily states from the replay date onwards, one row per user and snapshot date (the transform
+    `users` table keeps one partition per run date: a full daily snapshot). The snapshot_type2
+    materialization keeps the applied dates among them and replays them in date order over the history
+    before the replay date: a change of place_name, country_code or timezone closes the current version
+    and opens one (valid_from = the snapshot date); other attributes are corrected in place. -#}
 {{ config(
     materialized='snapshot_type2',
     unique_key='user_id',
     check_cols=['place_name', 'country_code', 'timezone'],
     update_cols=['user_name', 'user_lastname', 'latitude', 'longitude', 'user_since'],
+    snapshot_date_column='snapshot_date',
     surrogate_key='user_key'
 ) }}
 
@@ -13,9 +16,11 @@
 with ranked_users as (
   select
     users.*,
-    row_number() over (partition by users.user_id order by users.processing_timestamp desc) as duplicate_rank
+    row_number() over (
+      partition by users.user_id, users.ingest_on order by users.processing_timestamp desc
+    ) as duplicate_rank
   from {{ source('deftunes_transform', 'users') }} as users
-  where users.ingest_on = {{ run_date() }}
+  where users.ingest_on >= {{ snapshot_replay_from() }}
     and users.user_id is not null
 )
 
@@ -28,6 +33,7 @@ select
   place_name,
   country_code,
   timezone,
-  user_since
+  user_since,
+  ingest_on as snapshot_date
 from ranked_users
 where duplicate_rank = 1

@@ -1,5 +1,8 @@
-{#- Grain: one purchased session item (natural key session_id + item_index) of the sessions loaded on the
-    run date. The user key is the user's version valid at the session's start time. -#}
+{#- Grain: one purchased session item (natural key session_id + item_index). A run selects the sessions of
+    the run date and of the applied dates after it (dim_users__runs, which dim_users has just updated):
+    loading an old date can change the user versions that later sessions fall in, so those rows are
+    rebuilt with their new user keys. A run in date order reads its own date only. The user key is the
+    user's version valid at the session's start time. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='run_date',
@@ -14,7 +17,8 @@ with items as (
       partition by sessions.session_id, sessions.item_index order by sessions.processing_timestamp desc
     ) as duplicate_rank
   from {{ source('deftunes_transform', 'sessions') }} as sessions
-  where sessions.ingest_on = {{ run_date() }}
+  where sessions.ingest_on >= {{ run_date() }}
+    and sessions.ingest_on in (select run_date from {{ snapshot_runs_relation(ref('dim_users')) }})
     and sessions.session_id is not null
     and sessions.item_index is not null
 )
