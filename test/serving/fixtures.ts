@@ -4,9 +4,11 @@
  *
  * Story: on 2024-03-01 users u1 (New York, US), u2 (Paris, FR), u3 (Berlin, DE) buy; on 2024-03-02 u1 has
  * moved to London (GB), u2 changed name only, u4 is new. One sold track is missing from the catalog. On
- * 2024-03-03 nobody moves: u2's name is corrected again (Bobby), in place, and u2 buys once. On 2025-01-02
- * (a later year) u1 moves back to New York and buys a track that the catalog only lists from that day, by
- * an artist new to it: loading an older date after it must neither narrow the dimensions nor lose a move.
+ * 2024-03-03 nobody moves: u2's name is corrected again (Bobby), in place, and u2 buys once; the sessions
+ * extract looks back and brings u2's 2024-03-02 afternoon session again, which moves to 2024-03-03. On
+ * 2025-01-02 (a later year) u1 moves back to New York and buys a track that the catalog only lists from
+ * that day, by an artist new to it: loading an older date after it must neither narrow the dimensions nor
+ * lose a move.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
@@ -183,7 +185,11 @@ function sessionsOn(day: string): Record_[] {
     ];
   }
   if (day === DAY_3) {
-    return [item(SESSION(7), USER.u2, 0, TRACKS.t3, ARTISTS.a2, 'Basalt', 0.99, `${day} 11:00:00`, day)];
+    return [
+      item(SESSION(7), USER.u2, 0, TRACKS.t3, ARTISTS.a2, 'Basalt', 0.99, `${day} 11:00:00`, day),
+      // The look-back extracts DAY_2's afternoon session again: its row moves to DAY_3.
+      item(SESSION(6), USER.u2, 0, TRACKS.t4, ARTISTS.a3, 'Cobalt Choir', 1.29, `${DAY_2} 14:00:00`, day),
+    ];
   }
   if (day === DAY_4) {
     return [item(SESSION(9), USER.u1, 0, TRACKS.t5, ARTISTS.a4, 'Delta Dawn', 2.99, `${day} 08:30:00`, day)];
@@ -232,7 +238,8 @@ export interface Fixture {
   readonly correctedDay2: TransformDataFiles;
   /**
    * DAY_2's files with one more purchase by a buyer missing from the users snapshot: 1 of 5 fact rows
-   * without a user key, over the error threshold of fact_session_items_user_key_mostly_not_null (5 %).
+   * without a user key (1 of 4 once DAY_3, which extracts DAY_2's afternoon session again, is loaded),
+   * over the error threshold of fact_session_items_user_key_mostly_not_null (5 %).
    */
   readonly strayBuyerDay2: TransformDataFiles;
 }

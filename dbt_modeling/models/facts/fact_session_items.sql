@@ -13,8 +13,11 @@
 with items as (
   select
     sessions.*,
+    {#- The look-back extracts a session on two dates: its row belongs to the newer one, as a run in date
+        order leaves it. -#}
     row_number() over (
-      partition by sessions.session_id, sessions.item_index order by sessions.processing_timestamp desc
+      partition by sessions.session_id, sessions.item_index
+      order by sessions.ingest_on desc, sessions.processing_timestamp desc
     ) as duplicate_rank
   from {{ source('deftunes_transform', 'sessions') }} as sessions
   where sessions.ingest_on >= {{ run_date() }}
