@@ -219,4 +219,48 @@ describe('deftunes run (local DailyPipeline)', () => {
     }
     expect(await servingSnapshot(dataDir)).toEqual(before);
   });
+  test('a run date after today is refused before anything runs, and the serving layer is unchanged', async () => {
+    const before = await servingSnapshot(dataDir);
+    const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    const refused = await runPipeline({ ...options, dates: [tomorrow], dashboard: false });
+    expect(refused.status).toBe('failed');
+    expect(refused.dates[0].error).toMatchObject({ state: 'ResolveRunDate', error: 'RunDateOutOfRange' });
+    const ran = refused.dates[0].states.map((state) => state.name);
+    expect(ran).not.toContain('ExtractSessions');
+    expect(ran).not.toContain('LoadServing');
+    expect(await servingSnapshot(dataDir)).toEqual(before);
+  });
+
+  test('an empty source day fails the transform gate with serving unchanged, and loads once declared empty', async () => {
+    const before = await servingSnapshot(dataDir);
+    const emptyDay = '2020-02-03';
+    const outage = await startSources({
+      port: 0,
+      songsPort: 0,
+      scale: 'tiny',
+      seed: 7,
+      lateArrivalRate: 0.1,
+      emptyDays: [emptyDay],
+    });
+    try {
+      const sourceOptions = {
+        ...options,
+        apiUrl: outage.apiUrl,
+        songsDbUrl: outage.songsDbUrl,
+        dashboard: false,
+      };
+      const failed = await runPipeline({ ...sourceOptions, dates: [emptyDay] });
+      expect(failed.status).toBe('failed');
+      expect(failed.dates[0].error?.state).toBe('TransformQualityGate');
+      expect(failed.dq[emptyDay].transform?.failed).toContain('sessions_volume_not_collapsed');
+      expect(await servingSnapshot(dataDir)).toEqual(before);
+
+      const declared = await runPipeline({ ...sourceOptions, dates: [emptyDay], declaredEmpty: [emptyDay] });
+      expect(declared.status).toBe('succeeded');
+      expect(declared.dq[emptyDay].transform?.failed).toEqual([]);
+      expect(declared.dq[emptyDay].transform?.warned).toContain('sessions_volume_not_collapsed');
+    } finally {
+      await outage.close();
+    }
+  });
 });
