@@ -1,7 +1,8 @@
 /**
  * The main job end to end: the deployed DailyPipeline definition run locally on every stand-in (simulator,
  * PGlite, local Spark with Iceberg, DuckDB) for two dates at tiny scale, with sessions arriving late (each run
- * extracts the day before again); then a re-run and a run whose quality gate fails. Slow (one JVM per run), so it runs only three pipelines.
+ * extracts the day before again); then re-runs (the newest date, then the older one), a run whose quality gate
+ * fails, a future date refused and an empty day. Slow (one JVM per run).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
@@ -196,6 +197,13 @@ describe('deftunes run (local DailyPipeline)', () => {
     const rerun = await runPipeline({ ...options, dates: [DATES[1]], dashboard: false });
     expect(rerun.status).toBe('succeeded');
     expect(await servingSnapshot(dataDir)).toEqual(before);
+  });
+
+  test('re-running the older date after the newer one leaves the serving layer as the in-order run left it', async () => {
+    const inOrder = await servingSnapshot(dataDir);
+    const rerun = await runPipeline({ ...options, dates: [DATES[0]], dashboard: false });
+    expect(rerun.status).toBe('succeeded');
+    expect(await servingSnapshot(dataDir)).toEqual(inOrder);
   });
 
   test('a run whose transform quality gate fails leaves the serving tables as they were', async () => {
