@@ -9,23 +9,7 @@
   (the sessions look-back), so an empty day's partition is not empty, only its own day is.
 #}
 {% test volume_not_collapsed(model, partition_column='ingest_on', lookback_days=7, min_share_percent=20, row_filter=none) %}
-with daily as (
-    select {{ partition_column }} as partition_date, count(*) as row_count
-    from {{ model }}
-    where {{ partition_column }} >= {{ dbt.dateadd('day', -1 * lookback_days, run_date()) }}
-      and {{ partition_column }} <= {{ run_date() }}
-      {%- if row_filter %}
-      and ({{ row_filter }})
-      {%- endif %}
-    group by {{ partition_column }}
-),
-run_day as (
-    select coalesce(sum(row_count), 0) as row_count from daily where partition_date = {{ run_date() }}
-),
-history as (
-    select avg(1.0 * row_count) as mean_row_count, count(*) as history_days
-    from daily where partition_date < {{ run_date() }}
-)
+{{ daily_volume_ctes(model, partition_column, lookback_days, row_filter) }}
 select run_day.row_count, history.mean_row_count, history.history_days
 from run_day cross join history
 where run_day.row_count = 0
