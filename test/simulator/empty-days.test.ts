@@ -1,6 +1,7 @@
+import { parseDay } from '../../lib/local/simulator/time';
 import { SimulatedWorld } from '../../lib/local/simulator/world';
 
-const day = (date: string) => Date.parse(`${date}T00:00:00Z`) / 86_400_000;
+const day = (date: string) => parseDay(date, 'day');
 
 test('an empty day serves no session, in any window, and the days around it are unchanged', () => {
   const plain = new SimulatedWorld({ seed: 7, scale: 'tiny' });
@@ -14,8 +15,9 @@ test('an empty day serves no session, in any window, and the days around it are 
   );
 });
 
-test('an empty day that is not a date is refused, naming it', () => {
-  expect(() => new SimulatedWorld({ emptyDays: ['2020-02-31x'] })).toThrow(
-    /empty day must be a date.*2020-02-31x/,
-  );
+test.each([
+  ['2020-02-31x', /empty day must be a date YYYY-MM-DD; got "2020-02-31x"/],
+  ['2020-02-30', /empty day is not a calendar date: "2020-02-30"/],
+])('an empty day %s is refused, naming it', (date, message) => {
+  expect(() => new SimulatedWorld({ emptyDays: [date] })).toThrow(message);
 });

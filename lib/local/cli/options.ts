@@ -75,14 +75,21 @@ export function parseRunDate(value: string): string {
   return runDateParser()(value);
 }
 
-/** A comma-separated list of run dates, each checked like `--date`. */
-export function parseRunDateList(value: string): string[] {
-  return value
-    .split(',')
-    .map((date) => date.trim())
-    .filter((date) => date.length > 0)
-    .map(parseRunDate);
+/** A comma-separated list, each item parsed by `parse`. */
+function listOf(parse: (value: string) => string): (value: string) => string[] {
+  return (value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0)
+      .map(parse);
 }
+
+/** A comma-separated list of run dates, each checked like `--date`. */
+export const parseRunDateList = listOf(parseRunDate);
+
+/** A comma-separated list of calendar dates (simulated days: no run-date bounds). */
+export const parseDateList = listOf(parseDate);
 
 export function parseUrl(value: string): string {
   try {

@@ -3,7 +3,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SCALE_NAMES, startSources } from '../simulator';
-import { parsePort, parseRate, parseRunDateList, parseScale, parseSeed } from './options';
+import { parseDateList, parsePort, parseRate, parseScale, parseSeed } from './options';
 
 function parseMilliseconds(value: string): number {
   if (!/^\d+$/.test(value))
@@ -59,7 +59,7 @@ export function registerSourcesCommand(program: Command): void {
       new Option(
         '--empty-days <dates>',
         'comma-separated days whose sessions are never served (an upstream outage answering 200 [])',
-      ).argParser(parseRunDateList),
+      ).argParser(parseDateList),
     )
     .addOption(
       new Option('--bad-record-rate <r>', 'fraction of records served malformed')

@@ -15,7 +15,7 @@ import {
 import { resolveScale, type ScaleSizes } from './scale';
 import { SessionGenerator } from './sessions';
 import { mix, tag, unit } from './random';
-import { DAY_MS, formatDay } from './time';
+import { DAY_MS, formatDay, parseDay } from './time';
 import { UserBase } from './users';
 
 export const DEFAULT_SEED = 42;
@@ -97,14 +97,7 @@ export class SimulatedWorld {
     checkRate('bad record rate', this.badRecordRate);
     this.lateArrivalRate = options.lateArrivalRate ?? 0;
     checkRate('late arrival rate', this.lateArrivalRate);
-    this.emptyDays = new Set(
-      (options.emptyDays ?? []).map((date) => {
-        const day = Date.parse(`${date}T00:00:00Z`);
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(day))
-          throw new Error(`empty day must be a date YYYY-MM-DD; got ${JSON.stringify(date)}`);
-        return day / 86_400_000;
-      }),
-    );
+    this.emptyDays = new Set((options.emptyDays ?? []).map((date) => parseDay(date, 'empty day')));
     this.catalog = new Catalog(this.seed, this.scale.songs);
     this.users = new UserBase(this.seed, this.scale.usersAtEpoch);
     this.sessions = new SessionGenerator(this.seed, this.catalog, this.users, this.scale.itemsPerDay);
