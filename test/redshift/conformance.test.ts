@@ -139,6 +139,16 @@ describe('what serving-load sends', () => {
     await runServingLoad({ run_date: RUN_DATE }, { warehouse: warehouse(), plan });
     const batch = calls.find((call) => call.api === 'BatchExecuteStatement');
     expect(batch?.statements.some((statement) => /__snapshot/.test(statement.sql))).toBe(true);
+    // The answers above must still steer the run down the existing-history path: a replay from the
+    // previous applied date, with no table created.
+    expect(batch?.statements.some((statement) => statement.sql.includes("cast('2020-02-01' as date)"))).toBe(
+      true,
+    );
+    expect(
+      batch?.statements.some((statement) =>
+        /^create table "deftunes_serving"\."dim_users"/.test(statement.sql),
+      ),
+    ).toBe(false);
     expectConformant(calls);
   });
 });
