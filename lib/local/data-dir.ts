@@ -20,6 +20,8 @@ export interface LocalPaths {
   readonly warehouseDb: string;
   /** The run log: one JSON line per event, the local stand-in for CloudWatch Logs and SNS. */
   readonly runLog: string;
+  /** The run-lock table's stand-in: one lock file per run date being run. */
+  readonly runLocks: string;
 }
 
 export const DEFAULT_DATA_DIR = 'data';
@@ -34,6 +36,7 @@ export function localPaths(dataDir: string = process.env.DEFTUNES_DATA_DIR ?? DE
     serving: path.join(root, 'serving'),
     warehouseDb: path.join(root, 'serving', 'deftunes.duckdb'),
     runLog: path.join(root, 'run.log'),
+    runLocks: path.join(root, 'run-locks'),
   };
 }
 

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { synthesizeDailyPipelineDefinition } from '../../lib/daily-pipeline-definition';
-import { dailyPipelineBindings, RUN_LOCKS_DIRECTORY } from '../../lib/local/pipeline/local-bindings';
+import { localPaths } from '../../lib/local/data-dir';
+import { dailyPipelineBindings } from '../../lib/local/pipeline/local-bindings';
 import { LocalRunLocks } from '../../lib/local/pipeline/local-run-locks';
 import type { LocalServices } from '../../lib/local/pipeline/local-services';
 import type { StateMachineDefinition } from '../../lib/local/pipeline/local-stepfunctions';
@@ -49,7 +50,7 @@ describe('the local run-lock table', () => {
       'ReleaseRunLockAfterFailure',
     ]);
     const bindings = dailyPipelineBindings({
-      services: { paths: { root: dir } } as unknown as LocalServices,
+      services: { paths: localPaths(dir) } as unknown as LocalServices,
       glue: () => Promise.reject(new Error('unused')),
       plan: {} as ServingPlan,
       runDateBounds: { earliest: '2020-01-01', timeZone: 'UTC', source: 'test' },
@@ -57,7 +58,7 @@ describe('the local run-lock table', () => {
     // Every Task state has a binding and every binding a state: the run would start.
     expect(() => bindTaskStates(definition as unknown as StateMachineDefinition, bindings)).not.toThrow();
     await bindings.AcquireRunLock(putItem('2020-02-01', 'exec-1', 100, 200));
-    expect(fs.existsSync(path.join(dir, RUN_LOCKS_DIRECTORY, 'run_date=2020-02-01.json'))).toBe(true);
+    expect(fs.existsSync(path.join(localPaths(dir).runLocks, 'run_date=2020-02-01.json'))).toBe(true);
   });
 
   it('refuses a held lock, takes an expired one, and releases only its own', async () => {

@@ -11,7 +11,6 @@
  * Every Lambda state's `run_date` is checked against the run-date bounds before its function runs, as the
  * deployed handlers do with theirs.
  */
-import * as path from 'node:path';
 import { runDataQuality } from '../../../lambdas/data-quality';
 import { openLocalDataQuality } from '../../../lambdas/data-quality/local';
 import { runExtractApi } from '../../../lambdas/extract-api';
@@ -25,9 +24,6 @@ import { createTransformViews, TRANSFORM_TABLES, type TransformDataFiles } from 
 import type { LocalServices } from './local-services';
 import { LocalRunLocks } from './local-run-locks';
 import { requireObject, type JsonObject, type JsonValue, type LocalTaskHandler } from './task-states';
-
-/** Where the run-date locks live in the data directory (the run-lock table's stand-in). */
-export const RUN_LOCKS_DIRECTORY = 'run-locks';
 
 /** The local Glue: runs a job's script on the run's one Spark session and lists Iceberg data files. */
 export interface LocalGlue {
@@ -135,7 +131,7 @@ export function dailyPipelineBindings(context: LocalBindingContext): Record<stri
         metrics: services.metrics('extract-api'),
       }),
     );
-  const runLocks = new LocalRunLocks(path.join(services.paths.root, RUN_LOCKS_DIRECTORY));
+  const runLocks = new LocalRunLocks(services.paths.runLocks);
   return {
     AcquireRunLock: runLocks.acquire('AcquireRunLock'),
     ReleaseRunLock: runLocks.release('ReleaseRunLock'),
