@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RunDateSchema } from '../lambdas/shared/run-date';
 
 /** The app's cdk.json, whose `context` holds the environments. */

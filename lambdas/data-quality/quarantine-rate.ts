@@ -6,7 +6,7 @@
  * `1 - (1 - rejected / (records + rejected)) * (1 - quarantined / read)`. A product of survival shares,
  * because the two steps count different units (a session record at extraction, a session item after it).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { landingManifestKey, type LandingSource } from '../shared/landing-keys';
 import { ObjectNotFoundError } from '../shared/object-not-found';
 import type { ObjectStore } from '../shared/object-store';

@@ -4,7 +4,7 @@
  * The dashboard and the local runner read it; its shape is a contract (README, Data quality), checked by
  * this schema on write and by tests.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ISO_DATE_PATTERN } from '../shared/contracts';
 
 export const QUALITY_STAGES = ['transform', 'serving'] as const;

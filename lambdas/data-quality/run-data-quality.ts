@@ -4,7 +4,7 @@
  * serving models. It writes the result document, publishes metrics and returns the status the state
  * machine's Choice reads: `failed` only when an error-severity rule failed or a rule could not run.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ObjectStore } from '../shared/object-store';
 import { RunDateSchema } from '../shared/run-date';
 import type { PlanTest, ServingPlan } from '../shared/serving-plan';

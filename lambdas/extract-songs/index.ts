@@ -10,7 +10,7 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { bucketVar, intVar, readEnv } from '../shared/config';
 import { secretsManagerConnectionFactory, type PgConnectionFactory } from '../shared/db-secret';
 import type { ExtractResult } from '../shared/landing-manifest';

@@ -6,7 +6,7 @@
  *
  * Step Functions' intrinsic functions cannot do date arithmetic, hence this function.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues } from '../shared/contracts';
 import {
   calendarDateIn,

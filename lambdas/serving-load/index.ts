@@ -12,7 +12,7 @@
  */
 import * as path from 'node:path';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readEnv } from '../shared/config';
 import { createLogger, type Logger } from '../shared/logging';
 import { RedshiftDataWarehouse } from '../shared/redshift-data-warehouse';

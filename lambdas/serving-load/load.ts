@@ -32,7 +32,7 @@
  * CheckServingQuality gate, which reports every test afterwards.
  */
 import { describeIssues } from '../shared/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PlanModel, PlanTarget, PlanTest, ServingPlan } from '../shared/serving-plan';
 import type { SqlParameters, Statement, Warehouse } from '../shared/warehouse';
 

@@ -3,7 +3,7 @@
  * malformed variable fails the function immediately with a message naming the variable, instead of a
  * confusing error deep inside the first invocation.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export class ConfigError extends Error {
   constructor(message: string) {

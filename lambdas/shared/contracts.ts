@@ -7,7 +7,7 @@
  * These are structural rules (presence, types, formats). Semantic rules that need other data (a song id
  * missing from the catalog, a volume drop) run later, at the data-quality gate.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A Million Song Dataset track id: `TR` + 16 upper-case letters or digits. Joins `songs.track_id`. */
 export const TRACK_ID_PATTERN = /^TR[A-Z0-9]{16}$/;

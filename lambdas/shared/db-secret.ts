@@ -6,7 +6,7 @@
 import { describeIssues } from './contracts';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Client, type ClientConfig } from 'pg';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DbSecretSchema = z.object({
   host: z.string().min(1),

@@ -3,7 +3,7 @@
  * quarantine objects are complete. Readers take an extract as complete only when its manifest exists and
  * the data object's SHA-256 matches; an extract without a manifest is in progress or failed.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ISO_DATE_PATTERN } from './contracts';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256');

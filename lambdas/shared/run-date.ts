@@ -8,7 +8,7 @@
  * entry point (the CLI, ResolveRunDate, the Lambda handlers, the local bindings) calls it with bounds it
  * read from its configuration (cdk.json locally, {@link RUN_DATE_BOUNDS_ENV} in AWS).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ISO_DATE_PATTERN } from './contracts';
 
 export const RunDateSchema = z

@@ -7,7 +7,7 @@
  * lists the named parameters each SQL text uses, so an executor binds exactly those.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const SERVING_PLAN_FORMAT_VERSION = 1;
 

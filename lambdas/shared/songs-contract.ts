@@ -8,7 +8,7 @@
  * digits than a double holds) stays text in the row and {@link songContractProblems} names it, so the row
  * is quarantined with its original value rather than landed rounded, wrapped or as `null`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import contractDocument from './songs-contract.json';
 
 const KindSchema = z.enum(['text', 'float', 'int']);
