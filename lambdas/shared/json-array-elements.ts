@@ -98,7 +98,8 @@ function hexValue(byte: number): number {
 interface Frame {
   readonly array: boolean;
   index: number;
-  key: string | undefined;
+  /** The current key's bytes (at most LONGEST_KEY): decoded only when a reason names the path. */
+  key: number[] | undefined;
   expectKey: boolean;
 }
 
@@ -288,7 +289,8 @@ export class JsonArraySplitter {
       case QUOTE:
         this.inString = true;
         this.isKey = frame !== undefined && !frame.array && frame.expectKey;
-        this.keyBytes = [];
+        // A fresh array per key only: the frame keeps the previous one (see Frame.key).
+        if (this.isKey) this.keyBytes = [];
         this.stringBytes = 0;
         return undefined;
       case 0x7b:
@@ -395,7 +397,7 @@ export class JsonArraySplitter {
       this.stringBytes--;
       if (this.isKey) {
         const frame = this.frames[this.frames.length - 1];
-        if (frame !== undefined) frame.key = Buffer.from(this.keyBytes).toString('utf8');
+        if (frame !== undefined) frame.key = this.keyBytes;
       }
       return;
     }
@@ -454,7 +456,13 @@ export class JsonArraySplitter {
   /** ` at <path>` for the field being read, or nothing at the element's top. */
   private where(): string {
     const path = this.frames
-      .map((frame) => (frame.array ? String(frame.index) : frame.expectKey ? undefined : frame.key))
+      .map((frame) =>
+        frame.array
+          ? String(frame.index)
+          : frame.expectKey || frame.key === undefined
+            ? undefined
+            : Buffer.from(frame.key).toString('utf8'),
+      )
       .filter((part) => part !== undefined);
     if (this.inString && this.isKey) path.push(Buffer.from(this.keyBytes).toString('utf8'));
     return path.length === 0 ? '' : ` at ${path.join('.')}`;
