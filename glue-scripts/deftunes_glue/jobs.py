@@ -1,4 +1,4 @@
-"""The two transform jobs, shared by the Glue entrypoints and the local runner.
+"""The transform jobs, shared by the Glue entrypoints and the local runner.
 
 A job checks every extract it reads before writing anything (manifest present and matching the data
 object, record count included), then writes each source: the table's ``ingest_on`` partition and the
@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
@@ -18,13 +18,31 @@ from . import iceberg, storage
 from .options import JobOptions
 from .parsing import parse_json_lines
 from .schemas import LANDING_SCHEMAS, TABLE_PARTITIONING, TABLE_SCHEMAS
-from .transforms import SHAPERS, LoadContext, classify_source, count_outcomes, quarantine_rows
+from . import enrichment, transforms
+from .transforms import LoadContext, classify, count_outcomes, quarantine_rows
 
 log = logging.getLogger("deftunes_glue")
 
-JOB_SOURCES = {"transform_api": ("users", "sessions"), "transform_songs": ("songs",)}
-LANDING_PREFIXES = {"users": "api/users", "sessions": "api/sessions", "songs": "db/songs"}
+JOB_SOURCES = {
+    "transform_api": ("users", "sessions"),
+    "transform_songs": ("songs",),
+    "transform_enrichment": ("concerts", "artist_stats"),
+}
+LANDING_PREFIXES = {
+    "users": "api/users",
+    "sessions": "api/sessions",
+    "songs": "db/songs",
+    "concerts": "ext/concerts",
+    "artist_stats": "ext/artist_stats",
+}
 QUARANTINE_TABLE = "quarantine"
+WINDOWS_TABLE = "concert_windows"
+"""Written by transform_enrichment from the concerts manifest (the extraction's windows), not from data lines."""
+JOB_EXTRA_TABLES = {"transform_enrichment": (WINDOWS_TABLE,)}
+
+PROBLEMS = {**transforms.PROBLEMS, **enrichment.PROBLEMS}
+KEYS = {**transforms.KEYS, **enrichment.KEYS}
+SHAPERS = {**transforms.SHAPERS, **enrichment.SHAPERS}
 
 
 class IncompleteExtractError(RuntimeError):
@@ -37,6 +55,7 @@ class LandedExtract:
     data_path: str
     manifest_path: str
     records: int
+    manifest: Optional[dict] = None
 
 
 def landing_keys(source: str, run_date: str) -> Dict[str, str]:
@@ -80,7 +99,7 @@ def check_extract(spark: SparkSession, options: JobOptions, source: str) -> Land
         raise IncompleteExtractError(
             f"data object {data_path} has SHA-256 {actual_sha}, its manifest {manifest_path} says {manifest['sha256']}"
         )
-    return LandedExtract(source, data_path, manifest_path, int(manifest["records"]))
+    return LandedExtract(source, data_path, manifest_path, int(manifest["records"]), manifest)
 
 
 def results_paths(options: JobOptions, job: str) -> Dict[str, str]:
@@ -112,10 +131,11 @@ def prepare_load(spark: SparkSession, extract: LandedExtract, run_date: str, pro
     lines = spark.read.text(extract.data_path)
     # A gzip object is read by one task; spreading its lines lets every core (every Glue worker) parse.
     lines = lines.repartition(spark.sparkContext.defaultParallelism)
-    classified = classify_source(parse_json_lines(lines, LANDING_SCHEMAS[source]), source)
+    classified = classify(parse_json_lines(lines, LANDING_SCHEMAS[source]), PROBLEMS[source](), KEYS[source])
     # Parsed and classified once: the counts, the table rows and the quarantine rows all read this.
     classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
-    counts = count_outcomes(classified, source)
+    rows_per_record = enrichment.ROWS_PER_RECORD.get(source)
+    counts = count_outcomes(classified, source, rows_per_record() if rows_per_record else None)
     if counts["read"] != extract.records:
         classified.unpersist()
         raise IncompleteExtractError(
@@ -126,10 +146,10 @@ def prepare_load(spark: SparkSession, extract: LandedExtract, run_date: str, pro
     return PreparedLoad(extract, context, classified, counts)
 
 
-def ensure_tables(spark: SparkSession, options: JobOptions, sources) -> Dict[str, str]:
+def ensure_tables(spark: SparkSession, options: JobOptions, sources, extra_tables=()) -> Dict[str, str]:
     """The job's tables (and the quarantine), created if missing, checked against the expected columns."""
     names = {}
-    for table in [*sources, QUARANTINE_TABLE]:
+    for table in [*sources, *extra_tables, QUARANTINE_TABLE]:
         names[table] = iceberg.ensure_table(
             spark, options.catalog_name, options.database, table, TABLE_SCHEMAS[table], TABLE_PARTITIONING[table]
         )
@@ -147,8 +167,19 @@ def write_load(options: JobOptions, load: PreparedLoad, tables: Dict[str, str]) 
     return {**load.counts, "table": table, "quarantine_table": quarantine, "source_from": load.extract.data_path}
 
 
+def concert_windows_of(extracts: List[LandedExtract]) -> Optional[list]:
+    """The concerts manifest's windows, checked with the other inputs before anything is written."""
+    for extract in extracts:
+        if extract.source == "concerts":
+            try:
+                return enrichment.manifest_windows(extract.manifest or {}, extract.manifest_path)
+            except enrichment.ManifestWindowsError as error:
+                raise IncompleteExtractError(str(error)) from None
+    return None
+
+
 def run_job(spark: SparkSession, job: str, options: JobOptions) -> Dict[str, object]:
-    """Runs ``transform_api`` or ``transform_songs`` for ``options.run_date``; returns its counts."""
+    """Runs a job of ``JOB_SOURCES`` for ``options.run_date``; returns its counts."""
     if job not in JOB_SOURCES:
         raise ValueError(f"unknown job {job!r}: expected one of {', '.join(JOB_SOURCES)}")
     prepare_session(spark)
@@ -156,13 +187,18 @@ def run_job(spark: SparkSession, job: str, options: JobOptions) -> Dict[str, obj
     processing_timestamp = started.strftime("%Y-%m-%d %H:%M:%S.%f")
     log.info("%s %s: checking extracts under %s", job, options.run_date, options.landing_path)
     extracts: List[LandedExtract] = [check_extract(spark, options, source) for source in JOB_SOURCES[job]]
+    windows = concert_windows_of(extracts)
     # Every source is read and checked against its manifest before any table is written.
     loads: List[PreparedLoad] = []
     sources: Dict[str, Dict[str, object]] = {}
     try:
         for extract in extracts:
             loads.append(prepare_load(spark, extract, options.run_date, processing_timestamp))
-        tables = ensure_tables(spark, options, JOB_SOURCES[job])
+        tables = ensure_tables(spark, options, JOB_SOURCES[job], JOB_EXTRA_TABLES.get(job, ()))
+        if windows is not None:
+            frame = enrichment.concert_windows_frame(spark, windows, options.run_date)
+            iceberg.replace_partition(frame, tables[WINDOWS_TABLE], {"ingest_on": options.ingest_on})
+            log.info("%s %s: %d concert windows -> %s", job, options.run_date, len(windows), tables[WINDOWS_TABLE])
         for load in loads:
             counts = write_load(options, load, tables)
             sources[load.extract.source] = counts
@@ -181,6 +217,12 @@ def run_job(spark: SparkSession, job: str, options: JobOptions) -> Dict[str, obj
         "duration_seconds": round((dt.datetime.now(dt.timezone.utc) - started).total_seconds(), 3),
         "sources": sources,
     }
+    if windows is not None:
+        result["concert_windows"] = {
+            "windows": len(windows),
+            "total_elements": sum(window[3] for window in windows),
+            "table": tables[WINDOWS_TABLE],
+        }
     paths = results_paths(options, job)
     for source, counts in sources.items():
         storage.write_json(spark, paths[source], {"job": job, "source": source, "run_date": options.run_date, **counts})

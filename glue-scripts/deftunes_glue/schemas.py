@@ -119,20 +119,115 @@ QUARANTINE_TABLE_SCHEMA = T.StructType(
     ]
 )
 
+# ---- enrichment sources (docs/artist-enrichment.md) -------------------------------------------------
+# A concert event as the concerts API serves it (Ticketmaster Discovery v2 shaped); one landing line each.
+
+_NAMED = [T.StructField("name", T.StringType())]
+CONCERT_VENUE_LANDING_SCHEMA = T.StructType(
+    _strings("id", "name")
+    + [
+        T.StructField("city", T.StructType(_NAMED)),
+        T.StructField("country", T.StructType(_strings("countryCode"))),
+    ]
+)
+CONCERT_ATTRACTION_LANDING_SCHEMA = T.StructType(
+    _strings("id", "name")
+    + [
+        T.StructField(
+            "externalLinks",
+            T.StructType([T.StructField("musicbrainz", T.ArrayType(T.StructType(_strings("id"))))]),
+        )
+    ]
+)
+CONCERTS_LANDING_SCHEMA = _with_corrupt_record(
+    _strings("id", "name")
+    + [
+        T.StructField("dates", T.StructType([T.StructField("start", T.StructType(_strings("localDate", "localTime")))])),
+        T.StructField(
+            "_embedded",
+            T.StructType(
+                [
+                    T.StructField("venues", T.ArrayType(CONCERT_VENUE_LANDING_SCHEMA)),
+                    T.StructField("attractions", T.ArrayType(CONCERT_ATTRACTION_LANDING_SCHEMA)),
+                ]
+            ),
+        ),
+    ]
+)
+
+# A catalog artist looked up in the statistics API (Last.fm 2.0 shaped): the lookup and the `artist` object
+# as served, or null. The API serves its numbers as strings; read as text, typed with a reason per failure.
+ARTIST_STATS_RESPONSE_LANDING_SCHEMA = T.StructType(
+    _strings("name", "mbid")
+    + [
+        T.StructField("stats", T.StructType(_strings("listeners", "playcount"))),
+        T.StructField("tags", T.StructType([T.StructField("tag", T.ArrayType(T.StructType(_NAMED)))])),
+    ]
+)
+ARTIST_STATS_LANDING_SCHEMA = _with_corrupt_record(
+    _strings("artist_id", "artist_mbid", "artist_name", "lookup")
+    + [
+        T.StructField("found", T.BooleanType()),
+        T.StructField("response", ARTIST_STATS_RESPONSE_LANDING_SCHEMA),
+    ]
+)
+
+CONCERTS_TABLE_SCHEMA = T.StructType(
+    _strings("event_id", "event_name")
+    + [T.StructField("event_date", T.DateType())]
+    + _strings(
+        "event_local_time", "venue_id", "venue_name", "venue_city", "venue_country_code",
+        "attraction_id", "attraction_name", "attraction_mbid",
+    )
+    + [T.StructField("attraction_rank", T.IntegerType())]
+    + LINEAGE_FIELDS
+)
+
+CONCERT_WINDOWS_TABLE_SCHEMA = T.StructType(
+    _strings("country_code")
+    + [
+        T.StructField("start_date", T.DateType()),
+        T.StructField("end_date", T.DateType()),
+        T.StructField("total_elements", T.IntegerType()),
+        T.StructField("pages", T.IntegerType()),
+        T.StructField("records", T.IntegerType()),
+        T.StructField("ingest_on", T.DateType()),
+    ]
+)
+
+ARTIST_STATS_TABLE_SCHEMA = T.StructType(
+    _strings("artist_id", "lookup")
+    + [T.StructField("found", T.BooleanType())]
+    + _strings("stats_name", "stats_mbid")
+    + [T.StructField("listeners", T.LongType()), T.StructField("playcount", T.LongType())]
+    + _strings("top_tag")
+    + LINEAGE_FIELDS
+)
+
+ENRICHMENT_TABLE_SCHEMAS = {
+    "concerts": CONCERTS_TABLE_SCHEMA,
+    "concert_windows": CONCERT_WINDOWS_TABLE_SCHEMA,
+    "artist_stats": ARTIST_STATS_TABLE_SCHEMA,
+}
+ENRICHMENT_LANDING_SCHEMAS = {"concerts": CONCERTS_LANDING_SCHEMA, "artist_stats": ARTIST_STATS_LANDING_SCHEMA}
+
 TABLE_SCHEMAS = {
     "users": USERS_TABLE_SCHEMA,
     "sessions": SESSIONS_TABLE_SCHEMA,
     "songs": SONGS_TABLE_SCHEMA,
+    **ENRICHMENT_TABLE_SCHEMAS,
     "quarantine": QUARANTINE_TABLE_SCHEMA,
 }
 TABLE_PARTITIONING = {
     "users": ("ingest_on",),
     "sessions": ("ingest_on",),
     "songs": ("ingest_on",),
+    **{table: ("ingest_on",) for table in ENRICHMENT_TABLE_SCHEMAS},
     "quarantine": ("ingest_on", "source"),
 }
 LANDING_SCHEMAS = {
     "users": USERS_LANDING_SCHEMA,
     "sessions": SESSIONS_LANDING_SCHEMA,
     "songs": SONGS_LANDING_SCHEMA,
+    **ENRICHMENT_LANDING_SCHEMAS,
 }

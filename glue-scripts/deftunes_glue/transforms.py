@@ -17,7 +17,7 @@ Rules: identifiers, and every field that is typed (timestamps, numbers, booleans
 typable; descriptive text (names, titles, user agent) may be null.
 """
 from dataclasses import dataclass
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -228,14 +228,16 @@ def classify_source(parsed: DataFrame, source: str) -> DataFrame:
     return classify(parsed, PROBLEMS[source](), KEYS[source])
 
 
-def count_outcomes(classified: DataFrame, source: str) -> Dict[str, int]:
+def count_outcomes(classified: DataFrame, source: str, rows_per_record: Optional[Column] = None) -> Dict[str, int]:
     """read, written (table rows), quarantined, duplicates_dropped, records_written, in one pass.
 
     ``read`` and ``quarantined`` count landing records (a session is one record, quarantined whole);
-    ``written`` counts table rows (a session item each). read = records_written + quarantined + duplicates_dropped.
+    ``written`` counts table rows (a session item each; ``rows_per_record`` for other sources that explode).
+    read = records_written + quarantined + duplicates_dropped.
     """
     status = F.col(STATUS_COLUMN)
-    rows_per_record = F.size("session_items") if source == "sessions" else F.lit(1)
+    if rows_per_record is None:
+        rows_per_record = F.size("session_items") if source == "sessions" else F.lit(1)
     row = classified.agg(
         F.count(F.lit(1)).alias("read"),
         F.sum(F.when(status == VALID, rows_per_record).otherwise(0)).alias("written"),

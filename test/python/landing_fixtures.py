@@ -6,7 +6,13 @@ import json
 from pathlib import Path
 from typing import Iterable, List, Optional, Union
 
-PREFIXES = {"users": "api/users", "sessions": "api/sessions", "songs": "db/songs"}
+PREFIXES = {
+    "users": "api/users",
+    "sessions": "api/sessions",
+    "songs": "db/songs",
+    "concerts": "ext/concerts",
+    "artist_stats": "ext/artist_stats",
+}
 
 
 def user(user_id: str = "0b9ad1a4-5c1f-4a58-9d7e-2d0c8e6b7f01", **overrides) -> dict:
@@ -69,6 +75,61 @@ def song(track_id: str = "TRAAAAW128F429D538", **overrides) -> dict:
     }
     record.update(overrides)
     return record
+
+
+def attraction(attraction_id: str = "K8vZ917Gku7", name: str = "Casual", mbid: Optional[str] = None) -> dict:
+    """An attraction as the concerts API serves it; ``externalLinks`` only when it has a MusicBrainz id."""
+    record = {"id": attraction_id, "name": name}
+    if mbid is not None:
+        record["externalLinks"] = {"musicbrainz": [{"id": mbid}]}
+    return record
+
+
+def concert(event_id: str = "vvG1zZ9Kb5d3pQ", attractions: Optional[List[dict]] = None, **overrides) -> dict:
+    """A Ticketmaster Discovery v2 event (docs/artist-enrichment.md), one landing line."""
+    record = {
+        "id": event_id,
+        "name": "Casual live",
+        "dates": {"start": {"localDate": "2020-02-10", "localTime": "20:00:00"}},
+        "_embedded": {
+            "venues": [
+                {"id": "KovZpZA7AAEA", "name": "O2 Academy", "city": {"name": "London"},
+                 "country": {"countryCode": "GB"}}
+            ],
+            "attractions": attractions if attractions is not None else [
+                attraction(mbid="e77e51a5-4761-45b3-9847-2051f811e366"), attraction("K8vZ9171o-7", "The Support")
+            ],
+        },
+    }
+    record.update(overrides)
+    return record
+
+
+def artist_stats(artist_id: str = "ARD7TVE1187B99BFB1", found: bool = True, **overrides) -> dict:
+    """One catalog artist looked up in the statistics API: the lookup and the Last.fm ``artist`` object."""
+    response = {
+        "name": "Casual",
+        "mbid": "e77e51a5-4761-45b3-9847-2051f811e366",
+        "stats": {"listeners": "12345", "playcount": "678901"},
+        "tags": {"tag": [{"name": "Hip-Hop"}, {"name": "rap"}]},
+    }
+    record = {
+        "artist_id": artist_id,
+        "artist_mbid": "e77e51a5-4761-45b3-9847-2051f811e366",
+        "artist_name": "Casual",
+        "lookup": "mbid",
+        "found": found,
+        "response": response if found else None,
+    }
+    record.update(overrides)
+    return record
+
+
+def window(country_code: str = "GB", start_date: str = "2020-02-02", end_date: str = "2020-03-02",
+           total_elements: int = 1, pages: int = 1, records: Optional[int] = None) -> dict:
+    return {"country_code": country_code, "start_date": start_date, "end_date": end_date,
+            "total_elements": total_elements, "pages": pages,
+            "records": total_elements if records is None else records}
 
 
 def deep(record: dict) -> dict:
