@@ -22,7 +22,7 @@ export const LandedObjectSchema = z.object({
 
 export const LandingManifestSchema = z.object({
   manifest_version: z.literal(1),
-  entity: z.enum(['users', 'sessions', 'songs']),
+  entity: z.enum(['users', 'sessions', 'songs', 'concerts', 'artist_stats']),
   run_date: isoDate,
   /** The data object: valid records, gzipped JSON lines. Same as `key`, `records`, `bytes`, `sha256`. */
   key: z.string().min(1),
@@ -42,10 +42,40 @@ export const LandingManifestSchema = z.object({
   extracted_at: z.iso.datetime(),
   content_type: z.literal('application/x-ndjson'),
   content_encoding: z.literal('gzip'),
+  /** Enrichment extracts: requests sent to the API, retries included (against the daily budget). */
+  requests: z.number().int().nonnegative().optional(),
+  /** Concerts: each date window read, after splitting (docs/artist-enrichment.md). */
+  windows: z
+    .array(
+      z.object({
+        country_code: z.string(),
+        start_date: isoDate,
+        end_date: isoDate,
+        total_elements: z.number().int().nonnegative(),
+        pages: z.number().int().nonnegative(),
+        records: z.number().int().nonnegative(),
+        /** Reads it took for the distinct events to match totalElements (1 when the listing held still). */
+        reads: z.number().int().positive(),
+      }),
+    )
+    .optional(),
+  /** Artist statistics: the run date's slice of the catalog's artists. */
+  slice: z
+    .object({
+      catalog_artists: z.number().int().nonnegative(),
+      modulus: z.number().int().positive(),
+      remainder: z.number().int().nonnegative(),
+      artists: z.number().int().nonnegative(),
+      found: z.number().int().nonnegative(),
+      not_found: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 
 export type LandedObject = z.infer<typeof LandedObjectSchema>;
 export type LandingManifest = z.infer<typeof LandingManifestSchema>;
+/** The fields a source adds to its manifest. */
+export type ManifestExtras = Pick<LandingManifest, 'requests' | 'windows' | 'slice'>;
 
 /** What an extract handler returns to the state machine. */
 export interface ExtractResult {

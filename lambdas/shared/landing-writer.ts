@@ -17,8 +17,8 @@ import { pipeline, Transform } from 'node:stream';
 import { createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { landingDataKey, landingManifestKey, quarantineKey, type LandingSource } from './landing-keys';
-import type { LandedObject, LandingManifest } from './landing-manifest';
+import { landingDataKey, landingManifestKey, quarantineKey, type AnyLandingSource } from './landing-keys';
+import type { LandedObject, LandingManifest, ManifestExtras } from './landing-manifest';
 import type { ObjectStore } from './object-store';
 import {
   DEFAULT_RETRY_POLICY,
@@ -142,7 +142,7 @@ export interface LandedRecords {
  */
 export async function landRecords(
   store: ObjectStore,
-  source: LandingSource,
+  source: AnyLandingSource,
   runDate: string,
   records: AsyncIterable<SourceRecord>,
   check: RecordCheck,
@@ -196,7 +196,7 @@ export interface ExtractDeps {
 
 export interface ExtractToLandingOptions {
   readonly store: ObjectStore;
-  readonly source: LandingSource;
+  readonly source: AnyLandingSource;
   readonly runDate: string;
   /** Opens the source from its first record; called once per attempt. */
   readonly open: () => AsyncIterable<SourceRecord>;
@@ -217,6 +217,8 @@ export interface ExtractToLandingOptions {
   readonly random?: () => number;
   readonly logger?: Logger;
   readonly now?: () => Date;
+  /** Fields the source adds to the manifest, asked for once the read succeeded (e.g. the concerts' windows). */
+  readonly manifestExtras?: () => ManifestExtras;
 }
 
 export interface ExtractToLandingResult {
@@ -308,6 +310,7 @@ export async function extractToLanding(options: ExtractToLandingOptions): Promis
     extracted_at: (options.now?.() ?? new Date()).toISOString(),
     content_type: 'application/x-ndjson',
     content_encoding: 'gzip',
+    ...options.manifestExtras?.(),
   };
   await store.putObject(manifestKey, JSON.stringify(manifest, null, 2) + '\n', {
     contentType: 'application/json',

@@ -4,11 +4,13 @@
  *
  * Routes: `GET /sessions?start_date&end_date`, `GET /users?start_date&end_date` (the contract in
  * DESIGN.md), `GET /_truth?date` (ground truth of a day), `GET /_faults` (request faults so far).
- * Request faults apply to `/sessions` and `/users` only.
+ * Request faults apply to `/sessions` and `/users` only. The enrichment APIs (concerts, artist statistics)
+ * and their truth are served by enrichment-routes.ts, with their own key, rate limit and faults.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { EnrichmentRoutes, type EnrichmentServerOptions } from './enrichment-routes';
 import { FaultInjector, type RequestFault } from './faults';
 import { InvalidDateError, formatDay, parseDay } from './time';
 import type { SimulatedWorld } from './world';
@@ -22,12 +24,15 @@ export interface ApiServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** The concerts and artist-statistics APIs' key, rate limit and faults. @default their defaults */
+  enrichment?: EnrichmentServerOptions;
 }
 
 export interface ApiServer {
   url: string;
   port: number;
   faults: FaultInjector;
+  enrichment: EnrichmentRoutes;
   close(): Promise<void>;
 }
 
@@ -37,8 +42,12 @@ class BadRequest extends Error {}
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const faults = new FaultInjector(options.world.seed, options.faultRate);
+  const enrichment = new EnrichmentRoutes(options.world.enrichment, options.world.seed, {
+    slowResponseMs: options.slowResponseMs,
+    ...options.enrichment,
+  });
   const server = createServer((req, res) => {
-    handle(req, res, options, faults).catch((error: unknown) => {
+    handle(req, res, options, faults, enrichment).catch((error: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { error: `simulator error: ${String(error)}` });
       else res.destroy();
     });
@@ -50,6 +59,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     url: `http://${options.host}:${port}`,
     port,
     faults,
+    enrichment,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -88,9 +98,11 @@ async function handle(
   res: ServerResponse,
   options: ApiServerOptions,
   faults: FaultInjector,
+  enrichment: EnrichmentRoutes,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://simulator');
   if (req.method !== 'GET') return sendJson(res, 405, { error: `method ${req.method} not allowed; use GET` });
+  if (enrichment.handles(url.pathname)) return enrichment.handle(res, url);
   const { world } = options;
   try {
     switch (url.pathname) {
@@ -132,6 +144,11 @@ async function handle(
             'GET /users?start_date=YYYY-MM-DD&end_date=YYYY-MM-DD',
             'GET /_truth?date=YYYY-MM-DD',
             'GET /_faults',
+            'GET /discovery/v2/events.json?apikey&countryCode&startDateTime&endDateTime&page&size',
+            'GET /2.0/?method=artist.getinfo|geo.gettopartists&api_key&format=json',
+            'GET /_truth/concerts?run_date&countries=US,GB&horizon_days',
+            'GET /_truth/artist_stats',
+            'GET /_faults/enrichment',
           ],
         });
       default:

@@ -23,7 +23,8 @@ export interface CatalogSong extends SongRecord {
   price: number;
 }
 
-interface Artist {
+/** A catalog artist: the artist columns of `deftunes.songs`. */
+export interface Artist {
   artist_id: string;
   artist_mbid: string | null;
   artist_name: string;
@@ -76,7 +77,8 @@ export class Catalog {
     for (let index = 0; index < this.size; index++) yield this.song(index);
   }
 
-  private artist(index: number): Artist {
+  /** Artist `index` (0 = the artist most songs belong to); an index may own no song at all. */
+  artist(index: number): Artist {
     const rng = new Rng(mix(this.seed, ARTIST, index));
     const mbid = rng.uuid();
     return {

@@ -12,6 +12,14 @@ export { resolveScale, SCALES, SCALE_NAMES, type ScaleSizes } from './scale';
 export type { CorruptedRecord, RecordFaultKind } from './corruption';
 export { REQUEST_FAULT_KINDS, type RequestFaultKind } from './faults';
 export { loadSongs } from './songs-db';
+export {
+  DEFAULT_ENRICHMENT_API_KEY,
+  DEFAULT_ENRICHMENT_RATE_LIMIT,
+  type EnrichmentFaultReport,
+} from './enrichment-routes';
+export type { ConcertsTruth } from './enrichment';
+export type { ConcertEvent } from './concerts';
+export type { ArtistInfo, ArtistStatsExpectation } from './artist-stats';
 
 export interface SourcesOptions {
   /** API port; 0 picks a free one. @default 0 */
@@ -41,6 +49,16 @@ export interface SourcesOptions {
   songsDataDir?: string;
   /** Clients the songs database serves at once. @default 8 */
   songsMaxConnections?: number;
+  /** The key of the concerts and artist-statistics APIs. @default DEFAULT_ENRICHMENT_API_KEY */
+  enrichmentApiKey?: string;
+  /** Requests per second per key each enrichment API accepts. @default 5 */
+  enrichmentRateLimit?: number;
+  /** Fraction of enrichment requests that start a fault (rate-limit burst, slow, 503). @default faultRate */
+  enrichmentFaultRate?: number;
+  /** An event added between two pages of a listing. @default enrichmentFaultRate > 0 */
+  insertedEvents?: boolean;
+  /** Multiplies the concerts per day (see WorldOptions). @default 1 */
+  concertDensity?: number;
 }
 
 export interface RunningSources {
@@ -48,6 +66,11 @@ export interface RunningSources {
   apiUrl: string;
   /** Postgres URL of the songs database (psql and pg accept it). */
   songsDbUrl: string;
+  /** Base URL of the concerts and of the artist-statistics APIs (the API's server serves both). */
+  concertsApiUrl: string;
+  artistStatsApiUrl: string;
+  /** The key both enrichment APIs accept. */
+  enrichmentApiKey: string;
   world: SimulatedWorld;
   songsLoad: SongsLoad;
   close(): Promise<void>;
@@ -69,8 +92,24 @@ export async function startSources(options: SourcesOptions = {}): Promise<Runnin
     badRecordRate: options.badRecordRate,
     lateArrivalRate: options.lateArrivalRate,
     emptyDays: options.emptyDays,
+    concertDensity: options.concertDensity,
   });
-  const api = await startApiServer({ world, faultRate, slowResponseMs, host, port });
+  const enrichmentFaultRate = options.enrichmentFaultRate ?? faultRate;
+  checkRate('enrichment fault rate', enrichmentFaultRate);
+  const api = await startApiServer({
+    world,
+    faultRate,
+    slowResponseMs,
+    host,
+    port,
+    enrichment: {
+      apiKey: options.enrichmentApiKey,
+      rateLimit: options.enrichmentRateLimit,
+      faultRate: enrichmentFaultRate,
+      insertedEvents: options.insertedEvents,
+      slowResponseMs,
+    },
+  });
   try {
     const songs = await startSongsDatabase({
       seed: world.seed,
@@ -84,6 +123,9 @@ export async function startSources(options: SourcesOptions = {}): Promise<Runnin
     return {
       apiUrl: api.url,
       songsDbUrl: songs.url,
+      concertsApiUrl: api.url,
+      artistStatsApiUrl: api.url,
+      enrichmentApiKey: api.enrichment.apiKey,
       world,
       songsLoad: songs.load,
       close: () => (closing ??= Promise.all([api.close(), songs.close()]).then(() => undefined)),

@@ -12,6 +12,8 @@ import {
   serveSession,
   serveUser,
 } from './corruption';
+import { EnrichmentWorld, type ConcertsTruth } from './enrichment';
+import type { ArtistStatsExpectation } from './artist-stats';
 import { resolveScale, type ScaleSizes } from './scale';
 import { SessionGenerator } from './sessions';
 import { mix, tag, unit } from './random';
@@ -38,6 +40,8 @@ export interface WorldOptions {
    * what the data-quality gate's empty-day rule must catch. @default none
    */
   emptyDays?: readonly string[];
+  /** Multiplies the concerts per day (tests reach windows over 1,000 events at `tiny`). @default 1 */
+  concertDensity?: number;
 }
 
 /** Ground truth of one day, as `GET /_truth?date=` returns it. */
@@ -86,6 +90,8 @@ export class SimulatedWorld {
   readonly catalog: Catalog;
   readonly users: UserBase;
   readonly sessions: SessionGenerator;
+  /** The concerts and artist-statistics sources (docs/artist-enrichment.md). */
+  readonly enrichment: EnrichmentWorld;
 
   constructor(options: WorldOptions = {}) {
     this.seed = options.seed ?? DEFAULT_SEED;
@@ -101,6 +107,7 @@ export class SimulatedWorld {
     this.catalog = new Catalog(this.seed, this.scale.songs);
     this.users = new UserBase(this.seed, this.scale.usersAtEpoch);
     this.sessions = new SessionGenerator(this.seed, this.catalog, this.users, this.scale.itemsPerDay);
+    this.enrichment = new EnrichmentWorld(this.seed, this.catalog, this.scale, options.concertDensity);
   }
 
   /**
@@ -133,6 +140,16 @@ export class SimulatedWorld {
     for (let index = first; index < last; index++) {
       yield serveUser(this.seed, endDay, index, this.users.user(index, asOfMs), this.badRecordRate);
     }
+  }
+
+  /** Every concert an extraction for `runDate` must land (see EnrichmentWorld.concertsTruth). */
+  concertsTruth(runDate: string, countries: readonly string[], horizonDays: number): ConcertsTruth {
+    return this.enrichment.concertsTruth(runDate, countries, horizonDays);
+  }
+
+  /** What looking up each catalog artist's statistics must land. */
+  artistStatsTruth(): ArtistStatsExpectation[] {
+    return this.enrichment.artistStatsTruth();
   }
 
   truth(day: number): DayTruth {

@@ -1,0 +1,64 @@
+/**
+ * Lambda `extract-artist-stats`: event `{run_date}`, result `{entity: "artist_stats", run_date, key,
+ * manifest_key, records, rejected}`. The handler wires AWS adapters from the environment (S3, the API
+ * key's secret, the songs database's secret); the work is {@link runExtractArtistStats}, which the local
+ * runner calls with local adapters.
+ *
+ * Environment: LANDING_BUCKET, ARTIST_STATS_API_URL, ARTIST_STATS_API_KEY_SECRET_ID (name or ARN of a
+ * plain-string secret), ENRICHMENT_SETTINGS (JSON of the enrichment settings), SONGS_DB_SECRET_ID (the
+ * songs database secret, as extract-songs reads it), EARLIEST_RUN_DATE and RUN_DATE_TIME_ZONE, and
+ * optionally HTTP_MAX_ATTEMPTS (6), HTTP_RESPONSE_TIMEOUT_MS (30000), RETRY_BASE_DELAY_MS (250),
+ * RETRY_MAX_DELAY_MS (20000); POWERTOOLS_* as Powertools reads them. TLS to the database is always
+ * verified: set NODE_EXTRA_CA_CERTS=/var/runtime/ca-cert.pem for the RDS CA bundle.
+ */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import * as z from 'zod';
+import { InvalidApiKeyError } from '../shared/api-key';
+import { readEnv } from '../shared/config';
+import { secretsManagerConnectionFactory, type PgConnectionFactory } from '../shared/db-secret';
+import { enrichmentRuntime, type EnrichmentHandlerContext } from '../shared/enrichment-handler';
+import type { ExtractResult } from '../shared/landing-manifest';
+import { runExtractArtistStats } from './extract-artist-stats';
+
+export {
+  artistHash,
+  artistInfoUrl,
+  artistSlice,
+  ExtractArtistStatsEventSchema,
+  judgeArtistAnswer,
+  readCatalogArtists,
+  runExtractArtistStats,
+  SELECT_CATALOG_ARTISTS,
+} from './extract-artist-stats';
+export type { ArtistStatsRecord, CatalogArtist, ExtractArtistStatsDeps } from './extract-artist-stats';
+export type { ExtractResult } from '../shared/landing-manifest';
+
+const SongsDbEnvSchema = z.object({
+  SONGS_DB_SECRET_ID: z.string({ error: 'must be the name or ARN of the songs database secret' }).min(1),
+});
+
+let secretsClient: SecretsManagerClient | undefined;
+const secrets = () => (secretsClient ??= new SecretsManagerClient({}));
+
+const runtime = enrichmentRuntime({
+  component: 'extract-artist-stats',
+  urlVariable: 'ARTIST_STATS_API_URL',
+  keySecretVariable: 'ARTIST_STATS_API_KEY_SECRET_ID',
+  secretsClient: secrets,
+});
+
+let connections: PgConnectionFactory | undefined;
+
+export async function handler(event: unknown, context?: EnrichmentHandlerContext): Promise<ExtractResult> {
+  const { deps, apiKey, checkedEvent } = await runtime.prepare(event, context);
+  connections ??= secretsManagerConnectionFactory(
+    secrets(),
+    readEnv(SongsDbEnvSchema, 'extract-artist-stats').SONGS_DB_SECRET_ID,
+  );
+  try {
+    return await runExtractArtistStats(checkedEvent, { ...deps, connections });
+  } catch (error: unknown) {
+    if (error instanceof InvalidApiKeyError) apiKey.invalidate();
+    throw error;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Lambda `extract-concerts`: event `{run_date}`, result `{entity: "concerts", run_date, key, manifest_key,
+ * records, rejected}`. The handler wires AWS adapters from the environment (S3, the API key's secret);
+ * the work is {@link runExtractConcerts}, which the local runner calls with local adapters.
+ *
+ * Environment: LANDING_BUCKET, CONCERTS_API_URL, CONCERTS_API_KEY_SECRET_ID (name or ARN of a plain-string
+ * secret), ENRICHMENT_SETTINGS (JSON of the enrichment settings), EARLIEST_RUN_DATE and RUN_DATE_TIME_ZONE
+ * (the run-date bounds), and optionally HTTP_MAX_ATTEMPTS (6), HTTP_RESPONSE_TIMEOUT_MS (30000),
+ * RETRY_BASE_DELAY_MS (250), RETRY_MAX_DELAY_MS (20000); POWERTOOLS_* as Powertools reads them.
+ */
+import { InvalidApiKeyError } from '../shared/api-key';
+import { enrichmentRuntime, type EnrichmentHandlerContext } from '../shared/enrichment-handler';
+import type { ExtractResult } from '../shared/landing-manifest';
+import { runExtractConcerts } from './extract-concerts';
+
+export {
+  ConcertsReader,
+  concertsUrl,
+  ExtractConcertsEventSchema,
+  judgeConcertsAnswer,
+  runExtractConcerts,
+  WindowIncompleteError,
+  WindowTooLargeError,
+} from './extract-concerts';
+export type { ExtractConcertsDeps } from './extract-concerts';
+export type { ExtractResult } from '../shared/landing-manifest';
+
+const runtime = enrichmentRuntime({
+  component: 'extract-concerts',
+  urlVariable: 'CONCERTS_API_URL',
+  keySecretVariable: 'CONCERTS_API_KEY_SECRET_ID',
+});
+
+export async function handler(event: unknown, context?: EnrichmentHandlerContext): Promise<ExtractResult> {
+  const { deps, apiKey, checkedEvent } = await runtime.prepare(event, context);
+  try {
+    return await runExtractConcerts(checkedEvent, deps);
+  } catch (error: unknown) {
+    // The key may have been rotated since it was cached: the next invocation reads the secret again.
+    if (error instanceof InvalidApiKeyError) apiKey.invalidate();
+    throw error;
+  }
+}

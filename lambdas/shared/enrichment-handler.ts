@@ -1,0 +1,97 @@
+/**
+ * The AWS wiring the two enrichment extract handlers share: environment (validated at the first
+ * invocation), S3 landing store, the API key from Secrets Manager (cached per container), telemetry.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import * as z from 'zod';
+import { secretsManagerApiKey, type ApiKeySource } from './api-key';
+import { bucketVar, httpUrlVar, intVar, readEnv } from './config';
+import type { EnrichmentExtractDeps } from './enrichment-extract';
+import { enrichmentSettingsVar } from './enrichment-settings';
+import { createLogger, createMetrics, type Logger, type Metrics } from './logging';
+import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from './run-date';
+import { S3ObjectStore } from './s3-object-store';
+
+export interface EnrichmentHandlerOptions {
+  /** `extract-concerts`: the service name of logs and metrics, and of configuration errors. */
+  readonly component: string;
+  /** The variable holding the API's base URL. */
+  readonly urlVariable: string;
+  /** The variable holding the name or ARN of the key's secret. */
+  readonly keySecretVariable: string;
+  /** Secrets Manager client factory. @default a client of the function's region */
+  readonly secretsClient?: () => SecretsManagerClient;
+}
+
+export interface EnrichmentHandlerContext {
+  awsRequestId?: string;
+}
+
+/** The environment of an enrichment handler: the API's two variables plus the common ones. */
+export function enrichmentEnvSchema(urlVariable: string, keySecretVariable: string) {
+  return z.object({
+    LANDING_BUCKET: bucketVar,
+    [urlVariable]: httpUrlVar,
+    [keySecretVariable]: z.string({ error: 'must be the name or ARN of the API key secret' }).min(1),
+    ENRICHMENT_SETTINGS: enrichmentSettingsVar,
+    ...RUN_DATE_BOUNDS_ENV,
+    HTTP_MAX_ATTEMPTS: intVar(6, 1, 20),
+    HTTP_RESPONSE_TIMEOUT_MS: intVar(30_000, 100, 900_000),
+    RETRY_BASE_DELAY_MS: intVar(250, 1, 60_000),
+    RETRY_MAX_DELAY_MS: intVar(20_000, 1, 300_000),
+  });
+}
+
+interface Runtime {
+  readonly env: Record<string, unknown> & z.infer<ReturnType<typeof enrichmentEnvSchema>>;
+  readonly store: S3ObjectStore;
+  readonly apiKey: ApiKeySource;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** Built once per container, on the first invocation (importing a handler reads no environment). */
+export function enrichmentRuntime(options: EnrichmentHandlerOptions) {
+  let runtime: Runtime | undefined;
+  const get = (): Runtime => {
+    if (!runtime) {
+      const env: Runtime['env'] = readEnv(
+        enrichmentEnvSchema(options.urlVariable, options.keySecretVariable),
+        options.component,
+      );
+      const secrets = options.secretsClient?.() ?? new SecretsManagerClient({});
+      runtime = {
+        env,
+        store: new S3ObjectStore({ client: new S3Client({}), bucket: env.LANDING_BUCKET }),
+        apiKey: secretsManagerApiKey(secrets, String(env[options.keySecretVariable])),
+        logger: createLogger({ serviceName: options.component }),
+        metrics: createMetrics({ serviceName: options.component }),
+      };
+    }
+    return runtime;
+  };
+  return {
+    /** Checks the event's run date against the bounds and builds the run's dependencies. */
+    async prepare(event: unknown, context?: EnrichmentHandlerContext) {
+      const { env, store, apiKey, logger, metrics } = get();
+      if (context?.awsRequestId) logger.appendKeys({ request_id: context.awsRequestId });
+      const checkedEvent = checkEventRunDate(event, runDateBoundsFromEnv(env));
+      const deps: EnrichmentExtractDeps = {
+        store,
+        apiBaseUrl: String(env[options.urlVariable]),
+        apiKey: await apiKey.get(),
+        settings: env.ENRICHMENT_SETTINGS,
+        logger,
+        metrics,
+        timeoutMs: env.HTTP_RESPONSE_TIMEOUT_MS,
+        retryPolicy: {
+          maxAttempts: env.HTTP_MAX_ATTEMPTS,
+          baseDelayMs: env.RETRY_BASE_DELAY_MS,
+          maxDelayMs: env.RETRY_MAX_DELAY_MS,
+        },
+      };
+      return { deps, apiKey, checkedEvent, env };
+    },
+  };
+}
