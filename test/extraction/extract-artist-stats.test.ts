@@ -1,0 +1,160 @@
+/**
+ * The artist-statistics extract against the real simulator (the Last.fm-shaped API and the songs
+ * database) over the network: by mbid, then by name, not-found artists landed with found: false, the run
+ * date's slice, error 29 bursts and slow answers retried, a bad key (error 10) and the budget failing
+ * clearly, the key never logged.
+ */
+import {
+  runExtractArtistStats,
+  artistSlice,
+  type ArtistStatsRecord,
+} from '../../lambdas/extract-artist-stats';
+import type { ExtractArtistStatsDeps } from '../../lambdas/extract-artist-stats';
+import { InvalidApiKeyError } from '../../lambdas/shared/api-key';
+import { urlConnectionFactory } from '../../lambdas/shared/db-secret';
+import { RequestBudgetExceededError } from '../../lambdas/shared/keyed-api-client';
+import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
+import { startSources, type ArtistStatsExpectation, type RunningSources } from '../../lib/local/simulator';
+import type { EnrichmentFaultReport } from '../../lib/local/simulator';
+import { capturingLogger, FAST_RETRIES, hasManifest, landed } from './enrichment-helpers';
+import { failureOf, tempDir } from './helpers';
+
+const RUN_DATE = '2020-03-14';
+const KEY = 'stats_Key_91be02';
+
+interface Env {
+  sources: RunningSources;
+  store: LocalObjectStore;
+  cleanup: () => void;
+}
+
+async function environment(options: Parameters<typeof startSources>[0]): Promise<Env> {
+  const sources = await startSources({ enrichmentApiKey: KEY, enrichmentRateLimit: 50, ...options });
+  const { dir, cleanup } = tempDir('deftunes-artist-stats-');
+  return { sources, store: new LocalObjectStore(dir), cleanup };
+}
+
+async function close(env: Env): Promise<void> {
+  await env.sources.close();
+  env.cleanup();
+}
+
+function deps(env: Env, overrides: Partial<ExtractArtistStatsDeps> = {}): ExtractArtistStatsDeps {
+  return {
+    store: env.store,
+    apiBaseUrl: env.sources.artistStatsApiUrl,
+    apiKey: KEY,
+    connections: urlConnectionFactory(env.sources.songsDbUrl),
+    settings: { requestsPerSecond: 40 },
+    retryPolicy: FAST_RETRIES,
+    ...overrides,
+  };
+}
+
+const byId = <T extends { artist_id: string }>(rows: T[]) =>
+  [...rows].sort((a, b) => (a.artist_id < b.artist_id ? -1 : a.artist_id > b.artist_id ? 1 : 0));
+
+describe('extract-artist-stats, clean source', () => {
+  let env: Env;
+  let truth: ArtistStatsExpectation[];
+  beforeAll(async () => {
+    // Seed 42: at tiny, artists of all three outcomes.
+    env = await environment({ seed: 42 });
+    truth = env.sources.world.artistStatsTruth();
+  });
+  afterAll(() => close(env));
+
+  it('looks every artist up by mbid, then by name, and lands the not-found ones with found: false', async () => {
+    const result = await runExtractArtistStats({ run_date: RUN_DATE }, deps(env));
+    const { manifest, records, quarantine } = await landed<ArtistStatsRecord>(
+      env.store,
+      'artist_stats',
+      RUN_DATE,
+    );
+
+    // The whole catalog fits in one day's budget: the slice is every artist.
+    expect(manifest.slice).toMatchObject({ modulus: 1, remainder: 0, catalog_artists: truth.length });
+    expect(result).toMatchObject({ entity: 'artist_stats', records: truth.length, rejected: 0 });
+    expect(byId(records)).toEqual(byId(truth));
+    expect(quarantine).toEqual([]);
+    // The three outcomes are all there: by mbid, only by name (mbid unknown, or none), not found.
+    expect(records.some((r) => r.found && r.lookup === 'mbid')).toBe(true);
+    expect(records.some((r) => r.found && r.lookup === 'name' && r.artist_mbid !== null)).toBe(true);
+    expect(records.some((r) => !r.found && r.response === null)).toBe(true);
+    const notFound = records.filter((r) => !r.found).length;
+    expect(manifest.slice).toMatchObject({ found: records.length - notFound, not_found: notFound });
+    // One request per artist, one more for each artist whose mbid lookup failed.
+    const second = records.filter((r) => r.lookup === 'name' && r.artist_mbid !== null).length;
+    expect(manifest.requests).toBe(records.length + second);
+  });
+
+  it('looks up only the run date slice when the catalog exceeds the budget, every artist within K days', async () => {
+    const budget = 20;
+    const seen: string[] = [];
+    for (const date of ['2020-03-14', '2020-03-15', '2020-03-16', '2020-03-17']) {
+      await runExtractArtistStats(
+        { run_date: date },
+        deps(env, { settings: { requestsPerSecond: 40, dailyRequestBudget: { artistStats: budget } } }),
+      );
+      const { manifest, records } = await landed<ArtistStatsRecord>(env.store, 'artist_stats', date);
+      const expected = artistSlice(truth, date, budget);
+      expect(manifest.slice).toMatchObject({ modulus: 4, artists: expected.artists.length });
+      expect(byId(records)).toEqual(byId(expected.artists));
+      expect(manifest.requests).toBeLessThanOrEqual(budget);
+      seen.push(...records.map((r) => r.artist_id));
+    }
+    expect(seen.sort()).toEqual(truth.map((t) => t.artist_id).sort());
+  });
+
+  it('fails with InvalidApiKeyError on error 10, the key masked and never logged, and lands no manifest', async () => {
+    const { logger, lines } = capturingLogger('extract-artist-stats');
+    const error = await failureOf(
+      runExtractArtistStats({ run_date: '2020-03-20' }, deps(env, { apiKey: 'not-the-key-42', logger })),
+    );
+    expect(error).toBeInstanceOf(InvalidApiKeyError);
+    expect(error.message).toMatch(/artist_stats API refused the API key \(error 10\)/);
+    expect(error.message).toContain('api_key=***');
+    expect(error.message).not.toContain('not-the-key-42');
+    expect(lines.join('')).not.toContain('not-the-key-42');
+    expect(await hasManifest(env.store, 'artist_stats', '2020-03-20')).toBe(false);
+  });
+});
+
+describe('extract-artist-stats under faults', () => {
+  let env: Env;
+  beforeAll(
+    async () => (env = await environment({ seed: 11, enrichmentFaultRate: 0.3, slowResponseMs: 800 })),
+  );
+  afterAll(() => close(env));
+
+  it('retries error 29 bursts, 503s and slow answers and lands the same as a clean run', async () => {
+    const { logger, lines } = capturingLogger('extract-artist-stats');
+    await runExtractArtistStats({ run_date: RUN_DATE }, deps(env, { timeoutMs: 300, logger }));
+    const { records } = await landed<ArtistStatsRecord>(env.store, 'artist_stats', RUN_DATE);
+    const faults = (await (
+      await fetch(`${env.sources.apiUrl}/_faults/enrichment`)
+    ).json()) as EnrichmentFaultReport;
+
+    expect(faults.faults['artist_stats.rate_limit_burst']).toBeGreaterThan(0);
+    expect(faults.faults['artist_stats.slow']).toBeGreaterThan(0);
+    expect(byId(records)).toEqual(byId(env.sources.world.artistStatsTruth()));
+    const log = lines.join('');
+    expect(log).toContain('error 29');
+    expect(log).toContain('api_key=***');
+    expect(log).not.toContain(KEY);
+  });
+
+  it('fails naming the budget when retries would take the run past it, landing nothing', async () => {
+    const error = await failureOf(
+      runExtractArtistStats(
+        { run_date: '2020-03-21' },
+        deps(env, { settings: { requestsPerSecond: 40, dailyRequestBudget: { artistStats: 10 } } }),
+      ),
+    );
+    expect(error).toBeInstanceOf(RequestBudgetExceededError);
+    expect(error.message).toMatch(
+      /artist_stats extract would exceed its daily request budget of 10 requests/,
+    );
+    expect(await hasManifest(env.store, 'artist_stats', '2020-03-21')).toBe(false);
+  });
+});
