@@ -21,6 +21,11 @@ export const CURRENCIES = ['USD'] as const;
 /** The store's price ceiling in USD; a price above it is corrupt, not expensive. */
 export const MAX_PRICE_USD = 2;
 
+/**
+ * ISO-8601 date-time, with or without an offset, any fraction of a second. The real API serves times
+ * without an offset and with microseconds (`2020-02-07T18:05:25.824461`): those are UTC wall-clock times,
+ * as the Glue jobs read them (glue-scripts/README.md, Timestamps).
+ */
 const isoDateTime = z.iso.datetime({ offset: true, local: true });
 
 export const SessionItemSchema = z.object({

@@ -61,6 +61,23 @@ describe('API contract', () => {
     expect(describeIssues(result.error!)).toContain(path);
   });
 
+  test("accepts the real API's shapes: no offset, microseconds, a like dated years after the session", () => {
+    const real = {
+      ...goodSession,
+      session_start_time: '2020-02-07T18:05:25.824461',
+      session_items: [{ ...goodSession.session_items[0], liked_since: '2023-11-30T02:11:09.000117' }],
+    };
+    expect(SessionRecordSchema.safeParse(real).success).toBe(true);
+    expect(UserRecordSchema.safeParse({ ...goodUser, user_since: '2020-02-09T07:00:00.5' }).success).toBe(true);
+    // Still a timestamp: a date alone, or a time zone name, is not one.
+    expect(SessionRecordSchema.safeParse({ ...goodSession, session_start_time: '2020-02-07' }).success).toBe(
+      false,
+    );
+    expect(
+      SessionRecordSchema.safeParse({ ...goodSession, session_start_time: '2020-02-07T18:05:25 UTC' }).success,
+    ).toBe(false);
+  });
+
   test('rejects a user whose location array is short, naming the field', () => {
     const result = UserRecordSchema.safeParse({ ...goodUser, user_location: ['51.5', '-0.1', 'London'] });
     expect(result.success).toBe(false);

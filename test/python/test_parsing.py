@@ -73,6 +73,8 @@ TIMESTAMPS = [
     ("2020-02-01T10:00:00", dt.datetime(2020, 2, 1, 10, 0, 0)),  # no offset: taken as UTC
     ("2020-02-01T10:00", dt.datetime(2020, 2, 1, 10, 0, 0)),
     ("2020-02-01T10:00:00.123456+0100", dt.datetime(2020, 2, 1, 9, 0, 0, 123456)),
+    # The real API's form: no offset (UTC), microseconds kept.
+    ("2020-02-07T18:05:25.824461", dt.datetime(2020, 2, 7, 18, 5, 25, 824461)),
     ("2020-02-01T10:00:00.1Z", dt.datetime(2020, 2, 1, 10, 0, 0, 100000)),
     ("2020-02-01T10:00:00.123456789Z", dt.datetime(2020, 2, 1, 10, 0, 0, 123456)),  # truncated to microseconds
     ("2020-02-01T10:00:00+01", dt.datetime(2020, 2, 1, 9, 0, 0)),

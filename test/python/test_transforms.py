@@ -139,6 +139,16 @@ def test_a_session_becomes_one_row_per_item_in_order(spark):
     }
 
 
+def test_a_real_api_session_keeps_its_offsetless_microsecond_times_and_a_later_like(spark):
+    # The real API: times without an offset (UTC) and with microseconds; a like dated years after the session.
+    record = L.session(session_start_time="2020-02-07T18:05:25.824461",
+                       items=[L.item("TRA", liked_since="2023-05-01T07:08:09.000001")])
+    rows = shape_sessions(classified(spark, "sessions", record), CONTEXT["sessions"]).collect()
+    assert [(r.session_start_time, r.liked_since) for r in rows] == [
+        (dt.datetime(2020, 2, 7, 18, 5, 25, 824461), dt.datetime(2023, 5, 1, 7, 8, 9, 1))
+    ]
+
+
 SESSION_PROBLEMS = [
     ({"session_id": None}, "session_id is missing"),
     ({"session_start_time": "2020-02-01"}, 'session_start_time is not an ISO-8601 timestamp: "2020-02-01"'),

@@ -39,12 +39,12 @@ describe('API simulator and songs database (no faults)', () => {
     }
   });
 
-  it('filters by date: a window is the concatenation of its days', async () => {
+  it('filters by date: a window is the concatenation of its days, newest first', async () => {
     const window = await getJson<SessionRecord[]>(
       `${sources.apiUrl}/sessions?start_date=2020-01-30&end_date=${DAY}`,
     );
     const days: SessionRecord[] = [];
-    for (const day of ['2020-01-30', '2020-01-31', DAY]) {
+    for (const day of [DAY, '2020-01-31', '2020-01-30']) {
       days.push(
         ...(await getJson<SessionRecord[]>(`${sources.apiUrl}/sessions?start_date=${day}&end_date=${day}`))
           .body,

@@ -8,7 +8,7 @@ import {
 import { SESSION_FAULT_KINDS, USER_FAULT_KINDS } from '../../lib/local/simulator/corruption';
 import { CITIES } from '../../lib/local/simulator/geo';
 import { SCALES, SimulatedWorld, resolveScale } from '../../lib/local/simulator';
-import { DAY_MS, parseDay } from '../../lib/local/simulator/time';
+import { DAY_MS, apiTimestampMs, parseDay } from '../../lib/local/simulator/time';
 
 const FEB_1 = parseDay('2020-02-01', 'date');
 
@@ -44,8 +44,13 @@ describe('generator determinism', () => {
     const world = new SimulatedWorld({ seed: 3, badRecordRate: 0.2 });
     const week = sessionsOf(world, FEB_1 - 3, FEB_1 + 3);
     const days = [];
-    for (let day = FEB_1 - 3; day <= FEB_1 + 3; day++) days.push(...sessionsOf(world, day));
+    // The real API serves a window's days newest first (tidy shapes: in date order).
+    for (let day = FEB_1 + 3; day >= FEB_1 - 3; day--) days.push(...sessionsOf(world, day));
     expect(week).toEqual(days);
+    const tidy = new SimulatedWorld({ seed: 3, badRecordRate: 0.2, tidyShapes: true });
+    const tidyDays = [];
+    for (let day = FEB_1 - 3; day <= FEB_1 + 3; day++) tidyDays.push(...sessionsOf(tidy, day));
+    expect(sessionsOf(tidy, FEB_1 - 3, FEB_1 + 3)).toEqual(tidyDays);
     expect(sessionsOf(world, FEB_1)).toEqual(
       sessionsOf(new SimulatedWorld({ seed: 3, badRecordRate: 0.2 }), FEB_1),
     );
@@ -97,7 +102,9 @@ describe('record shapes (bad record rate 0)', () => {
     }
   });
 
-  it('keeps liked and liked_since consistent, and only users who exist buy', () => {
+  it('keeps liked and liked_since consistent, and only users who exist buy (tidy shapes)', () => {
+    const world = new SimulatedWorld({ seed: 11, tidyShapes: true });
+    const sessions = days.flatMap((day) => sessionsOf(world, day)) as SessionRecord[];
     const sinceById = new Map(
       (usersOf(world, 0, days[days.length - 1]) as UserRecord[]).map((user) => [
         user.user_id,
@@ -122,12 +129,24 @@ describe('record shapes (bad record rate 0)', () => {
     expect(liked).toBeGreaterThan(0);
   });
 
-  it('puts each session in its day, in time order', () => {
+  it('puts each session in its day: in time order with tidy shapes, in no order with the real ones', () => {
+    const tidy = new SimulatedWorld({ seed: 11, tidyShapes: true });
+    let unordered = 0;
     for (const day of days) {
-      const times = (sessionsOf(world, day) as SessionRecord[]).map((s) => Date.parse(s.session_start_time));
-      expect(times.every((time) => time >= day * DAY_MS && time < (day + 1) * DAY_MS)).toBe(true);
-      expect([...times].sort((a, b) => a - b)).toEqual(times);
+      for (const [shaped, ordered] of [
+        [world, false],
+        [tidy, true],
+      ] as const) {
+        const times = (sessionsOf(shaped, day) as SessionRecord[]).map((s) =>
+          apiTimestampMs(s.session_start_time),
+        );
+        expect(times.every((time) => time >= day * DAY_MS && time < (day + 1) * DAY_MS)).toBe(true);
+        const inOrder = times.every((time, i) => i === 0 || times[i - 1] <= time);
+        if (ordered) expect(inOrder).toBe(true);
+        else if (!inOrder) unordered++;
+      }
     }
+    expect(unordered).toBe(days.length);
   });
 
   it('skews song popularity (Zipf-like)', () => {

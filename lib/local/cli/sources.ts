@@ -20,6 +20,7 @@ interface ServeOptions {
   badRecordRate: number;
   lateArrivalRate: number;
   emptyDays?: string[];
+  tidyShapes?: boolean;
   slowMs: number;
   songsDataDir?: string;
   json?: boolean;
@@ -79,6 +80,11 @@ export function registerSourcesCommand(program: Command): void {
         .default(3000)
         .argParser(parseMilliseconds),
     )
+    .option(
+      '--tidy-shapes',
+      'serve tidy records (UTC times with Z, whole seconds, time order, one artist spelling, every buyer ' +
+        'profiled from the sign-up) instead of the real API shapes',
+    )
     .option('--songs-data-dir <dir>', 'keep the songs database in this directory (default: in memory)')
     .option('--json', 'print the URLs as one JSON line on stdout')
     .action(async (options: ServeOptions) => {
@@ -97,6 +103,7 @@ async function serve(options: ServeOptions): Promise<void> {
     badRecordRate: options.badRecordRate,
     lateArrivalRate: options.lateArrivalRate,
     emptyDays: options.emptyDays,
+    tidyShapes: options.tidyShapes ?? false,
     slowResponseMs: options.slowMs,
     songsDataDir: options.songsDataDir,
   });
@@ -112,6 +119,7 @@ async function serve(options: ServeOptions): Promise<void> {
         bad_record_rate: options.badRecordRate,
         late_arrival_rate: options.lateArrivalRate,
         empty_days: options.emptyDays ?? [],
+        tidy_shapes: options.tidyShapes ?? false,
         songs_load_ms: Math.round(songsLoad.milliseconds),
       })}\n`,
     );

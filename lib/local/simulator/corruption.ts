@@ -10,6 +10,7 @@
 import type { SessionRecord, UserRecord } from '../../../lambdas/shared/contracts';
 import type { Catalog } from './catalog';
 import { Rng, cumulativeWeights, mix, tag } from './random';
+import { apiTimestampMs } from './time';
 
 export const SESSION_FAULT_KINDS = [
   'missing_field',
@@ -135,7 +136,7 @@ export function serveSession(
         item.liked = item.liked ? 'yes' : 'no';
         corruption = atItem('liked');
       } else {
-        served.session_start_time = Date.parse(session.session_start_time);
+        served.session_start_time = apiTimestampMs(session.session_start_time);
         corruption = atSession('session_start_time');
       }
       break;
@@ -195,7 +196,7 @@ export function serveUser(
     }
     case 'wrong_type':
       if (rng.chance(0.5)) {
-        served.user_since = Date.parse(user.user_since);
+        served.user_since = apiTimestampMs(user.user_since);
         corruption = { ...base, field: 'user_since' };
       } else {
         (served.user_location as unknown[])[0] = Number(user.user_location[0]);

@@ -38,6 +38,8 @@ export interface SourcesOptions {
   lateArrivalRate?: number;
   /** Days served without sessions (see WorldOptions). @default none */
   emptyDays?: readonly string[];
+  /** Serve the tidy record shapes instead of the real API's (see WorldOptions.tidyShapes). @default false */
+  tidyShapes?: boolean;
   /** Loopback only: the sources have no authentication. @default '127.0.0.1' */
   host?: '127.0.0.1';
   /** Delay of a `slow` fault, in ms. @default 3000 */
@@ -92,6 +94,7 @@ export async function startSources(options: SourcesOptions = {}): Promise<Runnin
     badRecordRate: options.badRecordRate,
     lateArrivalRate: options.lateArrivalRate,
     emptyDays: options.emptyDays,
+    tidyShapes: options.tidyShapes,
     concertDensity: options.concertDensity,
   });
   const enrichmentFaultRate = options.enrichmentFaultRate ?? faultRate;

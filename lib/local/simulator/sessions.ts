@@ -1,16 +1,21 @@
 /**
  * Purchase sessions. The sessions of a day depend only on (seed, day, scale): their number (weekday and a
  * per-day swing), their times (a daily curve, in time order) and each session's content come from hashes
- * of those coordinates, so any request window regenerates exactly the same records, one at a time.
+ * of those coordinates, so any request window regenerates exactly the same records, one at a time. The
+ * record shapes (timestamps, later likes, artist spellings, new users buying at once) are the users'
+ * `SourceShapes` (shapes.ts).
  */
 import type { SessionItem, SessionRecord } from '../../../lambdas/shared/contracts';
 import type { Catalog, CatalogSong } from './catalog';
 import { USER_AGENTS, USER_AGENT_WEIGHTS } from './names';
 import { Rng, cumulativeWeights, mix, tag, unit, zipfRank } from './random';
-import { DAY_MS, isoSeconds } from './time';
+import { SourceShapes } from './shapes';
+import { DAY_MS } from './time';
 import type { UserBase } from './users';
 
 const SESSION = tag('session');
+const START = tag('session start');
+const LIKED = tag('liked since');
 const DAY = tag('day');
 const HOUR_MS = 3_600_000;
 
@@ -33,7 +38,11 @@ const MAX_LIKED_AGE_MS = 2 * 365 * DAY_MS;
 export interface GeneratedSession {
   /** Index of the session within its day (time order). */
   index: number;
+  /** The buyer's user index (UserBase). */
+  userIndex: number;
   record: SessionRecord;
+  /** Items whose artist name is served in another spelling than the catalog's. */
+  artistSpellings: number;
   revenueCents: number;
 }
 
@@ -65,34 +74,49 @@ export class SessionGenerator {
       for (let k = 0; k < count; k++, index++) {
         const rng = new Rng(mix(this.seed, SESSION, day, index));
         const startMs = day * DAY_MS + hour * HOUR_MS + Math.floor(((k + rng.next()) / count) * HOUR_MS);
-        const session = this.session(rng, index, Math.floor(startMs / 1000) * 1000);
+        const session = this.session(rng, day, index, Math.floor(startMs / 1000) * 1000);
         if (session) yield session;
       }
     }
   }
 
-  private session(rng: Rng, index: number, startMs: number): GeneratedSession | undefined {
+  private session(rng: Rng, day: number, index: number, startMs: number): GeneratedSession | undefined {
     const existingUsers = this.users.countAt(startMs);
     if (existingUsers === 0) return undefined;
-    // Long-standing users buy a little more often than new ones.
-    const userIndex = Math.min(existingUsers - 1, Math.floor(existingUsers * Math.pow(rng.next(), 1.3)));
+    const shapes = this.users.shapes;
+    // Long-standing users buy a little more often than new ones; with the real shapes, users who just
+    // signed up buy too (before their profile may be recorded).
+    const drawn = Math.min(existingUsers - 1, Math.floor(existingUsers * Math.pow(rng.next(), 1.3)));
+    const recent = this.users.countAt(SourceShapes.freshSince(startMs));
+    const userIndex = shapes.freshBuyer(day, index, recent, existingUsers) ?? drawn;
     const userSinceMs = this.users.userSince(userIndex);
     const sessionId = rng.uuid();
     const itemCount = rng.pickWeighted(ITEM_COUNTS, ITEM_COUNT_CUMULATIVE);
     const items: SessionItem[] = [];
     let revenueCents = 0;
+    let artistSpellings = 0;
     for (let i = 0; i < itemCount; i++) {
       const song = this.song(zipfRank(rng.next(), this.catalog.size));
       const price = rng.chance(DISCOUNT_PROBABILITY) ? 0.33 : song.price;
       const liked = rng.chance(LIKED_PROBABILITY);
       const likedFrom = Math.max(userSinceMs, startMs - MAX_LIKED_AGE_MS);
-      const likedSince = liked ? isoSeconds(likedFrom + rng.next() * (startMs - likedFrom)) : null;
+      const likedSince = liked
+        ? shapes.timestamp(
+            shapes.likedSinceMs(likedFrom + rng.next() * (startMs - likedFrom), startMs, day, index, i),
+            LIKED,
+            day,
+            index,
+            i,
+          )
+        : null;
       revenueCents += Math.round(price * 100);
+      const artistName = shapes.artistSpelling(song.artist_name ?? '', day, index, i);
+      if (artistName !== (song.artist_name ?? '')) artistSpellings++;
       items.push({
         song_id: song.track_id,
         song_name: song.title ?? '',
         artist_id: song.artist_id,
-        artist_name: song.artist_name ?? '',
+        artist_name: artistName,
         price,
         currency: 'USD',
         liked,
@@ -101,13 +125,15 @@ export class SessionGenerator {
     }
     return {
       index,
+      userIndex,
       revenueCents,
+      artistSpellings,
       record: {
         user_id: this.users.userId(userIndex),
         session_id: sessionId,
         session_items: items,
         user_agent: rng.pickWeighted(USER_AGENTS, AGENT_CUMULATIVE),
-        session_start_time: isoSeconds(startMs),
+        session_start_time: shapes.timestamp(startMs, START, day, index),
       },
     };
   }

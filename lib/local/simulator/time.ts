@@ -31,3 +31,8 @@ export function formatDay(day: number): string {
 export function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
+
+/** The instant of an API timestamp; one without an offset is UTC (the API's zone, see shapes.ts). */
+export function apiTimestampMs(text: string): number {
+  return Date.parse(/(Z|[+-]\d{2}:?\d{2})$/.test(text) ? text : `${text}Z`);
+}

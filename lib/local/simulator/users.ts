@@ -3,15 +3,20 @@
  * the 2015 launch, reaching the scale's count at the 2020 demo epoch), so the users of any time window are
  * an index range found by arithmetic. A user's profile is a pure function of (seed, index, as-of time):
  * they move every so often (each user has their own pace), so a later snapshot can show a new location.
+ * With the real shapes (shapes.ts) a user's profile, the `/users` record, may be recorded days after the
+ * sign-up (`profileSince`), or never: purchases start at the sign-up, the snapshot holds the user from the
+ * profile on.
  */
 import type { UserRecord } from '../../../lambdas/shared/contracts';
 import { CITIES, CITIES_BY_COUNTRY, CITY_CUMULATIVE, type City } from './geo';
 import { FIRST_NAMES, LAST_NAMES } from './names';
 import { Rng, mix, tag } from './random';
-import { DAY_MS, DEMO_EPOCH_MS, LAUNCH_MS, isoSeconds } from './time';
+import { SourceShapes } from './shapes';
+import { DAY_MS, DEMO_EPOCH_MS, LAUNCH_MS } from './time';
 
 const USER = tag('user');
 const RESIDENCE = tag('residence');
+const SINCE = tag('user since');
 
 export class UserBase {
   /** Milliseconds between two sign-ups. */
@@ -20,6 +25,7 @@ export class UserBase {
   constructor(
     readonly seed: number,
     usersAtEpoch: number,
+    readonly shapes: SourceShapes = new SourceShapes(seed, true),
   ) {
     this.signupIntervalMs = (DEMO_EPOCH_MS - LAUNCH_MS) / usersAtEpoch;
   }
@@ -39,6 +45,16 @@ export class UserBase {
     return count;
   }
 
+  /** When user `index`'s profile appears in `/users` (ms; Infinity: never): the sign-up, or later. */
+  profileSince(index: number): number {
+    return this.userSince(index) + this.shapes.profileDelayMs(index);
+  }
+
+  /** Whether user `index` is in the `/users` snapshot as of `asOfMs`. */
+  hasProfileAt(index: number, asOfMs: number): boolean {
+    return this.profileSince(index) <= asOfMs;
+  }
+
   userId(index: number): string {
     return new Rng(mix(this.seed, USER, index)).uuid();
   }
@@ -48,13 +64,14 @@ export class UserBase {
     const rng = new Rng(mix(this.seed, USER, index));
     const userId = rng.uuid();
     const since = this.userSince(index);
+    const profileSince = this.profileSince(index);
     const city = this.cityAt(index, since, Math.max(asOfMs, since));
     return {
       user_id: userId,
       user_name: rng.pick(FIRST_NAMES),
       user_lastname: rng.pick(LAST_NAMES),
       user_location: [city.latitude, city.longitude, city.place, city.country, city.timezone],
-      user_since: isoSeconds(since),
+      user_since: this.shapes.timestamp(Number.isFinite(profileSince) ? profileSince : since, SINCE, index),
     };
   }
 

@@ -16,6 +16,7 @@ import { EnrichmentWorld, type ConcertsTruth } from './enrichment';
 import type { ArtistStatsExpectation } from './artist-stats';
 import { resolveScale, type ScaleSizes } from './scale';
 import { SessionGenerator } from './sessions';
+import { MAX_PROFILE_DELAY_DAYS, SourceShapes } from './shapes';
 import { mix, tag, unit } from './random';
 import { DAY_MS, formatDay, parseDay } from './time';
 import { UserBase } from './users';
@@ -40,6 +41,11 @@ export interface WorldOptions {
    * what the data-quality gate's empty-day rule must catch. @default none
    */
   emptyDays?: readonly string[];
+  /**
+   * Serve the tidy record shapes (offset `Z`, whole seconds, time order, one artist spelling, profiles
+   * from the sign-up on) instead of the real API's (see shapes.ts). @default false
+   */
+  tidyShapes?: boolean;
   /** Multiplies the concerts per day (tests reach windows over 1,000 events at `tiny`). @default 1 */
   concertDensity?: number;
 }
@@ -64,18 +70,25 @@ export interface DayTruth {
     items: number;
     clean_items: number;
     extract_valid_items: number;
+    /** Items whose artist name is served in another spelling than the catalog's (the serving name). */
+    artist_spellings: number;
     /** USD, over all generated sessions, as they really were (before corruption). */
     revenue: number;
     clean_revenue: number;
   };
   users: {
-    /** Users with user_since <= the end of the day: the size of the day's snapshot. */
+    /** Users whose profile (user_since) is <= the end of the day: the size of the day's snapshot. */
     snapshot_size: number;
     /** Records in the body of `/users?start_date=<launch or earlier>&end_date=<date>`. */
     served: number;
     clean: number;
     extract_valid: number;
   };
+  /**
+   * Buyers of the day's sessions who are not in the day's `/users` snapshot, each once: the serving
+   * layer's inferred users, completed on `profile_on` (the first snapshot holding them; null: never).
+   */
+  inferred_buyers: { user_id: string; profile_on: string | null }[];
   corrupted: CorruptedRecord[];
   corrupted_by_kind: Partial<Record<`${'sessions' | 'users'}.${RecordFaultKind}`, number>>;
 }
@@ -90,6 +103,8 @@ export class SimulatedWorld {
   readonly catalog: Catalog;
   readonly users: UserBase;
   readonly sessions: SessionGenerator;
+  /** The record shapes served: the real API's, or tidy ones. */
+  readonly shapes: SourceShapes;
   /** The concerts and artist-statistics sources (docs/artist-enrichment.md). */
   readonly enrichment: EnrichmentWorld;
 
@@ -105,7 +120,8 @@ export class SimulatedWorld {
     checkRate('late arrival rate', this.lateArrivalRate);
     this.emptyDays = new Set((options.emptyDays ?? []).map((date) => parseDay(date, 'empty day')));
     this.catalog = new Catalog(this.seed, this.scale.songs);
-    this.users = new UserBase(this.seed, this.scale.usersAtEpoch);
+    this.shapes = new SourceShapes(this.seed, options.tidyShapes ?? false);
+    this.users = new UserBase(this.seed, this.scale.usersAtEpoch, this.shapes);
     this.sessions = new SessionGenerator(this.seed, this.catalog, this.users, this.scale.itemsPerDay);
     this.enrichment = new EnrichmentWorld(this.seed, this.catalog, this.scale, options.concertDensity);
   }
@@ -119,27 +135,45 @@ export class SimulatedWorld {
   }
 
   /**
-   * What `/sessions` serves for days [startDay, endDay], in time order, one session at a time; late
-   * sessions of endDay are not there yet.
+   * What `/sessions` serves for days [startDay, endDay], one session at a time (in time order only with
+   * tidy shapes); late sessions of endDay are not there yet.
    */
   *servedSessions(startDay: number, endDay: number): Generator<Served<SessionRecord>> {
-    for (let day = startDay; day <= endDay; day++) {
+    for (const day of this.shapes.days(startDay, endDay)) {
       if (this.emptyDays.has(day)) continue;
-      for (const session of this.sessions.sessionsOfDay(day)) {
+      const sessions = this.shapes.served(this.sessions.sessionsOfDay(day), day);
+      for (const session of sessions) {
         if (day === endDay && this.isLate(day, session.index)) continue;
         yield serveSession(this.seed, day, session.index, session.record, this.badRecordRate, this.catalog);
       }
     }
   }
 
-  /** What `/users` serves: users who signed up in [startDay, endDay], their profile as of endDay's end. */
+  /**
+   * What `/users` serves: users whose profile (`user_since`) falls in [startDay, endDay], their profile as
+   * of endDay's end (in sign-up order only with tidy shapes).
+   */
   *servedUsers(startDay: number, endDay: number): Generator<Served<UserRecord>> {
     const asOfMs = (endDay + 1) * DAY_MS - 1;
-    const first = this.users.countAt(startDay * DAY_MS - 1);
+    const fromMs = startDay * DAY_MS;
+    // A profile comes at most MAX_PROFILE_DELAY_DAYS after the sign-up.
+    const first = this.users.countAt(fromMs - 1 - (this.shapes.tidy ? 0 : MAX_PROFILE_DELAY_DAYS * DAY_MS));
     const last = this.users.countAt(asOfMs);
-    for (let index = first; index < last; index++) {
+    const indexes = (function* (users: UserBase) {
+      for (let index = first; index < last; index++) {
+        const since = users.profileSince(index);
+        if (since >= fromMs && since <= asOfMs) yield index;
+      }
+    })(this.users);
+    for (const index of this.shapes.served(indexes, endDay)) {
       yield serveUser(this.seed, endDay, index, this.users.user(index, asOfMs), this.badRecordRate);
     }
+  }
+
+  /** The first day whose `/users` snapshot holds user `index`, or null when none ever will. */
+  profileDay(index: number): number | null {
+    const since = this.users.profileSince(index);
+    return Number.isFinite(since) ? Math.floor(since / DAY_MS) : null;
   }
 
   /** Every concert an extraction for `runDate` must land (see EnrichmentWorld.concertsTruth). */
@@ -169,15 +203,28 @@ export class SimulatedWorld {
         extract_valid_items: 0,
         revenue: 0,
         clean_revenue: 0,
+        artist_spellings: 0,
       },
       users: { snapshot_size: 0, served: 0, clean: 0, extract_valid: 0 },
+      inferred_buyers: [],
       corrupted: [],
       corrupted_by_kind: {},
     };
     let revenueCents = 0;
     let cleanRevenueCents = 0;
     const s = truth.sessions;
+    const endOfDayMs = (day + 1) * DAY_MS - 1;
+    const inferred = new Set<number>();
     for (const session of this.sessions.sessionsOfDay(day)) {
+      if (!this.users.hasProfileAt(session.userIndex, endOfDayMs) && !inferred.has(session.userIndex)) {
+        inferred.add(session.userIndex);
+        const profileDay = this.profileDay(session.userIndex);
+        truth.inferred_buyers.push({
+          user_id: session.record.user_id,
+          profile_on: profileDay === null ? null : formatDay(profileDay),
+        });
+      }
+      s.artist_spellings += session.artistSpellings;
       const served = serveSession(
         this.seed,
         day,
@@ -209,8 +256,9 @@ export class SimulatedWorld {
     s.clean_revenue = cleanRevenueCents / 100;
     const u = truth.users;
     const asOfMs = (day + 1) * DAY_MS - 1;
-    const snapshotSize = this.users.countAt(asOfMs);
-    for (let index = 0; index < snapshotSize; index++) {
+    const signedUp = this.users.countAt(asOfMs);
+    for (let index = 0; index < signedUp; index++) {
+      if (!this.users.hasProfileAt(index, asOfMs)) continue;
       u.snapshot_size++;
       // Most users are served as they are: count them without building their profile.
       if (!isUserCorrupted(this.seed, day, index, this.badRecordRate)) {
