@@ -11,6 +11,7 @@ import {
   totalsOf,
   transformTables,
 } from '../../lib/local/dashboard/aggregate';
+import { NO_ENRICHMENT } from '../../lib/local/dashboard/enrichment-model';
 import { NO_FILTER, type DashboardData, type QualityRun } from '../../lib/local/dashboard/model';
 
 const run = (runDate: string, stage: string, status: QualityRun['status']): QualityRun => ({
@@ -52,6 +53,7 @@ const data: DashboardData = {
     [1, 10, 1, 1, 3, 300, 2, 1],
     [2, 8, 1, 1, 1, 101, 0, 1],
   ],
+  enrichment: NO_ENRICHMENT,
   transformRowCounts: [
     { date: '2026-01-31', table: 'sessions', rows: 5 },
     { date: '2026-02-01', table: 'sessions', rows: 5 },

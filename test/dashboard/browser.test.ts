@@ -19,7 +19,16 @@ import { createFixture, HOSTILE_ARTIST } from './fixture';
 
 const CHROMIUM = process.env.DEFTUNES_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
-const CHART_IDS = ['artists', 'countries', 'hourly', 'quality', 'rows'];
+const CHART_IDS = [
+  'artists',
+  'countries',
+  'hourly',
+  'quality',
+  'rows',
+  'top-songs',
+  'concert-locations',
+  'sales-concerts',
+];
 
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 const integer = new Intl.NumberFormat('en-US');

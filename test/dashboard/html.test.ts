@@ -22,6 +22,31 @@ const hostile: DashboardData = {
     [0, 0, 1, 250, 2],
   ],
   hourly: [[0, 1, -1, 1, 3, 350, 1, 0.6667]],
+  enrichment: {
+    topSongs: [
+      {
+        artist: HOSTILE_ARTIST,
+        genre: '<b>rock</b>',
+        song: '</script><!--',
+        trackId: 'T1',
+        items: 2,
+        revenueCents: 250,
+      },
+    ],
+    concertLocations: [
+      {
+        country: 'FR',
+        city: '<img src=x onerror=alert(3)>',
+        concerts: 1,
+        artists: 1,
+        firstDate: '2026-02-03',
+        lastDate: '2026-02-03',
+      },
+    ],
+    salesVsConcerts: [
+      { artist: HOSTILE_ARTIST, country: 'FR', items: 2, revenueCents: 250, upcomingConcerts: 1 },
+    ],
+  },
   transformRowCounts: [],
   quality: [],
   checks: [{ name: 'x', ok: true, detail: '<b>fine</b>' }],

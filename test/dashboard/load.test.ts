@@ -98,6 +98,7 @@ describe('loadDashboardData on a DuckDB warehouse', () => {
       ['sales_per_artist_vw (year, artist)', true],
       ['sales_per_country_vw (month, country)', true],
       ['hourly_kpis_vw (revenue and items per hour)', true],
+      ['artist_sales_vs_concerts_vw (items and revenue)', true],
     ]);
     expect(data.notes).toEqual([]);
   });

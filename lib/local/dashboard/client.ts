@@ -4,7 +4,7 @@
  * the embedded JSON, and on every filter change recomputes the totals, charts and tables with the pure
  * functions of aggregate.ts. All text goes into the page through `textContent`, never as HTML.
  */
-import type { Chart as ChartClass, ChartConfiguration, ChartDataset } from 'chart.js' with {
+import type { Chart as ChartClass, ChartDataset } from 'chart.js' with {
   'resolution-mode': 'import',
 };
 import {
@@ -20,22 +20,13 @@ import {
   totalsOf,
   transformTables,
 } from './aggregate';
+import { baseOptions, drawChart, element, fillTable, PALETTE, type Cell } from './client-dom';
+import { renderEnrichment } from './enrichment-client';
 import { UNKNOWN_COUNTRY, type DashboardData, type DashboardFilter, type QualityStatus } from './model';
 
 /** Chart.js, loaded by the inlined UMD bundle before this script. */
 declare const Chart: typeof ChartClass;
 
-const PALETTE = [
-  '#4e79a7',
-  '#f28e2b',
-  '#e15759',
-  '#76b7b2',
-  '#59a14f',
-  '#edc948',
-  '#b07aa1',
-  '#ff9da7',
-  '#9c755f',
-];
 const OTHER_COLOR = '#bab0ac';
 /** Transform tables in the rows chart: no red, which the quality panel uses for failures. */
 const TRANSFORM_COLORS = ['#f28e2b', '#76b7b2', '#b07aa1', '#9c755f'];
@@ -47,17 +38,8 @@ const STATUS_COLORS: Record<QualityStatus, string> = {
 /** Countries drawn as their own series in the country chart; the rest are summed as "Other". */
 const COUNTRY_SERIES = 8;
 
-interface Cell {
-  readonly text: string;
-  readonly numeric?: boolean;
-  readonly className?: string;
-  readonly title?: string;
-}
-type CellInput = string | number | Cell;
-
 const data = JSON.parse(element('dashboard-data').textContent ?? '{}') as DashboardData;
 const money = (cents: number) => formatMoney(cents, data.currency);
-const charts = new Map<string, ChartClass>();
 /** Each country keeps one colour whatever the filter: ranked by revenue over all the data. */
 const countryColors = new Map(
   revenueByCountryAndMonth(data, data.sales).countries.map((country, rank) => [
@@ -65,12 +47,6 @@ const countryColors = new Map(
     PALETTE[rank % PALETTE.length],
   ]),
 );
-
-function element<T extends HTMLElement = HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (found === null) throw new Error(`dashboard: element #${id} is missing`);
-  return found as T;
-}
 
 function countryLabel(code: string): string {
   return code === UNKNOWN_COUNTRY ? 'Unknown' : code;
@@ -113,50 +89,6 @@ function setUpFilters(): void {
   form.addEventListener('reset', () => setTimeout(render, 0));
 }
 
-function fillTable(
-  tableId: string,
-  headers: readonly Cell[],
-  rows: readonly CellInput[][],
-  footer?: CellInput[],
-): void {
-  const table = element<HTMLTableElement>(tableId);
-  for (const part of Array.from(table.querySelectorAll('thead, tbody, tfoot'))) part.remove();
-  const head = table.createTHead().insertRow();
-  for (const header of headers) {
-    const th = document.createElement('th');
-    th.scope = 'col';
-    th.textContent = header.text;
-    if (header.numeric === true) th.className = 'num';
-    head.append(th);
-  }
-  const body = table.createTBody();
-  for (const row of rows) appendRow(body.insertRow(), row);
-  if (rows.length === 0) {
-    const cell = body.insertRow().insertCell();
-    cell.colSpan = headers.length;
-    cell.textContent = 'No data in this selection.';
-  }
-  if (footer !== undefined && rows.length > 0) appendRow(table.createTFoot().insertRow(), footer, true);
-}
-
-function appendRow(row: HTMLTableRowElement, cells: readonly CellInput[], isFooter = false): void {
-  cells.forEach((input, index) => {
-    const cell: Cell =
-      typeof input === 'number'
-        ? { text: formatInteger(input), numeric: true }
-        : typeof input === 'string'
-          ? { text: input }
-          : input;
-    const td = document.createElement(isFooter && index === 0 ? 'th' : 'td');
-    if (td.tagName === 'TH') td.scope = 'row';
-    const classes = [cell.numeric === true ? 'num' : '', cell.className ?? ''].filter((name) => name !== '');
-    if (classes.length > 0) td.className = classes.join(' ');
-    if (cell.title !== undefined) td.title = cell.title;
-    td.textContent = cell.text;
-    row.append(td);
-  });
-}
-
 function badge(status: QualityStatus): HTMLElement {
   const span = document.createElement('span');
   span.className = `badge ${status}`;
@@ -166,33 +98,7 @@ function badge(status: QualityStatus): HTMLElement {
 
 const moneyCell = (cents: number): Cell => ({ text: money(cents), numeric: true });
 
-/** Creates the chart once; later calls replace its labels and datasets and redraw without animation. */
-function drawChart(id: string, config: ChartConfiguration, isEmpty: boolean, summary: string): void {
-  const canvas = element<HTMLCanvasElement>(`${id}-chart`);
-  element(`${id}-empty`).hidden = !isEmpty;
-  canvas.setAttribute('aria-label', summary);
-  const existing = charts.get(id);
-  if (existing === undefined) {
-    charts.set(id, new Chart(canvas, config));
-    return;
-  }
-  existing.data = config.data;
-  existing.options = config.options ?? {};
-  existing.update('none');
-}
-
 const axisMoney = (value: string | number) => money(Math.round(Number(value) * 100)).replace(/\.00$/, '');
-
-function baseOptions(): NonNullable<ChartConfiguration['options']> {
-  return {
-    responsive: true,
-    maintainAspectRatio: false,
-    animation: false,
-    interaction: { mode: 'index', intersect: false },
-    datasets: { bar: { maxBarThickness: 56 } },
-    plugins: { legend: { position: 'bottom', labels: { boxWidth: 12, boxHeight: 12 } } },
-  };
-}
 
 function renderArtists(cells: ReturnType<typeof filterSales>): void {
   const limit = Number(element<HTMLSelectElement>('filter-top').value);
@@ -615,6 +521,7 @@ function render(): void {
   renderHourly(filter);
   renderQuality(filter);
   renderRows(filter, cells);
+  renderEnrichment(data.enrichment, filter, { money, countryLabel });
   renders += 1;
   // Lets a test (or a person in devtools) see that the page finished drawing for the current filter.
   document.body.dataset.renders = String(renders);

@@ -153,6 +153,9 @@ export function renderDashboardHtml(data: DashboardData): string {
   ${panel('countries', 'Revenue per country and month', "By the buyer's country at purchase time.", 'Stacked bar chart of revenue per month and country')}
   ${panel('hourly', 'Hourly KPIs', 'Revenue, items sold and unique buyers per hour; the table adds the top artist and the track diversity index (unique tracks / items).', 'Chart of revenue, items and unique buyers per hour', 'wide-table')}
   ${panel('quality', 'Data quality per run and stage', 'Rules passed, warned and failed at each quality gate.', 'Stacked bar chart of data-quality rule results per run and stage', 'widest-table')}
+  ${panel('top-songs', 'Most popular song of each artist', "Each artist's most sold song.", 'Bar chart of the items sold of each artist’s most popular song', 'wide-table')}
+  ${panel('concert-locations', 'Most popular concert locations', 'Upcoming concerts per venue city.', 'Bar chart of concerts and artists per city', 'wide-table')}
+  ${panel('sales-concerts', 'Sales vs upcoming concerts', 'Per artist and country: items sold to users of the country and upcoming concerts there.', 'Bar chart of revenue and upcoming concerts per artist', 'wide-table')}
   ${panel('rows', 'Rows per day', 'Items sold (rows of fact_session_items) per day and, for all countries, rows ingested into the transform tables.', 'Bar chart of rows per day', 'wide-table')}
 </main>
 <footer class="page-footer">

@@ -27,6 +27,8 @@ import {
   TRANSFORM_TABLES,
   transformRowCountsSql,
 } from './sql';
+import { loadEnrichmentPanels } from './enrichment';
+import { count, decimal, messageOf, text } from './values';
 
 export const QUALITY_RESULTS_PREFIX = 'dq-results/';
 const RESULT_KEY = /^dq-results\/run_date=(\d{4}-\d{2}-\d{2})\/([A-Za-z0-9_-]+)\.json$/;
@@ -126,6 +128,7 @@ export async function loadDashboardData(options: LoadDashboardOptions): Promise<
     quality = await loadQualityRuns(options.resultsStore, notes);
   }
 
+  const enrichment = await loadEnrichmentPanels(ask, present, notes);
   const encoded = dictionary.encode(sales, hourly);
   const checks = !served
     ? []
@@ -148,7 +151,8 @@ export async function loadDashboardData(options: LoadDashboardOptions): Promise<
     ...encoded,
     transformRowCounts: transformRowCounts.sort((a, b) => (a.date + a.table < b.date + b.table ? -1 : 1)),
     quality,
-    checks,
+    enrichment: enrichment.data,
+    checks: served ? [...checks, ...enrichment.checks(encoded.sales)] : checks,
     notes,
   };
 }
@@ -372,33 +376,4 @@ function sortedDictionary(map: Map<string, number>): [string[], number[]] {
     remap[map.get(value) as number] = sortedIndex;
   });
   return [values, remap];
-}
-
-/** A warehouse value as a text (DuckDB and the Data API may hand back strings, numbers or value objects). */
-function text(value: unknown, column: string): string {
-  if (value === null || value === undefined) throw new Error(`dashboard: column ${column} is null`);
-  return typeof value === 'string' ? value : String(value);
-}
-
-/** A warehouse integer (number, bigint or numeric string) as a safe JavaScript integer. */
-function count(value: unknown, column: string): number {
-  const number =
-    typeof value === 'bigint' ? Number(value) : typeof value === 'number' ? value : Number(String(value));
-  if (!Number.isSafeInteger(number)) {
-    throw new Error(
-      `dashboard: column ${column} holds ${String(value)}, not an integer the page can add up exactly`,
-    );
-  }
-  return number;
-}
-
-function decimal(value: unknown, column: string): number {
-  const number = typeof value === 'number' ? value : Number(String(value));
-  if (!Number.isFinite(number))
-    throw new Error(`dashboard: column ${column} holds ${String(value)}, not a number`);
-  return Math.round(number * 10000) / 10000;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

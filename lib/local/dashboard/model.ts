@@ -9,6 +9,8 @@
  * `dates`, `countries` and `artists`.
  */
 
+import type { EnrichmentPanelsData } from './enrichment-model';
+
 /** Country code shown when a sale's user version does not resolve (a broken foreign key). */
 export const UNKNOWN_COUNTRY = '??';
 /** Artist name shown when a sale's artist does not resolve. */
@@ -88,6 +90,8 @@ export interface DashboardData {
   readonly hourly: readonly HourlyCell[];
   readonly transformRowCounts: readonly TransformRowCount[];
   readonly quality: readonly QualityRun[];
+  /** The artist-enrichment BI views (empty when the serving layer has none yet). */
+  readonly enrichment: EnrichmentPanelsData;
   readonly checks: readonly ConsistencyCheck[];
   /** Things the reader should know (e.g. a part that could not be read), shown on the page. */
   readonly notes: readonly string[];
