@@ -7,9 +7,11 @@ import {
   type EnrichmentSource,
 } from '../../lambdas/shared/landing-keys';
 import { LandingManifestSchema, type LandingManifest } from '../../lambdas/shared/landing-manifest';
+import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
 import type { ObjectStore } from '../../lambdas/shared/object-store';
 import { createLogger, type Logger } from '../../lambdas/shared/logging';
-import { readJsonLines } from './helpers';
+import { startSources, type RunningSources } from '../../lib/local/simulator';
+import { readJsonLines, tempDir } from './helpers';
 
 /** A logger whose JSON lines are kept in `lines`. */
 export function capturingLogger(serviceName: string): { logger: Logger; lines: string[] } {
@@ -58,3 +60,26 @@ export async function hasManifest(
 
 /** Fast retries for tests: the simulator's injected faults are counted in requests, not in time. */
 export const FAST_RETRIES = { baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 50, maxAttempts: 8 };
+
+/** A simulator (with the enrichment APIs keyed `apiKey`, 50 requests per second) and a landing directory. */
+export interface EnrichmentEnv {
+  readonly sources: RunningSources;
+  readonly store: LocalObjectStore;
+  close(): Promise<void>;
+}
+
+export async function enrichmentEnv(
+  apiKey: string,
+  options: Parameters<typeof startSources>[0],
+): Promise<EnrichmentEnv> {
+  const sources = await startSources({ enrichmentApiKey: apiKey, enrichmentRateLimit: 50, ...options });
+  const { dir, cleanup } = tempDir('deftunes-enrichment-');
+  return {
+    sources,
+    store: new LocalObjectStore(dir),
+    close: async () => {
+      await sources.close();
+      cleanup();
+    },
+  };
+}

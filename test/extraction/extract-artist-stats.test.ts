@@ -13,31 +13,23 @@ import type { ExtractArtistStatsDeps } from '../../lambdas/extract-artist-stats'
 import { InvalidApiKeyError } from '../../lambdas/shared/api-key';
 import { urlConnectionFactory } from '../../lambdas/shared/db-secret';
 import { RequestBudgetExceededError } from '../../lambdas/shared/keyed-api-client';
-import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
-import { startSources, type ArtistStatsExpectation, type RunningSources } from '../../lib/local/simulator';
+import type { ArtistStatsExpectation } from '../../lib/local/simulator';
 import type { EnrichmentFaultReport } from '../../lib/local/simulator';
-import { capturingLogger, FAST_RETRIES, hasManifest, landed } from './enrichment-helpers';
-import { failureOf, tempDir } from './helpers';
+import {
+  capturingLogger,
+  enrichmentEnv,
+  FAST_RETRIES,
+  hasManifest,
+  landed,
+  type EnrichmentEnv,
+} from './enrichment-helpers';
+import { failureOf } from './helpers';
 
 const RUN_DATE = '2020-03-14';
 const KEY = 'stats_Key_91be02';
 
-interface Env {
-  sources: RunningSources;
-  store: LocalObjectStore;
-  cleanup: () => void;
-}
-
-async function environment(options: Parameters<typeof startSources>[0]): Promise<Env> {
-  const sources = await startSources({ enrichmentApiKey: KEY, enrichmentRateLimit: 50, ...options });
-  const { dir, cleanup } = tempDir('deftunes-artist-stats-');
-  return { sources, store: new LocalObjectStore(dir), cleanup };
-}
-
-async function close(env: Env): Promise<void> {
-  await env.sources.close();
-  env.cleanup();
-}
+type Env = EnrichmentEnv;
+const environment = (options: Parameters<typeof enrichmentEnv>[1]) => enrichmentEnv(KEY, options);
 
 function deps(env: Env, overrides: Partial<ExtractArtistStatsDeps> = {}): ExtractArtistStatsDeps {
   return {
@@ -62,7 +54,7 @@ describe('extract-artist-stats, clean source', () => {
     env = await environment({ seed: 42 });
     truth = env.sources.world.artistStatsTruth();
   });
-  afterAll(() => close(env));
+  afterAll(() => env.close());
 
   it('looks every artist up by mbid, then by name, and lands the not-found ones with found: false', async () => {
     const result = await runExtractArtistStats({ run_date: RUN_DATE }, deps(env));
@@ -125,7 +117,7 @@ describe('extract-artist-stats under faults', () => {
   beforeAll(
     async () => (env = await environment({ seed: 11, enrichmentFaultRate: 0.3, slowResponseMs: 800 })),
   );
-  afterAll(() => close(env));
+  afterAll(() => env.close());
 
   it('retries error 29 bursts, 503s and slow answers and lands the same as a clean run', async () => {
     const { logger, lines } = capturingLogger('extract-artist-stats');

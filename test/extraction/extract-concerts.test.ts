@@ -5,27 +5,24 @@
  */
 import { InvalidApiKeyError } from '../../lambdas/shared/api-key';
 import { RequestBudgetExceededError } from '../../lambdas/shared/keyed-api-client';
-import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
 import { runExtractConcerts, type ExtractConcertsDeps } from '../../lambdas/extract-concerts';
-import { startSources, type ConcertEvent, type RunningSources } from '../../lib/local/simulator';
+import type { ConcertEvent } from '../../lib/local/simulator';
 import type { EnrichmentFaultReport } from '../../lib/local/simulator';
-import { capturingLogger, FAST_RETRIES, hasManifest, landed } from './enrichment-helpers';
-import { failureOf, tempDir } from './helpers';
+import {
+  capturingLogger,
+  enrichmentEnv,
+  FAST_RETRIES,
+  hasManifest,
+  landed,
+  type EnrichmentEnv,
+} from './enrichment-helpers';
+import { failureOf } from './helpers';
 
 const RUN_DATE = '2020-03-14';
 const KEY = 'concerts-Key-7f3a9c';
 
-interface Env {
-  sources: RunningSources;
-  store: LocalObjectStore;
-  cleanup: () => void;
-}
-
-async function environment(options: Parameters<typeof startSources>[0]): Promise<Env> {
-  const sources = await startSources({ enrichmentApiKey: KEY, enrichmentRateLimit: 50, ...options });
-  const { dir, cleanup } = tempDir('deftunes-concerts-');
-  return { sources, store: new LocalObjectStore(dir), cleanup };
-}
+type Env = EnrichmentEnv;
+const environment = (options: Parameters<typeof enrichmentEnv>[1]) => enrichmentEnv(KEY, options);
 
 function deps(env: Env, overrides: Partial<ExtractConcertsDeps> = {}): ExtractConcertsDeps {
   return {
@@ -47,10 +44,7 @@ async function faultsOf(env: Env): Promise<EnrichmentFaultReport> {
 describe('extract-concerts, clean source', () => {
   let env: Env;
   beforeAll(async () => (env = await environment({ seed: 11 })));
-  afterAll(async () => {
-    await env.sources.close();
-    env.cleanup();
-  });
+  afterAll(() => env.close());
 
   it('pages every window to its last page and lands every event of the truth once, as served', async () => {
     const result = await runExtractConcerts({ run_date: RUN_DATE }, deps(env, { pageSize: 20 }));
@@ -115,10 +109,7 @@ describe('extract-concerts, clean source', () => {
 describe('extract-concerts, windows over 1,000 events', () => {
   let env: Env;
   beforeAll(async () => (env = await environment({ seed: 5, concertDensity: 15 })));
-  afterAll(async () => {
-    await env.sources.close();
-    env.cleanup();
-  });
+  afterAll(() => env.close());
 
   it('splits a window in halves until each is within the paging depth, and lands every event once', async () => {
     const settings = { countries: ['US', 'SE'], requestsPerSecond: 40 };
@@ -152,10 +143,7 @@ describe('extract-concerts under faults', () => {
         slowResponseMs: 800,
       })),
   );
-  afterAll(async () => {
-    await env.sources.close();
-    env.cleanup();
-  });
+  afterAll(() => env.close());
 
   it('lands every truth event exactly once through 429 bursts, slow answers, 503s and an event added between pages', async () => {
     const { logger, lines } = capturingLogger('extract-concerts');
@@ -190,10 +178,7 @@ describe('extract-concerts under faults', () => {
 describe('extract-concerts against the real rate limit', () => {
   let env: Env;
   beforeAll(async () => (env = await environment({ seed: 11, enrichmentRateLimit: 5 })));
-  afterAll(async () => {
-    await env.sources.close();
-    env.cleanup();
-  });
+  afterAll(() => env.close());
 
   it('retries the 429s of a client that goes faster than 5 requests per second, honouring Retry-After', async () => {
     const settings = { countries: ['US'], requestsPerSecond: 50 };

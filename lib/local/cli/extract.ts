@@ -1,7 +1,10 @@
 /**
- * `deftunes extract users|sessions|songs --date D`: runs one extract Lambda's function locally, into the
- * landing directory of the data directory (`<data-dir>/landing/`, same keys as the landing bucket). With
- * no `--api-url` / `--songs-db-url` it starts the simulator on free loopback ports for the duration.
+ * `deftunes extract users|sessions|songs|concerts|artist-stats --date D`: runs one extract Lambda's
+ * function locally, into the landing directory of the data directory (`<data-dir>/landing/`, same keys as
+ * the landing bucket). With no `--api-url` / `--songs-db-url` / `--concerts-api-url` /
+ * `--artist-stats-api-url` it starts the simulator on free loopback ports for the duration (and uses its
+ * key); an API given by URL takes its key from DEFTUNES_CONCERTS_API_KEY / DEFTUNES_ARTIST_STATS_API_KEY.
+ * The enrichment settings are cdk.json's `dev` block (see lib/local/enrichment-settings.ts).
  * Logs (Powertools JSON lines) go to the run log and to stderr; the result goes to stdout.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -9,6 +12,8 @@ import * as path from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { runExtractApi } from '../../../lambdas/extract-api/extract-api';
+import { runExtractArtistStats } from '../../../lambdas/extract-artist-stats/extract-artist-stats';
+import { runExtractConcerts } from '../../../lambdas/extract-concerts/extract-concerts';
 import { runExtractSongs } from '../../../lambdas/extract-songs/extract-songs';
 import { urlConnectionFactory } from '../../../lambdas/shared/db-secret';
 import type { ExtractResult } from '../../../lambdas/shared/landing-manifest';
@@ -21,16 +26,34 @@ import {
   teeStream,
 } from '../../../lambdas/shared/logging';
 import { localPaths, requireUsableDataDir } from '../data-dir';
+import {
+  ARTIST_STATS_API_KEY_ENV,
+  CONCERTS_API_KEY_ENV,
+  LOCAL_ENRICHMENT_PACE,
+  LOCAL_ENRICHMENT_RATE_LIMIT,
+  localEnrichmentSettings,
+} from '../enrichment-settings';
 import { startSources, type RunningSources } from '../simulator';
 import { parseRunDate, parseRate, parseScale, parseSeed, parseUrl } from './options';
 
-export const EXTRACT_ENTITIES = ['users', 'sessions', 'songs'] as const;
+export const EXTRACT_ENTITIES = ['users', 'sessions', 'songs', 'concerts', 'artist-stats'] as const;
 export type ExtractEntity = (typeof EXTRACT_ENTITIES)[number];
+
+/** The Lambda whose function each entity runs (the `service` of its logs). */
+const SERVICE_NAMES: Record<ExtractEntity, string> = {
+  users: 'extract-api',
+  sessions: 'extract-api',
+  songs: 'extract-songs',
+  concerts: 'extract-concerts',
+  'artist-stats': 'extract-artist-stats',
+};
 
 export interface ExtractCommandOptions {
   readonly date: string;
   readonly apiUrl?: string;
   readonly songsDbUrl?: string;
+  readonly concertsApiUrl?: string;
+  readonly artistStatsApiUrl?: string;
   readonly dataDir?: string;
   readonly json?: boolean;
   readonly seed?: number;
@@ -57,16 +80,28 @@ export function registerExtractCommand(program: Command): void {
     .description(
       'Extract one source for one run date into <data-dir>/landing/ with the same function the extract Lambdas run: ' +
         'validated gzipped JSON lines, a quarantine of rejected records with the reason, and a manifest written last. ' +
-        'Without --api-url / --songs-db-url the simulator is started on free loopback ports.',
+        'Without --api-url / --songs-db-url / --concerts-api-url / --artist-stats-api-url the simulator is started on ' +
+        'free loopback ports (and its API key used).',
     )
     .argument('<entity>', `what to extract: ${EXTRACT_ENTITIES.join(' | ')}`, parseEntity)
     .requiredOption(
       '--date <YYYY-MM-DD>',
-      'run date (sessions: that day; users: the snapshot up to it; songs: all)',
+      'run date (sessions: that day; users: the snapshot up to it; songs: all; concerts: the days after it; ' +
+        'artist-stats: its slice of the artists)',
       parseRunDate,
     )
     .option('--api-url <url>', 'DeFtunes API base URL (default: start the simulator)', parseUrl)
     .option('--songs-db-url <url>', 'songs database Postgres URL (default: start the simulator)', parseUrl)
+    .option(
+      '--concerts-api-url <url>',
+      `concerts API base URL, its key from $${CONCERTS_API_KEY_ENV} (default: start the simulator)`,
+      parseUrl,
+    )
+    .option(
+      '--artist-stats-api-url <url>',
+      `artist statistics API base URL, its key from $${ARTIST_STATS_API_KEY_ENV} (default: start the simulator)`,
+      parseUrl,
+    )
     .option('--data-dir <dir>', 'local data directory (default: $DEFTUNES_DATA_DIR or ./data)')
     .option('--json', 'print the result as JSON on stdout (logs go to stderr)')
     .option('--seed <n>', 'simulator seed, when the simulator is started', parseSeed)
@@ -94,10 +129,26 @@ export async function runExtractCommand(
 ): Promise<ExtractResult> {
   requireUsableDataDir(options.dataDir);
   const paths = localPaths(options.dataDir);
-  const needsSimulator = entity === 'songs' ? !options.songsDbUrl : !options.apiUrl;
+  const needsSimulator = {
+    users: !options.apiUrl,
+    sessions: !options.apiUrl,
+    songs: !options.songsDbUrl,
+    concerts: !options.concertsApiUrl,
+    // The catalog's artists come from the songs database.
+    'artist-stats': !options.artistStatsApiUrl || !options.songsDbUrl,
+  }[entity];
+  const enrichmentKey = {
+    concerts: { url: options.concertsApiUrl, variable: CONCERTS_API_KEY_ENV },
+    'artist-stats': { url: options.artistStatsApiUrl, variable: ARTIST_STATS_API_KEY_ENV },
+  }[entity as 'concerts' | 'artist-stats'];
+  if (enrichmentKey?.url && !process.env[enrichmentKey.variable]) {
+    throw new Error(
+      `${enrichmentKey.url} needs its API key in the environment variable ${enrichmentKey.variable}`,
+    );
+  }
   const runLog = openRunLog(paths.runLog);
   const destination = teeStream(runLog, io.stderr);
-  const serviceName = entity === 'songs' ? 'extract-songs' : 'extract-api';
+  const serviceName = SERVICE_NAMES[entity];
   const logger = createLogger({ serviceName, destination });
   const metrics = createMetrics({ serviceName, destination });
   const store = new LocalObjectStore(paths.landing);
@@ -111,24 +162,37 @@ export async function runExtractCommand(
         scale: options.scale,
         faultRate: options.faultRate,
         badRecordRate: options.badRecordRate,
+        enrichmentRateLimit: LOCAL_ENRICHMENT_RATE_LIMIT,
       });
       logger.info('simulator started', { api_url: sources.apiUrl, songs_db_url: sources.songsDbUrl });
     }
-    const result =
-      entity === 'songs'
-        ? await runExtractSongs(
-            { run_date: options.date },
-            {
-              store,
-              connections: urlConnectionFactory(options.songsDbUrl ?? sources!.songsDbUrl),
-              logger,
-              metrics,
-            },
-          )
-        : await runExtractApi(
-            { run_date: options.date, entity },
-            { store, apiBaseUrl: options.apiUrl ?? sources!.apiUrl, logger, metrics },
-          );
+    const event = { run_date: options.date };
+    const connections = () => urlConnectionFactory(options.songsDbUrl ?? sources!.songsDbUrl);
+    // An API given by URL is paced as cdk.json says; the simulator started here accepts a faster pace.
+    const enrichment = (url: string | undefined, variable: string) => ({
+      store,
+      apiBaseUrl: url ?? sources!.apiUrl,
+      apiKey: url ? process.env[variable]! : sources!.enrichmentApiKey,
+      settings: localEnrichmentSettings(url ? undefined : LOCAL_ENRICHMENT_PACE),
+      logger,
+      metrics,
+    });
+    let result: ExtractResult;
+    if (entity === 'songs') {
+      result = await runExtractSongs(event, { store, connections: connections(), logger, metrics });
+    } else if (entity === 'concerts') {
+      result = await runExtractConcerts(event, enrichment(options.concertsApiUrl, CONCERTS_API_KEY_ENV));
+    } else if (entity === 'artist-stats') {
+      result = await runExtractArtistStats(event, {
+        ...enrichment(options.artistStatsApiUrl, ARTIST_STATS_API_KEY_ENV),
+        connections: connections(),
+      });
+    } else {
+      result = await runExtractApi(
+        { ...event, entity },
+        { store, apiBaseUrl: options.apiUrl ?? sources!.apiUrl, logger, metrics },
+      );
+    }
     io.stdout.write(
       options.json
         ? `${JSON.stringify(result, null, 2)}\n`

@@ -2,7 +2,12 @@
  * `deftunes sources serve`: runs the DeFtunes API simulator and the songs database until SIGINT/SIGTERM.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { SCALE_NAMES, startSources } from '../simulator';
+import {
+  DEFAULT_ENRICHMENT_API_KEY,
+  DEFAULT_ENRICHMENT_RATE_LIMIT,
+  SCALE_NAMES,
+  startSources,
+} from '../simulator';
 import { parseDateList, parsePort, parseRate, parseScale, parseSeed } from './options';
 
 function parseMilliseconds(value: string): number {
@@ -24,6 +29,15 @@ interface ServeOptions {
   slowMs: number;
   songsDataDir?: string;
   json?: boolean;
+  enrichmentApiKey: string;
+  enrichmentRateLimit: number;
+  enrichmentFaultRate?: number;
+}
+
+function parseRateLimit(value: string): number {
+  if (!/^[1-9]\d{0,4}$/.test(value))
+    throw new InvalidArgumentError(`must be a whole number of requests per second >= 1; got "${value}"`);
+  return Number(value);
 }
 
 export function registerSourcesCommand(program: Command): void {
@@ -85,6 +99,24 @@ export function registerSourcesCommand(program: Command): void {
       'serve tidy records (UTC times with Z, whole seconds, time order, one artist spelling, every buyer ' +
         'profiled from the sign-up) instead of the real API shapes',
     )
+    .addOption(
+      new Option(
+        '--enrichment-api-key <key>',
+        'the key the concerts and artist statistics APIs accept',
+      ).default(DEFAULT_ENRICHMENT_API_KEY),
+    )
+    .addOption(
+      new Option('--enrichment-rate-limit <n>', 'requests per second per key each enrichment API accepts')
+        .default(DEFAULT_ENRICHMENT_RATE_LIMIT)
+        .argParser(parseRateLimit),
+    )
+    .addOption(
+      new Option(
+        '--enrichment-fault-rate <r>',
+        'fraction of enrichment requests that fail (429/error 29 bursts, 503, slow), plus an event added ' +
+          'between two pages of a listing when > 0 (default: --fault-rate)',
+      ).argParser(parseRate),
+    )
     .option('--songs-data-dir <dir>', 'keep the songs database in this directory (default: in memory)')
     .option('--json', 'print the URLs as one JSON line on stdout')
     .action(async (options: ServeOptions) => {
@@ -106,6 +138,9 @@ async function serve(options: ServeOptions): Promise<void> {
     tidyShapes: options.tidyShapes ?? false,
     slowResponseMs: options.slowMs,
     songsDataDir: options.songsDataDir,
+    enrichmentApiKey: options.enrichmentApiKey,
+    enrichmentRateLimit: options.enrichmentRateLimit,
+    enrichmentFaultRate: options.enrichmentFaultRate,
   });
   const { world, songsLoad } = sources;
   if (options.json) {
@@ -113,6 +148,8 @@ async function serve(options: ServeOptions): Promise<void> {
       `${JSON.stringify({
         api_url: sources.apiUrl,
         songs_db_url: sources.songsDbUrl,
+        concerts_api_url: sources.concertsApiUrl,
+        artist_stats_api_url: sources.artistStatsApiUrl,
         seed: world.seed,
         scale: world.scale,
         fault_rate: options.faultRate,
@@ -130,6 +167,8 @@ async function serve(options: ServeOptions): Promise<void> {
         `  try: curl '${sources.apiUrl}/sessions?start_date=2020-02-01&end_date=2020-02-01'`,
         `Songs database: ${sources.songsDbUrl}`,
         `  try: psql '${sources.songsDbUrl}' -c 'select count(*) from deftunes.songs'`,
+        `Concerts API:   ${sources.concertsApiUrl}/discovery/v2/events.json (apikey: --enrichment-api-key)`,
+        `Artist stats:   ${sources.artistStatsApiUrl}/2.0/?method=artist.getinfo (api_key: --enrichment-api-key)`,
         '',
       ].join('\n'),
     );
