@@ -6,8 +6,11 @@
  *
  * Materializations (same semantics as the dbt materializations in dbt_modeling/macros, which the parity
  * test checks):
- * - view: dropped and created again (Redshift: late-binding, so swapping tables never needs CASCADE).
- * - table: built aside as `<name>__new`, then the old table is dropped and the new one renamed.
+ * - view: dropped and created again (Redshift: late-binding, so swapping tables never needs CASCADE; the
+ *   views are all dropped in one statement).
+ * - table: the old table is dropped and the new one created from the model's query. Inside the run's one
+ *   transaction that is as atomic as building aside and renaming, and takes two statements instead of
+ *   four: the Data API runs at most 40 statements in one BatchExecuteStatement.
  * - incremental: the model's rows go to a temp table; rows of the run date or of a date among the new
  *   rows, and rows sharing a unique key with the new ones, are deleted; the new rows are inserted.
  * - snapshot_type2: any date can be loaded in any order, and the history ends as if the dates had been
@@ -149,21 +152,44 @@ function bound(model: PlanModel, runDate: string, replayFrom?: string): SqlParam
   return parameters;
 }
 
+/**
+ * Drop and create rather than CREATE OR REPLACE: Redshift replaces a view only when its columns stay the
+ * same, and a model's columns may change between releases. Redshift drops every view model in ONE
+ * statement (`drop view if exists a, b, ...`, before the first view is created; a statement per view
+ * would take the run past the Data API's 40 statements per batch); DuckDB drops one object per statement.
+ */
+function viewDrops(plan: ServingPlan, existing: Existing, dialect: Dialect): Statement[] {
+  const views = plan.models.filter(
+    (model) => model.materialization === 'view' && existing.tables.get(model.name) !== 'table',
+  );
+  if (dialect.target !== 'redshift' || views.length === 0) return [];
+  return [
+    {
+      sql: `drop view if exists ${views.map((model) => model.relation).join(', ')}`,
+      label: `models ${views.map((model) => model.name).join(', ')}: drop the previous views`,
+    },
+  ];
+}
+
 function viewStatements(model: PlanModel, existing: Existing, dialect: Dialect): Statement[] {
   if (model.parameters.length > 0) {
     throw new Error(
       `model ${model.name}: a view cannot hold bound parameters (${model.parameters.join(', ')})`,
     );
   }
-  // Drop and create rather than CREATE OR REPLACE: Redshift replaces a view only when its columns stay
-  // the same, and a model's columns may change between releases.
-  return [
+  const drop: Statement[] =
     existing.tables.get(model.name) === 'table'
-      ? { sql: `drop table ${model.relation}`, label: `model ${model.name}: drop the table it replaces` }
-      : {
-          sql: `drop view if exists ${model.relation}`,
-          label: `model ${model.name}: drop the previous view`,
-        },
+      ? [{ sql: `drop table ${model.relation}`, label: `model ${model.name}: drop the table it replaces` }]
+      : dialect.target === 'redshift'
+        ? [] // in viewDrops
+        : [
+            {
+              sql: `drop view if exists ${model.relation}`,
+              label: `model ${model.name}: drop the previous view`,
+            },
+          ];
+  return [
+    ...drop,
     {
       sql: `create view ${model.relation} as\n${model.sql}${dialect.viewSuffix}`,
       label: `model ${model.name}: create view`,
@@ -178,21 +204,12 @@ function dropExisting(model: PlanModel, existing: Existing): Statement[] {
 }
 
 function tableStatements(model: PlanModel, existing: Existing, runDate: string): Statement[] {
-  const staged = `${model.name}__new`;
   return [
-    {
-      sql: `drop table if exists ${relationOf(model.schema, staged)}`,
-      label: `model ${model.name}: clear ${staged}`,
-    },
-    {
-      sql: `create table ${relationOf(model.schema, staged)} as\n${model.sql}`,
-      parameters: bound(model, runDate),
-      label: `model ${model.name}: build ${staged}`,
-    },
     ...dropExisting(model, existing),
     {
-      sql: `alter table ${relationOf(model.schema, staged)} rename to ${quote(model.name)}`,
-      label: `model ${model.name}: swap ${staged} in`,
+      sql: `create table ${model.relation} as\n${model.sql}`,
+      parameters: bound(model, runDate),
+      label: `model ${model.name}: create the table`,
     },
   ];
 }
@@ -531,9 +548,12 @@ export function planStatements(plan: ServingPlan, runDate: string, existing: Exi
     sql: `create schema if not exists ${quote(schema)}`,
     label: `schema ${schema}`,
   }));
+  let viewsDropped = false;
   for (const model of plan.models) {
     switch (model.materialization) {
       case 'view':
+        if (!viewsDropped) statements.push(...viewDrops(plan, existing, dialect));
+        viewsDropped = true;
         statements.push(...viewStatements(model, existing, dialect));
         break;
       case 'table':

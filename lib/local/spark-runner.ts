@@ -19,8 +19,12 @@ const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const RUNNER_SCRIPT = path.join(PROJECT_ROOT, 'glue-scripts', 'local_runner.py');
 const LOG_TAIL_LINES = 40;
 
-export type TransformJobName = 'transform_api' | 'transform_songs';
-export const TRANSFORM_JOB_NAMES: readonly TransformJobName[] = ['transform_api', 'transform_songs'];
+export type TransformJobName = 'transform_api' | 'transform_songs' | 'transform_enrichment';
+export const TRANSFORM_JOB_NAMES: readonly TransformJobName[] = [
+  'transform_api',
+  'transform_songs',
+  'transform_enrichment',
+];
 
 /** The Glue job arguments without their `--`; locally the paths default to the data directory's. */
 export type TransformJobArgs = {

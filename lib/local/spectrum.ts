@@ -8,7 +8,8 @@ import type { Warehouse } from '../../lambdas/shared/warehouse';
 
 export const TRANSFORM_SCHEMA = 'deftunes_transform';
 
-export type TransformTable = 'users' | 'sessions' | 'songs';
+export type TransformTable =
+  'users' | 'sessions' | 'songs' | 'concerts' | 'concert_windows' | 'artist_stats' | 'quarantine';
 
 /** The transform tables' columns and DuckDB types (glue-scripts' Iceberg schemas). */
 export const TRANSFORM_COLUMNS: Readonly<Record<TransformTable, ReadonlyArray<readonly [string, string]>>> = {
@@ -62,6 +63,54 @@ export const TRANSFORM_COLUMNS: Readonly<Record<TransformTable, ReadonlyArray<re
     ['ingest_on', 'DATE'],
     ['processing_timestamp', 'TIMESTAMP'],
     ['source_from', 'VARCHAR'],
+  ],
+  concerts: [
+    ['event_id', 'VARCHAR'],
+    ['event_name', 'VARCHAR'],
+    ['event_date', 'DATE'],
+    ['event_local_time', 'VARCHAR'],
+    ['venue_id', 'VARCHAR'],
+    ['venue_name', 'VARCHAR'],
+    ['venue_city', 'VARCHAR'],
+    ['venue_country_code', 'VARCHAR'],
+    ['attraction_id', 'VARCHAR'],
+    ['attraction_name', 'VARCHAR'],
+    ['attraction_mbid', 'VARCHAR'],
+    ['attraction_rank', 'INTEGER'],
+    ['ingest_on', 'DATE'],
+    ['processing_timestamp', 'TIMESTAMP'],
+    ['source_from', 'VARCHAR'],
+  ],
+  concert_windows: [
+    ['country_code', 'VARCHAR'],
+    ['start_date', 'DATE'],
+    ['end_date', 'DATE'],
+    ['total_elements', 'INTEGER'],
+    ['pages', 'INTEGER'],
+    ['records', 'INTEGER'],
+    ['ingest_on', 'DATE'],
+  ],
+  artist_stats: [
+    ['artist_id', 'VARCHAR'],
+    ['lookup', 'VARCHAR'],
+    ['found', 'BOOLEAN'],
+    ['stats_name', 'VARCHAR'],
+    ['stats_mbid', 'VARCHAR'],
+    ['listeners', 'BIGINT'],
+    ['playcount', 'BIGINT'],
+    ['top_tag', 'VARCHAR'],
+    ['ingest_on', 'DATE'],
+    ['processing_timestamp', 'TIMESTAMP'],
+    ['source_from', 'VARCHAR'],
+  ],
+  // Read by the transform-stage rule on page completeness (events quarantined count as landed).
+  quarantine: [
+    ['source', 'VARCHAR'],
+    ['ingest_on', 'DATE'],
+    ['reason', 'VARCHAR'],
+    ['raw_record', 'VARCHAR'],
+    ['source_from', 'VARCHAR'],
+    ['processing_timestamp', 'TIMESTAMP'],
   ],
 };
 

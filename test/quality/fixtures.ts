@@ -129,6 +129,68 @@ export function syntheticTransformSql(sizes: SyntheticSizes = TEST_SIZES): strin
      cast(days.ingest_on as timestamp) + interval 23 hour as processing_timestamp,
      'api_sessions' as source_from
    from range(${SESSIONS_PER_DAY}) as t(s) cross join range(${ITEMS_PER_SESSION}) as u(k) cross join ${days} as days`,
+    ...syntheticEnrichmentSql(days),
+  ];
+}
+
+export const CONCERTS_PER_DAY = 12;
+
+/**
+ * The enrichment tables, every day: the 20 artists looked up (artist 9 and 19 not found: 10%), 12
+ * concerts, each with the artist `e % 20` by name and, on every fourth, a guest no artist matches (3 of 15
+ * concert x artist rows unmatched), in US, GB or DE; one event quarantined (no attractions) in FR; the
+ * windows announce exactly the events landed or quarantined.
+ */
+function syntheticEnrichmentSql(days: string): string[] {
+  const concertColumns = `event_date, '20:00:00' as event_local_time, 'V' || (e % 4) as venue_id,
+     'Venue ' || (e % 4) as venue_name, 'City ' || (e % 4) as venue_city,
+     ['US', 'GB', 'DE'][1 + e % 3] as venue_country_code`;
+  return [
+    `create table deftunes_transform.artist_stats as
+   select
+     'AR' || lpad(cast(i as varchar), 16, '0') as artist_id,
+     'name' as lookup,
+     i % 10 <> 9 as found,
+     case when i % 10 <> 9 then 'Artist ' || i end as stats_name,
+     null::varchar as stats_mbid,
+     case when i % 10 <> 9 then cast(1000 * (i + 1) as bigint) end as listeners,
+     case when i % 10 <> 9 then cast(50000 * (i + 1) as bigint) end as playcount,
+     case when i % 10 <> 9 and i % 3 <> 0 then ['Rock', 'Jazz'][1 + i % 2] end as top_tag,
+     days.ingest_on,
+     cast(days.ingest_on as timestamp) + interval 4 hour as processing_timestamp,
+     'ext_artist_stats' as source_from
+   from range(20) as t(i) cross join ${days} as days`,
+    `create table deftunes_transform.concerts as
+   with events as (
+     select 'EV-' || days.day_number || '-' || e as event_id, 'Event ' || e as event_name,
+       cast(days.ingest_on + to_days(cast(1 + e as integer)) as date) as event_date, e, days.ingest_on
+     from range(${CONCERTS_PER_DAY}) as t(e) cross join ${days} as days
+   )
+   select event_id, event_name, ${concertColumns},
+     'K' || (e % 20) as attraction_id, 'The Artist ' || (e % 20) || '!' as attraction_name,
+     null::varchar as attraction_mbid, 1 as attraction_rank, ingest_on,
+     cast(ingest_on as timestamp) + interval 4 hour as processing_timestamp, 'ext_concerts' as source_from
+   from events
+   union all
+   select event_id, event_name, ${concertColumns},
+     'G' || e as attraction_id, 'Guest ' || e as attraction_name,
+     null::varchar as attraction_mbid, 2 as attraction_rank, ingest_on,
+     cast(ingest_on as timestamp) + interval 4 hour as processing_timestamp, 'ext_concerts' as source_from
+   from events where e % 4 = 0`,
+    `create table deftunes_transform.quarantine as
+   select 'concerts' as source, days.ingest_on, 'the event has no attractions' as reason,
+     '{"id": "EV-Q"}' as raw_record, 'ext_concerts' as source_from,
+     cast(days.ingest_on as timestamp) + interval 4 hour as processing_timestamp
+   from ${days} as days`,
+    `create table deftunes_transform.concert_windows as
+   select country_code, ingest_on + 1 as start_date, ingest_on + 30 as end_date,
+     cast(count(*) as integer) as total_elements, 1 as pages, cast(count(*) as integer) as records, ingest_on
+   from (
+     select distinct venue_country_code as country_code, event_id, ingest_on from deftunes_transform.concerts
+     union all
+     select 'FR', raw_record, ingest_on from deftunes_transform.quarantine where source = 'concerts'
+   ) as announced
+   group by country_code, ingest_on`,
   ];
 }
 

@@ -18,9 +18,11 @@ import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
 import {
   createTransformViews,
   TRANSFORM_COLUMNS,
+  TRANSFORM_TABLES,
   TransformDataFiles,
   TransformTable,
 } from '../../lib/local/spectrum';
+import { ENRICHMENT_TABLES, enrichmentRowsOf, enrichmentRowsOn } from './enrichment-fixtures';
 
 export const DAY_1 = '2024-03-01';
 export const DAY_2 = '2024-03-02';
@@ -269,6 +271,7 @@ export function transformRowsOf(days: readonly string[]): Record<TransformTable,
     users: days.flatMap(usersOn),
     sessions: days.flatMap(sessionsOn),
     songs: days.flatMap(songsOn),
+    ...enrichmentRowsOf(days),
   };
 }
 
@@ -278,7 +281,10 @@ export async function writeFixture(prefix = 'deftunes-serving-'): Promise<Fixtur
   const dataDir = path.join(dir, 'transform');
   mkdirSync(dataDir, { recursive: true });
   const writer = await DuckDbWarehouse.open(':memory:');
-  const files: Record<TransformTable, string[]> = { users: [], sessions: [], songs: [] };
+  const files = Object.fromEntries(TRANSFORM_TABLES.map((table) => [table, [] as string[]])) as Record<
+    TransformTable,
+    string[]
+  >;
   const filesAfter: Record<string, TransformDataFiles> = {};
   const filesOfDay: Record<string, TransformDataFiles> = {};
   try {
@@ -297,12 +303,20 @@ export async function writeFixture(prefix = 'deftunes-serving-'): Promise<Fixtur
       files.songs.push(
         await writeParquet(writer, path.join(dataDir, `songs-${day}.parquet`), 'songs', songsOn(day)),
       );
-      filesAfter[day] = { users: [...files.users], sessions: [...files.sessions], songs: [...files.songs] };
-      filesOfDay[day] = {
-        users: files.users.slice(-1),
-        sessions: files.sessions.slice(-1),
-        songs: files.songs.slice(-1),
-      };
+      for (const table of ENRICHMENT_TABLES) {
+        files[table].push(
+          await writeParquet(
+            writer,
+            path.join(dataDir, `${table}-${day}.parquet`),
+            table,
+            enrichmentRowsOn(table, day),
+          ),
+        );
+      }
+      filesAfter[day] = Object.fromEntries(Object.entries(files).map(([table, list]) => [table, [...list]]));
+      filesOfDay[day] = Object.fromEntries(
+        Object.entries(files).map(([table, list]) => [table, list.slice(-1)]),
+      );
     }
     // u1 never moved: the same profile as on DAY_1.
     const corrected = usersOn(DAY_2).map((row) =>
@@ -338,11 +352,12 @@ export async function writeFixture(prefix = 'deftunes-serving-'): Promise<Fixtur
  */
 export function filesOfDays(fixture: Fixture, days: readonly string[]): TransformDataFiles {
   const ordered = [...new Set(days)].sort();
-  return {
-    users: ordered.flatMap((day) => fixture.filesOfDay[day].users ?? []),
-    sessions: ordered.flatMap((day) => fixture.filesOfDay[day].sessions ?? []),
-    songs: ordered.flatMap((day) => fixture.filesOfDay[day].songs ?? []),
-  };
+  return Object.fromEntries(
+    Object.keys(fixture.filesOfDay[DAY_1]).map((table) => [
+      table,
+      ordered.flatMap((day) => fixture.filesOfDay[day][table as TransformTable] ?? []),
+    ]),
+  );
 }
 
 /** Points the DuckDB file's deftunes_transform views at the given files. */

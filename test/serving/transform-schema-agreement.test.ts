@@ -16,6 +16,7 @@ const DUCKDB_TYPE_OF_SPARK: Record<string, string> = {
   string: 'VARCHAR',
   double: 'DOUBLE',
   int: 'INTEGER',
+  bigint: 'BIGINT',
   boolean: 'BOOLEAN',
   date: 'DATE',
   timestamp_ntz: 'TIMESTAMP',

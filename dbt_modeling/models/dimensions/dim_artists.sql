@@ -1,5 +1,5 @@
 {#- One row per artist: the latest catalog's artists, plus artists sold on any date that the catalog
-    lacks. -#}
+    lacks; with the newest statistics found for each artist (genre, popularity), whatever the run date. -#}
 {{ config(materialized='table', unique_key='artist_id') }}
 
 with {{ catalog_day_cte() }},
@@ -17,8 +17,11 @@ catalog as (
   where songs.artist_id is not null
 ),
 
-{{ sold_outside_catalog_cte('artist_id', 'artist_id', ['sessions.artist_id', 'sessions.artist_name']) }}
+{{ sold_outside_catalog_cte('artist_id', 'artist_id', ['sessions.artist_id', 'sessions.artist_name']) }},
 
+{{ artist_stats_newest_cte() }},
+
+artists as (
 select
   {{ surrogate_key(['artist_id']) }} as artist_key,
   artist_id,
@@ -42,3 +45,13 @@ select
   false as in_catalog
 from sold_outside_catalog
 where sale_rank = 1
+)
+
+select
+  artists.*,
+  coalesce(lower(stats.top_tag), 'unknown') as genre,
+  stats.listeners,
+  stats.playcount,
+  stats.ingest_on as stats_as_of
+from artists
+left join artist_stats_newest as stats on stats.artist_id = artists.artist_id

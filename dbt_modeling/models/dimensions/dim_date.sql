@@ -1,18 +1,25 @@
-{#- One row per day over the whole calendar years all the sessions span, whatever the run date: a re-run of
-    an old date must not drop the days that later dates' facts point at. -#}
+{#- One row per day over the whole calendar years all the sessions and all the concerts span, whatever the
+    run date: a re-run of an old date must not drop the days that later dates' facts point at. -#}
 {{ config(materialized='table', unique_key='date_key') }}
 
-with session_range as (
+with ranges as (
   select
     min(cast(session_start_time as date)) as first_day,
     max(cast(session_start_time as date)) as last_day
   from {{ source('deftunes_transform', 'sessions') }}
+  union all
+  select min(event_date) as first_day, max(event_date) as last_day
+  from {{ source('deftunes_transform', 'concerts') }}
+),
+
+day_range as (
+  select min(first_day) as first_day, max(last_day) as last_day from ranges
 ),
 
 days as (
   {{ date_spine(
-      "(select cast(" ~ dbt.date_trunc('year', 'first_day') ~ " as date) from session_range)",
-      "(select cast(" ~ dbt.dateadd('day', '-1', dbt.dateadd('year', '1', dbt.date_trunc('year', 'last_day'))) ~ " as date) from session_range)"
+      "(select cast(" ~ dbt.date_trunc('year', 'first_day') ~ " as date) from day_range)",
+      "(select cast(" ~ dbt.dateadd('day', '-1', dbt.dateadd('year', '1', dbt.date_trunc('year', 'last_day'))) ~ " as date) from day_range)"
   ) }}
 )
 

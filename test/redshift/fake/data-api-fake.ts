@@ -355,9 +355,13 @@ export class FakeRedshiftData {
     if (statement.droppedTable && (await this.onlyLateBindingViewsDependOn(statement.droppedTable))) {
       return this.session.query(`${text.replace(/[\s;]+$/, '')} cascade`, values);
     }
-    const droppedView = statement.droppedView ? await this.canonicalName(statement.droppedView) : null;
+    const droppedViews: string[] = [];
+    for (const view of statement.droppedViews ?? []) {
+      const name = await this.canonicalName(view);
+      if (name) droppedViews.push(name);
+    }
     const result = await this.session.query(text, values);
-    if (droppedView) {
+    for (const droppedView of droppedViews) {
       await this.session.query(`delete from ${FAKE_SCHEMA}.late_binding_views where relation = $1`, [
         droppedView,
       ]);

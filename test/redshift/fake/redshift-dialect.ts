@@ -12,6 +12,8 @@
  * | `drop table T` while views created late-binding depend on T | `drop table T cascade`, only when EVERY view that depends on T directly was created late-binding | Redshift drops T and keeps late-binding views (they fail at query time until T is back). A schema-bound view on T still makes the drop fail, as on Redshift. |
  * | a recorded late-binding view that no longer exists (dropped by the rule above) | created again from its recorded text at the end of each transaction, when its tables exist again | Redshift's view never went away. When the tables are still missing it stays absent: querying it fails, as querying the broken late-binding view fails on Redshift. |
  * | `dateadd(day\|year, n, x)`, `datediff(day, a, b)` (date part as a bare word) | date part quoted (`dateadd('day', ...)`) and SQL functions `dateadd(text, bigint, timestamp)`, `datediff(text, timestamp, timestamp)` created at start-up | Same results for the parts implemented (`dateadd` day and year: interval arithmetic, and the plan adds years to 1 January only, away from leap-day rules; `datediff` day: difference of the dates, i.e. day boundaries crossed, as Redshift counts them). Any other date part raises an error naming this file. Both return `timestamp` / `bigint` as on Redshift. |
+ * | `regexp_replace(s, pattern, replacement)` replaces every match | `redshift_fake.regexp_replace(s, pattern, replacement)`, a SQL function calling Postgres' `regexp_replace` with the `g` flag | Postgres replaces only the first match unless given `g`; Redshift's third argument is the last one that means the same on both (its fourth is a position), and a call with more arguments finds no function and fails. |
+ * | `drop view [if exists] a, b, ...` | unchanged; every listed view is forgotten as late-binding | Postgres drops a list of views as Redshift does. |
  * | `date_trunc(part, <date>)` returns `timestamp` | a `date_trunc(text, date) returns timestamp` overload created at start-up | Postgres resolves `date_trunc` on a date to its `timestamp with time zone` variant, which no Redshift function returns (and `dateadd` above takes `timestamp`). Values are equal (the session time zone is UTC). |
  *
  * Statement-level behaviours of the Data API that the fake reproduces (in data-api-fake.ts, not rewrites):
@@ -57,6 +59,9 @@ begin
   end case;
 end $$;
 
+create function ${FAKE_SCHEMA}.regexp_replace(value text, pattern text, replacement text) returns text
+language sql immutable strict as $$ select pg_catalog.regexp_replace(value, pattern, replacement, 'g') $$;
+
 create function public.date_trunc(part text, value date) returns timestamp
 language sql immutable strict as $$ select pg_catalog.date_trunc(part, cast(value as timestamp)) $$;
 `;
@@ -72,8 +77,8 @@ export interface TranslatedStatement {
   readonly lateBindingView?: string;
   /** Relation of a `drop table` (cascade to late-binding views only, see the table above). */
   readonly droppedTable?: string;
-  /** Relation of a `drop view` (forget it as late-binding). */
-  readonly droppedView?: string;
+  /** Relations of a `drop view` (forget them as late-binding). */
+  readonly droppedViews?: readonly string[];
 }
 
 /**
@@ -107,8 +112,13 @@ function replaceOutsideQuotes(
 /** The rewrites of the table above that apply inside any statement. */
 export function translateExpressions(sql: string): string {
   const withoutMax = replaceOutsideQuotes(sql, /\bvarchar\s*\(\s*max\s*\)/i, () => 'varchar');
-  return replaceOutsideQuotes(
+  const replaceAll = replaceOutsideQuotes(
     withoutMax,
+    /(?<![.\w])regexp_replace(\s*\()/i,
+    ([, open]) => `${FAKE_SCHEMA}.regexp_replace${open}`,
+  );
+  return replaceOutsideQuotes(
+    replaceAll,
     /\b(dateadd|datediff)(\s*\(\s*)([A-Za-z]+)(\s*,)/i,
     ([, name, open, part, comma]) => `${name}${open}'${part.toLowerCase()}'${comma}`,
   );
@@ -119,7 +129,10 @@ const CREATE_LATE_BINDING_VIEW = new RegExp(
   'id',
 );
 const DROP_TABLE = new RegExp(String.raw`^\s*drop\s+table\s+(?:if\s+exists\s+)?(${RELATION})\s*;?\s*$`, 'i');
-const DROP_VIEW = new RegExp(String.raw`^\s*drop\s+view\s+(?:if\s+exists\s+)?(${RELATION})\s*;?\s*$`, 'i');
+const DROP_VIEW = new RegExp(
+  String.raw`^\s*drop\s+view\s+(?:if\s+exists\s+)?(${RELATION}(?:\s*,\s*${RELATION})*)\s*;?\s*$`,
+  'i',
+);
 
 /** Translates one statement and says which late-binding bookkeeping it needs. */
 export function translateStatement(sql: string): TranslatedStatement {
@@ -136,6 +149,9 @@ export function translateStatement(sql: string): TranslatedStatement {
   const dropTable = DROP_TABLE.exec(masked);
   if (dropTable) return { sql: translated, droppedTable: dropTable[1] };
   const dropView = DROP_VIEW.exec(masked);
-  if (dropView) return { sql: translated, droppedView: dropView[1] };
+  if (dropView) {
+    const droppedViews = [...dropView[1].matchAll(new RegExp(RELATION, 'g'))].map((match) => match[0]);
+    return { sql: translated, droppedViews };
+  }
   return { sql: translated };
 }
