@@ -29,12 +29,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Sold {
+type Sold = {
   artist_name: string;
   track_id: string;
   country_code: string | null;
   cents: number;
-}
+};
 
 async function soldItems(): Promise<Sold[]> {
   return (
