@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
+import { EnrichmentSettingsSchema, type EnrichmentSettings } from '../lambdas/shared/enrichment-settings';
 import { RunDateSchema } from '../lambdas/shared/run-date';
 
 /** The app's cdk.json, whose `context` holds the environments. */
@@ -82,6 +83,30 @@ const lambdaSchema = z.object({
   timeoutSeconds: z.number().int().min(10).max(900),
 });
 
+/** The real APIs refuse more than this many requests per second per key. */
+const API_RATE_LIMIT_PER_SECOND = 5;
+
+/**
+ * The artist enrichment (docs/artist-enrichment.md, Configuration): where the two APIs are, the secrets
+ * holding their keys, and the extraction settings the functions receive as ENRICHMENT_SETTINGS. Strict: a
+ * misspelt key would otherwise silently take its default.
+ */
+const enrichmentSchema = EnrichmentSettingsSchema.extend({
+  /** Base URL of the concerts API (Ticketmaster Discovery v2 shaped). */
+  concertsApiUrl: z.url({ protocol: /^https$/ }),
+  /** Base URL of the artist statistics API (Last.fm 2.0 shaped). */
+  artistStatsApiUrl: z.url({ protocol: /^https$/ }),
+  /** Secrets Manager secret (name) holding the concerts API key, a plain string. */
+  concertsApiKeySecretName: z.string().min(1),
+  /** Secrets Manager secret (name) holding the artist statistics API key, a plain string. */
+  artistStatsApiKeySecretName: z.string().min(1),
+})
+  .strict()
+  .refine((enrichment) => enrichment.requestsPerSecond <= API_RATE_LIMIT_PER_SECOND, {
+    message: `must be at most the APIs' limit of ${API_RATE_LIMIT_PER_SECOND} requests per second per key`,
+    path: ['requestsPerSecond'],
+  });
+
 const environmentSchema = z.object({
   account: accountId,
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1'),
@@ -97,6 +122,7 @@ const environmentSchema = z.object({
   apiUrl: z.url({ protocol: /^https$/ }),
   /** Secrets Manager secret (name) holding the songs database connection: host, port, dbname, username, password. */
   songsDbSecretName: z.string().min(1),
+  enrichment: enrichmentSchema,
   /** Glue database of the transform zone (the Redshift external schema `deftunes_transform` maps to it). */
   transformDatabaseName: z.string().regex(/^[a-z][a-z0-9_]*$/),
   glue: glueSchema,
@@ -133,6 +159,12 @@ const environmentSchema = z.object({
 });
 
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+
+/** The extraction settings of an environment's enrichment block, as the functions receive them. */
+export function enrichmentSettingsOf(config: EnvironmentConfig): EnrichmentSettings {
+  const { countries, concertHorizonDays, requestsPerSecond, dailyRequestBudget } = config.enrichment;
+  return { countries, concertHorizonDays, requestsPerSecond, dailyRequestBudget };
+}
 
 /** A validated environment with the name it has in cdk.json. */
 export interface NamedEnvironmentConfig extends EnvironmentConfig {

@@ -80,6 +80,7 @@ export class DeftunesStage extends Stage {
       config,
       key: storage.key,
       functions: this.compute.functions,
+      enrichmentFunctions: this.compute.enrichmentFunctions,
       jobs: this.compute.jobs,
       logRetention,
       logRemovalPolicy: removalPolicy,

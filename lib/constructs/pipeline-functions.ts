@@ -6,6 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcardResources } from '../nag';
+import { grantLandingWrite } from './landing-write-grant';
 import { PipelineFunction } from './pipeline-function';
 import type { RedshiftServerlessWarehouse } from './redshift-serverless-warehouse';
 import { JOB_RESULTS_PREFIX } from './transform-jobs';
@@ -103,7 +104,7 @@ export class PipelineFunctions extends Construct {
       serviceName: 'extract-api',
       environment: { LANDING_BUCKET: landing.bucketName, API_BASE_URL: props.apiUrl, ...runDateEnv },
     });
-    this.grantLandingWrite(this.extractApi.role, 'api', props);
+    grantLandingWrite(this.extractApi.role, 'api', landing, props.key);
 
     const songsDbSecret = secretsmanager.Secret.fromSecretNameV2(
       this,
@@ -125,7 +126,7 @@ export class PipelineFunctions extends Construct {
       // pg loads its optional native binding only when asked to; the pure-JS client is used.
       externalModules: ['pg-native'],
     });
-    this.grantLandingWrite(this.extractSongs.role, 'db', props);
+    grantLandingWrite(this.extractSongs.role, 'db', landing, props.key);
     songsDbSecret.grantRead(this.extractSongs.role);
 
     const warehouseRole = new iam.Role(this, 'WarehouseRole', {
@@ -232,45 +233,6 @@ export class PipelineFunctions extends Construct {
       new iam.PolicyStatement({
         sid: 'UsePlatformKey',
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [props.key.keyArn],
-      }),
-    );
-  }
-
-  /** PutObject (single and multipart) on the given landing prefixes, with the key to encrypt. */
-  private grantLandingWrite(role: iam.IRole, source: 'api' | 'db', props: PipelineFunctionsProps): void {
-    const prefixes = [`${source}/*`, `quarantine/${source}/*`];
-    // A run first withdraws the date's manifest (readers then know the date is being replaced).
-    const manifests = props.landingBucket.arnForObjects(`${source}/*/_manifest.json`);
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'WithdrawManifest',
-        actions: ['s3:DeleteObject'],
-        resources: [manifests],
-      }),
-    );
-    acknowledgeWildcardResources(
-      role,
-      [manifests],
-      "delete only the manifests of the extractor's own source (one per date), before replacing the date's objects",
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteLandingPrefixes',
-        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-        resources: prefixes.map((prefix) => props.landingBucket.arnForObjects(prefix)),
-      }),
-    );
-    acknowledgeWildcardResources(
-      role,
-      prefixes.map((prefix) => props.landingBucket.arnForObjects(prefix)),
-      "write-only (PutObject) on the extractor's own landing and quarantine prefixes; keys below them are per date",
-    );
-    // Multipart uploads of SSE-KMS objects need Decrypt as well as GenerateDataKey.
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'EncryptLandingObjects',
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: [props.key.keyArn],
       }),
     );

@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcardActions, acknowledgeWildcardResources } from '../nag';
+import { ENRICHMENT_LANDING_PREFIXES } from './enrichment-functions';
 import { PROJECT_ROOT } from './pipeline-function';
 
 /** Name of the Iceberg catalog inside Spark; the scripts address tables as `glue_catalog.<database>.<table>`. */
@@ -15,8 +16,10 @@ export const ICEBERG_CATALOG_NAME = 'glue_catalog';
 export const WAREHOUSE_PREFIX = 'warehouse';
 /** Prefix of the jobs' row counts in the transform bucket (read by the quality gate). */
 export const JOB_RESULTS_PREFIX = '_job_results';
-/** Iceberg table of the rows the jobs could not type, shared by both jobs (partitioned by date and source). */
+/** Iceberg table of the rows the jobs could not type, shared by the jobs (partitioned by date and source). */
 export const QUARANTINE_TABLE = 'quarantine';
+/** The artist-enrichment job's Iceberg tables (docs/artist-enrichment.md, Transform). */
+export const ENRICHMENT_TABLES = ['concerts', 'concert_windows', 'artist_stats'] as const;
 
 export interface TransformJobsProps {
   /** The Glue database of the transform zone. */
@@ -47,7 +50,7 @@ export interface TransformJobsProps {
 
 /** One transform job: its script and the landing prefixes and tables it owns. */
 interface JobSpec {
-  readonly id: 'TransformApi' | 'TransformSongs';
+  readonly id: 'TransformApi' | 'TransformSongs' | 'TransformEnrichment';
   readonly script: string;
   readonly description: string;
   /** Landing prefixes the job reads. */
@@ -71,16 +74,26 @@ const JOBS: readonly JobSpec[] = [
     readsLanding: ['db/*'],
     writesTables: ['songs', QUARANTINE_TABLE],
   },
+  {
+    id: 'TransformEnrichment',
+    script: 'transform_enrichment.py',
+    description:
+      'Landing concerts and artist statistics (external APIs) to Iceberg tables in the transform zone',
+    // The two extractors' own prefixes, exactly: ext/ may hold other sources later.
+    readsLanding: Object.values(ENRICHMENT_LANDING_PREFIXES).map((source) => `${source}/*`),
+    writesTables: [...ENRICHMENT_TABLES, QUARANTINE_TABLE],
+  },
 ];
 
 /**
- * The two PySpark transform jobs (Glue 5.0, Iceberg through the Glue Data Catalog), sharing a security
+ * The three PySpark transform jobs (Glue 5.0, Iceberg through the Glue Data Catalog), sharing a security
  * configuration that encrypts their S3 output, CloudWatch logs and bookmarks with the platform key. Each job
  * has its own role, limited to the landing prefix it reads and the tables it writes.
  */
 export class TransformJobs extends Construct {
   public readonly apiJob: glue.IJob;
   public readonly songsJob: glue.IJob;
+  public readonly enrichmentJob: glue.IJob;
   public readonly securityConfiguration: glue.ISecurityConfiguration;
 
   constructor(scope: Construct, id: string, props: TransformJobsProps) {
@@ -323,6 +336,6 @@ export class TransformJobs extends Construct {
       );
       return job;
     });
-    [this.apiJob, this.songsJob] = jobs;
+    [this.apiJob, this.songsJob, this.enrichmentJob] = jobs;
   }
 }

@@ -2,8 +2,9 @@ import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { NamedEnvironmentConfig } from '../config';
+import { enrichmentSettingsOf, type NamedEnvironmentConfig } from '../config';
 import type { DataLakeStorage } from '../constructs/data-lake-storage';
+import { EnrichmentFunctions } from '../constructs/enrichment-functions';
 import { PipelineFunctions } from '../constructs/pipeline-functions';
 import type { RedshiftServerlessWarehouse } from '../constructs/redshift-serverless-warehouse';
 import { TransformJobs } from '../constructs/transform-jobs';
@@ -18,10 +19,11 @@ export interface ComputeStackProps extends StackProps {
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
-/** Stateless: the Glue transform jobs and the pipeline Lambdas. */
+/** Stateless: the Glue transform jobs and the pipeline Lambdas (the artist enrichment's among them). */
 export class ComputeStack extends Stack {
   public readonly jobs: TransformJobs;
   public readonly functions: PipelineFunctions;
+  public readonly enrichmentFunctions: EnrichmentFunctions;
 
   constructor(scope: Construct, id: string, props: ComputeStackProps) {
     super(scope, id, props);
@@ -46,6 +48,25 @@ export class ComputeStack extends Stack {
       apiUrl: config.apiUrl,
       songsDbSecretName: config.songsDbSecretName,
       runDateBounds: { earliestRunDate: config.earliestRunDate, timeZone: config.schedule.timeZone },
+      memorySize: config.lambda.memoryMb,
+      timeout: Duration.seconds(config.lambda.timeoutSeconds),
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+    });
+    const { enrichment } = config;
+    this.enrichmentFunctions = new EnrichmentFunctions(this, 'EnrichmentFunctions', {
+      landingBucket: storage.landingBucket,
+      key: storage.key,
+      concertsApiUrl: enrichment.concertsApiUrl,
+      artistStatsApiUrl: enrichment.artistStatsApiUrl,
+      concertsApiKeySecretName: enrichment.concertsApiKeySecretName,
+      artistStatsApiKeySecretName: enrichment.artistStatsApiKeySecretName,
+      songsDbSecretName: config.songsDbSecretName,
+      settings: enrichmentSettingsOf(config),
+      runDateEnvironment: {
+        EARLIEST_RUN_DATE: config.earliestRunDate,
+        RUN_DATE_TIME_ZONE: config.schedule.timeZone,
+      },
       memorySize: config.lambda.memoryMb,
       timeout: Duration.seconds(config.lambda.timeoutSeconds),
       logRetention: props.logRetention,

@@ -13,6 +13,7 @@ import { BackfillPipeline } from '../constructs/backfill-pipeline';
 import { DailyPipeline, dailyPipelineTimeout } from '../constructs/daily-pipeline';
 import { PipelineMonitoring } from '../constructs/pipeline-monitoring';
 import { RunLockTable } from '../constructs/run-lock-table';
+import type { EnrichmentFunctions } from '../constructs/enrichment-functions';
 import { RESOLVE_RUN_DATE_TIMEOUT, type PipelineFunctions } from '../constructs/pipeline-functions';
 import type { TransformJobs } from '../constructs/transform-jobs';
 import { acknowledge } from '../nag';
@@ -21,6 +22,7 @@ export interface PipelineStackProps extends StackProps {
   readonly config: NamedEnvironmentConfig;
   readonly key: kms.IKey;
   readonly functions: PipelineFunctions;
+  readonly enrichmentFunctions: EnrichmentFunctions;
   readonly jobs: TransformJobs;
   readonly logRetention: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN */
@@ -46,7 +48,7 @@ export class PipelineStack extends Stack {
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
-    const { config, functions, jobs } = props;
+    const { config, functions, jobs, enrichmentFunctions } = props;
 
     const alertTopic = new sns.Topic(this, 'AlertTopic', {
       displayName: `DeFtunes ${config.name} alerts`,
@@ -75,6 +77,8 @@ export class PipelineStack extends Stack {
         resolveRunDate: functions.resolveRunDate.function,
         extractApi: functions.extractApi.function,
         extractSongs: functions.extractSongs.function,
+        extractConcerts: enrichmentFunctions.extractConcerts.function,
+        extractArtistStats: enrichmentFunctions.extractArtistStats.function,
         dataQuality: functions.dataQuality.function,
         servingLoad: functions.servingLoad.function,
       },
@@ -83,6 +87,7 @@ export class PipelineStack extends Stack {
       scheduleTimeZone: config.schedule.timeZone,
       transformApiJob: jobs.apiJob,
       transformSongsJob: jobs.songsJob,
+      transformEnrichmentJob: jobs.enrichmentJob,
       jobTimeout,
       alertTopic,
       environmentName: config.name,
@@ -168,10 +173,16 @@ export class PipelineStack extends Stack {
         ResolveRunDate: functions.resolveRunDate.function,
         ExtractApi: functions.extractApi.function,
         ExtractSongs: functions.extractSongs.function,
+        ExtractConcerts: enrichmentFunctions.extractConcerts.function,
+        ExtractArtistStats: enrichmentFunctions.extractArtistStats.function,
         DataQuality: functions.dataQuality.function,
         ServingLoad: functions.servingLoad.function,
       },
-      jobs: { TransformApi: jobs.apiJob, TransformSongs: jobs.songsJob },
+      jobs: {
+        TransformApi: jobs.apiJob,
+        TransformSongs: jobs.songsJob,
+        TransformEnrichment: jobs.enrichmentJob,
+      },
       scheduleDeadLetterQueue,
       alertTopic,
     });

@@ -69,7 +69,7 @@ describe('Lambda bundles (real esbuild bundling)', () => {
         `bundled ${bundles.length} functions in ${(elapsed / 1000).toFixed(1)} s (esbuild ${esbuildVersion}, ${os.cpus().length} cores)`,
         ...bundles.map(
           (bundle) =>
-            `${bundle.service.padEnd(18)} index.js ${kib(bundle.files['index.js']).padStart(9)}  index.js.map ${kib(bundle.files['index.js.map']).padStart(9)}  serving-plan.json ${kib(bundle.files['serving-plan.json'])}`,
+            `${bundle.service.padEnd(20)} index.js ${kib(bundle.files['index.js']).padStart(9)}  index.js.map ${kib(bundle.files['index.js.map']).padStart(9)}  serving-plan.json ${kib(bundle.files['serving-plan.json'])}`,
         ),
       ].join('\n'),
     );
@@ -83,6 +83,8 @@ describe('Lambda bundles (real esbuild bundling)', () => {
         'data-quality',
         'extract-api',
         'extract-songs',
+        'extract-concerts',
+        'extract-artist-stats',
         'resolve-run-date',
         'serving-load',
         'warehouse-schemas',
@@ -131,7 +133,7 @@ describe('Lambda bundles (real esbuild bundling)', () => {
     const jobs = Object.values(computeTemplate.Resources).filter(
       (resource) => resource.Type === 'AWS::Glue::Job',
     );
-    expect(jobs).toHaveLength(2);
+    expect(jobs).toHaveLength(3);
     for (const job of jobs) {
       const extra = JSON.stringify(
         (job.Properties.DefaultArguments as Record<string, unknown>)['--extra-py-files'],

@@ -34,8 +34,8 @@ describe('Compute stack (dev)', () => {
     return found[1] as { DefaultArguments: Record<string, unknown> } & Record<string, unknown>;
   };
 
-  it('runs both transforms as Glue 5.0 PySpark jobs sized per environment, retried by the state machine only', () => {
-    expect(jobs).toHaveLength(2);
+  it('runs the three transforms as Glue 5.0 PySpark jobs sized per environment, retried by the state machine only', () => {
+    expect(jobs).toHaveLength(3);
     for (const [, job] of jobs) {
       expect(job).toMatchObject({
         GlueVersion: '5.0',
@@ -51,7 +51,11 @@ describe('Compute stack (dev)', () => {
   });
 
   it('configures Iceberg on the Glue catalog, continuous logs and metrics, and the job arguments', () => {
-    for (const prefix of ['TransformJobsTransformApiJob', 'TransformJobsTransformSongsJob']) {
+    for (const prefix of [
+      'TransformJobsTransformApiJob',
+      'TransformJobsTransformSongsJob',
+      'TransformJobsTransformEnrichmentJob',
+    ]) {
       const args = jobNamed(prefix).DefaultArguments;
       expect(args['--datalake-formats']).toBe('iceberg');
       expect(args['--enable-continuous-cloudwatch-log']).toBe('true');
@@ -114,9 +118,9 @@ describe('Compute stack (dev)', () => {
     }
   });
 
-  it('runs five Node.js 22 arm64 Lambdas with X-Ray, JSON logs, source maps and Powertools settings', () => {
+  it('runs seven Node.js 22 arm64 Lambdas with X-Ray, JSON logs, source maps and Powertools settings', () => {
     const functions = resourcesOfType(dev.compute, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(7);
     for (const [, fn] of functions) {
       expect(fn).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -132,7 +136,7 @@ describe('Compute stack (dev)', () => {
         },
       });
     }
-    dev.compute.resourceCountIs('AWS::Lambda::EventInvokeConfig', 5);
+    dev.compute.resourceCountIs('AWS::Lambda::EventInvokeConfig', 7);
     dev.compute.allResourcesProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
   });
 
@@ -166,11 +170,17 @@ describe('Compute stack (dev)', () => {
       ([, fn]) => (fn.Environment as { Variables: Record<string, unknown> }).Variables,
     );
     const pipelineFunctions = functions.filter((variables) =>
-      ['resolve-run-date', 'extract-api', 'extract-songs', 'serving-load', 'data-quality'].includes(
-        String(variables.POWERTOOLS_SERVICE_NAME),
-      ),
+      [
+        'resolve-run-date',
+        'extract-api',
+        'extract-songs',
+        'extract-concerts',
+        'extract-artist-stats',
+        'serving-load',
+        'data-quality',
+      ].includes(String(variables.POWERTOOLS_SERVICE_NAME)),
     );
-    expect(pipelineFunctions).toHaveLength(5);
+    expect(pipelineFunctions).toHaveLength(7);
     for (const variables of pipelineFunctions) {
       expect(variables).toMatchObject({
         EARLIEST_RUN_DATE: '2020-01-01',

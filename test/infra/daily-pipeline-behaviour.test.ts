@@ -7,67 +7,13 @@ import { StateMachine, ExecutionError } from '../../lib/local/pipeline/local-ste
 import type { RunOptions, StateMachineDefinition } from '../../lib/local/pipeline/local-stepfunctions';
 import { synthesizeDailyPipelineDefinition } from '../../lib/daily-pipeline-definition';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { previousDayIn, runResolveRunDate } from '../../lambdas/resolve-run-date';
-import { LocalRunLocks } from '../../lib/local/pipeline/local-run-locks';
+import { previousDayIn } from '../../lambdas/resolve-run-date';
+import { messageOf, runLocks, standIns, type Calls, type Handler } from './daily-pipeline-stand-ins';
 
-type Handler = (input: unknown) => Promise<unknown>;
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
-type Calls = { state: string; input: Record<string, unknown> }[];
 
-/** The run-lock table: the local binding the runner uses (a file per run date), on a scratch directory. */
-const runLocks = new LocalRunLocks(fs.mkdtempSync(path.join(os.tmpdir(), 'deftunes-run-locks-')));
 afterAll(() => fs.rmSync(runLocks.directory, { recursive: true, force: true }));
-
-/** cdk.json's dev bounds, as the deployed function reads them from its environment. */
-const BOUNDS = { earliest: '2020-01-01', timeZone: 'Europe/Paris', source: 'test' };
-
-function standIns(calls: Calls, overrides: Record<string, Handler> = {}): Record<string, Handler> {
-  const lambda =
-    (state: string, result: unknown): Handler =>
-    async (input) => {
-      calls.push({ state, input: (input as { Payload: Record<string, unknown> }).Payload });
-      return { Payload: result };
-    };
-  const other =
-    (state: string, result: unknown): Handler =>
-    async (input) => {
-      calls.push({ state, input: input as Record<string, unknown> });
-      return result;
-    };
-  // The real function: it is pure, and what the state machine hands it is what is under test.
-  const resolveRunDate: Handler = async (input) => {
-    const payload = (input as { Payload: Record<string, unknown> }).Payload;
-    calls.push({ state: 'ResolveRunDate', input: payload });
-    return { Payload: runResolveRunDate(payload, { bounds: BOUNDS }) };
-  };
-  return {
-    ResolveRunDate: resolveRunDate,
-    AcquireRunLock: runLocks.acquire('AcquireRunLock') as Handler,
-    ReleaseRunLock: runLocks.release('ReleaseRunLock') as Handler,
-    ReleaseRunLockAfterFailure: runLocks.release('ReleaseRunLockAfterFailure') as Handler,
-    ExtractSongs: lambda('ExtractSongs', { records: 3 }),
-    ExtractUsers: lambda('ExtractUsers', { records: 2 }),
-    ExtractSessions: lambda('ExtractSessions', { records: 5 }),
-    TransformSongs: other('TransformSongs', { Id: 'jr_1', JobRunState: 'SUCCEEDED', ExecutionTime: 60 }),
-    TransformApi: other('TransformApi', { Id: 'jr_2', JobRunState: 'SUCCEEDED', ExecutionTime: 70 }),
-    CheckTransformQuality: lambda('CheckTransformQuality', { status: 'passed' }),
-    LoadServing: lambda('LoadServing', { models: 9 }),
-    CheckServingQuality: lambda('CheckServingQuality', { status: 'warned' }),
-    NotifySuccess: other('NotifySuccess', { MessageId: 'm1' }),
-    NotifyFailure: other('NotifyFailure', { MessageId: 'm2' }),
-    ...overrides,
-  };
-}
-
-/** The SNS message of a publish call (an object: Step Functions serializes it to JSON for SNS). */
-function messageOf(input: Record<string, unknown> | undefined): Record<string, unknown> {
-  const message = input?.Message;
-  if (typeof message === 'string') return JSON.parse(message) as Record<string, unknown>;
-  if (message && typeof message === 'object') return message as Record<string, unknown>;
-  throw new Error(`no SNS message in ${JSON.stringify(input)}`);
-}
 
 describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
   let machine: InstanceType<typeof StateMachine>;
@@ -109,10 +55,13 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
         'ExtractSessions',
         'ExtractSongs',
         'ExtractUsers',
+        'ExtractConcerts',
+        'ExtractArtistStats',
         'LoadServing',
         'NotifySuccess',
         'TransformApi',
         'TransformSongs',
+        'TransformEnrichment',
       ].sort(),
     );
     const byState = Object.fromEntries(calls.map((call) => [call.state, call.input]));
@@ -125,6 +74,14 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     });
     expect(byState.CheckServingQuality).toEqual({ run_date: '2026-11-19', stage: 'serving' });
     expect(byState.TransformApi).toMatchObject({ Arguments: { '--run_date': '2026-11-19' } });
+    expect(byState.ExtractConcerts).toEqual({ run_date: '2026-11-19' });
+    expect(byState.ExtractArtistStats).toEqual({ run_date: '2026-11-19' });
+    expect(byState.TransformEnrichment).toMatchObject({ Arguments: { '--run_date': '2026-11-19' } });
+    // The enrichment's transform starts only once both of its extractions are done.
+    const order = calls.map((call) => call.state);
+    expect(order.indexOf('TransformEnrichment')).toBeGreaterThan(
+      Math.max(order.indexOf('ExtractConcerts'), order.indexOf('ExtractArtistStats')),
+    );
     const message = messageOf(byState.NotifySuccess);
     expect(message).toMatchObject({
       outcome: 'succeeded',
@@ -285,6 +242,35 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     const alert = messageOf(calls.find((call) => call.state === 'NotifyFailure')?.input);
     expect(alert).toMatchObject({ outcome: 'failed', error: 'ExtractionError' });
     expect(String(alert.cause)).toContain('API returned 500');
+  });
+
+  it('fails the run at a bad enrichment key: no enrichment transform, no gate, no load, an alert naming it', async () => {
+    const calls: Calls = [];
+    const handlers = standIns(calls, {
+      ExtractConcerts: async (input) => {
+        calls.push({
+          state: 'ExtractConcerts',
+          input: (input as { Payload: Record<string, unknown> }).Payload,
+        });
+        throw Object.assign(
+          new Error('concerts API: HTTP 401 Invalid ApiKey (GET .../events.json?apikey=***)'),
+          {
+            name: 'InvalidApiKeyError',
+          },
+        );
+      },
+    });
+    await expect(run({ run_date: '2026-11-19' }, handlers, {}, 'bad-key')).rejects.toThrow(ExecutionError);
+    const states = calls.map((call) => call.state);
+    // A handler's own error is not a Lambda service error: it is not retried.
+    expect(states.filter((state) => state === 'ExtractConcerts')).toHaveLength(1);
+    for (const state of ['TransformEnrichment', 'CheckTransformQuality', 'LoadServing']) {
+      expect(states).not.toContain(state);
+    }
+    const alert = messageOf(calls.find((call) => call.state === 'NotifyFailure')?.input);
+    expect(alert).toMatchObject({ outcome: 'failed', run_date: '2026-11-19', error: 'InvalidApiKeyError' });
+    expect(String(alert.cause)).toContain('HTTP 401 Invalid ApiKey');
+    expect(runLocks.read('2026-11-19')).toBeUndefined();
   });
 
   describe('one execution per run date (the run-lock table)', () => {

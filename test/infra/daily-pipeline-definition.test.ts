@@ -89,13 +89,26 @@ describe('DailyPipeline definition', () => {
     expect(states.RunAlreadyInProgress.Next).toBe('NotifyFailure');
     const parallel = states.ExtractAndTransform;
     expect(parallel.Type).toBe('Parallel');
-    expect(parallel.Branches?.map((branch) => branch.StartAt)).toEqual(['ExtractSongs', 'ExtractApi']);
-    const [songs, api] = parallel.Branches as StateMachineDefinitionDocument[];
+    expect(parallel.Branches?.map((branch) => branch.StartAt)).toEqual([
+      'ExtractSongs',
+      'ExtractApi',
+      'ExtractEnrichment',
+    ]);
+    const [songs, api, enrichment] = parallel.Branches as StateMachineDefinitionDocument[];
     expect((songs.States.ExtractSongs as State).Next).toBe('TransformSongs');
     const extractApi = api.States.ExtractApi as State;
     expect(extractApi.Type).toBe('Parallel');
     expect(extractApi.Branches?.map((branch) => branch.StartAt)).toEqual(['ExtractUsers', 'ExtractSessions']);
     expect(extractApi.Next).toBe('TransformApi');
+    // The artist enrichment (docs/artist-enrichment.md): both APIs side by side, then their transform.
+    const extractEnrichment = enrichment.States.ExtractEnrichment as State;
+    expect(extractEnrichment.Type).toBe('Parallel');
+    expect(extractEnrichment.Branches?.map((branch) => branch.StartAt)).toEqual([
+      'ExtractConcerts',
+      'ExtractArtistStats',
+    ]);
+    expect(extractEnrichment.Next).toBe('TransformEnrichment');
+    expect((enrichment.States.TransformEnrichment as State).End).toBe(true);
     expect(parallel.Next).toBe('CheckTransformQuality');
     expect(states.CheckTransformQuality.Next).toBe('TransformQualityGate');
     expect(states.TransformQualityGate.Default).toBe('LoadServing');
@@ -144,11 +157,14 @@ describe('DailyPipeline definition', () => {
         'ExtractSessions',
         'ExtractSongs',
         'ExtractUsers',
+        'ExtractConcerts',
+        'ExtractArtistStats',
         'LoadServing',
         'NotifyFailure',
         'NotifySuccess',
         'TransformApi',
         'TransformSongs',
+        'TransformEnrichment',
       ].sort(),
     );
     for (const { name, state, enclosingCatch } of tasks) {
@@ -205,6 +221,41 @@ describe('DailyPipeline definition', () => {
     expect(byName.TransformSongs.Parameters).toMatchObject({ Arguments: { '--run_date.$': '$.run_date' } });
   });
 
+  it('runs the enrichment branch with the conventions of the others', () => {
+    const byName = Object.fromEntries(tasksOf(definition).map((task) => [task.name, task.state]));
+    for (const [name, fn] of [
+      ['ExtractConcerts', 'ExtractConcerts'],
+      ['ExtractArtistStats', 'ExtractArtistStats'],
+    ]) {
+      expect(byName[name]).toMatchObject({
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: {
+          FunctionName: expect.stringMatching(
+            new RegExp(`^OUTPUT_PublishOutputFnGetAttEnrichmentFunctions${fn}Function`),
+          ),
+          Payload: { 'run_date.$': '$.run_date' },
+        },
+        ResultSelector: { 'result.$': '$.Payload' },
+        ResultPath: `$.extract${fn.replace('Extract', '')}`,
+        TimeoutSeconds: byName.ExtractUsers.TimeoutSeconds,
+        Retry: byName.ExtractUsers.Retry,
+      });
+    }
+    expect(byName.TransformEnrichment).toMatchObject({
+      Resource: 'arn:aws:states:::glue:startJobRun.sync',
+      Parameters: { Arguments: { '--run_date.$': '$.run_date' } },
+      ResultPath: '$.transformEnrichment',
+      TimeoutSeconds: byName.TransformApi.TimeoutSeconds,
+      Retry: byName.TransformApi.Retry,
+    });
+    const jobOf = (name: string) => (byName[name].Parameters as Record<string, unknown>).JobName;
+    expect(new Set(['TransformApi', 'TransformSongs', 'TransformEnrichment'].map(jobOf)).size).toBe(3);
+    // The branch's Parallel keeps the input as it was: the transform quality gate reads the run date.
+    const [, , enrichment] = (definition.States.ExtractAndTransform as State)
+      .Branches as StateMachineDefinitionDocument[];
+    expect(enrichment.States.ExtractEnrichment).toMatchObject({ ResultPath: null });
+  });
+
   it('retries TransientWarehouseError on the idempotent warehouse steps only, with backoff and jitter', () => {
     const byName = Object.fromEntries(tasksOf(definition).map((task) => [task.name, task.state]));
     const retriesWarehouse = (name: string) =>
@@ -226,7 +277,10 @@ describe('DailyPipeline definition', () => {
       'ExtractSongs',
       'ExtractUsers',
       'ExtractSessions',
+      'ExtractConcerts',
+      'ExtractArtistStats',
       'TransformApi',
+      'TransformEnrichment',
     ]) {
       expect(retriesWarehouse(name)).toEqual([]);
     }
@@ -239,8 +293,11 @@ describe('DailyPipeline definition', () => {
       1 +
       (byName[name].Retry?.find((retry) => retry.ErrorEquals.includes('TransientWarehouseError'))
         ?.MaxAttempts ?? 0);
-    const longestBranch =
-      Math.max(timeout('ExtractUsers'), timeout('ExtractSessions')) + timeout('TransformApi');
+    const longestBranch = Math.max(
+      timeout('ExtractSongs') + timeout('TransformSongs'),
+      Math.max(timeout('ExtractUsers'), timeout('ExtractSessions')) + timeout('TransformApi'),
+      Math.max(timeout('ExtractConcerts'), timeout('ExtractArtistStats')) + timeout('TransformEnrichment'),
+    );
     const warehouseSteps = ['LoadServing', 'CheckTransformQuality', 'CheckServingQuality'].reduce(
       (sum, name) => sum + attempts(name) * timeout(name),
       0,

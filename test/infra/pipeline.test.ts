@@ -140,9 +140,9 @@ describe('Pipeline stack (dev)', () => {
     const metrics = alarms.map(([, alarm]) => `${alarm.Namespace}/${alarm.MetricName}`);
     expect(metrics.filter((metric) => metric === 'AWS/States/ExecutionsFailed')).toHaveLength(2);
     expect(metrics.filter((metric) => metric === 'AWS/States/ExecutionsTimedOut')).toHaveLength(2);
-    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(5);
+    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(7);
     // Glue failures and timeouts are counted by EventBridge rules on the job state changes.
-    expect(metrics.filter((metric) => metric === 'AWS/Events/TriggeredRules')).toHaveLength(4);
+    expect(metrics.filter((metric) => metric === 'AWS/Events/TriggeredRules')).toHaveLength(6);
     expect(metrics).toEqual(
       expect.arrayContaining([
         'DeFtunes/Pipeline/TransformQualityFailed',
