@@ -43,6 +43,19 @@ def test_run_job_defaults_to_the_data_directory_and_list_data_files_lists_the_cu
     assert spark.read.parquet(*files).where(F.col("ingest_on") == D1).count() == 2
 
 
+def test_the_enrichment_job_runs_by_name_and_its_tables_list_their_files(runner, database, tmp_path):
+    landing = tmp_path / "landing"
+    L.write_extract(landing, "concerts", D1, [L.concert()], manifest_overrides={"windows": [L.window()]})
+    L.write_extract(landing, "artist_stats", D1, [L.artist_stats()])
+    args = {"run_date": D1, "landing_path": str(landing), "database": database}
+    result = runner.handle({"op": "run_job", "job": "transform_enrichment", "args": args})
+    assert {source: counts["written"] for source, counts in result["sources"].items()} == {
+        "concerts": 2, "artist_stats": 1,
+    }
+    for table in ("concerts", "concert_windows", "artist_stats"):
+        assert runner.handle({"op": "list_data_files", "table": table, "database": database}), table
+
+
 @pytest.mark.parametrize(
     "request_, message",
     [
