@@ -5,6 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { DEFAULT_DATA_DIR, requireUsableDataDir } from '../data-dir';
+import { ARTIST_STATS_API_KEY_ENV, CONCERTS_API_KEY_ENV } from '../enrichment-settings';
 import { checkDataDirFree } from '../data-dir-lock';
 import type { ExecutionFailure } from '../pipeline/execute-definition';
 import { startLocalGlue } from '../pipeline/local-glue';
@@ -36,6 +37,8 @@ interface SourceOptions {
   badRecordRate: number;
   apiUrl?: string;
   songsDbUrl?: string;
+  concertsApiUrl?: string;
+  artistStatsApiUrl?: string;
   json?: boolean;
 }
 
@@ -68,6 +71,18 @@ function addSourceOptions(command: Command): Command {
       new Option(
         '--songs-db-url <url>',
         'use this Postgres (postgres://...) instead of the embedded songs database',
+      ).argParser(parseUrl),
+    )
+    .addOption(
+      new Option(
+        '--concerts-api-url <url>',
+        `use this concerts API instead of the simulator's (its key from ${CONCERTS_API_KEY_ENV}; paced as in cdk.json)`,
+      ).argParser(parseUrl),
+    )
+    .addOption(
+      new Option(
+        '--artist-stats-api-url <url>',
+        `use this artist statistics API instead of the simulator's (its key from ${ARTIST_STATS_API_KEY_ENV}; paced as in cdk.json)`,
       ).argParser(parseUrl),
     )
     .option('--json', 'print the summary as one JSON object on stdout (progress stays on stderr)');
@@ -122,6 +137,11 @@ function pipelineOptions(options: SourceOptions): Omit<RunPipelineOptions, 'date
     badRecordRate: options.badRecordRate,
     apiUrl: options.apiUrl,
     songsDbUrl: options.songsDbUrl,
+    concertsApiUrl: options.concertsApiUrl,
+    artistStatsApiUrl: options.artistStatsApiUrl,
+    // Keys come from the environment only, never from the command line (it shows in `ps`).
+    concertsApiKey: process.env[CONCERTS_API_KEY_ENV] || undefined,
+    artistStatsApiKey: process.env[ARTIST_STATS_API_KEY_ENV] || undefined,
     startGlue: startLocalGlue,
   };
 }

@@ -14,6 +14,8 @@
 import { runDataQuality } from '../../../lambdas/data-quality';
 import { openLocalDataQuality } from '../../../lambdas/data-quality/local';
 import { runExtractApi } from '../../../lambdas/extract-api';
+import { runExtractArtistStats } from '../../../lambdas/extract-artist-stats';
+import { runExtractConcerts } from '../../../lambdas/extract-concerts';
 import { runExtractSongs } from '../../../lambdas/extract-songs';
 import { runResolveRunDate } from '../../../lambdas/resolve-run-date/resolve-run-date';
 import { runServingLoad } from '../../../lambdas/serving-load';
@@ -122,6 +124,7 @@ function dataQualityTask(state: string, context: LocalBindingContext): LocalTask
 /** Every Task state of DailyPipeline, by name. */
 export function dailyPipelineBindings(context: LocalBindingContext): Record<string, LocalTaskHandler> {
   const { services } = context;
+  const { enrichment } = services;
   const extractApi = (state: string) =>
     lambdaTask(state, context, (payload) =>
       runExtractApi(payload, {
@@ -151,6 +154,31 @@ export function dailyPipelineBindings(context: LocalBindingContext): Record<stri
     ),
     TransformSongs: glueTask('TransformSongs', 'transform_songs', context),
     TransformApi: glueTask('TransformApi', 'transform_api', context),
+    // The artist enrichment: the simulator's APIs (or the given ones) with cdk.json's dev settings.
+    ExtractConcerts: lambdaTask('ExtractConcerts', context, (payload) =>
+      runExtractConcerts(payload, {
+        store: services.landing,
+        apiBaseUrl: enrichment.concerts.url,
+        apiKey: enrichment.concerts.key,
+        settings: enrichment.concerts.settings,
+        timeoutMs: enrichment.timeoutMs,
+        logger: services.logger('extract-concerts'),
+        metrics: services.metrics('extract-concerts'),
+      }),
+    ),
+    ExtractArtistStats: lambdaTask('ExtractArtistStats', context, (payload) =>
+      runExtractArtistStats(payload, {
+        store: services.landing,
+        apiBaseUrl: enrichment.artistStats.url,
+        apiKey: enrichment.artistStats.key,
+        settings: enrichment.artistStats.settings,
+        timeoutMs: enrichment.timeoutMs,
+        connections: urlConnectionFactory(services.songsDbUrl),
+        logger: services.logger('extract-artist-stats'),
+        metrics: services.metrics('extract-artist-stats'),
+      }),
+    ),
+    TransformEnrichment: glueTask('TransformEnrichment', 'transform_enrichment', context),
     CheckTransformQuality: dataQualityTask('CheckTransformQuality', context),
     LoadServing: lambdaTask('LoadServing', context, (payload) =>
       runServingLoad(payload, {

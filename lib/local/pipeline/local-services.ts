@@ -1,7 +1,8 @@
 /**
  * The local stand-ins the DailyPipeline's states run on, started once for a whole `deftunes run` and
- * closed at its end: the sources (API simulator and songs database, unless URLs are given), the landing
- * and serving-side stores (directories), the DuckDB warehouse and the run log.
+ * closed at its end: the sources (API simulator, with the concerts and artist-statistics APIs, and songs
+ * database, unless URLs are given), the landing and serving-side stores (directories), the DuckDB warehouse
+ * and the run log.
  */
 import type { Writable } from 'node:stream';
 import {
@@ -13,8 +14,16 @@ import {
   type Metrics,
 } from '../../../lambdas/shared/logging';
 import { DuckDbWarehouse } from '../../../lambdas/shared/duckdb-warehouse';
+import type { EnrichmentSettings } from '../../../lambdas/shared/enrichment-settings';
 import { LocalObjectStore } from '../../../lambdas/shared/local-object-store';
 import { localPaths, type LocalPaths } from '../data-dir';
+import {
+  ARTIST_STATS_API_KEY_ENV,
+  CONCERTS_API_KEY_ENV,
+  LOCAL_ENRICHMENT_PACE,
+  LOCAL_ENRICHMENT_RATE_LIMIT,
+  localEnrichmentSettings,
+} from '../enrichment-settings';
 import { startSources, type RunningSources } from '../simulator';
 
 /** Schemas searched for unqualified names: serving first, as `deftunes query` does. */
@@ -26,17 +35,109 @@ export interface LocalServicesOptions {
   readonly apiUrl?: string;
   /** Use this Postgres instead of starting the embedded songs database. */
   readonly songsDbUrl?: string;
+  /** Use this concerts API instead of the simulator's; its key must be given too. */
+  readonly concertsApiUrl?: string;
+  /** Use this artist statistics API instead of the simulator's; its key must be given too. */
+  readonly artistStatsApiUrl?: string;
+  /**
+   * The concerts API key (the CLI reads DEFTUNES_CONCERTS_API_KEY).
+   * @default the simulator's key, when the simulator serves the concerts API
+   */
+  readonly concertsApiKey?: string;
+  /**
+   * The artist statistics API key (the CLI reads DEFTUNES_ARTIST_STATS_API_KEY).
+   * @default the simulator's key, when the simulator serves the artist statistics API
+   */
+  readonly artistStatsApiKey?: string;
+  /**
+   * Requests per second each enrichment extract sends.
+   * @default LOCAL_ENRICHMENT_PACE when the simulator is started (its limit raised to
+   * LOCAL_ENRICHMENT_RATE_LIMIT), else cdk.json's requestsPerSecond
+   */
+  readonly enrichmentRequestsPerSecond?: number;
   /** Simulator settings, used only when it is started. */
   readonly scale?: string;
   readonly seed?: number;
   readonly apiFaultRate?: number;
   readonly badRecordRate?: number;
+  /** Fraction of enrichment requests the simulator fails. @default apiFaultRate */
+  readonly enrichmentFaultRate?: number;
+  /**
+   * Longest wait for one enrichment answer before the request is retried (tests set it below the
+   * simulator's slow answers to have timeouts).
+   * @default the extracts' own (30 s)
+   */
+  readonly enrichmentTimeoutMs?: number;
+}
+
+/** Where one enrichment extract goes, with what key and settings. */
+export interface LocalEnrichmentApi {
+  readonly url: string;
+  /** Never logged. */
+  readonly key: string;
+  /** cdk.json's dev settings, at the local pace when the API is the simulator's. */
+  readonly settings: EnrichmentSettings;
+}
+
+export interface LocalEnrichment {
+  readonly concerts: LocalEnrichmentApi;
+  readonly artistStats: LocalEnrichmentApi;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * One enrichment API: the simulator's unless a URL is given (then its key must be given too). Against the
+ * simulator the runner raised the limit, so the pace goes up with it; an API given by URL keeps cdk.json's.
+ */
+function localEnrichmentApi(
+  name: string,
+  given: { url?: string; key?: string },
+  simulated: () => { url: string; key: string },
+  keyEnv: string,
+  requestsPerSecond: number | undefined,
+): LocalEnrichmentApi {
+  if (given.url === undefined) {
+    const simulator = simulated();
+    return {
+      url: simulator.url,
+      key: given.key ?? simulator.key,
+      settings: localEnrichmentSettings(requestsPerSecond ?? LOCAL_ENRICHMENT_PACE),
+    };
+  }
+  if (!given.key) {
+    throw new Error(`the ${name} API at ${given.url} needs its key: set ${keyEnv} (it is never printed)`);
+  }
+  return { url: given.url, key: given.key, settings: localEnrichmentSettings(requestsPerSecond) };
+}
+
+function localEnrichment(
+  options: LocalServicesOptions,
+  sources: RunningSources | undefined,
+): LocalEnrichment {
+  return {
+    concerts: localEnrichmentApi(
+      'concerts',
+      { url: options.concertsApiUrl, key: options.concertsApiKey },
+      () => ({ url: sources!.concertsApiUrl, key: sources!.enrichmentApiKey }),
+      CONCERTS_API_KEY_ENV,
+      options.enrichmentRequestsPerSecond,
+    ),
+    artistStats: localEnrichmentApi(
+      'artist statistics',
+      { url: options.artistStatsApiUrl, key: options.artistStatsApiKey },
+      () => ({ url: sources!.artistStatsApiUrl, key: sources!.enrichmentApiKey }),
+      ARTIST_STATS_API_KEY_ENV,
+      options.enrichmentRequestsPerSecond,
+    ),
+    timeoutMs: options.enrichmentTimeoutMs,
+  };
 }
 
 export class LocalServices {
   static async start(options: LocalServicesOptions): Promise<LocalServices> {
     const paths = localPaths(options.dataDir);
-    const needsSources = !options.apiUrl || !options.songsDbUrl;
+    const needsSources =
+      !options.apiUrl || !options.songsDbUrl || !options.concertsApiUrl || !options.artistStatsApiUrl;
     const sources = needsSources
       ? await startSources({
           port: 0,
@@ -45,17 +146,21 @@ export class LocalServices {
           seed: options.seed,
           faultRate: options.apiFaultRate,
           badRecordRate: options.badRecordRate,
+          enrichmentFaultRate: options.enrichmentFaultRate,
+          enrichmentRateLimit: LOCAL_ENRICHMENT_RATE_LIMIT,
         })
       : undefined;
     let warehouse: DuckDbWarehouse | undefined;
     let runLog: Writable | undefined;
     try {
+      const enrichment = localEnrichment(options, sources);
       runLog = openRunLog(paths.runLog);
       warehouse = await DuckDbWarehouse.open(paths.warehouseDb, { searchPath: [...WAREHOUSE_SEARCH_PATH] });
       return new LocalServices(
         paths,
         options.apiUrl ?? sources!.apiUrl,
         options.songsDbUrl ?? sources!.songsDbUrl,
+        enrichment,
         sources,
         warehouse,
         runLog,
@@ -75,6 +180,7 @@ export class LocalServices {
     readonly paths: LocalPaths,
     readonly apiUrl: string,
     readonly songsDbUrl: string,
+    readonly enrichment: LocalEnrichment,
     readonly sources: RunningSources | undefined,
     readonly warehouse: DuckDbWarehouse,
     readonly runLog: Writable,

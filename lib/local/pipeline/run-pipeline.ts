@@ -99,13 +99,16 @@ async function withLocalServices<T>(
   const note = (message: string) => options.observer?.note?.(message);
   const started = Date.now();
   note(
-    options.apiUrl && options.songsDbUrl
+    options.apiUrl && options.songsDbUrl && options.concertsApiUrl && options.artistStatsApiUrl
       ? 'opening the local warehouse'
       : `starting the sources (API simulator and songs database at scale ${options.scale ?? 'tiny'})`,
   );
   const services = await LocalServices.start(options);
+  const { concerts, artistStats } = services.enrichment;
   note(
-    `sources ready in ${formatMs(Date.now() - started)}: API ${redactUrl(services.apiUrl)}, songs ${redactUrl(services.songsDbUrl)}`,
+    `sources ready in ${formatMs(Date.now() - started)}: API ${redactUrl(services.apiUrl)}, songs ${redactUrl(services.songsDbUrl)}, ` +
+      `concerts ${redactUrl(concerts.url)} (${concerts.settings.requestsPerSecond}/s), ` +
+      `artist statistics ${redactUrl(artistStats.url)} (${artistStats.settings.requestsPerSecond}/s)`,
   );
   let glue: Promise<LocalGlue & { close(): Promise<void> }> | undefined;
   const startGlue = () => (glue ??= options.startGlue(services.paths.root));
