@@ -120,10 +120,11 @@ describe('the enrichment APIs', () => {
     );
     expect(byName.body.artist).toEqual(onlyByName.response);
 
-    for (const query of [
+    const unknownQueries: Record<string, string>[] = [
       { mbid: unknown.artist_mbid ?? 'ffffffff-0000-4000-8000-000000000000' },
       { artist: unknown.artist_name },
-    ]) {
+    ];
+    for (const query of unknownQueries) {
       expect((await getJson(statsUrl(sources, { method: 'artist.getinfo', ...query }))).body).toMatchObject({
         error: 6,
       });
