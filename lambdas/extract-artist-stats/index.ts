@@ -11,10 +11,7 @@
  * RETRY_MAX_DELAY_MS (20000); POWERTOOLS_* as Powertools reads them. TLS to the database is always
  * verified: set NODE_EXTRA_CA_CERTS=/var/runtime/ca-cert.pem for the RDS CA bundle.
  */
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as z from 'zod';
 import { InvalidApiKeyError } from '../shared/api-key';
-import { readEnv } from '../shared/config';
 import { secretsManagerConnectionFactory, type PgConnectionFactory } from '../shared/db-secret';
 import { enrichmentRuntime, type EnrichmentHandlerContext } from '../shared/enrichment-handler';
 import type { ExtractResult } from '../shared/landing-manifest';
@@ -33,28 +30,18 @@ export {
 export type { ArtistStatsRecord, CatalogArtist, ExtractArtistStatsDeps } from './extract-artist-stats';
 export type { ExtractResult } from '../shared/landing-manifest';
 
-const SongsDbEnvSchema = z.object({
-  SONGS_DB_SECRET_ID: z.string({ error: 'must be the name or ARN of the songs database secret' }).min(1),
-});
-
-let secretsClient: SecretsManagerClient | undefined;
-const secrets = () => (secretsClient ??= new SecretsManagerClient({}));
-
 const runtime = enrichmentRuntime({
   component: 'extract-artist-stats',
   urlVariable: 'ARTIST_STATS_API_URL',
   keySecretVariable: 'ARTIST_STATS_API_KEY_SECRET_ID',
-  secretsClient: secrets,
+  secretVariables: ['SONGS_DB_SECRET_ID'],
 });
 
 let connections: PgConnectionFactory | undefined;
 
 export async function handler(event: unknown, context?: EnrichmentHandlerContext): Promise<ExtractResult> {
-  const { deps, apiKey, checkedEvent } = await runtime.prepare(event, context);
-  connections ??= secretsManagerConnectionFactory(
-    secrets(),
-    readEnv(SongsDbEnvSchema, 'extract-artist-stats').SONGS_DB_SECRET_ID,
-  );
+  const { deps, apiKey, checkedEvent, env, secrets } = await runtime.prepare(event, context);
+  connections ??= secretsManagerConnectionFactory(secrets, String(env.SONGS_DB_SECRET_ID));
   try {
     return await runExtractArtistStats(checkedEvent, { ...deps, connections });
   } catch (error: unknown) {

@@ -22,6 +22,8 @@ export interface EnrichmentHandlerOptions {
   readonly keySecretVariable: string;
   /** Secrets Manager client factory. @default a client of the function's region */
   readonly secretsClient?: () => SecretsManagerClient;
+  /** Further required variables (names of secrets), validated with the others before any secret is read. */
+  readonly secretVariables?: readonly string[];
 }
 
 export interface EnrichmentHandlerContext {
@@ -29,11 +31,17 @@ export interface EnrichmentHandlerContext {
 }
 
 /** The environment of an enrichment handler: the API's two variables plus the common ones. */
-export function enrichmentEnvSchema(urlVariable: string, keySecretVariable: string) {
+export function enrichmentEnvSchema(
+  urlVariable: string,
+  keySecretVariable: string,
+  secretVariables: readonly string[] = [],
+) {
+  const secretVar = z.string({ error: 'must be the name or ARN of a secret' }).min(1);
   return z.object({
     LANDING_BUCKET: bucketVar,
     [urlVariable]: httpUrlVar,
     [keySecretVariable]: z.string({ error: 'must be the name or ARN of the API key secret' }).min(1),
+    ...Object.fromEntries(secretVariables.map((name) => [name, secretVar])),
     ENRICHMENT_SETTINGS: enrichmentSettingsVar,
     ...RUN_DATE_BOUNDS_ENV,
     HTTP_MAX_ATTEMPTS: intVar(6, 1, 20),
@@ -47,6 +55,7 @@ interface Runtime {
   readonly env: Record<string, unknown> & z.infer<ReturnType<typeof enrichmentEnvSchema>>;
   readonly store: S3ObjectStore;
   readonly apiKey: ApiKeySource;
+  readonly secrets: SecretsManagerClient;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -57,7 +66,7 @@ export function enrichmentRuntime(options: EnrichmentHandlerOptions) {
   const get = (): Runtime => {
     if (!runtime) {
       const env: Runtime['env'] = readEnv(
-        enrichmentEnvSchema(options.urlVariable, options.keySecretVariable),
+        enrichmentEnvSchema(options.urlVariable, options.keySecretVariable, options.secretVariables),
         options.component,
       );
       const secrets = options.secretsClient?.() ?? new SecretsManagerClient({});
@@ -65,6 +74,7 @@ export function enrichmentRuntime(options: EnrichmentHandlerOptions) {
         env,
         store: new S3ObjectStore({ client: new S3Client({}), bucket: env.LANDING_BUCKET }),
         apiKey: secretsManagerApiKey(secrets, String(env[options.keySecretVariable])),
+        secrets,
         logger: createLogger({ serviceName: options.component }),
         metrics: createMetrics({ serviceName: options.component }),
       };
@@ -74,7 +84,7 @@ export function enrichmentRuntime(options: EnrichmentHandlerOptions) {
   return {
     /** Checks the event's run date against the bounds and builds the run's dependencies. */
     async prepare(event: unknown, context?: EnrichmentHandlerContext) {
-      const { env, store, apiKey, logger, metrics } = get();
+      const { env, store, apiKey, logger, metrics, secrets } = get();
       if (context?.awsRequestId) logger.appendKeys({ request_id: context.awsRequestId });
       const checkedEvent = checkEventRunDate(event, runDateBoundsFromEnv(env));
       const deps: EnrichmentExtractDeps = {
@@ -91,7 +101,7 @@ export function enrichmentRuntime(options: EnrichmentHandlerOptions) {
           maxDelayMs: env.RETRY_MAX_DELAY_MS,
         },
       };
-      return { deps, apiKey, checkedEvent, env };
+      return { deps, apiKey, checkedEvent, env, secrets };
     },
   };
 }
