@@ -1,7 +1,15 @@
-/** The shared pieces of the enrichment extracts: key masking, the pacer, the settings schema. */
+/**
+ * The shared pieces of the enrichment extracts: key masking, the pacer, the settings schema, and the
+ * client's handling of answers the simulator does not give (scripted at the network level).
+ */
 import { maskApiKeys } from '../../lambdas/shared/api-key';
 import { parseEnrichmentSettings } from '../../lambdas/shared/enrichment-settings';
 import { TokenBucket } from '../../lambdas/shared/pacer';
+import type { FetchLike } from '../../lambdas/shared/http';
+import { ApiAnswerError, ApiRequestFailedError, KeyedApiClient } from '../../lambdas/shared/keyed-api-client';
+import { judgeConcertsAnswer } from '../../lambdas/extract-concerts';
+import { judgeArtistAnswer } from '../../lambdas/extract-artist-stats';
+import { failureOf, noSleep, scriptedFetch, type FakeResponse } from './helpers';
 
 describe('maskApiKeys', () => {
   it('masks apikey and api_key values wherever they are in the query, and nothing else', () => {
@@ -68,6 +76,65 @@ describe('enrichment settings', () => {
       ),
     ).toThrow(
       /^Invalid cdk.json enrichment \(dev\): countries: must not repeat a country; concertHorizonDays: /,
+    );
+  });
+});
+
+describe('KeyedApiClient with the extracts judges', () => {
+  const client = (fetchFn: FetchLike) =>
+    new KeyedApiClient({
+      api: 'test',
+      requestsPerSecond: 1000,
+      budget: 10,
+      fetch: fetchFn,
+      sleep: noSleep,
+      retryPolicy: { maxAttempts: 4 },
+    });
+  const json = (status: number, body: unknown): FakeResponse => ({ status, chunks: [JSON.stringify(body)] });
+  const URL_WITH_KEY = 'http://127.0.0.1:9/discovery/v2/events.json?apikey=TOPSECRET&page=0';
+
+  it('fails at once on a 4xx that is not about the key or the rate, with the API words and no key', async () => {
+    const fetchFn = scriptedFetch([
+      json(400, { errors: [{ code: 'DIS1035', detail: 'Max paging depth exceeded' }] }),
+    ]);
+    const error = await failureOf(
+      client(fetchFn).get(URL_WITH_KEY, judgeConcertsAnswer(maskApiKeys(URL_WITH_KEY))),
+    );
+    expect(error).toBeInstanceOf(ApiAnswerError);
+    expect(error.message).toMatch(
+      /answered HTTP 400 to .*apikey=\*\*\*.*: DIS1035 Max paging depth exceeded/,
+    );
+    expect(fetchFn.calls).toHaveLength(1);
+  });
+
+  it('retries a body that is not JSON and a 503, then takes the page', async () => {
+    const page = { page: { size: 1, totalElements: 0, totalPages: 0, number: 0 } };
+    const fetchFn = scriptedFetch([{ status: 200, chunks: ['<html>'] }, json(503, {}), json(200, page)]);
+    const answer = await client(fetchFn).get(URL_WITH_KEY, judgeConcertsAnswer(maskApiKeys(URL_WITH_KEY)));
+    expect(answer).toEqual(page);
+    expect(fetchFn.calls).toHaveLength(3);
+  });
+
+  it('retries the statistics API temporary error codes, fails at once on the others', async () => {
+    const retried = scriptedFetch([
+      json(200, { error: 16, message: 'try later' }),
+      json(200, { artist: { name: 'A' } }),
+    ]);
+    expect(await client(retried).get(URL_WITH_KEY, judgeArtistAnswer('u'))).toEqual({ name: 'A' });
+    const refused = scriptedFetch([json(200, { error: 3, message: 'Invalid Method' })]);
+    const error = await failureOf(client(refused).get(URL_WITH_KEY, judgeArtistAnswer('u')));
+    expect(error).toBeInstanceOf(ApiAnswerError);
+    expect(error.message).toMatch(/answered error 3 to u: Invalid Method/);
+    expect(refused.calls).toHaveLength(1);
+  });
+
+  it('reports a request that kept failing with the key masked, even in the transport error', async () => {
+    const fetchFn = scriptedFetch([{ reject: new TypeError(`Failed to parse URL from ${URL_WITH_KEY}`) }]);
+    const error = await failureOf(client(fetchFn).get(URL_WITH_KEY, judgeConcertsAnswer('masked')));
+    expect(error).toBeInstanceOf(ApiRequestFailedError);
+    expect(error.message).not.toContain('TOPSECRET');
+    expect(error.message).toMatch(
+      /failed after 1 attempt: Failed to parse URL .*apikey=\*\*\*.*configuration error/,
     );
   });
 });
