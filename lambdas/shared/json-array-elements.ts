@@ -40,6 +40,13 @@ const OVER_LIMIT = 1;
 /** A backslash was seen: the element is searched for a surrogate escape before it is accepted. */
 const ESCAPED = 2;
 /** `\uD800` to `\uDFFF` (a backslash before the `\u` only makes this conservative: the exact path decides). */
+/**
+ * The element's text may not stand for its parsed value on a landing line: it spans lines, or has a bare
+ * token longer than LONGEST_EXACT_NUMBER (an integer of 16 or more digits may be beyond a double, so a
+ * reader could see another number than the one validated).
+ */
+const NOT_VERBATIM = 4;
+const LONGEST_EXACT_NUMBER = 15;
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 
 /**
@@ -62,6 +69,8 @@ export class JsonArraySplitter extends ExactJsonArraySplitter {
   private scanFlags = 0;
   /** Bytes of the bare token being read (a number, true, false, null). */
   private scanToken = 0;
+  /** The `:` outside strings: one per key of the element's objects, duplicates included. */
+  private scanPairs = 0;
 
   constructor(limits: Partial<JsonElementLimits> = {}) {
     super(limits);
@@ -136,6 +145,7 @@ export class JsonArraySplitter extends ExactJsonArraySplitter {
     this.scanEscaped = false;
     this.scanFlags = 0;
     this.scanToken = 0;
+    this.scanPairs = 0;
   }
 
   /**
@@ -153,6 +163,7 @@ export class JsonArraySplitter extends ExactJsonArraySplitter {
     let stringStart = this.scanStringStart;
     let flags = this.scanFlags;
     let token = this.scanToken;
+    let pairs = this.scanPairs;
     let end = -1;
     let i = from;
     if (this.scanEscaped) i++; // the escaped byte was the first of this chunk
@@ -194,18 +205,18 @@ export class JsonArraySplitter extends ExactJsonArraySplitter {
           end = i;
           break;
         }
-      } else if (
-        byte === 0x2c ||
-        byte === 0x3a ||
-        byte === 0x20 ||
-        byte === 0x0a ||
-        byte === 0x0d ||
-        byte === 0x09
-      ) {
+      } else if (byte === 0x3a) {
         token = 0;
-      } else if (++token > LONGEST_TOKEN) {
+        pairs++;
+      } else if (byte === 0x2c || byte === 0x20 || byte === 0x09) {
+        token = 0;
+      } else if (byte === 0x0a || byte === 0x0d) {
+        token = 0;
+        flags |= NOT_VERBATIM;
+      } else if (++token > LONGEST_EXACT_NUMBER) {
+        flags |= NOT_VERBATIM;
         // The exact splitter checks a bare token by its first LONGEST_TOKEN bytes: it decides this one.
-        flags |= OVER_LIMIT;
+        if (token > LONGEST_TOKEN) flags |= OVER_LIMIT;
       }
       i++;
     }
@@ -215,6 +226,7 @@ export class JsonArraySplitter extends ExactJsonArraySplitter {
     this.scanStringStart = stringStart;
     this.scanFlags = flags;
     this.scanToken = token;
+    this.scanPairs = pairs;
     return end;
   }
 
@@ -238,7 +250,10 @@ export class JsonArraySplitter extends ExactJsonArraySplitter {
     this.pieces = [];
     this.piecesBytes = 0;
     this.top = Top.AfterElement;
-    return { position: this.position++, value };
+    // The text is the record (see JsonArrayElement.raw) when it is one line, has no long number, and no key
+    // was lost to a duplicate (JSON.parse keeps the last; a reader of the text might keep the first).
+    const verbatim = (flags & NOT_VERBATIM) === 0 && keyCount(value) === this.scanPairs;
+    return verbatim ? { position: this.position++, value, raw: text } : { position: this.position++, value };
   }
 
   /**
@@ -256,4 +271,16 @@ export class JsonArraySplitter extends ExactJsonArraySplitter {
     this.offset = this.elementOffset;
     for (const piece of pieces) this.pushFrom(piece, 0, out, false);
   }
+}
+
+/** The keys of every object in a parsed JSON value. */
+function keyCount(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) count += keyCount(value[i]);
+    return count;
+  }
+  for (const key in value) count += 1 + keyCount((value as Record<string, unknown>)[key]);
+  return count;
 }

@@ -23,8 +23,23 @@ export const DEFAULT_JSON_ELEMENT_LIMITS: JsonElementLimits = {
 
 /** One top-level element: its parsed value, or why it was rejected and the start of its raw text. */
 export type JsonArrayElement =
-  | { readonly position: number; readonly value: unknown; readonly rejected?: undefined }
-  | { readonly position: number; readonly value: string; readonly rejected: string };
+  | {
+      readonly position: number;
+      readonly value: unknown;
+      readonly rejected?: undefined;
+      /**
+       * The element's text as received, set only when it is one line of valid JSON that any reader parses to
+       * `value` (no duplicate key, no integer beyond a double's precision): a landing line can be this text
+       * instead of `JSON.stringify(value)`, which costs as much as parsing it.
+       */
+      readonly raw?: string;
+    }
+  | {
+      readonly position: number;
+      readonly value: string;
+      readonly rejected: string;
+      readonly raw?: undefined;
+    };
 
 /** The body's structure is broken in a way no element boundary can be found past: not retryable. */
 export class MalformedJsonBodyError extends Error {

@@ -36,6 +36,11 @@ export interface SourceRecord {
   readonly value: unknown;
   /** Set when the source could not read the record (unparsable JSON): quarantined with this reason, unchecked. */
   readonly rejected?: string;
+  /**
+   * The record's JSON text as received, when the source vouches that it is one line any reader parses to
+   * `value` (see JsonArrayElement.raw): a landed record is written as this text, else as JSON.stringify.
+   */
+  readonly raw?: string;
 }
 
 /** Decides a record's fate: undefined to land it, or the reason it is quarantined. */
@@ -159,10 +164,10 @@ export async function landRecords(
         throw new SourceReadError(error);
       }
       if (next.done) break;
-      const { value, position, rejected } = next.value;
+      const { value, position, rejected, raw } = next.value;
       const reason = rejected ?? check(value);
       if (reason === undefined) {
-        await data.writeLine(JSON.stringify(value));
+        await data.writeLine(raw ?? JSON.stringify(value));
       } else {
         const entry: QuarantineEntry = { reason, record: value, position };
         await quarantine.writeLine(JSON.stringify(entry));

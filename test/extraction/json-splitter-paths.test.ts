@@ -19,9 +19,19 @@ interface Outcome {
 
 function run(splitter: ExactJsonArraySplitter, body: Buffer, size: number): Outcome {
   const elements: JsonArrayElement[] = [];
+  const collect = (out: JsonArrayElement[]) => {
+    for (const { raw, ...element } of out) {
+      // The text a landing line may use instead of JSON.stringify must stand for the same value.
+      if (raw !== undefined) {
+        expect(raw).not.toMatch(/[\n\r]/);
+        expect(JSON.parse(raw)).toEqual(element.value);
+      }
+      elements.push(element as JsonArrayElement);
+    }
+  };
   try {
-    for (let i = 0; i < body.length; i += size) elements.push(...splitter.push(body.subarray(i, i + size)));
-    elements.push(...splitter.end());
+    for (let i = 0; i < body.length; i += size) collect(splitter.push(body.subarray(i, i + size)));
+    collect(splitter.end());
     return { elements };
   } catch (error: unknown) {
     return { elements, error: `${(error as Error).name}: ${(error as Error).message}` };
@@ -154,5 +164,22 @@ describe('the fast path behaves as the byte-by-byte splitter', () => {
         { position: 0, value: { a: 'x'.repeat(20), ['k'.repeat(20)]: 1 } },
       ]);
     }
+  });
+
+  it('gives the element text for the landing line only when it is one line that stands for the value', () => {
+    const texts = (body: string) =>
+      new JsonArraySplitter().push(Buffer.from(body)).map((element) => element.raw);
+    expect(texts('[{"a":1,"b":[2,{"c":"\\u00e9"}]}, {"a" : 1}]')).toEqual([
+      '{"a":1,"b":[2,{"c":"\\u00e9"}]}',
+      '{"a" : 1}',
+    ]);
+    // A duplicate key (JSON.parse keeps the last, another reader may keep the first), a line break, an
+    // integer past a double's precision: the value is written as JSON.stringify gives it.
+    expect(texts('[{"a":1,"a":2},{"a":\n1},{"a":12345678901234567890},{"a":123456789012345}]')).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      '{"a":123456789012345}',
+    ]);
   });
 });
