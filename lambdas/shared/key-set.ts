@@ -10,7 +10,6 @@
 import { fmix32 } from './fmix32';
 import { createHash } from 'node:crypto';
 
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const WORDS = 4;
 const MAX_LOAD = 0.6;
 
@@ -90,13 +89,34 @@ export class CompactKeySet {
 }
 
 function encode(key: string, out: Uint32Array): void {
-  if (UUID.test(key)) {
-    const hex = key.replace(/-/g, '');
-    for (let i = 0; i < WORDS; i++) out[i] = parseInt(hex.slice(i * 8, i * 8 + 8), 16) >>> 0;
-    return;
-  }
+  if (key.length === 36 && uuidWords(key, out)) return;
   const digest = createHash('md5').update(key).digest();
   for (let i = 0; i < WORDS; i++) out[i] = digest.readUInt32BE(i * 4);
+}
+
+/**
+ * A UUID's 128 bits as 4 words, read in one pass (what a regex test, removing the dashes and four parseInt
+ * calls gave, at a fraction of the cost: this runs once per record); false when `key` is not a UUID.
+ */
+function uuidWords(key: string, out: Uint32Array): boolean {
+  let word = 0;
+  let digits = 0;
+  for (let i = 0; i < 36; i++) {
+    const c = key.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 0x2d) return false;
+      continue;
+    }
+    const lower = c | 0x20;
+    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+    if (digit < 0) return false;
+    word = (word << 4) | digit;
+    if (++digits % 8 === 0) {
+      out[digits / 8 - 1] = word >>> 0;
+      word = 0;
+    }
+  }
+  return true;
 }
 
 /** Mixes all 128 bits (murmur3's finalizer), so keys that share a prefix still spread over the table. */
