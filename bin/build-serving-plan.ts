@@ -137,6 +137,7 @@ interface DbtNodeConfig {
   update_cols?: string[];
   snapshot_date_column?: string;
   first_valid_from?: string;
+  inferred_flag?: string;
   surrogate_key?: string;
   [key: string]: unknown;
 }
@@ -240,6 +241,7 @@ function planModel(node: DbtNode, modelsById: Map<string, DbtNode>): PlanModel {
           is_current: 'is_current',
           loaded_on: 'loaded_on',
           first_valid_from: node.config.first_valid_from ?? '1900-01-01',
+          ...(node.config.inferred_flag ? { inferred_flag: node.config.inferred_flag } : {}),
         },
       };
     default:

@@ -12,13 +12,17 @@ catalog_day as (
 {%- endmacro %}
 
 {#- sessions_key: the sessions column identifying the row (song_id, a track id; artist_id); catalog_key: the
-    catalog column it matches; columns: the sessions columns kept (SQL expressions over `sessions`). -#}
-{% macro sold_outside_catalog_cte(sessions_key, catalog_key, columns) -%}
+    catalog column it matches; columns: the sessions columns kept (SQL expressions over `sessions`);
+    sale_rank 1 is the first sale, or with newest_first the latest one (the API serves one artist id under
+    several name spellings: dim_artists keeps the latest). -#}
+{% macro sold_outside_catalog_cte(sessions_key, catalog_key, columns, newest_first=false) -%}
 sold_outside_catalog as (
   select
     {{ columns | join(',\n    ') }},
     row_number() over (
-      partition by sessions.{{ sessions_key }} order by sessions.session_start_time, sessions.session_id, sessions.item_index
+      partition by sessions.{{ sessions_key }}
+      {%- if newest_first %} order by sessions.session_start_time desc, sessions.session_id desc, sessions.item_index desc
+      {%- else %} order by sessions.session_start_time, sessions.session_id, sessions.item_index{% endif %}
     ) as sale_rank
   from {{ source('deftunes_transform', 'sessions') }} as sessions
   where sessions.{{ sessions_key }} is not null

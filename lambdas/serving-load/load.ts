@@ -258,8 +258,11 @@ function incrementalStatements(model: PlanModel, existing: Existing, runDate: st
 /**
  * The replay (see the header): one row per version the staged rows make, numbered per entity in date
  * order; version_number 0 continues the entity's current version (its latest values; valid_to = where the
- * next version starts, null if none), 1 and up are new versions. The same SELECT as the dbt macro
- * snapshot_type2_versions_sql.
+ * next version starts, null if none), 1 and up are new versions. Inferred members (`inferred_flag`): an
+ * inferred row is kept only for an entity with no version left after the cut and no real row on or
+ * before its date, so it can only open the entity's first version; a row following an inferred state
+ * (the previous staged row, else the current version) continues that version and completes it in place.
+ * The same SELECT as the dbt macro snapshot_type2_versions_sql.
  */
 function versionsSql(model: PlanModel, stage: string, runs: string, dialect: Dialect): string {
   const snapshot = model.snapshot!;
@@ -272,27 +275,42 @@ function versionsSql(model: PlanModel, stage: string, runs: string, dialect: Dia
       snapshot.check_cols.map((column) => `${table}.${quote(column)}`),
       dialect,
     );
+  const inferred = (table: string): string =>
+    snapshot.inferred_flag ? `${table}.${quote(snapshot.inferred_flag)}` : 'false';
   const snapshotDate = quote(snapshot.snapshot_date);
+  const firstKey = quote(model.unique_key[0]);
   return [
-    `with staged_states as (`,
-    `  select ${keys}, ${attributes}, ${snapshotDate} as snapshot_date,`,
-    `    ${trackedHash(quote(stage))} as tracked_hash,`,
-    `    lag(${trackedHash(quote(stage))}) over (partition by ${keys} order by ${snapshotDate}) as previous_hash`,
+    `with staged_rows as (`,
+    `  select ${keys}, ${attributes}, ${snapshotDate} as snapshot_date, ${inferred(quote(stage))} as inferred_row`,
     `  from ${quote(stage)}`,
     `  where ${snapshotDate} in (select run_date from ${runs})`,
-    `),`,
-    `current_versions as (`,
-    `  select ${keys}, ${trackedHash('history')} as tracked_hash`,
-    `  from ${model.relation} as history`,
-    `  where history.${quote(snapshot.is_current)}`,
     `),`,
     `known_entities as (`,
     `  select distinct ${keys} from ${model.relation}`,
     `),`,
+    `first_real_rows as (`,
+    `  select ${keys}, min(snapshot_date) as first_real_on from staged_rows where not staged_rows.inferred_row group by ${keys}`,
+    `),`,
+    `staged_states as (`,
+    `  select staged_rows.*,`,
+    `    ${trackedHash('staged_rows')} as tracked_hash,`,
+    `    lag(${trackedHash('staged_rows')}) over (partition by ${model.unique_key.map((key) => `staged_rows.${quote(key)}`).join(', ')} order by staged_rows.snapshot_date) as previous_hash,`,
+    `    lag(staged_rows.inferred_row) over (partition by ${model.unique_key.map((key) => `staged_rows.${quote(key)}`).join(', ')} order by staged_rows.snapshot_date) as previous_inferred`,
+    `  from staged_rows`,
+    `  left join known_entities on ${match('staged_rows', 'known_entities')}`,
+    `  left join first_real_rows on ${match('staged_rows', 'first_real_rows')}`,
+    `  where case when staged_rows.inferred_row and (known_entities.${firstKey} is not null or first_real_rows.first_real_on <= staged_rows.snapshot_date) then 0 else 1 end = 1`,
+    `),`,
+    `current_versions as (`,
+    `  select ${keys}, ${trackedHash('history')} as tracked_hash, ${inferred('history')} as inferred_version`,
+    `  from ${model.relation} as history`,
+    `  where history.${quote(snapshot.is_current)}`,
+    `),`,
     `version_starts as (`,
     `  select staged_states.*,`,
-    `    case when coalesce(staged_states.previous_hash, current_versions.tracked_hash) = staged_states.tracked_hash then 0 else 1 end as starts_version,`,
-    `    case when known_entities.${quote(model.unique_key[0])} is null then 0 else 1 end as has_history`,
+    `    case when coalesce(staged_states.previous_inferred, current_versions.inferred_version) then 0`,
+    `      when coalesce(staged_states.previous_hash, current_versions.tracked_hash) = staged_states.tracked_hash then 0 else 1 end as starts_version,`,
+    `    case when known_entities.${firstKey} is null then 0 else 1 end as has_history`,
     `  from staged_states`,
     `  left join current_versions on ${match('staged_states', 'current_versions')}`,
     `  left join known_entities on ${match('staged_states', 'known_entities')}`,

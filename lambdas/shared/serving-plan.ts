@@ -53,6 +53,12 @@ export const SnapshotConfigSchema = z.object({
   loaded_on: identifier,
   /** valid_from of an entity's first version. */
   first_valid_from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  /**
+   * An update_cols column flagging inferred members: rows the model returns with it true (attributes
+   * unknown) for an entity that is referenced but has no state yet. Such a row only opens the entity's
+   * first version; the first real row completes that version in place (same key), never opens another.
+   */
+  inferred_flag: identifier.optional(),
 });
 export type SnapshotConfig = z.infer<typeof SnapshotConfigSchema>;
 

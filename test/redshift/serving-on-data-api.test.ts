@@ -204,10 +204,15 @@ test('a failing guard rolls the whole batch back on the fake and names the test'
       ...transformRowsOf([DAY_3, DAY_4]).sessions,
     ],
   });
-  await expect(
-    runServingLoad({ run_date: DAY_2 }, { warehouse: redshift, plan: redshiftPlan }),
-  ).rejects.toThrow(
-    /Redshift statement "serving tests \(guard 1 of 1\): [^"]*fact_session_items_user_key_mostly_not_null[^"]*" failed: ERROR: invalid input syntax for type integer: "serving test failed: fact_session_items_user_key_mostly_not_null \(coalesce\(max\(null_percent\), 0\) = 25\.0*, error_if > 5\)" \(the whole transaction was rolled back\)/,
+  // The inferred share's error threshold (dbt var inferred_users_error_percent) set to 20 %: 25 % fails.
+  const strict = {
+    ...redshiftPlan,
+    tests: redshiftPlan.tests.map((test) =>
+      test.name === 'fact_session_items_inferred_user_share' ? { ...test, error_if: '> 20' } : test,
+    ),
+  };
+  await expect(runServingLoad({ run_date: DAY_2 }, { warehouse: redshift, plan: strict })).rejects.toThrow(
+    /Redshift statement "serving tests \(guard 1 of 1\): [^"]*fact_session_items_inferred_user_share[^"]*" failed: ERROR: invalid input syntax for type integer: "serving test failed: fact_session_items_inferred_user_share \(coalesce\(max\(inferred_percent\), 0\) = 25\.0*, error_if > 20\)" \(the whole transaction was rolled back\)/,
   );
   expect(await contentsOf(redshift, relations)).toEqual(before);
   // Nothing staged survives either (no `__new` table, no view dropped with a swapped table).

@@ -287,31 +287,43 @@ test('a date that only corrected attributes in place still stops an older date f
 
 test('an error-severity serving test failing inside the run rolls the whole run back and names the test', async () => {
   expect(results[DAY_2].guarded_tests).toEqual(
-    expect.arrayContaining(['fact_session_items_user_key_mostly_not_null', 'unique_dim_users_user_key']),
+    expect.arrayContaining(['fact_session_items_inferred_user_share', 'unique_dim_users_user_key']),
   );
   const before = backup('before-failed-guard');
   // DAY_2's sessions with the stray purchase; DAY_3's partitions stay (DAY_3 is loaded, and holds DAY_2's
-  // afternoon session: 1 of DAY_2's 4 items has no user).
+  // afternoon session: 1 of DAY_2's 4 items is bought by a user without a profile, an inferred member).
   const strayBuyer: TransformDataFiles = {
     ...filesOfDays(fixture, [DAY_1, DAY_2, DAY_3]),
     sessions: [...fixture.strayBuyerDay2.sessions!, ...fixture.filesOfDay[DAY_3].sessions!],
   };
-  await expect(load(DAY_2, plan, strayBuyer)).rejects.toThrow(
-    /serving tests \(guard 1 of 1\).*serving test failed: fact_session_items_user_key_mostly_not_null \(coalesce\(max\(null_percent\), 0\) = 25\.0*, error_if > 5\)/s,
+  // The inferred share's error threshold is a dbt var (inferred_users_error_percent, 25 by default): a
+  // deployment that sets it to 20 % fails this day.
+  const strict: ServingPlan = {
+    ...plan,
+    tests: plan.tests.map((test) =>
+      test.name === 'fact_session_items_inferred_user_share' ? { ...test, error_if: '> 20' } : test,
+    ),
+  };
+  await expect(load(DAY_2, strict, strayBuyer)).rejects.toThrow(
+    /serving tests \(guard 1 of 1\).*serving test failed: fact_session_items_inferred_user_share \(coalesce\(max\(inferred_percent\), 0\) = 25\.0*, error_if > 20\)/s,
   );
   expect(await compareDatabases(before, database, [...models, 'dim_users__runs'])).toEqual([]);
   // The same data passes when the test only warns: warn-severity tests are the quality gate's, not guards.
   const warnOnly: ServingPlan = {
-    ...plan,
-    tests: plan.tests.map((test) =>
-      test.name === 'fact_session_items_user_key_mostly_not_null' ? { ...test, severity: 'warn' } : test,
+    ...strict,
+    tests: strict.tests.map((test) =>
+      test.name === 'fact_session_items_inferred_user_share' ? { ...test, severity: 'warn' } : test,
     ),
   };
   const loaded = await load(DAY_2, warnOnly, strayBuyer);
-  expect(loaded.guarded_tests).not.toContain('fact_session_items_user_key_mostly_not_null');
+  expect(loaded.guarded_tests).not.toContain('fact_session_items_inferred_user_share');
+  // The stray buyer's item points to an inferred member: flagged, attributes unknown.
   expect(
-    await query(`select count(*) as items from fact_session_items where user_id = '${STRAY_USER}'`),
-  ).toEqual([{ items: 1 }]);
+    await query(
+      `select count(*) as items, bool_and(u.is_inferred) as inferred, count(u.country_code) as countries
+       from fact_session_items f join dim_users u on u.user_key = f.user_key where f.user_id = '${STRAY_USER}'`,
+    ),
+  ).toEqual([{ items: 1, inferred: true, countries: 0 }]);
   await load(DAY_2);
   expect(await compareDatabases(before, database, [...models, 'dim_users__runs'])).toEqual([]);
 });

@@ -68,7 +68,7 @@
     delete from {{ target_relation }} where "loaded_on" >= {{ replay_from }};
     update {{ target_relation }} set "valid_to" = null, "is_current" = true where "valid_to" >= cast({{ replay_from }} as timestamp);
     create temp table {{ versions }} as
-    {{ snapshot_type2_versions_sql(keys, check_cols, update_cols, snapshot_date, stage, target_relation, runs_relation, first_valid_from, text_type) }};
+    {{ snapshot_type2_versions_sql(keys, check_cols, update_cols, snapshot_date, stage, target_relation, runs_relation, first_valid_from, text_type, config.get('inferred_flag')) }};
     update {{ target_relation }} set "valid_to" = {{ versions }}."valid_to", "is_current" = case when {{ versions }}."valid_to" is null then true else false end,
       {%- for column in check_cols + update_cols %} {{ adapter.quote(column) }} = {{ versions }}.{{ adapter.quote(column) }}{{ ',' if not loop.last }}{% endfor %}
     from {{ versions }} where {{ deftunes_key_match(keys, target, versions) }} and {{ target }}."is_current" and {{ versions }}."version_number" = 0;
@@ -91,28 +91,45 @@
 
 {#- The replay (step 4): one row per version the staged rows make, numbered per entity in date order;
     version_number 0 continues the entity's current version (its latest values; valid_to = where the next
-    version starts, null if none), 1 and up are new versions. -#}
-{% macro snapshot_type2_versions_sql(keys, check_cols, update_cols, snapshot_date, stage, target_relation, runs_relation, first_valid_from, text_type) -%}
+    version starts, null if none), 1 and up are new versions. Inferred members (config inferred_flag, an
+    update_cols column): an inferred row is kept only for an entity with no version left after the cut and
+    no real row on or before its date, so it can only open the entity's first version; a row following an
+    inferred state (the previous staged row, else the current version) continues that version and
+    completes it in place: its key (natural key + first_valid_from) never changes. -#}
+{% macro snapshot_type2_versions_sql(keys, check_cols, update_cols, snapshot_date, stage, target_relation, runs_relation, first_valid_from, text_type, inferred_flag=none) -%}
   {%- set key_list = deftunes_quoted_list(keys) -%}
   {%- set attributes = deftunes_quoted_list(check_cols + update_cols) -%}
-with staged_states as (
-  select {{ key_list }}, {{ attributes }}, {{ snapshot_date }} as snapshot_date,
-    {{ deftunes_columns_hash(check_cols, stage, text_type) }} as tracked_hash,
-    lag({{ deftunes_columns_hash(check_cols, stage, text_type) }}) over (partition by {{ key_list }} order by {{ snapshot_date }}) as previous_hash
+  {%- set staged_keys = [] -%}{%- for key in keys -%}{%- do staged_keys.append('staged_rows.' ~ adapter.quote(key)) -%}{%- endfor -%}
+with staged_rows as (
+  select {{ key_list }}, {{ attributes }}, {{ snapshot_date }} as snapshot_date, {{ (stage ~ '.' ~ adapter.quote(inferred_flag)) if inferred_flag else 'false' }} as inferred_row
   from {{ stage }}
   where {{ snapshot_date }} in (select run_date from {{ runs_relation }})
-),
-current_versions as (
-  select {{ key_list }}, {{ deftunes_columns_hash(check_cols, 'history', text_type) }} as tracked_hash
-  from {{ target_relation }} as history
-  where history."is_current"
 ),
 known_entities as (
   select distinct {{ key_list }} from {{ target_relation }}
 ),
+first_real_rows as (
+  select {{ key_list }}, min(snapshot_date) as first_real_on from staged_rows where not staged_rows.inferred_row group by {{ key_list }}
+),
+staged_states as (
+  select staged_rows.*,
+    {{ deftunes_columns_hash(check_cols, 'staged_rows', text_type) }} as tracked_hash,
+    lag({{ deftunes_columns_hash(check_cols, 'staged_rows', text_type) }}) over (partition by {{ staged_keys | join(', ') }} order by staged_rows.snapshot_date) as previous_hash,
+    lag(staged_rows.inferred_row) over (partition by {{ staged_keys | join(', ') }} order by staged_rows.snapshot_date) as previous_inferred
+  from staged_rows
+  left join known_entities on {{ deftunes_key_match(keys, 'staged_rows', 'known_entities') }}
+  left join first_real_rows on {{ deftunes_key_match(keys, 'staged_rows', 'first_real_rows') }}
+  where case when staged_rows.inferred_row and (known_entities.{{ adapter.quote(keys[0]) }} is not null or first_real_rows.first_real_on <= staged_rows.snapshot_date) then 0 else 1 end = 1
+),
+current_versions as (
+  select {{ key_list }}, {{ deftunes_columns_hash(check_cols, 'history', text_type) }} as tracked_hash, {{ ('history.' ~ adapter.quote(inferred_flag)) if inferred_flag else 'false' }} as inferred_version
+  from {{ target_relation }} as history
+  where history."is_current"
+),
 version_starts as (
   select staged_states.*,
-    case when coalesce(staged_states.previous_hash, current_versions.tracked_hash) = staged_states.tracked_hash then 0 else 1 end as starts_version,
+    case when coalesce(staged_states.previous_inferred, current_versions.inferred_version) then 0
+      when coalesce(staged_states.previous_hash, current_versions.tracked_hash) = staged_states.tracked_hash then 0 else 1 end as starts_version,
     case when known_entities.{{ adapter.quote(keys[0]) }} is null then 0 else 1 end as has_history
   from staged_states
   left join current_versions on {{ deftunes_key_match(keys, 'staged_states', 'current_versions') }}

@@ -17,7 +17,9 @@ catalog as (
   where songs.artist_id is not null
 ),
 
-{{ sold_outside_catalog_cte('artist_id', 'artist_id', ['sessions.artist_id', 'sessions.artist_name']) }},
+{#- One row per artist id whatever its spellings (the API serves several): the catalog's name, else the
+    name of the artist's latest sale (newest_first). -#}
+{{ sold_outside_catalog_cte('artist_id', 'artist_id', ['sessions.artist_id', 'sessions.artist_name'], newest_first=true) }},
 
 {{ artist_stats_newest_cte() }},
 
