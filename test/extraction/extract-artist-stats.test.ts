@@ -135,18 +135,31 @@ describe('extract-artist-stats under faults', () => {
     expect(log).toContain('api_key=***');
     expect(log).not.toContain(KEY);
   });
+});
+
+describe('extract-artist-stats over its budget', () => {
+  let env: Env;
+  // Nine requests in ten start a fault: the retries take the slice's lookups past a small budget.
+  beforeAll(
+    async () => (env = await environment({ seed: 11, enrichmentFaultRate: 0.9, slowResponseMs: 10 })),
+  );
+  afterAll(() => env.close());
 
   it('fails naming the budget when retries would take the run past it, landing nothing', async () => {
+    const budget = 4;
+    // A date whose slice has 3 artists or more: 3 lookups at least, each failing about once before it gets through.
+    const truth = env.sources.world.artistStatsTruth();
+    const day = Array.from({ length: 60 }, (_, i) =>
+      new Date(Date.UTC(2020, 3, 1 + i)).toISOString().slice(0, 10),
+    ).find((date) => artistSlice(truth, date, budget).artists.length >= 3)!;
     const error = await failureOf(
       runExtractArtistStats(
-        { run_date: '2020-03-21' },
-        deps(env, { settings: { requestsPerSecond: 40, dailyRequestBudget: { artistStats: 10 } } }),
+        { run_date: day },
+        deps(env, { settings: { requestsPerSecond: 40, dailyRequestBudget: { artistStats: budget } } }),
       ),
     );
     expect(error).toBeInstanceOf(RequestBudgetExceededError);
-    expect(error.message).toMatch(
-      /artist_stats extract would exceed its daily request budget of 10 requests/,
-    );
-    expect(await hasManifest(env.store, 'artist_stats', '2020-03-21')).toBe(false);
+    expect(error.message).toMatch(/artist_stats extract would exceed its daily request budget of 4 requests/);
+    expect(await hasManifest(env.store, 'artist_stats', day)).toBe(false);
   });
 });

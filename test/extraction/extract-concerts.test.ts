@@ -137,7 +137,7 @@ describe('extract-concerts under faults', () => {
   beforeAll(
     async () =>
       (env = await environment({
-        seed: 3,
+        seed: 4,
         enrichmentFaultRate: 0.3,
         insertedEvents: true,
         slowResponseMs: 800,

@@ -174,6 +174,31 @@ describe('the enrichment APIs rate limit and faults', () => {
     }
   });
 
+  it('injects faults in episodes of at most 4 failed answers, each followed by a good one', async () => {
+    const sources = await startSources({
+      seed: 2,
+      enrichmentApiKey: KEY,
+      enrichmentRateLimit: 1000,
+      enrichmentFaultRate: 0.9,
+      insertedEvents: false,
+      slowResponseMs: 1,
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 120; i++) statuses.push((await getJson(eventsUrl(sources, { size: 1 }))).status);
+      const runs = statuses
+        .join(',')
+        .split(/,?200,?/)
+        .filter(Boolean)
+        .map((run) => run.split(',').length);
+      expect(Math.max(...runs)).toBeLessThanOrEqual(4);
+      expect(statuses.join(',')).toContain('429,429');
+      expect(statuses).toContain(503);
+    } finally {
+      await sources.close();
+    }
+  });
+
   it('adds an event between two pages: missing from the first read of page 0, shifting the later pages', async () => {
     const sources = await startSources({
       seed: 42,
