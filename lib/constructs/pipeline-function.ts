@@ -11,6 +11,9 @@ import { acknowledge } from '../nag';
 /** The repository root: entries, the lock file and the serving plan are resolved from it. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
+/** What `@aws-sdk/credential-provider-node` resolves to inside a bundle (relative to PROJECT_ROOT). */
+const LAMBDA_CREDENTIALS = 'lambdas/shared/lambda-credentials.ts';
+
 /** A file copied into the bundle after esbuild ran (e.g. the serving plan). */
 export interface BundledFile {
   /** Path relative to the repository root (or absolute). */
@@ -158,6 +161,11 @@ export class PipelineFunction extends Construct {
         // The SDK's and Powertools' ES module builds tree-shake far better than their CommonJS ones.
         mainFields: ['module', 'main'],
         bundleAwsSDK: true,
+        // In Lambda the credentials are in the environment: the SDK's default chain (SSO, ini files, STS,
+        // metadata services) is replaced by its environment source alone (see lambda-credentials.ts).
+        esbuildArgs: {
+          '--alias': [`@aws-sdk/credential-provider-node=${path.join(PROJECT_ROOT, LAMBDA_CREDENTIALS)}`],
+        },
         externalModules: props.externalModules ?? [],
         tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
         commandHooks:
