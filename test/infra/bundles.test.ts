@@ -102,18 +102,35 @@ describe('Lambda bundles (real esbuild bundling)', () => {
   });
 
   it('loads: each bundle is self-contained and exports the handler (no module left outside it)', () => {
-    for (const bundle of bundles) {
-      const script = `const m = require(${JSON.stringify(path.join(bundle.dir, 'index.js'))}); process.stdout.write(typeof m.handler);`;
+    // Also the cold-start init figure: require of the bundle (module init included) in a fresh process, as
+    // Lambda runs it (NODE_OPTIONS=--enable-source-maps, which parses the source map at load) and without.
+    const initMs = (bundle: Bundle, nodeOptions: string) => {
+      const script = `const t = performance.now(); const m = require(${JSON.stringify(path.join(bundle.dir, 'index.js'))}); process.stdout.write(JSON.stringify({ handler: typeof m.handler, ms: performance.now() - t }));`;
       // A clean child process, so nothing resolves from this repository's node_modules.
       const output = execFileSync(process.execPath, ['-e', script], {
         cwd: os.tmpdir(),
-        env: { PATH: process.env.PATH },
+        env: { PATH: process.env.PATH, NODE_OPTIONS: nodeOptions },
       });
-      expect({ service: bundle.service, handler: output.toString() }).toEqual({
+      return JSON.parse(output.toString()) as { handler: string; ms: number };
+    };
+    const lines: string[] = [];
+    for (const bundle of bundles) {
+      const [withMaps, ...rest] = [1, 2, 3].map(() => initMs(bundle, '--enable-source-maps'));
+      const plain = [1, 2, 3].map(() => initMs(bundle, ''));
+      expect({ service: bundle.service, handler: withMaps.handler }).toEqual({
         service: bundle.service,
         handler: 'function',
       });
+      const median = (runs: { ms: number }[]) => runs.map((run) => run.ms).sort((a, b) => a - b)[1];
+      lines.push(
+        `${bundle.service.padEnd(20)} ${median([withMaps, ...rest])
+          .toFixed(0)
+          .padStart(5)} ms with source maps  ${median(plain).toFixed(0).padStart(5)} ms without`,
+      );
     }
+    console.log(
+      `cold-start init (require + module init, median of 3 fresh processes, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)})\n${lines.join('\n')}`,
+    );
   });
 
   it('ships the serving plan beside the handlers that execute it', () => {
