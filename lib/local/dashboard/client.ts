@@ -15,12 +15,11 @@ import {
   hourlyKpis,
   qualityRuns,
   revenueByCountryAndMonth,
-  rowCountsPerDay,
   topArtists,
   totalsOf,
-  transformTables,
 } from './aggregate';
 import { baseOptions, drawChart, element, fillTable, PALETTE, type Cell } from './client-dom';
+import { badge, renderFooter, renderQuality, renderRows } from './client-operations';
 import { renderEnrichment } from './enrichment-client';
 import { UNKNOWN_COUNTRY, type DashboardData, type DashboardFilter, type QualityStatus } from './model';
 
@@ -28,13 +27,6 @@ import { UNKNOWN_COUNTRY, type DashboardData, type DashboardFilter, type Quality
 declare const Chart: typeof ChartClass;
 
 const OTHER_COLOR = '#bab0ac';
-/** Transform tables in the rows chart: no red, which the quality panel uses for failures. */
-const TRANSFORM_COLORS = ['#f28e2b', '#76b7b2', '#b07aa1', '#9c755f'];
-const STATUS_COLORS: Record<QualityStatus, string> = {
-  passed: '#59a14f',
-  warned: '#edc948',
-  failed: '#e15759',
-};
 /** Countries drawn as their own series in the country chart; the rest are summed as "Other". */
 const COUNTRY_SERIES = 8;
 
@@ -87,13 +79,6 @@ function setUpFilters(): void {
   form.addEventListener('submit', (event) => event.preventDefault());
   // The reset event fires before the fields are reset.
   form.addEventListener('reset', () => setTimeout(render, 0));
-}
-
-function badge(status: QualityStatus): HTMLElement {
-  const span = document.createElement('span');
-  span.className = `badge ${status}`;
-  span.textContent = status;
-  return span;
 }
 
 const moneyCell = (cents: number): Cell => ({ text: money(cents), numeric: true });
@@ -335,119 +320,6 @@ function renderHourly(filter: DashboardFilter): void {
   );
 }
 
-function renderQuality(filter: DashboardFilter): void {
-  const runs = qualityRuns(data, filter);
-  const statuses: QualityStatus[] = ['passed', 'warned', 'failed'];
-  drawChart(
-    'quality',
-    {
-      type: 'bar',
-      data: {
-        // Two-line labels (date, stage) fit under narrow bars without being skipped.
-        labels: runs.map((run) => [run.runDate, run.stage]),
-        datasets: statuses.map((status) => ({
-          label: `Rules ${status}`,
-          data: runs.map((run) => run[status]),
-          backgroundColor: STATUS_COLORS[status],
-        })),
-      },
-      options: {
-        ...baseOptions(),
-        scales: {
-          x: { stacked: true, ticks: { maxRotation: 0, autoSkip: true } },
-          y: {
-            stacked: true,
-            beginAtZero: true,
-            ticks: { precision: 0 },
-            title: { display: true, text: 'Rules' },
-          },
-        },
-      },
-    },
-    runs.length === 0,
-    `Stacked bar chart of ${runs.length} quality runs: ${runs.filter((run) => run.status === 'failed').length} failed.`,
-  );
-  const table = 'quality-table';
-  fillTable(
-    table,
-    [
-      { text: 'Run date' },
-      { text: 'Stage' },
-      { text: 'Status' },
-      { text: 'Passed', numeric: true },
-      { text: 'Warned', numeric: true },
-      { text: 'Failed', numeric: true },
-      { text: 'Rules that did not pass' },
-    ],
-    runs.map((run) => [
-      run.runDate,
-      run.stage,
-      run.status,
-      run.passed,
-      run.warned,
-      run.failed,
-      {
-        text:
-          run.problems
-            .map((rule) => `${rule.rule} (${rule.status}, ${formatInteger(rule.failingRows)} rows)`)
-            .join('; ') || '–',
-        className: 'text-cell',
-        title: run.problems
-          .map(
-            (rule) =>
-              `${rule.rule} on ${rule.table}${rule.column ? `.${rule.column}` : ''}: ${rule.threshold}${rule.error ? `; ${rule.error}` : ''}${rule.sampleFailingKeys.length > 0 ? `; e.g. ${rule.sampleFailingKeys.join(', ')}` : ''}`,
-          )
-          .join('\n'),
-      },
-    ]),
-  );
-  // The status column as a coloured badge (the text stays the status word, for screen readers too).
-  const body = element<HTMLTableElement>(table).tBodies[0];
-  runs.forEach((run, index) => {
-    const cell = body.rows[index]?.cells[2];
-    if (cell !== undefined) cell.replaceChildren(badge(run.status));
-  });
-}
-
-function renderRows(filter: DashboardFilter, cells: ReturnType<typeof filterSales>): void {
-  const days = rowCountsPerDay(data, cells, filter);
-  const tables = filter.country === null ? transformTables(data.transformRowCounts) : [];
-  const datasets: ChartDataset<'bar'>[] = [
-    { label: 'fact_session_items', data: days.map((day) => day.factRows), backgroundColor: PALETTE[0] },
-    ...tables.map((table, index) => ({
-      label: `transform ${table}`,
-      data: days.map((day) => day.transform[table] ?? 0),
-      backgroundColor: TRANSFORM_COLORS[index % TRANSFORM_COLORS.length],
-      // The songs snapshot dwarfs the daily sales; its legend entry shows it on demand.
-      hidden: table === 'songs',
-    })),
-  ];
-  drawChart(
-    'rows',
-    {
-      type: 'bar',
-      data: { labels: days.map((day) => day.date), datasets },
-      options: { ...baseOptions(), scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
-    },
-    days.length === 0,
-    `Bar chart of rows per day over ${days.length} days.`,
-  );
-  element('rows-note').textContent =
-    filter.country === null
-      ? 'Items sold (rows of fact_session_items) per day, and rows ingested into the transform tables per ingest date.'
-      : `Items sold to buyers in ${countryLabel(filter.country)} per day (the transform tables have no buyer country).`;
-  fillTable(
-    'rows-table',
-    [
-      { text: 'Date' },
-      { text: 'fact_session_items', numeric: true },
-      ...tables.map((table) => ({ text: `transform ${table}`, numeric: true })),
-    ],
-    days.map((day) => [day.date, day.factRows, ...tables.map((table) => day.transform[table] ?? 0)]),
-    ['Total', days.reduce((sum, day) => sum + day.factRows, 0), ...tables.map(() => '')],
-  );
-}
-
 function renderTotals(filter: DashboardFilter, cells: ReturnType<typeof filterSales>): void {
   const totals = totalsOf(cells);
   const revenue = element('total-revenue');
@@ -487,30 +359,6 @@ function renderTotals(filter: DashboardFilter, cells: ReturnType<typeof filterSa
       `${formatInteger(totals.items)} items, ${money(totals.revenueCents)}`;
 }
 
-function renderFooter(): void {
-  const checks = element('checks');
-  checks.replaceChildren(
-    ...data.checks.map((check) => {
-      const item = document.createElement('li');
-      const mark = document.createElement('span');
-      mark.className = check.ok ? 'check-ok' : 'check-bad';
-      mark.textContent = check.ok ? 'agrees' : 'DIFFERS';
-      item.append(`${check.name}: `, mark, ` (${check.detail})`);
-      return item;
-    }),
-  );
-  if (data.notes.length > 0) {
-    element('notes-section').hidden = false;
-    element('notes').replaceChildren(
-      ...data.notes.map((note) => {
-        const item = document.createElement('li');
-        item.textContent = note;
-        return item;
-      }),
-    );
-  }
-}
-
 let renders = 0;
 function render(): void {
   const filter = readFilter();
@@ -519,8 +367,8 @@ function render(): void {
   renderArtists(cells);
   renderCountries(cells);
   renderHourly(filter);
-  renderQuality(filter);
-  renderRows(filter, cells);
+  renderQuality(data, filter);
+  renderRows(data, filter, cells, countryLabel);
   renderEnrichment(data.enrichment, filter, { money, countryLabel });
   renders += 1;
   // Lets a test (or a person in devtools) see that the page finished drawing for the current filter.
@@ -530,5 +378,5 @@ function render(): void {
 Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
 Chart.defaults.color = '#3a4354';
 setUpFilters();
-renderFooter();
+renderFooter(data);
 render();
