@@ -19,8 +19,10 @@ import {
   Fixture,
   filesOfDays,
   pointSpectrum,
+  STRAY_USER,
   writeFixture,
 } from './fixtures';
+import type { TransformDataFiles } from '../../lib/local/spectrum';
 
 let fixture: Fixture;
 let plan: ServingPlan;
@@ -46,12 +48,13 @@ function relations(): string[] {
 async function runBoth(
   name: string,
   runDates: readonly string[],
+  filesAt: (step: number) => TransformDataFiles = (step) => filesOfDays(fixture, runDates.slice(0, step + 1)),
 ): Promise<{ dbt: string; executor: string }> {
   const viaDbt = path.join(fixture.dir, name, 'dbt.duckdb');
   const viaExecutor = path.join(fixture.dir, name, 'executor.duckdb');
   mkdirSync(path.dirname(viaDbt), { recursive: true });
   for (const [step, runDate] of runDates.entries()) {
-    const files = filesOfDays(fixture, runDates.slice(0, step + 1));
+    const files = filesAt(step);
     await pointSpectrum(viaDbt, files);
     await pointSpectrum(viaExecutor, files);
     dbtBuild(viaDbt, runDate, fixture.dir);
@@ -117,4 +120,26 @@ test('dates loaded out of order for the first time: dbt and the executor agree, 
   const outOfOrder = await runBoth('out-of-order', [DAY_3, DAY_1, DAY_4, DAY_2]);
   expect(await compareDatabases(inOrder.executor, outOfOrder.executor, relations())).toEqual([]);
   expect(await compareDatabases(inOrder.dbt, outOfOrder.dbt, relations())).toEqual([]);
+}, 600_000);
+
+test('a buyer missing from the users snapshot: dbt and the executor make the same inferred member, kept on re-runs', async () => {
+  const withStray = {
+    ...filesOfDays(fixture, [DAY_1, DAY_2, DAY_3]),
+    sessions: [...fixture.strayBuyerDay2.sessions!, ...fixture.filesOfDay[DAY_3].sessions!],
+  };
+  const files = [filesOfDays(fixture, [DAY_1]), fixture.strayBuyerDay2, withStray, withStray];
+  const { executor } = await runBoth('stray-buyer', [DAY_1, DAY_2, DAY_3, DAY_2], (step) => files[step]);
+  const reader = await DuckDbWarehouse.open(executor, { readOnly: true });
+  try {
+    expect(
+      await reader.query(
+        `select is_inferred, country_code, cast(valid_from as varchar) as valid_from, cast(loaded_on as varchar) as loaded_on
+         from deftunes_serving.dim_users where user_id = '${STRAY_USER}'`,
+      ),
+    ).toEqual([
+      { is_inferred: true, country_code: null, valid_from: '1900-01-01 00:00:00', loaded_on: DAY_2 },
+    ]);
+  } finally {
+    await reader.close();
+  }
 }, 600_000);
