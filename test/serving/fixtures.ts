@@ -244,6 +244,8 @@ export interface Fixture {
    * over the error threshold of fact_session_items_user_key_mostly_not_null (5 %).
    */
   readonly strayBuyerDay2: TransformDataFiles;
+  /** strayBuyerDay2, then DAY_3 with {@link STRAY_USER}'s profile in its users snapshot (a late profile). */
+  readonly strayProfileDay3: TransformDataFiles;
 }
 
 /** A buyer who is in no users snapshot. */
@@ -334,12 +336,23 @@ export async function writeFixture(prefix = 'deftunes-serving-'): Promise<Fixtur
       'sessions',
       strayBuyerSessionsDay2(),
     );
+    const strayProfileFile = await writeParquet(
+      writer,
+      path.join(dataDir, `users-${DAY_3}-stray-profile.parquet`),
+      'users',
+      [...usersOn(DAY_3), user(STRAY_USER, 'Sam', 'Lyon', 'FR', 'Europe/Paris', 45.7, DAY_3)],
+    );
     return {
       dir,
       filesAfter,
       filesOfDay,
       correctedDay2: { ...filesAfter[DAY_2], users: [files.users[0], correctedFile] },
       strayBuyerDay2: { ...filesAfter[DAY_2], sessions: [files.sessions[0], strayFile] },
+      strayProfileDay3: {
+        ...filesAfter[DAY_3],
+        sessions: [files.sessions[0], strayFile, files.sessions[2]],
+        users: [files.users[0], files.users[1], strayProfileFile],
+      },
     };
   } finally {
     await writer.close();
