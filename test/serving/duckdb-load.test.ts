@@ -21,8 +21,10 @@ import {
   filesOfDays,
   pointSpectrum,
   STRAY_USER,
+  transformRowsOf,
   USER,
   writeFixture,
+  writeParquet,
 } from './fixtures';
 
 let fixture: Fixture;
@@ -501,4 +503,41 @@ describe('dates loaded in any order', () => {
       ]);
     }
   }, 120_000);
+});
+
+test('an artist sold outside the catalog under several spellings has one row, named by its latest sale', async () => {
+  const before = backup('before-spellings');
+  // The real API serves one artist id under several spellings: a later DAY_2 sale of DAY_1's artist that
+  // the catalog lacks, spelled otherwise.
+  const lost = transformRowsOf([DAY_1]).sessions.find((row) => row.artist_name === 'Lost Tapes')!;
+  const respelled = path.join(fixture.dir, `sessions-${DAY_2}-respelled.parquet`);
+  const writer = await DuckDbWarehouse.open(path.join(fixture.dir, 'respelled-writer.duckdb'));
+  try {
+    await writeParquet(writer, respelled, 'sessions', [
+      {
+        ...lost,
+        session_id: 'aaaaaaaa-0000-4000-8000-000000000077',
+        item_index: 0,
+        artist_name: 'LOST TAPES, THE',
+        session_start_time: `${DAY_2} 20:00:00`,
+        ingest_on: DAY_2,
+        processing_timestamp: `${DAY_2} 03:00:00`,
+      },
+    ]);
+  } finally {
+    await writer.close();
+  }
+  const files = filesOfDays(fixture, [...extracted]);
+  await load(DAY_2, plan, { ...files, sessions: [...(files.sessions ?? []), respelled] });
+  const artists = await query(
+    `select artist_name, in_catalog from dim_artists where artist_id = '${String(lost.artist_id)}'`,
+  );
+  expect(artists).toEqual([{ artist_name: 'LOST TAPES, THE', in_catalog: false }]);
+  // BI by id: both sales in one row per year, under that name.
+  expect(
+    await query(
+      `select artist_name, count(*) as rows from sales_per_artist_vw where artist_id = '${String(lost.artist_id)}' group by 1`,
+    ),
+  ).toEqual([{ artist_name: 'LOST TAPES, THE', rows: 1 }]);
+  copyFileSync(before, database);
 });
