@@ -35,6 +35,7 @@ interface SourceOptions {
   seed: number;
   apiFaultRate: number;
   badRecordRate: number;
+  tidyShapes?: boolean;
   apiUrl?: string;
   songsDbUrl?: string;
   concertsApiUrl?: string;
@@ -63,6 +64,11 @@ function addSourceOptions(command: Command): Command {
       new Option('--bad-record-rate <r>', 'fraction of source records the simulator corrupts')
         .default(0)
         .argParser(parseRate),
+    )
+    .option(
+      '--tidy-shapes',
+      'the simulator serves tidy records (UTC times with Z, time order, one artist spelling, every buyer ' +
+        'profiled) instead of the real API shapes',
     )
     .addOption(
       new Option('--api-url <url>', 'use this DeFtunes API instead of the simulator').argParser(parseUrl),
@@ -135,6 +141,7 @@ function pipelineOptions(options: SourceOptions): Omit<RunPipelineOptions, 'date
     seed: options.seed,
     apiFaultRate: options.apiFaultRate,
     badRecordRate: options.badRecordRate,
+    tidyShapes: options.tidyShapes ?? false,
     apiUrl: options.apiUrl,
     songsDbUrl: options.songsDbUrl,
     concertsApiUrl: options.concertsApiUrl,

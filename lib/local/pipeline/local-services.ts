@@ -60,6 +60,8 @@ export interface LocalServicesOptions {
   readonly seed?: number;
   readonly apiFaultRate?: number;
   readonly badRecordRate?: number;
+  /** Serve the tidy record shapes instead of the real API's (see WorldOptions.tidyShapes). @default false */
+  readonly tidyShapes?: boolean;
   /** Fraction of enrichment requests the simulator fails. @default apiFaultRate */
   readonly enrichmentFaultRate?: number;
   /**
@@ -146,6 +148,7 @@ export class LocalServices {
           seed: options.seed,
           faultRate: options.apiFaultRate,
           badRecordRate: options.badRecordRate,
+          tidyShapes: options.tidyShapes,
           enrichmentFaultRate: options.enrichmentFaultRate,
           enrichmentRateLimit: LOCAL_ENRICHMENT_RATE_LIMIT,
         })
