@@ -17,10 +17,10 @@ describe('deftunes sources serve', () => {
     expect(result.stderr).toContain(message);
   });
 
-  it('prints both URLs, serves until SIGTERM, then closes cleanly', async () => {
+  it('prints both URLs, serves (here the tidy shapes) until SIGTERM, then closes cleanly', async () => {
     const child = spawn(
       process.execPath,
-      [CLI, 'sources', 'serve', '--port', '0', '--songs-port', '0', '--json'],
+      [CLI, 'sources', 'serve', '--port', '0', '--songs-port', '0', '--tidy-shapes', '--json'],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -33,11 +33,15 @@ describe('deftunes sources serve', () => {
         createInterface({ input: child.stdout }).once('line', resolve);
         child.once('exit', () => reject(new Error(`the CLI exited before printing its URLs: ${stderr}`)));
       });
-      const started = JSON.parse(line) as { api_url: string; songs_db_url: string };
+      const started = JSON.parse(line) as { api_url: string; songs_db_url: string; tidy_shapes: boolean };
+      expect(started.tidy_shapes).toBe(true);
       const response = await fetch(`${started.api_url}/sessions?start_date=2020-02-01&end_date=2020-02-01`);
-      const sessions = (await response.json()) as unknown[];
+      const sessions = (await response.json()) as { session_start_time: string }[];
       expect(sessions.length).toBeGreaterThan(0);
-      for (const session of sessions) expect(SessionRecordSchema.safeParse(session).success).toBe(true);
+      for (const session of sessions) {
+        expect(SessionRecordSchema.safeParse(session).success).toBe(true);
+        expect(session.session_start_time).toMatch(/T\d{2}:\d{2}:\d{2}Z$/);
+      }
       const client = new Client({ connectionString: started.songs_db_url });
       await client.connect();
       expect((await client.query('select count(*)::int as n from deftunes.songs')).rows[0].n).toBe(300);
