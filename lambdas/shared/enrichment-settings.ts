@@ -18,7 +18,7 @@ export const EnrichmentSettingsSchema = z.object({
   /** A run for D extracts concerts dated D+1 .. D+concertHorizonDays. */
   concertHorizonDays: z.number().int().min(1).max(366).default(30),
   /** Client-side pace of each API, below the APIs' 5 requests per second. */
-  requestsPerSecond: z.number().positive().max(100).default(4),
+  requestsPerSecond: z.number().positive().max(1000).default(4),
   /** Requests one run may send to each API, retries included. */
   dailyRequestBudget: z
     .object({

@@ -12,9 +12,9 @@ import type { EnrichmentSettings } from '../../lambdas/shared/enrichment-setting
 import { LOCAL_ENVIRONMENT, localEnvironmentConfig } from './run-date-bounds';
 
 /** Requests per second per key the locally started simulator accepts from the enrichment extracts. */
-export const LOCAL_ENRICHMENT_RATE_LIMIT = 50;
+export const LOCAL_ENRICHMENT_RATE_LIMIT = 500;
 /** The extracts' own pace against that simulator: 80 % of its limit, as 4 is of the real 5. */
-export const LOCAL_ENRICHMENT_PACE = 40;
+export const LOCAL_ENRICHMENT_PACE = 400;
 
 /** Environment variables holding the keys of APIs given by URL (never logged). */
 export const CONCERTS_API_KEY_ENV = 'DEFTUNES_CONCERTS_API_KEY';
