@@ -68,13 +68,16 @@ describe('API contract', () => {
       session_items: [{ ...goodSession.session_items[0], liked_since: '2023-11-30T02:11:09.000117' }],
     };
     expect(SessionRecordSchema.safeParse(real).success).toBe(true);
-    expect(UserRecordSchema.safeParse({ ...goodUser, user_since: '2020-02-09T07:00:00.5' }).success).toBe(true);
+    expect(UserRecordSchema.safeParse({ ...goodUser, user_since: '2020-02-09T07:00:00.5' }).success).toBe(
+      true,
+    );
     // Still a timestamp: a date alone, or a time zone name, is not one.
     expect(SessionRecordSchema.safeParse({ ...goodSession, session_start_time: '2020-02-07' }).success).toBe(
       false,
     );
     expect(
-      SessionRecordSchema.safeParse({ ...goodSession, session_start_time: '2020-02-07T18:05:25 UTC' }).success,
+      SessionRecordSchema.safeParse({ ...goodSession, session_start_time: '2020-02-07T18:05:25 UTC' })
+        .success,
     ).toBe(false);
   });
 
