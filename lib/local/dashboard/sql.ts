@@ -29,13 +29,17 @@ const SOLD_ITEMS = `
   left join ${SERVING_SCHEMA}.dim_users u on u.user_key = f.user_key
   left join ${SERVING_SCHEMA}.dim_artists a on a.artist_key = f.artist_key`;
 
-/** Revenue and items per day, buyer country and artist. */
+/**
+ * Revenue and items per day, buyer country and artist. Ordered, so the same serving layer always gives the
+ * same cube and the same page (a parallel aggregate returns its groups in any order).
+ */
 export const SALES_CUBE_SQL = `
 with sold_items as (${SOLD_ITEMS}
 )
 select session_date, country_code, artist_name, sum(price_cents) as revenue_cents, count(*) as items
 from sold_items
-group by session_date, country_code, artist_name`;
+group by session_date, country_code, artist_name
+order by session_date, country_code, artist_name`;
 
 /**
  * The hourly KPIs per buyer country, defined like `hourly_kpis_vw` (unique buyers, items, revenue, the
@@ -68,7 +72,8 @@ select h.session_date, h.session_hour, h.country_code, h.unique_buyers, h.items_
 from hourly h
 left join artist_revenue a
   on a.session_date = h.session_date and a.session_hour = h.session_hour
-  and a.country_code = h.country_code and a.revenue_rank = 1`;
+  and a.country_code = h.country_code and a.revenue_rank = 1
+order by h.session_date, h.session_hour, h.country_code`;
 
 export const HOURLY_VIEW_SQL = `
 select cast(session_date as varchar) as session_date, cast(session_hour as integer) as session_hour,
