@@ -18,7 +18,15 @@
  * A body that ends before its closing `]` throws {@link TruncatedJsonBodyError} (the transfer was cut).
  */
 import { Buffer, isUtf8 } from 'node:buffer';
-import { nextTop, Top, type JsonArrayElement, type JsonElementLimits } from './json-array-syntax';
+import {
+  BACKSLASH,
+  LONGEST_TOKEN,
+  nextTop,
+  QUOTE,
+  Top,
+  type JsonArrayElement,
+  type JsonElementLimits,
+} from './json-array-syntax';
 import { ExactJsonArraySplitter } from './json-exact-splitter';
 
 export {
@@ -31,10 +39,6 @@ export {
 } from './json-array-syntax';
 export { ExactJsonArraySplitter } from './json-exact-splitter';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-/** The token length the exact splitter checks (json-exact-splitter.ts). */
-const LONGEST_TOKEN = 64;
 /** A depth, string-size or token-size limit was passed: the exact splitter names it. */
 const OVER_LIMIT = 1;
 /** A backslash was seen: the element is searched for a surrogate escape before it is accepted. */

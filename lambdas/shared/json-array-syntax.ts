@@ -93,6 +93,11 @@ export function framePath(frames: readonly Frame[]): string[] {
 /** How much of a rejected element's text is kept in the quarantine record. */
 export const RAW_PREFIX_BYTES = 1024;
 
+export const QUOTE = 0x22;
+export const BACKSLASH = 0x5c;
+/** The longest bare token (number or literal) kept to check: both splitters must agree on it. */
+export const LONGEST_TOKEN = 64;
+
 /** Where the reader is relative to the elements (outside them, `InElement` is handled by a splitter). */
 export const Top = {
   BeforeArray: 0,

@@ -7,14 +7,17 @@
  */
 import { Buffer } from 'node:buffer';
 import {
+  BACKSLASH,
   DEFAULT_JSON_ELEMENT_LIMITS,
   describeByte,
   hexValue,
   isBlank,
   isStructural,
+  LONGEST_TOKEN,
   MalformedJsonBodyError,
   nextTop,
   NotAnArrayBodyError,
+  QUOTE,
   RAW_PREFIX_BYTES,
   Top,
   TruncatedJsonBodyError,
@@ -25,9 +28,6 @@ import {
   type JsonElementLimits,
 } from './json-array-syntax';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LONGEST_TOKEN = 64;
 const LONGEST_KEY = 128;
 const JSON_LITERAL = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)$/;
 
