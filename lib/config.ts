@@ -107,6 +107,21 @@ const enrichmentSchema = EnrichmentSettingsSchema.extend({
     path: ['requestsPerSecond'],
   });
 
+/**
+ * The listening events stream (docs/listening-events.md, Configuration): how long a play may arrive after
+ * its day and still count for it, and the Firehose buffering hints.
+ */
+const streamSchema = z
+  .object({
+    /** Hours after the end of its day that a play may arrive and still count for that day (Glue `--lateness_hours`). */
+    latenessHours: z.number().int().min(0).max(168),
+    /** Firehose buffering interval (seconds); Firehose accepts 0 to 900. */
+    bufferingIntervalSeconds: z.number().int().min(0).max(900),
+    /** Firehose buffering size (MiB); Firehose accepts 1 to 128. */
+    bufferingSizeMiB: z.number().int().min(1).max(128),
+  })
+  .strict();
+
 const environmentSchema = z.object({
   account: accountId,
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1'),
@@ -123,6 +138,7 @@ const environmentSchema = z.object({
   /** Secrets Manager secret (name) holding the songs database connection: host, port, dbname, username, password. */
   songsDbSecretName: z.string().min(1),
   enrichment: enrichmentSchema,
+  stream: streamSchema,
   /** Glue database of the transform zone (the Redshift external schema `deftunes_transform` maps to it). */
   transformDatabaseName: z.string().regex(/^[a-z][a-z0-9_]*$/),
   glue: glueSchema,
@@ -159,6 +175,8 @@ const environmentSchema = z.object({
 });
 
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+/** The listening events stream settings of an environment (cdk.json `stream`). */
+export type StreamConfig = EnvironmentConfig['stream'];
 
 /** The extraction settings of an environment's enrichment block, as the functions receive them. */
 export function enrichmentSettingsOf(config: EnvironmentConfig): EnrichmentSettings {
