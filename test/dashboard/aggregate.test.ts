@@ -12,6 +12,7 @@ import {
   transformTables,
 } from '../../lib/local/dashboard/aggregate';
 import { NO_ENRICHMENT } from '../../lib/local/dashboard/enrichment-model';
+import { NO_LISTENING } from '../../lib/local/dashboard/listening-model';
 import { NO_FILTER, type DashboardData, type QualityRun } from '../../lib/local/dashboard/model';
 
 const run = (runDate: string, stage: string, status: QualityRun['status']): QualityRun => ({
@@ -54,6 +55,7 @@ const data: DashboardData = {
     [2, 8, 1, 1, 1, 101, 0, 1],
   ],
   enrichment: NO_ENRICHMENT,
+  listening: NO_LISTENING,
   transformRowCounts: [
     { date: '2026-01-31', table: 'sessions', rows: 5 },
     { date: '2026-02-01', table: 'sessions', rows: 5 },

@@ -12,6 +12,7 @@ import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
 import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
 import type { ResultDocument } from '../../lambdas/data-quality/result-document';
 import { ENRICHMENT_FIXTURE_STATEMENTS } from './enrichment-fixture';
+import { LISTENING_FIXTURE_STATEMENTS } from './listening-fixture';
 
 export const FIXTURE_DATES = ['2026-01-30', '2026-01-31', '2026-02-01'] as const;
 export const HOSTILE_ARTIST = `<script>alert("x")</script> & 'Friends'`;
@@ -179,6 +180,7 @@ export async function createFixture(dir: string): Promise<Fixture> {
     `insert into deftunes_serving.fact_session_items values ${facts.join(', ')}`,
     ...SERVING_VIEWS,
     ...ENRICHMENT_FIXTURE_STATEMENTS,
+    ...LISTENING_FIXTURE_STATEMENTS,
     // Transform tables (locally views over Iceberg files; plain tables are enough for row counts).
     `create table deftunes_transform.sessions as
        select session_id, item_index, ingest_on from deftunes_serving.fact_session_items`,

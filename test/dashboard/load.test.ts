@@ -99,6 +99,8 @@ describe('loadDashboardData on a DuckDB warehouse', () => {
       ['sales_per_country_vw (month, country)', true],
       ['hourly_kpis_vw (revenue and items per hour)', true],
       ['artist_sales_vs_concerts_vw (items and revenue)', true],
+      ['genre_daily_vw against listening_hourly_vw (plays per day)', true],
+      ['listening_hourly_vw against fact_listens (plays per day)', true],
     ]);
     expect(data.notes).toEqual([]);
   });

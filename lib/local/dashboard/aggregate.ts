@@ -212,6 +212,7 @@ export function dataDateRange(data: DashboardData): { from: string; to: string }
     ...data.dates,
     ...data.quality.map((run) => run.runDate),
     ...data.transformRowCounts.map((count) => count.date),
+    ...data.listening.days,
   ].sort();
   return all.length === 0 ? null : { from: all[0], to: all[all.length - 1] };
 }

@@ -21,6 +21,7 @@ import {
 import { baseOptions, drawChart, element, fillTable, PALETTE, type Cell } from './client-dom';
 import { badge, renderFooter, renderQuality, renderRows } from './client-operations';
 import { renderEnrichment } from './enrichment-client';
+import { renderListening } from './listening-client';
 import { UNKNOWN_COUNTRY, type DashboardData, type DashboardFilter, type QualityStatus } from './model';
 
 /** Chart.js, loaded by the inlined UMD bundle before this script. */
@@ -370,6 +371,7 @@ function render(): void {
   renderQuality(data, filter);
   renderRows(data, filter, cells, countryLabel);
   renderEnrichment(data.enrichment, filter, { money, countryLabel });
+  renderListening(data.listening, filter);
   renders += 1;
   // Lets a test (or a person in devtools) see that the page finished drawing for the current filter.
   document.body.dataset.renders = String(renders);

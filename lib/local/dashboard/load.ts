@@ -28,6 +28,7 @@ import {
   transformRowCountsSql,
 } from './sql';
 import { loadEnrichmentPanels } from './enrichment';
+import { loadListeningPanels } from './listening';
 import { count, decimal, messageOf, text } from './values';
 
 export const QUALITY_RESULTS_PREFIX = 'dq-results/';
@@ -129,6 +130,7 @@ export async function loadDashboardData(options: LoadDashboardOptions): Promise<
   }
 
   const enrichment = await loadEnrichmentPanels(ask, present, notes);
+  const listening = await loadListeningPanels(ask, present, notes);
   const encoded = dictionary.encode(sales, hourly);
   const checks = !served
     ? []
@@ -152,7 +154,8 @@ export async function loadDashboardData(options: LoadDashboardOptions): Promise<
     transformRowCounts: transformRowCounts.sort((a, b) => (a.date + a.table < b.date + b.table ? -1 : 1)),
     quality,
     enrichment: enrichment.data,
-    checks: served ? [...checks, ...enrichment.checks(encoded.sales)] : checks,
+    listening: listening.data,
+    checks: [...checks, ...(served ? enrichment.checks(encoded.sales) : []), ...listening.checks],
     notes,
   };
 }

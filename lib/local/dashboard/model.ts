@@ -10,6 +10,7 @@
  */
 
 import type { EnrichmentPanelsData } from './enrichment-model';
+import type { ListeningPanelsData } from './listening-model';
 
 /** Country code shown when a sale's user version does not resolve (a broken foreign key). */
 export const UNKNOWN_COUNTRY = '??';
@@ -92,6 +93,8 @@ export interface DashboardData {
   readonly quality: readonly QualityRun[];
   /** The artist-enrichment BI views (empty when the serving layer has none yet). */
   readonly enrichment: EnrichmentPanelsData;
+  /** The listening BI views of the latest days (empty when the serving layer has none yet). */
+  readonly listening: ListeningPanelsData;
   readonly checks: readonly ConsistencyCheck[];
   /** Things the reader should know (e.g. a part that could not be read), shown on the page. */
   readonly notes: readonly string[];
