@@ -3,7 +3,8 @@
 A job checks every extract it reads before writing anything (manifest present and matching the data
 object, record count included), then writes each source: the table's ``ingest_on`` partition and the
 quarantine's ``(ingest_on, source)`` partition, each replaced in one Iceberg commit. It returns and
-writes its counts (see ``results_paths``).
+writes its counts (see ``results_paths``). ``transform_listens`` has no extract nor manifest: it reads the
+Firehose objects of a window of arrival hours (``listens_job``).
 """
 import datetime as dt
 import json
@@ -15,7 +16,8 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 
 from . import iceberg, storage
-from .options import JobOptions
+from .listens_job import run_listens_job
+from .options import JobArgumentError, JobOptions
 from .parsing import parse_json_lines
 from .schemas import LANDING_SCHEMAS, TABLE_PARTITIONING, TABLE_SCHEMAS
 from . import enrichment, transforms
@@ -27,7 +29,10 @@ JOB_SOURCES = {
     "transform_api": ("users", "sessions"),
     "transform_songs": ("songs",),
     "transform_enrichment": ("concerts", "artist_stats"),
+    "transform_listens": ("listens",),
 }
+LISTENS_JOB = "transform_listens"
+"""Reads the Firehose objects of a window of arrival hours (listens_job), not one manifested extract per source."""
 LANDING_PREFIXES = {
     "users": "api/users",
     "sessions": "api/sessions",
@@ -182,9 +187,21 @@ def run_job(spark: SparkSession, job: str, options: JobOptions) -> Dict[str, obj
     """Runs a job of ``JOB_SOURCES`` for ``options.run_date``; returns its counts."""
     if job not in JOB_SOURCES:
         raise ValueError(f"unknown job {job!r}: expected one of {', '.join(JOB_SOURCES)}")
+    if options.lateness_hours is not None and job != LISTENS_JOB:
+        raise JobArgumentError(f"--lateness_hours is an argument of {LISTENS_JOB} only, not of {job}")
     prepare_session(spark)
     started = dt.datetime.now(dt.timezone.utc)
     processing_timestamp = started.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if job == LISTENS_JOB:
+        tables = ensure_tables(spark, options, JOB_SOURCES[job])
+        counts = run_listens_job(spark, options, tables, processing_timestamp)
+        log.info(
+            "%s %s: objects=%d read=%d written=%d (late %d) quarantined=%d duplicates_dropped=%d other_dates=%d -> %s",
+            job, options.run_date, counts["objects"], counts["read"], counts["written"], counts["late"],
+            counts["quarantined"], counts["duplicates_dropped"], counts["other_dates"], counts["table"],
+        )
+        # The contract's counts at the top of the job's document, and per source as the other jobs write them.
+        return report_job(spark, options, job, started, processing_timestamp, {"listens": counts}, counts)
     log.info("%s %s: checking extracts under %s", job, options.run_date, options.landing_path)
     extracts: List[LandedExtract] = [check_extract(spark, options, source) for source in JOB_SOURCES[job]]
     windows = concert_windows_of(extracts)
@@ -210,19 +227,29 @@ def run_job(spark: SparkSession, job: str, options: JobOptions) -> Dict[str, obj
     finally:
         for load in loads:
             load.classified.unpersist()
+    extra = {}
+    if windows is not None:
+        extra["concert_windows"] = {
+            "windows": len(windows),
+            "total_elements": sum(window[3] for window in windows),
+            "table": tables[WINDOWS_TABLE],
+        }
+    return report_job(spark, options, job, started, processing_timestamp, sources, extra)
+
+
+def report_job(
+    spark: SparkSession, options: JobOptions, job: str, started: dt.datetime, processing_timestamp: str,
+    sources: Dict[str, Dict[str, object]], extra: Dict[str, object],
+) -> Dict[str, object]:
+    """Writes the job's counts (see ``results_paths``) and returns them with where they are."""
     result = {
+        **extra,
         "job": job,
         "run_date": options.run_date,
         "processing_timestamp": processing_timestamp,
         "duration_seconds": round((dt.datetime.now(dt.timezone.utc) - started).total_seconds(), 3),
         "sources": sources,
     }
-    if windows is not None:
-        result["concert_windows"] = {
-            "windows": len(windows),
-            "total_elements": sum(window[3] for window in windows),
-            "table": tables[WINDOWS_TABLE],
-        }
     paths = results_paths(options, job)
     for source, counts in sources.items():
         storage.write_json(spark, paths[source], {"job": job, "source": source, "run_date": options.run_date, **counts})

@@ -14,7 +14,9 @@ OPTIONAL = {
     "catalog_name": DEFAULT_CATALOG,
     "database": DEFAULT_DATABASE,
     "job_results_path": None,  # default: <warehouse_path>/_job_results
+    "lateness_hours": None,  # transform_listens only; default there: listens.DEFAULT_LATENESS_HOURS
 }
+MAX_LATENESS_HOURS = 168
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -30,6 +32,8 @@ class JobOptions:
     catalog_name: str = DEFAULT_CATALOG
     database: str = DEFAULT_DATABASE
     job_results_path: Optional[str] = None
+    lateness_hours: Optional[int] = None
+    """Given only to transform_listens (cdk.json ``stream.latenessHours``); the other jobs refuse it."""
 
     @property
     def results_path(self) -> str:
@@ -59,7 +63,20 @@ def options_from_mapping(values: Mapping[str, object]) -> JobOptions:
     for name in ("catalog_name", "database"):
         if not _NAME.match(str(merged[name])):
             raise JobArgumentError(f"--{name} must be an identifier, got {merged[name]!r}")
-    return JobOptions(**{k: str(v) if v is not None else None for k, v in merged.items()})
+    lateness_hours = lateness_hours_of(merged.pop("lateness_hours"))
+    return JobOptions(
+        **{k: str(v) if v is not None else None for k, v in merged.items()}, lateness_hours=lateness_hours
+    )
+
+
+def lateness_hours_of(value: object) -> Optional[int]:
+    """--lateness_hours as an int in [0, 168] (Glue passes text, the local runner may pass a number)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if isinstance(value, bool) or not re.fullmatch(r"\d{1,3}", text) or int(text) > MAX_LATENESS_HOURS:
+        raise JobArgumentError(f"--lateness_hours must be an integer in [0, {MAX_LATENESS_HOURS}], got {value!r}")
+    return int(text)
 
 
 def glue_resolver():

@@ -3,6 +3,8 @@
 Each ``*_problem`` function returns a Column holding a reason (string) when the value cannot be typed,
 and null when it can; ``transforms`` collects them into the quarantine reason of a record.
 """
+from typing import Sequence
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -19,8 +21,11 @@ INTEGER_TEXT_PATTERN = r"^-?\d{1,10}$"
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
-def parse_json_lines(lines: DataFrame, schema: T.StructType, line_column: str = "value") -> DataFrame:
-    """Parses JSON lines against ``schema`` (which must hold the corrupt-record column), keeping each line.
+def parse_json_lines(
+    lines: DataFrame, schema: T.StructType, line_column: str = "value", keep: Sequence[str] = ()
+) -> DataFrame:
+    """Parses JSON lines against ``schema`` (which must hold the corrupt-record column), keeping each line
+    and the columns of ``lines`` named in ``keep`` (e.g. where the line came from).
 
     PERMISSIVE mode: a line that is not JSON, or whose values do not fit the schema's JSON types, keeps its
     text in ``_corrupt_record`` instead of failing the job or vanishing. Blank lines are skipped.
@@ -30,8 +35,12 @@ def parse_json_lines(lines: DataFrame, schema: T.StructType, line_column: str = 
     options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_RECORD_COLUMN}
     parsed = (
         lines.where(F.trim(F.col(line_column)) != "")
-        .select(F.col(line_column).alias(RAW_LINE_COLUMN), F.from_json(F.col(line_column), schema, options).alias("r"))
-        .select(RAW_LINE_COLUMN, "r.*")
+        .select(
+            *keep,
+            F.col(line_column).alias(RAW_LINE_COLUMN),
+            F.from_json(F.col(line_column), schema, options).alias("r"),
+        )
+        .select(*keep, RAW_LINE_COLUMN, "r.*")
     )
     # from_json leaves the corrupt column null for valid JSON of the wrong shape (an array, a bare
     # number): any line that did not become an object is corrupt too.

@@ -211,11 +211,37 @@ ENRICHMENT_TABLE_SCHEMAS = {
 }
 ENRICHMENT_LANDING_SCHEMAS = {"concerts": CONCERTS_LANDING_SCHEMA, "artist_stats": ARTIST_STATS_LANDING_SCHEMA}
 
+# ---- listening events (docs/listening-events.md) -----------------------------------------------------
+# One play per landing line, as the app sends it through Firehose. ``ms_played`` is read as a JSON integer:
+# a float, a string or a number beyond bigint makes the line corrupt, and ``listens`` names the field.
+
+LISTENS_LANDING_SCHEMA = _with_corrupt_record(
+    _strings("event_id", "user_id", "track_id", "listened_at")
+    + [T.StructField("ms_played", T.LongType())]
+    + _strings("device")
+)
+
+LISTENS_TABLE_SCHEMA = T.StructType(
+    _strings("event_id", "user_id", "track_id")
+    + [
+        T.StructField("listened_at", T.TimestampNTZType()),
+        T.StructField("listen_date", T.DateType()),
+        T.StructField("listen_hour", T.IntegerType()),
+        T.StructField("ms_played", T.LongType()),
+        T.StructField("device", T.StringType()),
+        T.StructField("arrival_hour", T.TimestampNTZType()),
+        T.StructField("arrived_late", T.BooleanType()),
+        T.StructField("processing_timestamp", T.TimestampNTZType()),
+        T.StructField("source_from", T.StringType()),
+    ]
+)
+
 TABLE_SCHEMAS = {
     "users": USERS_TABLE_SCHEMA,
     "sessions": SESSIONS_TABLE_SCHEMA,
     "songs": SONGS_TABLE_SCHEMA,
     **ENRICHMENT_TABLE_SCHEMAS,
+    "listens": LISTENS_TABLE_SCHEMA,
     "quarantine": QUARANTINE_TABLE_SCHEMA,
 }
 TABLE_PARTITIONING = {
@@ -223,6 +249,7 @@ TABLE_PARTITIONING = {
     "sessions": ("ingest_on",),
     "songs": ("ingest_on",),
     **{table: ("ingest_on",) for table in ENRICHMENT_TABLE_SCHEMAS},
+    "listens": ("listen_date",),
     "quarantine": ("ingest_on", "source"),
 }
 LANDING_SCHEMAS = {
@@ -230,4 +257,5 @@ LANDING_SCHEMAS = {
     "sessions": SESSIONS_LANDING_SCHEMA,
     "songs": SONGS_LANDING_SCHEMA,
     **ENRICHMENT_LANDING_SCHEMAS,
+    "listens": LISTENS_LANDING_SCHEMA,
 }

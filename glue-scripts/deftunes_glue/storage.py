@@ -4,7 +4,7 @@ The same calls read ``s3://`` on Glue (EMRFS/S3A, with the job role) and plain p
 needs no boto3 and no second set of credentials.
 """
 import json
-from typing import Any
+from typing import Any, List
 
 from pyspark.sql import SparkSession
 
@@ -33,6 +33,19 @@ def _filesystem(spark: SparkSession, path: str):
 def exists(spark: SparkSession, path: str) -> bool:
     fs, hadoop_path = _filesystem(spark, path)
     return bool(fs.exists(hadoop_path))
+
+
+def list_files(spark: SparkSession, folder: str) -> List[str]:
+    """The objects directly under ``folder``, sorted; none when it does not exist (an S3 prefix without
+    objects does not). Hidden names (``.``, ``_``) are skipped, as Spark skips them when it lists a folder."""
+    fs, hadoop_path = _filesystem(spark, folder)
+    if not fs.exists(hadoop_path):
+        return []
+    return sorted(
+        str(status.getPath().toString())
+        for status in fs.listStatus(hadoop_path)
+        if status.isFile() and not status.getPath().getName().startswith((".", "_"))
+    )
 
 
 def size(spark: SparkSession, path: str) -> int:

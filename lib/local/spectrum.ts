@@ -9,7 +9,7 @@ import type { Warehouse } from '../../lambdas/shared/warehouse';
 export const TRANSFORM_SCHEMA = 'deftunes_transform';
 
 export type TransformTable =
-  'users' | 'sessions' | 'songs' | 'concerts' | 'concert_windows' | 'artist_stats' | 'quarantine';
+  'users' | 'sessions' | 'songs' | 'concerts' | 'concert_windows' | 'artist_stats' | 'listens' | 'quarantine';
 
 /** The transform tables' columns and DuckDB types (glue-scripts' Iceberg schemas). */
 export const TRANSFORM_COLUMNS: Readonly<Record<TransformTable, ReadonlyArray<readonly [string, string]>>> = {
@@ -100,6 +100,21 @@ export const TRANSFORM_COLUMNS: Readonly<Record<TransformTable, ReadonlyArray<re
     ['playcount', 'BIGINT'],
     ['top_tag', 'VARCHAR'],
     ['ingest_on', 'DATE'],
+    ['processing_timestamp', 'TIMESTAMP'],
+    ['source_from', 'VARCHAR'],
+  ],
+  // Partitioned by listen_date, not ingest_on (docs/listening-events.md).
+  listens: [
+    ['event_id', 'VARCHAR'],
+    ['user_id', 'VARCHAR'],
+    ['track_id', 'VARCHAR'],
+    ['listened_at', 'TIMESTAMP'],
+    ['listen_date', 'DATE'],
+    ['listen_hour', 'INTEGER'],
+    ['ms_played', 'BIGINT'],
+    ['device', 'VARCHAR'],
+    ['arrival_hour', 'TIMESTAMP'],
+    ['arrived_late', 'BOOLEAN'],
     ['processing_timestamp', 'TIMESTAMP'],
     ['source_from', 'VARCHAR'],
   ],

@@ -22,7 +22,7 @@ export class CatalogStack extends Stack {
     this.database = new glue.Database(this, 'TransformDatabase', {
       databaseName: props.databaseName,
       description:
-        'DeFtunes transform zone: Iceberg tables users, sessions, songs, concerts, concert_windows, artist_stats, quarantine (partitioned by ingest_on)',
+        'DeFtunes transform zone: Iceberg tables users, sessions, songs, concerts, concert_windows, artist_stats, quarantine (partitioned by ingest_on) and listens (by listen_date)',
       locationUri: props.transformBucket.s3UrlForObject(WAREHOUSE_PREFIX),
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });

@@ -28,7 +28,7 @@ def test_the_package_imports_from_a_zip(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == (
-        "['artist_stats', 'concert_windows', 'concerts', 'quarantine', 'sessions', 'songs', 'users']"
+        "['artist_stats', 'concert_windows', 'concerts', 'listens', 'quarantine', 'sessions', 'songs', 'users']"
     )
 
 
