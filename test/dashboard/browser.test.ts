@@ -28,6 +28,8 @@ const CHART_IDS = [
   'top-songs',
   'concert-locations',
   'sales-concerts',
+  'listening-hourly',
+  'genres',
 ];
 
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
@@ -221,6 +223,29 @@ describe('the dashboard in Chromium', () => {
 
     await afterRender(() => page.click('#filter-reset'));
     expect(await shownTotals()).toEqual(await expectedTotals());
+    expect(problems).toEqual([]);
+  });
+
+  it("shows the listening of the date range's latest day, and of an earlier day when 'To' moves", async () => {
+    const playsOn = async (day: string) => {
+      const [row] = await warehouse.query(
+        `select count(*) as plays from deftunes_serving.fact_listens where listen_date = date '${day}'`,
+      );
+      return integer.format(Number(row.plays));
+    };
+    const footers = async () => ({
+      hourly: await page.textContent('#listening-hourly-table tfoot td'),
+      genres: await page.textContent('#genres-table tfoot td'),
+    });
+    const latest = await playsOn('2026-02-01');
+    expect(await footers()).toEqual({ hourly: latest, genres: latest });
+    expect(await page.textContent('#listening-hourly-note')).toContain('2026-02-01, the latest of 14');
+
+    await afterRender(() => page.fill('#filter-to', '2026-01-25'));
+    const earlier = await playsOn('2026-01-25');
+    expect(await footers()).toEqual({ hourly: earlier, genres: earlier });
+    expect(await page.textContent('#genres-note')).toContain('2026-01-25, the latest of 7');
+    await afterRender(() => page.click('#filter-reset'));
     expect(problems).toEqual([]);
   });
 

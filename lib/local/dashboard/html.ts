@@ -156,7 +156,7 @@ export function renderDashboardHtml(data: DashboardData): string {
   ${panel('top-songs', 'Most popular song of each artist', "Each artist's most sold song.", 'Bar chart of the items sold of each artist’s most popular song', 'wide-table')}
   ${panel('concert-locations', 'Most popular concert locations', 'Upcoming concerts per venue city.', 'Bar chart of concerts and artists per city', 'wide-table')}
   ${panel('sales-concerts', 'Sales vs upcoming concerts', 'Per artist and country: items sold to users of the country and upcoming concerts there.', 'Bar chart of revenue and upcoming concerts per artist', 'wide-table')}
-  ${panel('listening-hourly', 'Hourly listening', 'Plays, unique listeners, unique tracks and the top artist per UTC hour of the latest listening day in the date range.', 'Chart of plays and unique listeners per UTC hour', 'wide-table')}
+  ${panel('listening-hourly', 'Hourly listening', 'Plays, unique listeners, unique tracks and the top artist per UTC hour of the latest listening day in the date range.', 'Chart of plays and unique listeners per UTC hour', 'widest-table')}
   ${panel('genres', 'Genres', 'Plays, popularity index, average duration and popularity, and the top track per genre of the latest listening day in the date range.', 'Bar chart of plays and popularity index per genre', 'widest-table')}
   ${panel('rows', 'Rows per day', 'Items sold (rows of fact_session_items) per day and, for all countries, rows ingested into the transform tables.', 'Bar chart of rows per day', 'wide-table')}
 </main>

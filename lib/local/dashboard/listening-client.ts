@@ -36,9 +36,9 @@ function windowNote(panels: ListeningPanelsData, filter: DashboardFilter, day: s
   const inRange = listeningDaysIn(panels, filter).length;
   const held =
     panels.daysHeld > panels.days.length
-      ? `the page holds the latest ${panels.days.length} of the ${formatInteger(panels.daysHeld)} days the views hold`
-      : `the page holds all ${panels.days.length} days the views hold`;
-  return `${day}, the latest of ${inRange} listening days in the date range (${held}, ${panels.days[0]} to ${panels.days[panels.days.length - 1]}; set "To" to see an earlier day).`;
+      ? `the latest ${panels.days.length} of the ${formatInteger(panels.daysHeld)} days the views hold`
+      : `all ${panels.days.length} days the views hold`;
+  return `${day}, the latest of ${inRange} listening days in the date range (set "To" for an earlier day; the page holds ${held}, ${panels.days[0]} to ${panels.days[panels.days.length - 1]}).`;
 }
 
 export function renderListening(panels: ListeningPanelsData, filter: DashboardFilter): void {
@@ -117,8 +117,7 @@ function renderHourlyListening(
       { text: 'Unique listeners', numeric: true },
       { text: 'Unique tracks', numeric: true },
       { text: 'Diversity', numeric: true },
-      { text: 'Top artist' },
-      { text: 'Its plays', numeric: true },
+      { text: 'Top artist (plays)' },
     ],
     played.map((row) => [
       hourLabel(row.hour),
@@ -126,10 +125,12 @@ function renderHourlyListening(
       row.uniqueListeners,
       row.uniqueTracks,
       ratio(row.trackDiversityIndex),
-      { text: row.topArtist ?? '–', className: 'text-cell' },
-      row.topArtistPlays,
+      {
+        text: row.topArtist === null ? '–' : `${row.topArtist} (${row.topArtistPlays})`,
+        className: 'text-cell',
+      },
     ]),
-    [`${day ?? ''} (${played.length} hours)`, plays, 'not additive', '', '', '', ''],
+    [`${day ?? ''} (${played.length} hours)`, plays, 'not additive', '', '', ''],
   );
 }
 
@@ -160,7 +161,7 @@ function renderGenres(panels: ListeningPanelsData, filter: DashboardFilter, day:
   element('genres-note').textContent =
     day === null
       ? `No listening day in the date range. ${allCountries}`
-      : `Genres of ${windowNote(panels, filter, day)} Popularity index = plays x average popularity / 100; ` +
+      : `Genres of ${windowNote(panels, filter, day)} Pop. index = plays x average popularity (0 to 100) / 100; ` +
         `averages over the plays of known tracks. The last column adds up the plays of the ${rangeDays} days in the range. ${allCountries}`;
   const total = genres.reduce(
     (sum, row) => ({ day: sum.day + (row.day?.plays ?? 0), range: sum.range + row.rangePlays }),
@@ -171,29 +172,27 @@ function renderGenres(panels: ListeningPanelsData, filter: DashboardFilter, day:
     [
       { text: 'Genre' },
       { text: 'Plays', numeric: true },
-      { text: 'Popularity index', numeric: true },
+      { text: 'Pop. index', numeric: true },
       { text: 'Avg duration', numeric: true },
-      { text: 'Avg popularity', numeric: true },
-      { text: 'Top track' },
-      { text: 'Its plays', numeric: true },
+      { text: 'Avg pop.', numeric: true },
+      { text: 'Top track (plays)' },
       { text: `Plays, ${rangeDays} days`, numeric: true },
     ],
     genres.map(({ genre, day: row, rangePlays }) => [
-      { text: genre, className: 'text-cell' },
+      genre,
       row?.plays ?? 0,
       oneDecimal(row?.popularityIndex ?? null),
       duration(row?.avgDurationS ?? null),
       oneDecimal(row?.avgPopularity ?? null),
       {
-        text: row?.topTrack ?? '–',
+        text: row?.topTrack == null ? '–' : `${row.topTrack} (${row.topTrackPlays})`,
         className: 'text-cell',
         ...(row?.topTrackId == null
           ? {}
           : { title: `${row.topTrackId}${row.topTrackArtist === null ? '' : ` by ${row.topTrackArtist}`}` }),
       },
-      row?.topTrackPlays ?? 0,
       rangePlays,
     ]),
-    [`All ${formatInteger(genres.length)} genres`, total.day, '', '', '', '', '', total.range],
+    [`All ${formatInteger(genres.length)} genres`, total.day, '', '', '', '', total.range],
   );
 }
