@@ -20,6 +20,17 @@ export {
 export type { ConcertsTruth } from './enrichment';
 export type { ConcertEvent } from './concerts';
 export type { ArtistInfo, ArtistStatsExpectation } from './artist-stats';
+export {
+  deliverListens,
+  listensObjectKey,
+  arrivalHourOfKey,
+  LISTENS_PREFIX,
+  ARRIVAL_INTERVAL_MS,
+  type DeliverListensOptions,
+  type DeliveryReport,
+} from './firehose';
+export type { ListensTruth, ListensTruthOptions, GenreDailyTruth, HourlyTruth } from './listens-truth';
+export { LISTEN_FAULT_RATES, DEVICES, type Play, type PlayTiming } from './listens';
 
 export interface SourcesOptions {
   /** API port; 0 picks a free one. @default 0 */

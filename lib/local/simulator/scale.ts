@@ -12,9 +12,14 @@ export interface ScaleSizes {
   usersAtEpoch: number;
   /** Target session items per day (the daily count varies by weekday and day, around this). */
   itemsPerDay: number;
+  /** Target listening events (plays) per day: {@link PLAYS_PER_ITEM} times the session items. */
+  playsPerDay: number;
 }
 
-export const SCALES: Readonly<Record<string, Omit<ScaleSizes, 'name'>>> = {
+/** Plays per session item: people listen far more than they buy (docs/listening-events.md, Local). */
+export const PLAYS_PER_ITEM = 10;
+
+export const SCALES: Readonly<Record<string, Omit<ScaleSizes, 'name' | 'playsPerDay'>>> = {
   tiny: { songs: 300, usersAtEpoch: 100, itemsPerDay: 200 },
   small: { songs: 100_000, usersAtEpoch: 20_000, itemsPerDay: 20_000 },
   medium: { songs: 300_000, usersAtEpoch: 200_000, itemsPerDay: 200_000 },
@@ -27,7 +32,7 @@ export const SCALE_NAMES = Object.keys(SCALES);
 /** Resolves `tiny|small|medium|large` or a positive number (also as a string, e.g. `"2.5"`). */
 export function resolveScale(scale: string | number | undefined): ScaleSizes {
   const given = scale ?? 'tiny';
-  if (typeof given === 'string' && given in SCALES) return { name: given, ...SCALES[given] };
+  if (typeof given === 'string' && given in SCALES) return withPlays({ name: given, ...SCALES[given] });
   const factor = typeof given === 'number' ? given : /^\d+(\.\d+)?$/.test(given.trim()) ? Number(given) : NaN;
   if (!Number.isFinite(factor) || factor <= 0 || factor > 10_000) {
     throw new Error(
@@ -35,5 +40,14 @@ export function resolveScale(scale: string | number | undefined): ScaleSizes {
     );
   }
   const size = (base: number) => Math.max(1, Math.round(base * factor));
-  return { name: String(factor), songs: size(1000), usersAtEpoch: size(1000), itemsPerDay: size(1000) };
+  return withPlays({
+    name: String(factor),
+    songs: size(1000),
+    usersAtEpoch: size(1000),
+    itemsPerDay: size(1000),
+  });
+}
+
+function withPlays(sizes: Omit<ScaleSizes, 'playsPerDay'>): ScaleSizes {
+  return { ...sizes, playsPerDay: sizes.itemsPerDay * PLAYS_PER_ITEM };
 }

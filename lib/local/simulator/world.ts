@@ -14,6 +14,8 @@ import {
 } from './corruption';
 import { EnrichmentWorld, type ConcertsTruth } from './enrichment';
 import type { ArtistStatsExpectation } from './artist-stats';
+import { ListenStream } from './listens';
+import { ListensWorld } from './listens-truth';
 import { resolveScale, type ScaleSizes } from './scale';
 import { SessionGenerator } from './sessions';
 import { MAX_PROFILE_DELAY_DAYS, SourceShapes } from './shapes';
@@ -107,6 +109,8 @@ export class SimulatedWorld {
   readonly shapes: SourceShapes;
   /** The concerts and artist-statistics sources (docs/artist-enrichment.md). */
   readonly enrichment: EnrichmentWorld;
+  /** The listening events and their truth (docs/listening-events.md; delivered by firehose.ts). */
+  readonly listens: ListensWorld;
 
   constructor(options: WorldOptions = {}) {
     this.seed = options.seed ?? DEFAULT_SEED;
@@ -124,6 +128,10 @@ export class SimulatedWorld {
     this.users = new UserBase(this.seed, this.scale.usersAtEpoch, this.shapes);
     this.sessions = new SessionGenerator(this.seed, this.catalog, this.users, this.scale.itemsPerDay);
     this.enrichment = new EnrichmentWorld(this.seed, this.catalog, this.scale, options.concertDensity);
+    this.listens = new ListensWorld(
+      new ListenStream(this.seed, this.catalog, this.users, this.scale.playsPerDay, this.badRecordRate),
+      () => this.artistStatsTruth(),
+    );
   }
 
   /**
