@@ -103,7 +103,7 @@ test('plays per day add up, and the check names the days that differ', () => {
   expect(playsCheck('c', hourly, { name: 'genres', plays: genres })).toEqual({
     name: 'c',
     ok: true,
-    detail: '3 days agree, 18 plays',
+    detail: '18 plays agree on 3 days',
   });
   const missingDay = new Map([...genres].filter(([day]) => day !== '2026-02-01'));
   expect(playsCheck('c', hourly, { name: 'genres', plays: missingDay })).toEqual({

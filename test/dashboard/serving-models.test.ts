@@ -59,8 +59,10 @@ afterAll(() => {
 
 test('agrees with the fact table and every BI view', () => {
   expect(data.checks.filter((check) => !check.ok)).toEqual([]);
-  // The four sales checks and the artist enrichment's (artist_sales_vs_concerts_vw against the cube).
-  expect(data.checks).toHaveLength(5);
+  // The four sales checks, the artist enrichment's (artist_sales_vs_concerts_vw against the cube) and the
+  // listening events' two (plays per day: genre_daily_vw against listening_hourly_vw, that against fact_listens).
+  expect(data.checks).toHaveLength(7);
+  expect(data.listening.days.length).toBeGreaterThan(0);
   // The transform views over the fixture's files are read; only the quality store was left out here.
   expect(data.notes).toEqual([expect.stringContaining('No data-quality results store')]);
   expect(data.transformRowCounts.map((count) => count.table)).toEqual(

@@ -178,7 +178,11 @@ export function playsCheck(
     .map((day) => `${day}: ${actual.name} ${actual.plays.get(day) ?? 0}, expected ${expected.get(day) ?? 0}`);
   const total = [...expected.values()].reduce((sum, plays) => sum + plays, 0);
   return differences.length === 0
-    ? { name, ok: true, detail: `${days.length} days agree, ${total} plays` }
+    ? {
+        name,
+        ok: true,
+        detail: `${total} plays agree on ${days.length === 1 ? '1 day' : `${days.length} days`}`,
+      }
     : {
         name,
         ok: false,
