@@ -2,6 +2,18 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// The `z` object pulls all of zod (its 40 locales included) into every Lambda bundle, about 370 KiB that
+// esbuild cannot tree-shake; the namespace import keeps only what is used. Same for zod/mini and the Lambdas'
+// lambdas/shared/zod.ts.
+const ZOD_NAMESPACE_IMPORT = {
+  selector:
+    "ImportDeclaration[source.value=/(^|\\/)zod(\\/mini)?$/] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
+  message:
+    "Use `import * as z from 'zod'` (or its zod/mini module): the `z` object keeps all of zod in every Lambda bundle.",
+};
+/** The one module of lambdas/ that imports zod itself. */
+const LAMBDA_ZOD_MODULE = 'lambdas/shared/zod.ts';
+
 export default tseslint.config(
   {
     ignores: [
@@ -23,14 +35,39 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      // The `z` object pulls all of zod (its 40 locales included) into every Lambda bundle, about 370 KiB
-      // that esbuild cannot tree-shake; the namespace import keeps only what is used.
+      'no-restricted-syntax': ['error', ZOD_NAMESPACE_IMPORT],
+    },
+  },
+  {
+    // Lambda bundles: zod/mini only, through lambdas/shared/zod.ts (issue 17, every bundle <= 512 KiB).
+    files: ['lambdas/**/*.ts'],
+    ignores: [LAMBDA_ZOD_MODULE],
+    rules: {
       'no-restricted-syntax': [
         'error',
+        ZOD_NAMESPACE_IMPORT,
         {
           selector:
-            "ImportDeclaration[source.value='zod'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
-          message: "Use `import * as z from 'zod'`: the `z` object keeps all of zod in every Lambda bundle.",
+            ':matches(ImportDeclaration, ExportAllDeclaration, ExportNamedDeclaration)[source.value=/^zod($|\\/)/]',
+          message:
+            "Lambdas import zod from lambdas/shared/zod.ts (`import * as z from '../shared/zod'`): it is zod/mini, " +
+            'about 35 KiB of a bundle where classic zod is about 95 KiB (issue 17: every bundle <= 512 KiB), and it ' +
+            'configures the English messages zod/mini does not load (without them every issue reads "Invalid input").',
+        },
+      ],
+    },
+  },
+  {
+    files: [LAMBDA_ZOD_MODULE],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ZOD_NAMESPACE_IMPORT,
+        {
+          selector:
+            ':matches(ImportDeclaration, ExportAllDeclaration, ExportNamedDeclaration)[source.value=/^zod($|\\/)/][source.value!=/^zod\\/(mini|locales)$/]',
+          message:
+            "The Lambdas' zod is zod/mini (and its English locale): classic zod would add about 95 KiB to every bundle (issue 17).",
         },
       ],
     },

@@ -91,17 +91,18 @@ const API_RATE_LIMIT_PER_SECOND = 5;
  * holding their keys, and the extraction settings the functions receive as ENRICHMENT_SETTINGS. Strict: a
  * misspelt key would otherwise silently take its default.
  */
-const enrichmentSchema = EnrichmentSettingsSchema.extend({
-  /** Base URL of the concerts API (Ticketmaster Discovery v2 shaped). */
-  concertsApiUrl: z.url({ protocol: /^https$/ }),
-  /** Base URL of the artist statistics API (Last.fm 2.0 shaped). */
-  artistStatsApiUrl: z.url({ protocol: /^https$/ }),
-  /** Secrets Manager secret (name) holding the concerts API key, a plain string. */
-  concertsApiKeySecretName: z.string().min(1),
-  /** Secrets Manager secret (name) holding the artist statistics API key, a plain string. */
-  artistStatsApiKeySecretName: z.string().min(1),
-})
-  .strict()
+const enrichmentSchema = z
+  .strictObject({
+    ...EnrichmentSettingsSchema.shape,
+    /** Base URL of the concerts API (Ticketmaster Discovery v2 shaped). */
+    concertsApiUrl: z.url({ protocol: /^https$/ }),
+    /** Base URL of the artist statistics API (Last.fm 2.0 shaped). */
+    artistStatsApiUrl: z.url({ protocol: /^https$/ }),
+    /** Secrets Manager secret (name) holding the concerts API key, a plain string. */
+    concertsApiKeySecretName: z.string().min(1),
+    /** Secrets Manager secret (name) holding the artist statistics API key, a plain string. */
+    artistStatsApiKeySecretName: z.string().min(1),
+  })
   .refine((enrichment) => enrichment.requestsPerSecond <= API_RATE_LIMIT_PER_SECOND, {
     message: `must be at most the APIs' limit of ${API_RATE_LIMIT_PER_SECOND} requests per second per key`,
     path: ['requestsPerSecond'],

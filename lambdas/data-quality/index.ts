@@ -20,7 +20,7 @@
 import * as path from 'node:path';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { S3Client } from '@aws-sdk/client-s3';
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { bucketVar, intVar, readEnv } from '../shared/config';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../shared/logging';
 import { RedshiftDataWarehouse } from '../shared/redshift-data-warehouse';
@@ -47,28 +47,30 @@ export { ResultDocumentSchema, RuleResultSchema, resultDocumentKey } from './res
 export type { ResultDocument, RuleResult } from './result-document';
 
 const percentVar = (defaultValue: number) =>
-  z
-    .string()
-    .optional()
-    .transform((value, context) => {
+  z.pipe(
+    z.optional(z.string()),
+    z.transform((value: string | undefined, context) => {
       if (value === undefined || value.trim() === '') return defaultValue;
       const parsed = Number(value);
       if (!Number.isFinite(parsed) || parsed < 0 || parsed > 100) {
-        context.addIssue({ code: 'custom', message: 'must be a percentage in [0, 100]' });
+        context.issues.push({ code: 'custom', message: 'must be a percentage in [0, 100]', input: value });
         return z.NEVER;
       }
       return parsed;
-    });
+    }),
+  );
 
 export const DataQualityEnvSchema = z.object({
   LANDING_BUCKET: bucketVar,
   RESULTS_BUCKET: bucketVar,
   JOB_RESULTS_BUCKET: bucketVar,
-  JOB_RESULTS_PREFIX: z.string().default(DEFAULT_JOB_RESULTS_PREFIX),
-  REDSHIFT_WORKGROUP: z.string({ error: 'must be set to the Redshift Serverless workgroup name' }).min(1),
-  REDSHIFT_DATABASE: z.string({ error: 'must be set to the database name' }).min(1),
-  REDSHIFT_SECRET_ARN: z.string().startsWith('arn:').optional(),
-  SERVING_PLAN_PATH: z.string().min(1).default(path.join(__dirname, 'serving-plan.json')),
+  JOB_RESULTS_PREFIX: z._default(z.string(), DEFAULT_JOB_RESULTS_PREFIX),
+  REDSHIFT_WORKGROUP: z
+    .string({ error: 'must be set to the Redshift Serverless workgroup name' })
+    .check(z.minLength(1)),
+  REDSHIFT_DATABASE: z.string({ error: 'must be set to the database name' }).check(z.minLength(1)),
+  REDSHIFT_SECRET_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  SERVING_PLAN_PATH: z._default(z.string().check(z.minLength(1)), path.join(__dirname, 'serving-plan.json')),
   QUARANTINE_WARN_PERCENT: percentVar(1),
   QUARANTINE_ERROR_PERCENT: percentVar(5),
   TEST_CONCURRENCY: intVar(4, 1, 32),

@@ -6,7 +6,7 @@
  * `1 - (1 - rejected / (records + rejected)) * (1 - quarantined / read)`. A product of survival shares,
  * because the two steps count different units (a session record at extraction, a session item after it).
  */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { landingManifestKey, type LandingSource } from '../shared/landing-keys';
 import { ObjectNotFoundError } from '../shared/object-not-found';
 import type { ObjectStore } from '../shared/object-store';
@@ -17,15 +17,15 @@ export const QUARANTINE_SOURCES: readonly LandingSource[] = ['users', 'sessions'
 
 /** The counts the gate needs from an extraction manifest; other manifest fields are ignored. */
 export const ExtractionCountsSchema = z.object({
-  records: z.number().int().nonnegative(),
-  rejected: z.number().int().nonnegative(),
+  records: z.number().check(z.int(), z.nonnegative()),
+  rejected: z.number().check(z.int(), z.nonnegative()),
 });
 export type ExtractionCounts = z.infer<typeof ExtractionCountsSchema>;
 
 export const TransformCountsSchema = z.object({
-  read: z.number().int().nonnegative(),
-  written: z.number().int().nonnegative(),
-  quarantined: z.number().int().nonnegative(),
+  read: z.number().check(z.int(), z.nonnegative()),
+  written: z.number().check(z.int(), z.nonnegative()),
+  quarantined: z.number().check(z.int(), z.nonnegative()),
 });
 export type TransformCounts = z.infer<typeof TransformCountsSchema>;
 
@@ -196,7 +196,7 @@ async function readIfPresent(store: ObjectStore, key: string, what: string): Pro
   }
 }
 
-function parseJsonObject<T>(schema: z.ZodType<T>, body: Buffer, what: string): T {
+function parseJsonObject<T>(schema: z.ZodMiniType<T>, body: Buffer, what: string): T {
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));

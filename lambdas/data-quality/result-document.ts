@@ -4,7 +4,7 @@
  * The dashboard and the local runner read it; its shape is a contract (README, Data quality), checked by
  * this schema on write and by tests.
  */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { ISO_DATE_PATTERN } from '../shared/contracts';
 
 export const QUALITY_STAGES = ['transform', 'serving'] as const;
@@ -12,36 +12,36 @@ export type QualityStage = (typeof QUALITY_STAGES)[number];
 
 export const RuleResultSchema = z.object({
   /** Unique name: the dbt test's name, or `quarantine_rate_<source>`. */
-  rule: z.string().min(1),
+  rule: z.string().check(z.minLength(1)),
   /** `dbt_test` for a compiled dbt test, `quarantine_rate` for the gate's bound on quarantined records. */
   kind: z.enum(['dbt_test', 'quarantine_rate']),
   /** The tested table: `deftunes_transform.sessions`, `deftunes_serving.fact_session_items`, or the source. */
-  table: z.string().min(1),
+  table: z.string().check(z.minLength(1)),
   /** The tested column, when the rule is on one column. */
-  column: z.string().optional(),
+  column: z.optional(z.string()),
   severity: z.enum(['error', 'warn']),
   status: z.enum(['passed', 'warned', 'failed']),
   /** Rows the test returned (for `quarantine_rate`: records quarantined that day). */
-  failing_rows: z.number().int().nonnegative(),
+  failing_rows: z.number().check(z.int(), z.nonnegative()),
   /** The value the thresholds were compared with: dbt's `fail_calc` (default `count(*)`), or a percentage. */
-  observed: z.number().nullable(),
+  observed: z.nullable(z.number()),
   /** The thresholds in words, e.g. `error if count(*) != 0; warn if count(*) != 0`. */
   threshold: z.string(),
   /** Up to five failing rows, reduced to their identifying columns, as JSON objects. */
   sample_failing_keys: z.array(z.record(z.string(), z.unknown())),
   /** Why the rule could not be evaluated (a query error, a missing manifest); the rule is then `failed`. */
-  error: z.string().optional(),
+  error: z.optional(z.string()),
   /** Why the status differs from what the measure alone gives (e.g. a failure accepted on a day declared empty). */
-  note: z.string().optional(),
+  note: z.optional(z.string()),
   /** Milliseconds the rule took. */
-  elapsed_ms: z.number().nonnegative(),
+  elapsed_ms: z.number().check(z.nonnegative()),
 });
 export type RuleResult = z.infer<typeof RuleResultSchema>;
 
 export const ResultDocumentSchema = z.object({
   /** Version of this shape; bumped on any incompatible change. */
   schema_version: z.literal(1),
-  run_date: z.string().regex(ISO_DATE_PATTERN),
+  run_date: z.string().check(z.regex(ISO_DATE_PATTERN)),
   stage: z.enum(QUALITY_STAGES),
   /** `failed` when any error-severity rule failed or any rule could not be evaluated; else `warned` when any warned. */
   status: z.enum(['passed', 'warned', 'failed']),
@@ -49,9 +49,9 @@ export const ResultDocumentSchema = z.object({
   finished_at: z.iso.datetime(),
   /** Rule counts by status. */
   summary: z.object({
-    passed: z.number().int().nonnegative(),
-    warned: z.number().int().nonnegative(),
-    failed: z.number().int().nonnegative(),
+    passed: z.number().check(z.int(), z.nonnegative()),
+    warned: z.number().check(z.int(), z.nonnegative()),
+    failed: z.number().check(z.int(), z.nonnegative()),
   }),
   rules: z.array(RuleResultSchema),
 });

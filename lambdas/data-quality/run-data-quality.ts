@@ -4,7 +4,7 @@
  * serving models. It writes the result document, publishes metrics and returns the status the state
  * machine's Choice reads: `failed` only when an error-severity rule failed or a rule could not run.
  */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import type { ObjectStore } from '../shared/object-store';
 import { RunDateSchema } from '../shared/run-date';
 import type { PlanTest, ServingPlan } from '../shared/serving-plan';
@@ -31,7 +31,7 @@ export const DataQualityEventSchema = z.object({
    * The execution input declared the run date's source day empty (a shutdown, an outage upstream): the
    * rules of {@link EMPTY_DAY_TESTS} then warn instead of failing the gate.
    */
-  declared_empty: z.boolean().default(false),
+  declared_empty: z._default(z.boolean(), false),
 });
 
 /** Generic dbt tests that fail on an empty or collapsed source day, the failure a declared-empty day expects. */

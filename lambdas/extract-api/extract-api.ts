@@ -3,7 +3,7 @@
  * body, validates each record with the contract schema, quarantines invalid and duplicate records, and
  * writes data, quarantine and manifest (see lambdas/shared/landing-writer.ts for the ordering).
  */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { API_ENTITIES, describeIssues, type ApiEntity } from '../shared/contracts';
 import {
   classifyHttpFailure,

@@ -10,7 +10,7 @@
  * API_MAX_STRING_BYTES (64 KiB), SESSIONS_LOOKBACK_DAYS (1); POWERTOOLS_* as Powertools reads them.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { bucketVar, httpUrlVar, intVar, readEnv } from '../shared/config';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../shared/logging';
 import { S3ObjectStore } from '../shared/s3-object-store';

@@ -6,7 +6,7 @@
  * limit) and the service's temporary ones are retried, 10 (bad key) fails at once.
  */
 import type { Client } from 'pg';
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { InvalidApiKeyError, maskApiKeys } from '../shared/api-key';
 import { describeIssues } from '../shared/contracts';
 import { messageOf } from '../shared/errors';
@@ -98,7 +98,7 @@ export function artistInfoUrl(
 /** Last.fm's error codes worth another request: 29 rate limit, 8 operation failed, 11 offline, 16 temporary. */
 const TRANSIENT_CODES = new Set([8, 11, 16, 29]);
 
-const ArtistAnswerSchema = z.object({ artist: z.object({ name: z.string() }).loose() });
+const ArtistAnswerSchema = z.object({ artist: z.looseObject({ name: z.string() }) });
 
 /** `{artist}`, or `undefined` for error 6 (not found); other errors retried or final by their code. */
 export function judgeArtistAnswer(maskedUrl: string): (answer: ApiAnswer) => AnswerVerdict<unknown> {

@@ -6,7 +6,7 @@
  * the later copy quarantined as `duplicate`; when a window's distinct events do not match its last
  * `totalElements`, the window is read again (at most 3 reads). Events land exactly as served.
  */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { InvalidApiKeyError, maskApiKeys } from '../shared/api-key';
 import { describeIssues } from '../shared/contracts';
 import {
@@ -40,12 +40,12 @@ const API = 'concerts';
 const DAY_MS = 86_400_000;
 
 export const ConcertsPageSchema = z.object({
-  _embedded: z.object({ events: z.array(z.unknown()) }).optional(),
+  _embedded: z.optional(z.object({ events: z.array(z.unknown()) })),
   page: z.object({
-    size: z.number().int().nonnegative(),
-    totalElements: z.number().int().nonnegative(),
-    totalPages: z.number().int().nonnegative(),
-    number: z.number().int().nonnegative(),
+    size: z.number().check(z.int(), z.nonnegative()),
+    totalElements: z.number().check(z.int(), z.nonnegative()),
+    totalPages: z.number().check(z.int(), z.nonnegative()),
+    number: z.number().check(z.int(), z.nonnegative()),
   }),
 });
 export type ConcertsPage = z.infer<typeof ConcertsPageSchema>;

@@ -9,7 +9,7 @@
  */
 import type { Client } from 'pg';
 import Cursor from 'pg-cursor';
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { describeIssues, SongRecordSchema } from '../shared/contracts';
 import {
   checkSongColumnTypes,

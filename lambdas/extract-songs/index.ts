@@ -10,7 +10,7 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { bucketVar, intVar, readEnv } from '../shared/config';
 import { secretsManagerConnectionFactory, type PgConnectionFactory } from '../shared/db-secret';
 import type { ExtractResult } from '../shared/landing-manifest';
@@ -32,7 +32,9 @@ export type { ExtractResult } from '../shared/landing-manifest';
 
 export const ExtractSongsEnvSchema = z.object({
   LANDING_BUCKET: bucketVar,
-  SONGS_DB_SECRET_ID: z.string({ error: 'must be the name or ARN of the songs database secret' }).min(1),
+  SONGS_DB_SECRET_ID: z
+    .string({ error: 'must be the name or ARN of the songs database secret' })
+    .check(z.minLength(1)),
   SONGS_DB_FETCH_SIZE: intVar(5000, 1, 100_000),
   DB_MAX_ATTEMPTS: intVar(4, 1, 20),
   ...RUN_DATE_BOUNDS_ENV,

@@ -12,7 +12,7 @@
  * Environment: EARLIEST_RUN_DATE, RUN_DATE_TIME_ZONE (the run-date bounds); POWERTOOLS_* as Powertools
  * reads them. It calls no AWS API.
  */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { readEnv } from '../shared/config';
 import { createLogger, type Logger } from '../shared/logging';
 import { RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv, type RunDateBounds } from '../shared/run-date';

@@ -6,7 +6,7 @@
  *
  * Step Functions' intrinsic functions cannot do date arithmetic, hence this function.
  */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { describeIssues } from '../shared/contracts';
 import {
   calendarDateIn,
@@ -29,7 +29,7 @@ const instant = (field: string) =>
       offset: true,
       error: `${field} must be an ISO 8601 date-time with Z or an offset, e.g. 2026-11-21T01:00:00Z`,
     })
-    .refine(hasCalendarDate, { message: `${field} is not a calendar date-time` });
+    .check(z.refine(hasCalendarDate, { message: `${field} is not a calendar date-time` }));
 
 export const ResolveRunDateEventSchema = z.object({
   /**
@@ -38,22 +38,22 @@ export const ResolveRunDateEventSchema = z.object({
    */
   execution_input: z.looseObject(
     {
-      run_date: RunDateSchema.optional(),
-      scheduled_time: instant('scheduled_time').optional(),
+      run_date: z.optional(RunDateSchema),
+      scheduled_time: z.optional(instant('scheduled_time')),
       /** The operator declares the source day empty: the gate's empty-day rules warn instead of failing. */
-      declared_empty: z.boolean({ error: 'declared_empty must be true or false' }).optional(),
+      declared_empty: z.optional(z.boolean({ error: 'declared_empty must be true or false' })),
     },
     { error: 'execution_input must be the execution input object' },
   ),
   /** `$$.Execution.StartTime`: the instant an input without a date is resolved from. */
-  execution_start_time: instant('execution_start_time').optional(),
+  execution_start_time: z.optional(instant('execution_start_time')),
   /** The schedule's time zone: whose calendar "the previous day" is taken in. */
   time_zone: TimeZoneSchema,
   /**
    * How long the run-date lock of this execution may be held, in seconds: when given, the result carries
    * the lock's timestamps (Step Functions cannot compute them: no clock arithmetic in its intrinsics).
    */
-  lock_ttl_seconds: z.number().int().positive().optional(),
+  lock_ttl_seconds: z.optional(z.number().check(z.int(), z.positive())),
 });
 export type ResolveRunDateEvent = z.infer<typeof ResolveRunDateEventSchema>;
 
@@ -171,7 +171,7 @@ function resolve(
 
 export const CheckRunDatesEventSchema = z.object({
   /** The Backfill's input dates, each run by one DailyPipeline execution. */
-  run_dates: z.array(RunDateSchema).min(1, 'run_dates must hold at least one date'),
+  run_dates: z.array(RunDateSchema).check(z.minLength(1, 'run_dates must hold at least one date')),
 });
 
 /**

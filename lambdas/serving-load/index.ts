@@ -12,7 +12,7 @@
  */
 import * as path from 'node:path';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { readEnv } from '../shared/config';
 import { createLogger, type Logger } from '../shared/logging';
 import { RedshiftDataWarehouse } from '../shared/redshift-data-warehouse';
@@ -35,10 +35,12 @@ export type {
 } from './load';
 
 export const ServingLoadEnvSchema = z.object({
-  REDSHIFT_WORKGROUP: z.string({ error: 'must be set to the Redshift Serverless workgroup name' }).min(1),
-  REDSHIFT_DATABASE: z.string({ error: 'must be set to the database name' }).min(1),
-  REDSHIFT_SECRET_ARN: z.string().startsWith('arn:').optional(),
-  SERVING_PLAN_PATH: z.string().min(1).default(path.join(__dirname, 'serving-plan.json')),
+  REDSHIFT_WORKGROUP: z
+    .string({ error: 'must be set to the Redshift Serverless workgroup name' })
+    .check(z.minLength(1)),
+  REDSHIFT_DATABASE: z.string({ error: 'must be set to the database name' }).check(z.minLength(1)),
+  REDSHIFT_SECRET_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  SERVING_PLAN_PATH: z._default(z.string().check(z.minLength(1)), path.join(__dirname, 'serving-plan.json')),
   ...RUN_DATE_BOUNDS_ENV,
 });
 

@@ -10,9 +10,12 @@
  *   views are all dropped in one statement).
  * - table: the old table is dropped and the new one created from the model's query. Inside the run's one
  *   transaction that is as atomic as building aside and renaming, and takes two statements instead of
- *   four: the Data API runs at most 40 statements in one BatchExecuteStatement.
+ *   four: the Data API runs at most 40 statements in one BatchExecuteStatement. Redshift drops every
+ *   table model in one statement (as the views), before the first one is created.
  * - incremental: the model's rows go to a temp table; rows of the run date or of a date among the new
- *   rows, and rows sharing a unique key with the new ones, are deleted; the new rows are inserted.
+ *   rows, and rows sharing a unique key with the new ones, are deleted; the new rows are inserted. A model
+ *   that selects the run date's rows only (`run_date_only`) takes two statements and no temp table: the run
+ *   date's rows are deleted, the model's rows of the run date inserted.
  * - snapshot_type2: any date can be loaded in any order, and the history ends as if the dates had been
  *   loaded in order. `<model>__runs(run_date)` holds the dates applied; the run records its date there
  *   first. The model gives each entity's state on every snapshot date from `:replay_from` onwards: the
@@ -35,22 +38,20 @@
  * CheckServingQuality gate, which reports every test afterwards.
  */
 import { describeIssues } from '../shared/contracts';
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import type { PlanModel, PlanTarget, PlanTest, ServingPlan } from '../shared/serving-plan';
 import type { SqlParameters, Statement, Warehouse } from '../shared/warehouse';
 
 export const ServingLoadEventSchema = z.object({
-  run_date: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'run_date must be YYYY-MM-DD')
-    .refine(
-      (value) =>
+  run_date: z.string().check(
+    z.regex(/^\d{4}-\d{2}-\d{2}$/, 'run_date must be YYYY-MM-DD'),
+    z.refine(
+      (value: string) =>
         !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) &&
         new Date(`${value}T00:00:00Z`).toISOString().startsWith(value),
-      {
-        message: 'run_date is not a calendar date',
-      },
+      { message: 'run_date is not a calendar date' },
     ),
+  ),
 });
 export type ServingLoadEvent = z.infer<typeof ServingLoadEventSchema>;
 
@@ -107,12 +108,17 @@ interface Dialect {
   readonly textType: string;
   /** Suffix of CREATE VIEW (Redshift: late binding, so dropping a table never needs CASCADE). */
   readonly viewSuffix: string;
+  /**
+   * Whether the run's temp tables must be dropped. Not on Redshift: the Data API runs a batch in its own
+   * session, whose temp tables go with it, and a drop would cost one of the batch's 40 statements.
+   */
+  readonly dropsTempTables: boolean;
 }
 
 function dialectOf(target: PlanTarget): Dialect {
   return target === 'redshift'
-    ? { target, textType: 'varchar(max)', viewSuffix: '\nwith no schema binding' }
-    : { target, textType: 'varchar', viewSuffix: '' };
+    ? { target, textType: 'varchar(max)', viewSuffix: '\nwith no schema binding', dropsTempTables: false }
+    : { target, textType: 'varchar', viewSuffix: '', dropsTempTables: true };
 }
 
 /** md5 of the columns' text joined by '|', null-safe: the same expression as the surrogate_key() macro. */
@@ -197,15 +203,39 @@ function viewStatements(model: PlanModel, existing: Existing, dialect: Dialect):
   ];
 }
 
+/**
+ * Redshift drops every existing table model in ONE statement (`drop table a, b, ...`), before the first
+ * one is created (as viewDrops; models are in dependency order, so each is created again before a model
+ * reads it); DuckDB drops each table before creating it.
+ */
+function tableDrops(plan: ServingPlan, existing: Existing, dialect: Dialect): Statement[] {
+  const tables = plan.models.filter(
+    (model) => model.materialization === 'table' && existing.tables.get(model.name) === 'table',
+  );
+  if (dialect.target !== 'redshift' || tables.length === 0) return [];
+  return [
+    {
+      sql: `drop table ${tables.map((model) => model.relation).join(', ')}`,
+      label: `models ${tables.map((model) => model.name).join(', ')}: drop the previous tables`,
+    },
+  ];
+}
+
 function dropExisting(model: PlanModel, existing: Existing): Statement[] {
   const kind = existing.tables.get(model.name);
   if (kind === undefined) return [];
   return [{ sql: `drop ${kind} ${model.relation}`, label: `model ${model.name}: drop the previous ${kind}` }];
 }
 
-function tableStatements(model: PlanModel, existing: Existing, runDate: string): Statement[] {
+function tableStatements(
+  model: PlanModel,
+  existing: Existing,
+  runDate: string,
+  dialect: Dialect,
+): Statement[] {
+  const droppedWithTheOthers = dialect.target === 'redshift' && existing.tables.get(model.name) === 'table';
   return [
-    ...dropExisting(model, existing),
+    ...(droppedWithTheOthers ? [] : dropExisting(model, existing)),
     {
       sql: `create table ${model.relation} as\n${model.sql}`,
       parameters: bound(model, runDate),
@@ -218,7 +248,45 @@ function keyMatch(left: string, right: string, keys: readonly string[]): string 
   return keys.map((key) => `${quote(left)}.${quote(key)} = ${quote(right)}.${quote(key)}`).join(' and ');
 }
 
-function incrementalStatements(model: PlanModel, existing: Existing, runDate: string): Statement[] {
+/**
+ * A `run_date_only` model: the run date's rows are deleted and the model's rows of the run date inserted
+ * (a row of another date is not kept, as the dbt strategy does); a new table is created from them.
+ */
+function runDateOnlyStatements(model: PlanModel, existing: Existing, runDate: string): Statement[] {
+  const runDateOf = quote(model.incremental!.run_date_column);
+  const selected = `select * from (\n${model.sql}\n) as selected where ${runDateOf} = cast(:run_date as date)`;
+  const parameters = { ...bound(model, runDate), run_date: runDate };
+  if (existing.tables.get(model.name) !== 'table') {
+    return [
+      ...dropExisting(model, existing),
+      {
+        sql: `create table ${model.relation} as\n${selected}`,
+        parameters,
+        label: `model ${model.name}: create the table with the run date's rows`,
+      },
+    ];
+  }
+  return [
+    {
+      sql: `delete from ${model.relation} where ${runDateOf} = cast(:run_date as date)`,
+      parameters: { run_date: runDate },
+      label: `model ${model.name}: delete the rows of the run date`,
+    },
+    {
+      sql: `insert into ${model.relation}\n${selected}`,
+      parameters,
+      label: `model ${model.name}: insert the run date's rows`,
+    },
+  ];
+}
+
+function incrementalStatements(
+  model: PlanModel,
+  existing: Existing,
+  runDate: string,
+  dialect: Dialect,
+): Statement[] {
+  if (model.incremental!.run_date_only) return runDateOnlyStatements(model, existing, runDate);
   const batch = `${model.name}__batch`;
   const runDateColumn = model.incremental!.run_date_column;
   const statements: Statement[] = [
@@ -250,8 +318,9 @@ function incrementalStatements(model: PlanModel, existing: Existing, runDate: st
       sql: `insert into ${model.relation} select * from ${quote(batch)}`,
       label: `model ${model.name}: insert the run date's rows`,
     },
-    { sql: `drop table ${quote(batch)}`, label: `model ${model.name}: drop ${batch}` },
   );
+  if (dialect.dropsTempTables)
+    statements.push({ sql: `drop table ${quote(batch)}`, label: `model ${model.name}: drop ${batch}` });
   return statements;
 }
 
@@ -446,9 +515,13 @@ function snapshotStatements(
         `from ${quote(versions)} where ${quote(versions)}.version_number >= 1`,
       label: `model ${model.name}: insert new versions`,
     },
-    { sql: `drop table ${quote(stage)}`, label: `model ${model.name}: drop ${stage}` },
-    { sql: `drop table ${quote(versions)}`, label: `model ${model.name}: drop ${versions}` },
   );
+  if (dialect.dropsTempTables) {
+    statements.push(
+      { sql: `drop table ${quote(stage)}`, label: `model ${model.name}: drop ${stage}` },
+      { sql: `drop table ${quote(versions)}`, label: `model ${model.name}: drop ${versions}` },
+    );
+  }
   return statements;
 }
 
@@ -567,6 +640,7 @@ export function planStatements(plan: ServingPlan, runDate: string, existing: Exi
     label: `schema ${schema}`,
   }));
   let viewsDropped = false;
+  let tablesDropped = false;
   for (const model of plan.models) {
     switch (model.materialization) {
       case 'view':
@@ -575,10 +649,12 @@ export function planStatements(plan: ServingPlan, runDate: string, existing: Exi
         statements.push(...viewStatements(model, existing, dialect));
         break;
       case 'table':
-        statements.push(...tableStatements(model, existing, runDate));
+        if (!tablesDropped) statements.push(...tableDrops(plan, existing, dialect));
+        tablesDropped = true;
+        statements.push(...tableStatements(model, existing, runDate, dialect));
         break;
       case 'incremental':
-        statements.push(...incrementalStatements(model, existing, runDate));
+        statements.push(...incrementalStatements(model, existing, runDate, dialect));
         break;
       case 'snapshot_type2':
         statements.push(...snapshotStatements(model, existing, runDate, dialect));

@@ -3,7 +3,7 @@
  * malformed variable fails the function immediately with a message naming the variable, instead of a
  * confusing error deep inside the first invocation.
  */
-import * as z from 'zod';
+import * as z from './zod';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -16,7 +16,7 @@ export class ConfigError extends Error {
  * Parses `env` with `schema` (an object schema keyed by variable name). Rejects with a {@link ConfigError}
  * listing every bad variable: `Invalid environment for extract-api: LANDING_BUCKET: required; ...`.
  */
-export function readEnv<S extends z.ZodObject>(
+export function readEnv<S extends z.ZodMiniObject>(
   schema: S,
   component: string,
   env: NodeJS.ProcessEnv = process.env,
@@ -35,18 +35,22 @@ export function readEnv<S extends z.ZodObject>(
 
 /** A positive integer given as a string, with a default when the variable is unset or empty. */
 export function intVar(defaultValue: number, min = 1, max = Number.MAX_SAFE_INTEGER) {
-  return z
-    .string()
-    .optional()
-    .transform((value, context) => {
+  return z.pipe(
+    z.optional(z.string()),
+    z.transform((value: string | undefined, context) => {
       if (value === undefined || value.trim() === '') return defaultValue;
       const parsed = Number(value);
       if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-        context.addIssue({ code: 'custom', message: `must be an integer in [${min}, ${max}]` });
+        context.issues.push({
+          code: 'custom',
+          message: `must be an integer in [${min}, ${max}]`,
+          input: value,
+        });
         return z.NEVER;
       }
       return parsed;
-    });
+    }),
+  );
 }
 
 /** An http(s) URL. */
@@ -55,4 +59,4 @@ export const httpUrlVar = z.url({ protocol: /^https?$/, error: 'must be an http(
 /** An S3 bucket name. */
 export const bucketVar = z
   .string({ error: 'must be set to the bucket name' })
-  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name');
+  .check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'));

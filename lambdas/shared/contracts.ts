@@ -7,7 +7,7 @@
  * These are structural rules (presence, types, formats). Semantic rules that need other data (a song id
  * missing from the catalog, a volume drop) run later, at the data-quality gate.
  */
-import * as z from 'zod';
+import * as z from './zod';
 
 /** A Million Song Dataset track id: `TR` + 16 upper-case letters or digits. Joins `songs.track_id`. */
 export const TRACK_ID_PATTERN = /^TR[A-Z0-9]{16}$/;
@@ -29,57 +29,57 @@ export const MAX_PRICE_USD = 2;
 const isoDateTime = z.iso.datetime({ offset: true, local: true });
 
 export const SessionItemSchema = z.object({
-  song_id: z.string().regex(TRACK_ID_PATTERN, 'must be a track id (TR + 16 characters)'),
+  song_id: z.string().check(z.regex(TRACK_ID_PATTERN, 'must be a track id (TR + 16 characters)')),
   song_name: z.string(),
-  artist_id: z.string().min(1),
+  artist_id: z.string().check(z.minLength(1)),
   artist_name: z.string(),
-  price: z.number().positive().max(MAX_PRICE_USD),
+  price: z.number().check(z.positive(), z.lte(MAX_PRICE_USD)),
   currency: z.enum(CURRENCIES),
   liked: z.boolean(),
-  liked_since: isoDateTime.nullable(),
+  liked_since: z.nullable(isoDateTime),
 });
 
 export const SessionRecordSchema = z.object({
   user_id: z.uuid(),
   session_id: z.uuid(),
-  session_items: z.array(SessionItemSchema).min(1),
+  session_items: z.array(SessionItemSchema).check(z.minLength(1)),
   user_agent: z.string(),
   session_start_time: isoDateTime,
 });
 
 /** `[latitude, longitude, place name, ISO 3166-1 alpha-2 country code, IANA time zone]`, all strings. */
 export const UserLocationSchema = z.tuple([
-  z.string().regex(/^-?\d+(\.\d+)?$/, 'latitude must be a decimal number'),
-  z.string().regex(/^-?\d+(\.\d+)?$/, 'longitude must be a decimal number'),
-  z.string().min(1),
-  z.string().regex(/^[A-Z]{2}$/, 'country must be an ISO 3166-1 alpha-2 code'),
-  z.string().min(1),
+  z.string().check(z.regex(/^-?\d+(\.\d+)?$/, 'latitude must be a decimal number')),
+  z.string().check(z.regex(/^-?\d+(\.\d+)?$/, 'longitude must be a decimal number')),
+  z.string().check(z.minLength(1)),
+  z.string().check(z.regex(/^[A-Z]{2}$/, 'country must be an ISO 3166-1 alpha-2 code')),
+  z.string().check(z.minLength(1)),
 ]);
 
 export const UserRecordSchema = z.object({
   user_id: z.uuid(),
-  user_name: z.string().min(1),
-  user_lastname: z.string().min(1),
+  user_name: z.string().check(z.minLength(1)),
+  user_lastname: z.string().check(z.minLength(1)),
   user_location: UserLocationSchema,
   user_since: isoDateTime,
 });
 
 /** A row of `deftunes.songs` as read from Postgres (numeric columns may arrive as null). */
 export const SongRecordSchema = z.object({
-  track_id: z.string().regex(TRACK_ID_PATTERN),
-  title: z.string().nullable(),
-  song_id: z.string().regex(SONG_ID_PATTERN),
-  release: z.string().nullable(),
-  artist_id: z.string().min(1),
-  artist_mbid: z.string().nullable(),
-  artist_name: z.string().nullable(),
-  duration: z.number().nullable(),
-  artist_familiarity: z.number().nullable(),
-  artist_hotttnesss: z.number().nullable(),
-  year: z.number().int().nullable(),
-  track_7digitalid: z.number().int().nullable(),
-  shs_perf: z.number().int().nullable(),
-  shs_work: z.number().int().nullable(),
+  track_id: z.string().check(z.regex(TRACK_ID_PATTERN)),
+  title: z.nullable(z.string()),
+  song_id: z.string().check(z.regex(SONG_ID_PATTERN)),
+  release: z.nullable(z.string()),
+  artist_id: z.string().check(z.minLength(1)),
+  artist_mbid: z.nullable(z.string()),
+  artist_name: z.nullable(z.string()),
+  duration: z.nullable(z.number()),
+  artist_familiarity: z.nullable(z.number()),
+  artist_hotttnesss: z.nullable(z.number()),
+  year: z.nullable(z.number().check(z.int())),
+  track_7digitalid: z.nullable(z.number().check(z.int())),
+  shs_perf: z.nullable(z.number().check(z.int())),
+  shs_work: z.nullable(z.number().check(z.int())),
 });
 
 export type SessionItem = z.infer<typeof SessionItemSchema>;
@@ -95,7 +95,7 @@ export const API_ENTITIES = {
 export type ApiEntity = keyof typeof API_ENTITIES;
 
 /** One line naming what is wrong with a record and where, for quarantine reasons and error messages. */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: z.core.$ZodError): string {
   return error.issues
     .map((issue) => `${issue.path.length ? issue.path.join('.') : '(record)'}: ${issue.message}`)
     .join('; ');

@@ -6,15 +6,15 @@
 import { describeIssues } from './contracts';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Client, type ClientConfig } from 'pg';
-import * as z from 'zod';
+import * as z from './zod';
 
 export const DbSecretSchema = z.object({
-  host: z.string().min(1),
-  port: z.coerce.number().int().min(1).max(65535).default(5432),
-  username: z.string().min(1),
-  password: z.string().min(1),
-  dbname: z.string().min(1).default('postgres'),
-  engine: z.string().optional(),
+  host: z.string().check(z.minLength(1)),
+  port: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(65535)), 5432),
+  username: z.string().check(z.minLength(1)),
+  password: z.string().check(z.minLength(1)),
+  dbname: z._default(z.string().check(z.minLength(1)), 'postgres'),
+  engine: z.optional(z.string()),
 });
 export type DbSecret = z.infer<typeof DbSecretSchema>;
 

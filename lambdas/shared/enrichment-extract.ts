@@ -5,7 +5,7 @@
  * spend the request budget again), so a failure that reaches the writer ends the extract, and the error
  * the source raised (a bad key, the budget, a request that kept failing) is what the caller gets.
  */
-import * as z from 'zod';
+import * as z from './zod';
 import { describeIssues } from './contracts';
 import {
   parseEnrichmentSettings,

@@ -4,7 +4,7 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as z from 'zod';
+import * as z from './zod';
 import { secretsManagerApiKey, type ApiKeySource } from './api-key';
 import { bucketVar, httpUrlVar, intVar, readEnv } from './config';
 import type { EnrichmentExtractDeps } from './enrichment-extract';
@@ -36,11 +36,13 @@ export function enrichmentEnvSchema(
   keySecretVariable: string,
   secretVariables: readonly string[] = [],
 ) {
-  const secretVar = z.string({ error: 'must be the name or ARN of a secret' }).min(1);
+  const secretVar = z.string({ error: 'must be the name or ARN of a secret' }).check(z.minLength(1));
   return z.object({
     LANDING_BUCKET: bucketVar,
     [urlVariable]: httpUrlVar,
-    [keySecretVariable]: z.string({ error: 'must be the name or ARN of the API key secret' }).min(1),
+    [keySecretVariable]: z
+      .string({ error: 'must be the name or ARN of the API key secret' })
+      .check(z.minLength(1)),
     ...Object.fromEntries(secretVariables.map((name) => [name, secretVar])),
     ENRICHMENT_SETTINGS: enrichmentSettingsVar,
     ...RUN_DATE_BOUNDS_ENV,

@@ -3,19 +3,19 @@
  * quarantine objects are complete. Readers take an extract as complete only when its manifest exists and
  * the data object's SHA-256 matches; an extract without a manifest is in progress or failed.
  */
-import * as z from 'zod';
+import * as z from './zod';
 import { ISO_DATE_PATTERN } from './contracts';
 
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256');
-const isoDate = z.string().regex(ISO_DATE_PATTERN, 'must be YYYY-MM-DD');
+const sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256'));
+const isoDate = z.string().check(z.regex(ISO_DATE_PATTERN, 'must be YYYY-MM-DD'));
 
 export const LandedObjectSchema = z.object({
   /** Key relative to the landing zone. */
-  key: z.string().min(1),
+  key: z.string().check(z.minLength(1)),
   /** Lines in the (gunzipped) object. */
-  records: z.number().int().nonnegative(),
+  records: z.number().check(z.int(), z.nonnegative()),
   /** Size of the stored (gzipped) object. */
-  bytes: z.number().int().nonnegative(),
+  bytes: z.number().check(z.int(), z.nonnegative()),
   /** SHA-256 of the stored (gzipped) object. */
   sha256,
 });
@@ -25,51 +25,51 @@ export const LandingManifestSchema = z.object({
   entity: z.enum(['users', 'sessions', 'songs', 'concerts', 'artist_stats']),
   run_date: isoDate,
   /** The data object: valid records, gzipped JSON lines. Same as `key`, `records`, `bytes`, `sha256`. */
-  key: z.string().min(1),
-  records: z.number().int().nonnegative(),
+  key: z.string().check(z.minLength(1)),
+  records: z.number().check(z.int(), z.nonnegative()),
   /** Records quarantined (failed validation or duplicates). */
-  rejected: z.number().int().nonnegative(),
-  bytes: z.number().int().nonnegative(),
+  rejected: z.number().check(z.int(), z.nonnegative()),
+  bytes: z.number().check(z.int(), z.nonnegative()),
   sha256,
   /** The quarantine object: `{reason, record, position}` gzipped JSON lines (always written, maybe empty). */
   quarantine: LandedObjectSchema,
   /** The API window the extract asked for; null for a full table extract. */
-  window: z.object({ start_date: isoDate, end_date: isoDate }).nullable(),
+  window: z.nullable(z.object({ start_date: isoDate, end_date: isoDate })),
   /** Where the records came from: the API URL, or the database and table (never credentials). */
-  source_url: z.string().min(1),
+  source_url: z.string().check(z.minLength(1)),
   /** Attempts it took to read the source completely (1 when nothing had to be retried). */
-  attempts: z.number().int().positive(),
+  attempts: z.number().check(z.int(), z.positive()),
   extracted_at: z.iso.datetime(),
   content_type: z.literal('application/x-ndjson'),
   content_encoding: z.literal('gzip'),
   /** Enrichment extracts: requests sent to the API, retries included (against the daily budget). */
-  requests: z.number().int().nonnegative().optional(),
+  requests: z.optional(z.number().check(z.int(), z.nonnegative())),
   /** Concerts: each date window read, after splitting (docs/artist-enrichment.md). */
-  windows: z
-    .array(
+  windows: z.optional(
+    z.array(
       z.object({
         country_code: z.string(),
         start_date: isoDate,
         end_date: isoDate,
-        total_elements: z.number().int().nonnegative(),
-        pages: z.number().int().nonnegative(),
-        records: z.number().int().nonnegative(),
+        total_elements: z.number().check(z.int(), z.nonnegative()),
+        pages: z.number().check(z.int(), z.nonnegative()),
+        records: z.number().check(z.int(), z.nonnegative()),
         /** Reads it took for the distinct events to match totalElements (1 when the listing held still). */
-        reads: z.number().int().positive(),
+        reads: z.number().check(z.int(), z.positive()),
       }),
-    )
-    .optional(),
+    ),
+  ),
   /** Artist statistics: the run date's slice of the catalog's artists. */
-  slice: z
-    .object({
-      catalog_artists: z.number().int().nonnegative(),
-      modulus: z.number().int().positive(),
-      remainder: z.number().int().nonnegative(),
-      artists: z.number().int().nonnegative(),
-      found: z.number().int().nonnegative(),
-      not_found: z.number().int().nonnegative(),
-    })
-    .optional(),
+  slice: z.optional(
+    z.object({
+      catalog_artists: z.number().check(z.int(), z.nonnegative()),
+      modulus: z.number().check(z.int(), z.positive()),
+      remainder: z.number().check(z.int(), z.nonnegative()),
+      artists: z.number().check(z.int(), z.nonnegative()),
+      found: z.number().check(z.int(), z.nonnegative()),
+      not_found: z.number().check(z.int(), z.nonnegative()),
+    }),
+  ),
 });
 
 export type LandedObject = z.infer<typeof LandedObjectSchema>;

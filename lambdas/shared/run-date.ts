@@ -8,21 +8,19 @@
  * entry point (the CLI, ResolveRunDate, the Lambda handlers, the local bindings) calls it with bounds it
  * read from its configuration (cdk.json locally, {@link RUN_DATE_BOUNDS_ENV} in AWS).
  */
-import * as z from 'zod';
+import * as z from './zod';
 import { ISO_DATE_PATTERN } from './contracts';
 
-export const RunDateSchema = z
-  .string({ error: 'run_date must be a string YYYY-MM-DD' })
-  .regex(ISO_DATE_PATTERN, 'run_date must be YYYY-MM-DD')
-  .refine(
-    (value) => {
+export const RunDateSchema = z.string({ error: 'run_date must be a string YYYY-MM-DD' }).check(
+  z.regex(ISO_DATE_PATTERN, 'run_date must be YYYY-MM-DD'),
+  z.refine(
+    (value: string) => {
       const date = new Date(`${value}T00:00:00Z`);
       return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
     },
-    {
-      message: 'run_date is not a calendar date',
-    },
-  );
+    { message: 'run_date is not a calendar date' },
+  ),
+);
 
 /** The first day of the users snapshot window: the API's users from the epoch to the run date. */
 export const SNAPSHOT_EPOCH = '1970-01-01';
@@ -40,7 +38,7 @@ export function isTimeZone(timeZone: string): boolean {
 /** An IANA time zone this runtime knows. */
 export const TimeZoneSchema = z
   .string({ error: 'must be an IANA time zone such as Europe/Paris' })
-  .refine(isTimeZone, { message: 'is not a time zone this runtime knows (IANA name expected)' });
+  .check(z.refine(isTimeZone, { message: 'is not a time zone this runtime knows (IANA name expected)' }));
 
 /** The calendar date (`YYYY-MM-DD`) of `at` in `timeZone`. */
 export function calendarDateIn(at: Date, timeZone: string): string {

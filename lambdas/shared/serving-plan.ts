@@ -7,7 +7,7 @@
  * lists the named parameters each SQL text uses, so an executor binds exactly those.
  */
 import { readFileSync } from 'node:fs';
-import * as z from 'zod';
+import * as z from './zod';
 
 export const SERVING_PLAN_FORMAT_VERSION = 1;
 
@@ -17,13 +17,19 @@ export type PlanTarget = z.infer<typeof PlanTargetSchema>;
 export const MaterializationSchema = z.enum(['view', 'table', 'incremental', 'snapshot_type2']);
 export type Materialization = z.infer<typeof MaterializationSchema>;
 
-const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain SQL identifier');
+const identifier = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain SQL identifier'));
 const parameterNames = z.array(identifier);
 
 /** Incremental models: each run replaces the run date's rows (and any row sharing a unique key with them). */
 export const IncrementalConfigSchema = z.object({
   /** The date column holding the run date that loaded each row; `delete ... where <column> = :run_date`. */
   run_date_column: identifier,
+  /**
+   * The model selects the run date's rows only (dbt config `run_date_only`): a run deletes the run date's
+   * rows and inserts the model's rows of the run date, without a batch table (two statements, not five).
+   * @default false
+   */
+  run_date_only: z.optional(z.boolean()),
 });
 export type IncrementalConfig = z.infer<typeof IncrementalConfigSchema>;
 
@@ -35,7 +41,7 @@ export type IncrementalConfig = z.infer<typeof IncrementalConfigSchema>;
  */
 export const SnapshotConfigSchema = z.object({
   /** Columns whose change opens a new version (the others are updated in place on the current version). */
-  check_cols: z.array(identifier).min(1),
+  check_cols: z.array(identifier).check(z.minLength(1)),
   /** Columns corrected in place on the current version (type 1). */
   update_cols: z.array(identifier),
   /**
@@ -52,13 +58,13 @@ export const SnapshotConfigSchema = z.object({
   /** The run date that created the version (drives idempotent re-runs). */
   loaded_on: identifier,
   /** valid_from of an entity's first version. */
-  first_valid_from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  first_valid_from: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/)),
   /**
    * An update_cols column flagging inferred members: rows the model returns with it true (attributes
    * unknown) for an entity that is referenced but has no state yet. Such a row only opens the entity's
    * first version; the first real row completes that version in place (same key), never opens another.
    */
-  inferred_flag: identifier.optional(),
+  inferred_flag: z.optional(identifier),
 });
 export type SnapshotConfig = z.infer<typeof SnapshotConfigSchema>;
 
@@ -74,30 +80,32 @@ export const PlanModelSchema = z
     relation: z.string(),
     materialization: MaterializationSchema,
     /** The compiled SELECT (no trailing semicolon), with `:run_date`-style named parameters. */
-    sql: z.string().min(1),
+    sql: z.string().check(z.minLength(1)),
     /** Named parameters used by `sql`. */
     parameters: parameterNames,
     /** Natural key columns (empty for views). */
     unique_key: z.array(identifier),
     /** Models this one reads (names), all earlier in the plan. */
     depends_on: z.array(identifier),
-    incremental: IncrementalConfigSchema.optional(),
-    snapshot: SnapshotConfigSchema.optional(),
+    incremental: z.optional(IncrementalConfigSchema),
+    snapshot: z.optional(SnapshotConfigSchema),
   })
-  .superRefine((model, ctx) => {
-    if (model.materialization === 'incremental' && (!model.incremental || model.unique_key.length === 0)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `incremental model ${model.name} needs run_date_column and unique_key`,
-      });
-    }
-    if (model.materialization === 'snapshot_type2' && (!model.snapshot || model.unique_key.length === 0)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `snapshot model ${model.name} needs snapshot config and unique_key`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((model, ctx) => {
+      if (model.materialization === 'incremental' && (!model.incremental || model.unique_key.length === 0)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `incremental model ${model.name} needs run_date_column and unique_key`,
+        });
+      }
+      if (model.materialization === 'snapshot_type2' && (!model.snapshot || model.unique_key.length === 0)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `snapshot model ${model.name} needs snapshot config and unique_key`,
+        });
+      }
+    }),
+  );
 export type PlanModel = z.infer<typeof PlanModelSchema>;
 
 /** When a test runs in the pipeline: tests on sources gate the transform zone, tests on models the serving layer. */
@@ -112,14 +120,14 @@ export const TestedNodeSchema = z.object({
   /** Table or model name (`sessions`, `fact_session_items`). */
   table: identifier,
   /** The tested column, when the test is on a column. */
-  column: z.string().nullable(),
+  column: z.nullable(z.string()),
 });
 export type TestedNode = z.infer<typeof TestedNodeSchema>;
 
 /** A dbt threshold: a comparison operator and a number, e.g. `!=0`, `>10`, `>=5`. */
 export const ThresholdSchema = z
   .string()
-  .regex(/^\s*(==|=|!=|<>|>=|<=|>|<)\s*-?\d+(\.\d+)?\s*$/, 'a dbt threshold');
+  .check(z.regex(/^\s*(==|=|!=|<>|>=|<=|>|<)\s*-?\d+(\.\d+)?\s*$/, 'a dbt threshold'));
 
 export const PlanTestSchema = z.object({
   /** dbt test name (`not_null_fact_session_items_session_id`). */
@@ -127,16 +135,16 @@ export const PlanTestSchema = z.object({
   /** dbt unique id. */
   unique_id: z.string(),
   /** Generic test name (`not_null`, `unique`, `accepted_range`...), or null for a singular test. */
-  test_type: z.string().nullable(),
+  test_type: z.nullable(z.string()),
   /** The compiled SELECT returning the failing rows; count them to get `failures`. */
-  sql: z.string().min(1),
+  sql: z.string().check(z.minLength(1)),
   parameters: parameterNames,
   severity: z.enum(['error', 'warn']),
   /**
    * The measure compared with the thresholds, over the failing rows (dbt's `fail_calc`, `count(*)` unless
    * the test sets another). Optional so plans compiled before it was carried still parse.
    */
-  fail_calc: z.string().min(1).optional(),
+  fail_calc: z.optional(z.string().check(z.minLength(1))),
   warn_if: ThresholdSchema,
   error_if: ThresholdSchema,
   stage: TestStageSchema,

@@ -8,43 +8,42 @@
  * digits than a double holds) stays text in the row and {@link songContractProblems} names it, so the row
  * is quarantined with its original value rather than landed rounded, wrapped or as `null`.
  */
-import * as z from 'zod';
+import * as z from './zod';
 import contractDocument from './songs-contract.json';
 
 const KindSchema = z.enum(['text', 'float', 'int']);
 export type SongColumnKind = z.infer<typeof KindSchema>;
 
-const PostgresTypesSchema = z.array(z.string().min(1)).min(1);
+const PostgresTypesSchema = z.array(z.string().check(z.minLength(1))).check(z.minLength(1));
 
 const SongsContractSchema = z.object({
-  table: z.string().regex(/^[a-z_]+\.[a-z_]+$/),
+  table: z.string().check(z.regex(/^[a-z_]+\.[a-z_]+$/)),
   kinds: z.object({
     text: z.object({ postgres: PostgresTypesSchema, glue: z.literal('string') }),
     float: z.object({ postgres: PostgresTypesSchema, glue: z.literal('double') }),
     int: z.object({
       postgres: PostgresTypesSchema,
       glue: z.literal('int'),
-      min: z.number().int(),
-      max: z.number().int(),
+      min: z.number().check(z.int()),
+      max: z.number().check(z.int()),
     }),
   }),
   columns: z
     .array(
       z.object({
-        name: z.string().regex(/^[a-z_][a-z0-9_]*$/),
+        name: z.string().check(z.regex(/^[a-z_][a-z0-9_]*$/)),
         kind: KindSchema,
-        check: z
-          .object({
-            greater_than: z.number().optional(),
-            min: z.number().optional(),
-            max: z.number().optional(),
-            unknown: z.number().optional(),
-          })
-          .strict()
-          .optional(),
+        check: z.optional(
+          z.strictObject({
+            greater_than: z.optional(z.number()),
+            min: z.optional(z.number()),
+            max: z.optional(z.number()),
+            unknown: z.optional(z.number()),
+          }),
+        ),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 
 /** The bounds of a column's values; a landed value outside them is bad catalog data. */
