@@ -37,8 +37,10 @@ export class DeftunesStage extends Stage {
 
     this.storage = new StorageStack(this, 'Storage', {
       ...stateful,
-      description: `DeFtunes ${config.name}: lake buckets and key (stateful)`,
+      description: `DeFtunes ${config.name}: lake buckets and key, listening events stream (stateful)`,
       landingLifecycle: config.landingLifecycle,
+      stream: config.stream,
+      logRetention,
       removalPolicy,
     });
     const { storage } = this.storage;
@@ -82,6 +84,7 @@ export class DeftunesStage extends Stage {
       functions: this.compute.functions,
       enrichmentFunctions: this.compute.enrichmentFunctions,
       jobs: this.compute.jobs,
+      listeningEvents: this.storage.listeningEvents,
       logRetention,
       logRemovalPolicy: removalPolicy,
       removalPolicy,

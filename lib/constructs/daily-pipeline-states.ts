@@ -24,6 +24,7 @@ export const DAILY_PIPELINE_STATES = {
   extractConcerts: 'ExtractConcerts',
   extractArtistStats: 'ExtractArtistStats',
   transformEnrichment: 'TransformEnrichment',
+  transformListens: 'TransformListens',
   checkTransformQuality: 'CheckTransformQuality',
   transformQualityGate: 'TransformQualityGate',
   transformQualityFailed: 'TransformQualityFailed',

@@ -41,6 +41,8 @@ export interface DailyPipelineProps extends StateMachineLoggingProps, DailyPipel
   readonly transformApiJob: glue.IJob;
   readonly transformSongsJob: glue.IJob;
   readonly transformEnrichmentJob: glue.IJob;
+  /** The listening events' transform (docs/listening-events.md): no extraction, Firehose has landed them. */
+  readonly transformListensJob: glue.IJob;
   /** How long a Glue job run may take (its own timeout); the task allows queueing time on top. */
   readonly jobTimeout: Duration;
 }
@@ -49,7 +51,8 @@ const S = DAILY_PIPELINE_STATES;
 
 /**
  * The daily run as DESIGN.md draws it: songs, API and artist-enrichment branches in parallel (extract then
- * transform; docs/artist-enrichment.md for the third), a quality gate on the transform zone, the serving
+ * transform; docs/artist-enrichment.md for the third) with the listening events' transform as a fourth
+ * (docs/listening-events.md: Firehose has landed them, there is nothing to extract), a quality gate on the transform zone, the serving
  * load, a quality gate on the serving layer, then a success event; any failure publishes an alert and fails
  * the execution. Input `{"run_date": "YYYY-MM-DD"}`; without it (the schedule passes `{"scheduled_time":
  * ISO}`), the run date is the calendar day before the scheduled time, or before the execution's start, in
@@ -106,7 +109,7 @@ export class DailyPipeline extends Construct {
         taskTimeout: sfn.Timeout.duration(props.resolveRunDateTimeout.plus(Duration.seconds(30))),
       }),
     );
-    // --- extract and transform, the three sources in parallel ---
+    // --- extract and transform, the four sources in parallel ---
     const parallel = (name: string, ...branches: sfn.IChainable[]) => {
       const state = new sfn.Parallel(this, name, { stateName: name, resultPath: sfn.JsonPath.DISCARD });
       for (const branch of branches) state.branch(branch);
@@ -130,9 +133,10 @@ export class DailyPipeline extends Construct {
       work.invoke(S.extractConcerts, functions.extractConcerts, runDate, '$.extractConcerts'),
       work.invoke(S.extractArtistStats, functions.extractArtistStats, runDate, '$.extractArtistStats'),
     ).next(work.runJob(S.transformEnrichment, props.transformEnrichmentJob, '$.transformEnrichment'));
+    const listensBranch = work.runJob(S.transformListens, props.transformListensJob, '$.transformListens');
     // Tasks inside the branches cannot reach NotifyFailure; their failure fails the Parallel, caught here.
     const extractAndTransform = outcomes.catchToNotify(
-      parallel(S.extractAndTransform, songsBranch, apiBranch, enrichmentBranch),
+      parallel(S.extractAndTransform, songsBranch, apiBranch, enrichmentBranch, listensBranch),
     );
 
     // --- quality gates and the serving load ---
@@ -238,7 +242,7 @@ export class DailyPipeline extends Construct {
 export const RUN_LOCK_GRACE = Duration.hours(1);
 
 /**
- * Upper bound of a whole DailyPipeline run: the longest of the three branches (the API and enrichment ones
+ * Upper bound of a whole DailyPipeline run: the longest of the four branches (the API and enrichment ones
  * are alike: two extractions side by side, then a Glue job with queueing; two function lengths are allowed
  * for the extractions), then the three warehouse steps, each possibly run {@link WAREHOUSE_ATTEMPTS} times (a
  * serializable isolation conflict can surface at commit, after a full-length attempt), with an hour for the

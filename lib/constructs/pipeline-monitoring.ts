@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as glue from 'aws-cdk-lib/aws-glue';
+import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -20,6 +21,15 @@ export interface PipelineMonitoringProps {
   readonly functions: Record<string, lambda.IFunction>;
   /** Glue jobs by the name shown in alarms and on the dashboard. */
   readonly jobs: Record<string, glue.IJob>;
+  /**
+   * Firehose delivery streams by the name shown in alarms and on the dashboard, each with its buffering
+   * interval (the freshness alarm allows that much on top of {@link DELIVERY_FRESHNESS_MARGIN}).
+   * @default none
+   */
+  readonly deliveryStreams?: Record<
+    string,
+    { stream: firehose.IDeliveryStream; bufferingInterval: Duration }
+  >;
   /** Schedule invocations that could not be delivered. */
   readonly scheduleDeadLetterQueue: sqs.IQueue;
   readonly alertTopic: sns.ITopic;
@@ -29,9 +39,23 @@ export interface PipelineMonitoringProps {
 export const PIPELINE_METRICS_NAMESPACE = 'DeFtunes/Pipeline';
 
 /**
+ * How far behind its buffering interval a delivery stream may fall before it alarms: records wait at most the
+ * interval in the buffer, then S3 is written within seconds; beyond this Firehose is retrying a failing S3
+ * or KMS (and keeps the records for a day, after which they are lost).
+ */
+export const DELIVERY_FRESHNESS_MARGIN = Duration.minutes(15);
+/** Consecutive 5-minute periods of failed S3 deliveries before alarming (Firehose retries on its own first). */
+export const DELIVERY_FAILURE_PERIODS = 3;
+
+/** The age (seconds) of the oldest undelivered record above which a delivery stream alarms. */
+export function deliveryFreshnessThreshold(bufferingInterval: Duration): number {
+  return bufferingInterval.plus(DELIVERY_FRESHNESS_MARGIN).toSeconds();
+}
+
+/**
  * Alarms on everything that means "the day's data is not served": failed, timed-out or aborted executions,
- * Lambda errors, Glue job failures and timeouts, failed quality gates, undelivered schedule invocations;
- * all of them notify the alert topic. A dashboard shows the pipeline at a glance.
+ * Lambda errors, Glue job failures and timeouts, failed quality gates, undelivered schedule invocations,
+ * Firehose deliveries that fall behind or fail; all of them notify the alert topic. A dashboard shows the pipeline at a glance.
  */
 export class PipelineMonitoring extends Construct {
   public readonly alarms: cloudwatch.Alarm[] = [];
@@ -41,12 +65,21 @@ export class PipelineMonitoring extends Construct {
     super(scope, id);
     const alertAction = new actions.SnsAction(props.alertTopic);
     const period = Duration.minutes(5);
-    const alarmOn = (alarmId: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm => {
+    // By default: alarm on one occurrence in a period.
+    const alarmOn = (
+      alarmId: string,
+      metric: cloudwatch.IMetric,
+      description: string,
+      condition: Partial<
+        Pick<cloudwatch.AlarmProps, 'threshold' | 'comparisonOperator' | 'evaluationPeriods'>
+      > = {},
+    ): cloudwatch.Alarm => {
       const alarm = new cloudwatch.Alarm(this, alarmId, {
         metric,
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        ...condition,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: `DeFtunes ${props.environmentName}: ${description}`,
       });
@@ -124,6 +157,28 @@ export class PipelineMonitoring extends Construct {
       alarmOn(`${state}Alarm`, qualityFailures[state], `quality gate failed (${state})`);
     }
 
+    const deliveryStreams = Object.entries(props.deliveryStreams ?? {});
+    for (const [name, { stream, bufferingInterval }] of deliveryStreams) {
+      const threshold = deliveryFreshnessThreshold(bufferingInterval);
+      alarmOn(
+        `${name}DataFreshnessAlarm`,
+        stream.metric('DeliveryToS3.DataFreshness', { period, statistic: 'Maximum' }),
+        `Firehose ${name}: the oldest undelivered record is over ${threshold} s old (S3 or KMS failing?)`,
+        { threshold, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD },
+      );
+      // DeliveryToS3.Success is the share of S3 puts that succeeded: below 1, some failed.
+      alarmOn(
+        `${name}DeliveryFailedAlarm`,
+        stream.metric('DeliveryToS3.Success', { period, statistic: 'Minimum' }),
+        `Firehose ${name}: deliveries to S3 failing for ${DELIVERY_FAILURE_PERIODS * 5} minutes (see its error log group)`,
+        {
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: DELIVERY_FAILURE_PERIODS,
+        },
+      );
+    }
+
     alarmOn(
       'ScheduleUndeliveredAlarm',
       props.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
@@ -194,6 +249,20 @@ export class PipelineMonitoring extends Construct {
           }),
           new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12 }),
         ],
+        deliveryStreams.map(
+          ([name, { stream }]) =>
+            new cloudwatch.GraphWidget({
+              title: `Firehose ${name}: records in, age of the oldest undelivered (s)`,
+              left: [stream.metricIncomingRecords({ period: Duration.hours(1), statistic: 'Sum' })],
+              right: [
+                stream.metric('DeliveryToS3.DataFreshness', {
+                  period: Duration.hours(1),
+                  statistic: 'Maximum',
+                }),
+              ],
+              width: 12,
+            }),
+        ),
       ],
     });
   }

@@ -8,6 +8,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcardActions, acknowledgeWildcardResources } from '../nag';
 import { ENRICHMENT_LANDING_PREFIXES } from './enrichment-functions';
+import { LISTENS_LANDING_PREFIXES } from './listening-events-stream';
 import { PROJECT_ROOT } from './pipeline-function';
 
 /** Name of the Iceberg catalog inside Spark; the scripts address tables as `glue_catalog.<database>.<table>`. */
@@ -20,6 +21,8 @@ export const JOB_RESULTS_PREFIX = '_job_results';
 export const QUARANTINE_TABLE = 'quarantine';
 /** The artist-enrichment job's Iceberg tables (docs/artist-enrichment.md, Transform). */
 export const ENRICHMENT_TABLES = ['concerts', 'concert_windows', 'artist_stats'] as const;
+/** The listening events job's Iceberg table (docs/listening-events.md, Transform). */
+export const LISTENS_TABLE = 'listens';
 
 export interface TransformJobsProps {
   /** The Glue database of the transform zone. */
@@ -42,6 +45,11 @@ export interface TransformJobsProps {
   /** A run is stopped (TIMEOUT) after this long. */
   readonly timeout: Duration;
   /**
+   * How long after its day a play may arrive and still count for it (cdk.json `stream.latenessHours`):
+   * `transform_listens`'s `--lateness_hours`.
+   */
+  readonly latenessHours: number;
+  /**
    * Directory of the Glue scripts, relative to the repository root.
    * @default 'glue-scripts'
    */
@@ -50,16 +58,27 @@ export interface TransformJobsProps {
 
 /** One transform job: its script and the landing prefixes and tables it owns. */
 interface JobSpec {
-  readonly id: 'TransformApi' | 'TransformSongs' | 'TransformEnrichment';
+  readonly id: 'TransformApi' | 'TransformSongs' | 'TransformEnrichment' | 'TransformListens';
   readonly script: string;
   readonly description: string;
   /** Landing prefixes the job reads. */
   readonly readsLanding: string[];
   /** Iceberg tables the job writes. */
   readonly writesTables: string[];
+  /** The job's own arguments, besides the ones every job gets. */
+  readonly arguments?: Record<string, string>;
 }
 
-const JOBS: readonly JobSpec[] = [
+/**
+ * `transform_listens`'s own arguments (the other jobs refuse them): the lateness window of cdk.json
+ * `stream.latenessHours`. The local binding of TransformListens passes the same.
+ */
+export function transformListensArguments(latenessHours: number): Record<string, string> {
+  return { '--lateness_hours': String(latenessHours) };
+}
+
+/** The transform jobs; `latenessHours` is the listening events job's window (cdk.json `stream`). */
+const jobSpecs = (latenessHours: number): readonly JobSpec[] => [
   {
     id: 'TransformApi',
     script: 'transform_api.py',
@@ -83,10 +102,20 @@ const JOBS: readonly JobSpec[] = [
     readsLanding: Object.values(ENRICHMENT_LANDING_PREFIXES).map((source) => `${source}/*`),
     writesTables: [...ENRICHMENT_TABLES, QUARANTINE_TABLE],
   },
+  {
+    id: 'TransformListens',
+    script: 'transform_listens.py',
+    description:
+      'Landing listening events (Firehose, by arrival hour) to the Iceberg listens table in the transform zone',
+    // The delivered objects only: Firehose's error records (listens_errors) are not events.
+    readsLanding: [`${LISTENS_LANDING_PREFIXES.data}/*`],
+    writesTables: [LISTENS_TABLE, QUARANTINE_TABLE],
+    arguments: transformListensArguments(latenessHours),
+  },
 ];
 
 /**
- * The three PySpark transform jobs (Glue 5.0, Iceberg through the Glue Data Catalog), sharing a security
+ * The four PySpark transform jobs (Glue 5.0, Iceberg through the Glue Data Catalog), sharing a security
  * configuration that encrypts their S3 output, CloudWatch logs and bookmarks with the platform key. Each job
  * has its own role, limited to the landing prefix it reads and the tables it writes.
  */
@@ -94,6 +123,7 @@ export class TransformJobs extends Construct {
   public readonly apiJob: glue.IJob;
   public readonly songsJob: glue.IJob;
   public readonly enrichmentJob: glue.IJob;
+  public readonly listensJob: glue.IJob;
   public readonly securityConfiguration: glue.ISecurityConfiguration;
 
   constructor(scope: Construct, id: string, props: TransformJobsProps) {
@@ -136,7 +166,7 @@ export class TransformJobs extends Construct {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
 
-    const jobs = JOBS.map((spec) => {
+    const jobs = jobSpecs(props.latenessHours).map((spec) => {
       const scope = new Construct(this, spec.id);
       const role = new iam.Role(scope, 'Role', {
         assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
@@ -290,6 +320,7 @@ export class TransformJobs extends Construct {
           '--TempDir': props.assetsBucket.s3UrlForObject(`glue-temp/${spec.id}/`),
           '--job-bookmark-option': 'job-bookmark-disable',
           '--enable-job-insights': 'true',
+          ...spec.arguments,
         },
       });
 
@@ -336,6 +367,6 @@ export class TransformJobs extends Construct {
       );
       return job;
     });
-    [this.apiJob, this.songsJob, this.enrichmentJob] = jobs;
+    [this.apiJob, this.songsJob, this.enrichmentJob, this.listensJob] = jobs;
   }
 }

@@ -19,11 +19,13 @@ const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const RUNNER_SCRIPT = path.join(PROJECT_ROOT, 'glue-scripts', 'local_runner.py');
 const LOG_TAIL_LINES = 40;
 
-export type TransformJobName = 'transform_api' | 'transform_songs' | 'transform_enrichment';
+export type TransformJobName =
+  'transform_api' | 'transform_songs' | 'transform_enrichment' | 'transform_listens';
 export const TRANSFORM_JOB_NAMES: readonly TransformJobName[] = [
   'transform_api',
   'transform_songs',
   'transform_enrichment',
+  'transform_listens',
 ];
 
 /** The Glue job arguments without their `--`; locally the paths default to the data directory's. */
@@ -40,6 +42,8 @@ export type TransformJobArgs = {
   job_results_path?: string;
   /** Only `glue_catalog` locally. @default 'glue_catalog' */
   catalog_name?: string;
+  /** `transform_listens` only (the other jobs refuse it): cdk.json `stream.latenessHours`. */
+  lateness_hours?: string;
 };
 
 /** One source's outcome. `read` and `quarantined` count landing records, `written` table rows. */

@@ -38,6 +38,7 @@ export class ComputeStack extends Stack {
       workerType: glueWorkerType(config.glue.workerType),
       numberOfWorkers: config.glue.numberOfWorkers,
       timeout: Duration.minutes(config.glue.timeoutMinutes),
+      latenessHours: config.stream.latenessHours,
     });
     this.functions = new PipelineFunctions(this, 'Functions', {
       landingBucket: storage.landingBucket,

@@ -14,6 +14,7 @@ import { DailyPipeline, dailyPipelineTimeout } from '../constructs/daily-pipelin
 import { PipelineMonitoring } from '../constructs/pipeline-monitoring';
 import { RunLockTable } from '../constructs/run-lock-table';
 import type { EnrichmentFunctions } from '../constructs/enrichment-functions';
+import type { ListeningEventsStream } from '../constructs/listening-events-stream';
 import { RESOLVE_RUN_DATE_TIMEOUT, type PipelineFunctions } from '../constructs/pipeline-functions';
 import type { TransformJobs } from '../constructs/transform-jobs';
 import { acknowledge } from '../nag';
@@ -24,6 +25,8 @@ export interface PipelineStackProps extends StackProps {
   readonly functions: PipelineFunctions;
   readonly enrichmentFunctions: EnrichmentFunctions;
   readonly jobs: TransformJobs;
+  /** Watched: its deliveries alarm when they fall behind or fail. */
+  readonly listeningEvents: ListeningEventsStream;
   readonly logRetention: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
@@ -88,6 +91,7 @@ export class PipelineStack extends Stack {
       transformApiJob: jobs.apiJob,
       transformSongsJob: jobs.songsJob,
       transformEnrichmentJob: jobs.enrichmentJob,
+      transformListensJob: jobs.listensJob,
       jobTimeout,
       alertTopic,
       environmentName: config.name,
@@ -182,6 +186,13 @@ export class PipelineStack extends Stack {
         TransformApi: jobs.apiJob,
         TransformSongs: jobs.songsJob,
         TransformEnrichment: jobs.enrichmentJob,
+        TransformListens: jobs.listensJob,
+      },
+      deliveryStreams: {
+        ListeningEvents: {
+          stream: props.listeningEvents.deliveryStream,
+          bufferingInterval: Duration.seconds(config.stream.bufferingIntervalSeconds),
+        },
       },
       scheduleDeadLetterQueue,
       alertTopic,

@@ -34,8 +34,8 @@ describe('Compute stack (dev)', () => {
     return found[1] as { DefaultArguments: Record<string, unknown> } & Record<string, unknown>;
   };
 
-  it('runs the three transforms as Glue 5.0 PySpark jobs sized per environment, retried by the state machine only', () => {
-    expect(jobs).toHaveLength(3);
+  it('runs the four transforms as Glue 5.0 PySpark jobs sized per environment, retried by the state machine only', () => {
+    expect(jobs).toHaveLength(4);
     for (const [, job] of jobs) {
       expect(job).toMatchObject({
         GlueVersion: '5.0',
@@ -55,6 +55,7 @@ describe('Compute stack (dev)', () => {
       'TransformJobsTransformApiJob',
       'TransformJobsTransformSongsJob',
       'TransformJobsTransformEnrichmentJob',
+      'TransformJobsTransformListensJob',
     ]) {
       const args = jobNamed(prefix).DefaultArguments;
       expect(args['--datalake-formats']).toBe('iceberg');

@@ -62,6 +62,7 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
         'TransformApi',
         'TransformSongs',
         'TransformEnrichment',
+        'TransformListens',
       ].sort(),
     );
     const byState = Object.fromEntries(calls.map((call) => [call.state, call.input]));
@@ -77,6 +78,9 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     expect(byState.ExtractConcerts).toEqual({ run_date: '2026-11-19' });
     expect(byState.ExtractArtistStats).toEqual({ run_date: '2026-11-19' });
     expect(byState.TransformEnrichment).toMatchObject({ Arguments: { '--run_date': '2026-11-19' } });
+    // The lateness window is the job's own default argument, not the state's.
+    expect(byState.TransformListens).toMatchObject({ Arguments: { '--run_date': '2026-11-19' } });
+    expect(Object.keys(byState.TransformListens.Arguments as object)).toEqual(['--run_date']);
     // The enrichment's transform starts only once both of its extractions are done.
     const order = calls.map((call) => call.state);
     expect(order.indexOf('TransformEnrichment')).toBeGreaterThan(
@@ -242,6 +246,26 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     const alert = messageOf(calls.find((call) => call.state === 'NotifyFailure')?.input);
     expect(alert).toMatchObject({ outcome: 'failed', error: 'ExtractionError' });
     expect(String(alert.cause)).toContain('API returned 500');
+  });
+
+  it('fails the run when the listening events job fails: no gate, no load, an alert naming the Glue error', async () => {
+    const calls: Calls = [];
+    const handlers = standIns(calls, {
+      TransformListens: async () => {
+        throw Object.assign(new Error('Job run failed: lateness window unreadable'), {
+          name: 'States.TaskFailed',
+        });
+      },
+    });
+    await expect(run({ run_date: '2026-11-19' }, handlers)).rejects.toThrow(ExecutionError);
+    const states = calls.map((call) => call.state);
+    // A failed job run is alerted, not retried (only starting it is).
+    expect(states).not.toContain('CheckTransformQuality');
+    expect(states).not.toContain('LoadServing');
+    const alert = messageOf(calls.find((call) => call.state === 'NotifyFailure')?.input);
+    expect(alert).toMatchObject({ outcome: 'failed', run_date: '2026-11-19', error: 'States.TaskFailed' });
+    expect(String(alert.cause)).toContain('lateness window unreadable');
+    expect(runLocks.read('2026-11-19')).toBeUndefined();
   });
 
   it('fails the run at a bad enrichment key: no enrichment transform, no gate, no load, an alert naming it', async () => {

@@ -93,8 +93,9 @@ describe('DailyPipeline definition', () => {
       'ExtractSongs',
       'ExtractApi',
       'ExtractEnrichment',
+      'TransformListens',
     ]);
-    const [songs, api, enrichment] = parallel.Branches as StateMachineDefinitionDocument[];
+    const [songs, api, enrichment, listens] = parallel.Branches as StateMachineDefinitionDocument[];
     expect((songs.States.ExtractSongs as State).Next).toBe('TransformSongs');
     const extractApi = api.States.ExtractApi as State;
     expect(extractApi.Type).toBe('Parallel');
@@ -109,6 +110,9 @@ describe('DailyPipeline definition', () => {
     ]);
     expect(extractEnrichment.Next).toBe('TransformEnrichment');
     expect((enrichment.States.TransformEnrichment as State).End).toBe(true);
+    // The listening events (docs/listening-events.md): Firehose has landed them, only their transform runs.
+    expect(Object.keys(listens.States)).toEqual(['TransformListens']);
+    expect((listens.States.TransformListens as State).End).toBe(true);
     expect(parallel.Next).toBe('CheckTransformQuality');
     expect(states.CheckTransformQuality.Next).toBe('TransformQualityGate');
     expect(states.TransformQualityGate.Default).toBe('LoadServing');
@@ -165,6 +169,7 @@ describe('DailyPipeline definition', () => {
         'TransformApi',
         'TransformSongs',
         'TransformEnrichment',
+        'TransformListens',
       ].sort(),
     );
     for (const { name, state, enclosingCatch } of tasks) {
@@ -249,7 +254,9 @@ describe('DailyPipeline definition', () => {
       Retry: byName.TransformApi.Retry,
     });
     const jobOf = (name: string) => (byName[name].Parameters as Record<string, unknown>).JobName;
-    expect(new Set(['TransformApi', 'TransformSongs', 'TransformEnrichment'].map(jobOf)).size).toBe(3);
+    expect(
+      new Set(['TransformApi', 'TransformSongs', 'TransformEnrichment', 'TransformListens'].map(jobOf)).size,
+    ).toBe(4);
     // The branch's Parallel keeps the input as it was: the transform quality gate reads the run date.
     const [, , enrichment] = (definition.States.ExtractAndTransform as State)
       .Branches as StateMachineDefinitionDocument[];
@@ -281,6 +288,7 @@ describe('DailyPipeline definition', () => {
       'ExtractArtistStats',
       'TransformApi',
       'TransformEnrichment',
+      'TransformListens',
     ]) {
       expect(retriesWarehouse(name)).toEqual([]);
     }
@@ -297,6 +305,7 @@ describe('DailyPipeline definition', () => {
       timeout('ExtractSongs') + timeout('TransformSongs'),
       Math.max(timeout('ExtractUsers'), timeout('ExtractSessions')) + timeout('TransformApi'),
       Math.max(timeout('ExtractConcerts'), timeout('ExtractArtistStats')) + timeout('TransformEnrichment'),
+      timeout('TransformListens'),
     );
     const warehouseSteps = ['LoadServing', 'CheckTransformQuality', 'CheckServingQuality'].reduce(
       (sum, name) => sum + attempts(name) * timeout(name),

@@ -53,6 +53,7 @@ export function standIns(calls: Calls, overrides: Record<string, Handler> = {}):
       JobRunState: 'SUCCEEDED',
       ExecutionTime: 50,
     }),
+    TransformListens: other('TransformListens', { Id: 'jr_4', JobRunState: 'SUCCEEDED', ExecutionTime: 40 }),
     CheckTransformQuality: lambda('CheckTransformQuality', { status: 'passed' }),
     LoadServing: lambda('LoadServing', { models: 9 }),
     CheckServingQuality: lambda('CheckServingQuality', { status: 'warned' }),

@@ -131,7 +131,7 @@ describe('Pipeline stack (dev)', () => {
     dev.pipeline.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
   });
 
-  it('alarms to the alert topic on failures, timeouts, Lambda errors, Glue failures, quality gates and the schedule', () => {
+  it('alarms to the alert topic on failures, timeouts, Lambda errors, Glue failures, quality gates, the schedule and Firehose', () => {
     const alarms = resourcesOfType(dev.pipeline, 'AWS::CloudWatch::Alarm');
     for (const [, alarm] of alarms) {
       expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlertTopic/) }]);
@@ -142,12 +142,14 @@ describe('Pipeline stack (dev)', () => {
     expect(metrics.filter((metric) => metric === 'AWS/States/ExecutionsTimedOut')).toHaveLength(2);
     expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(7);
     // Glue failures and timeouts are counted by EventBridge rules on the job state changes.
-    expect(metrics.filter((metric) => metric === 'AWS/Events/TriggeredRules')).toHaveLength(6);
+    expect(metrics.filter((metric) => metric === 'AWS/Events/TriggeredRules')).toHaveLength(8);
     expect(metrics).toEqual(
       expect.arrayContaining([
         'DeFtunes/Pipeline/TransformQualityFailed',
         'DeFtunes/Pipeline/ServingQualityFailed',
         'AWS/SQS/ApproximateNumberOfMessagesVisible',
+        'AWS/Firehose/DeliveryToS3.DataFreshness',
+        'AWS/Firehose/DeliveryToS3.Success',
       ]),
     );
     dev.pipeline.hasResourceProperties('AWS::Logs::MetricFilter', {

@@ -22,6 +22,8 @@ import { runServingLoad } from '../../../lambdas/serving-load';
 import { urlConnectionFactory } from '../../../lambdas/shared/db-secret';
 import { checkEventRunDate, type RunDateBounds } from '../../../lambdas/shared/run-date';
 import type { ServingPlan } from '../../../lambdas/shared/serving-plan';
+import { transformListensArguments } from '../../constructs/transform-jobs';
+import { localEnvironmentConfig } from '../run-date-bounds';
 import { createTransformViews, TRANSFORM_TABLES, type TransformDataFiles } from '../spectrum';
 import type { LocalServices } from './local-services';
 import { LocalRunLocks } from './local-run-locks';
@@ -39,6 +41,12 @@ export interface LocalBindingContext {
   readonly plan: ServingPlan;
   /** What the deployed functions read from EARLIEST_RUN_DATE and RUN_DATE_TIME_ZONE (locally: cdk.json). */
   readonly runDateBounds: RunDateBounds;
+  /**
+   * How long after its day a play may arrive and still count for it: TransformListens's `--lateness_hours`,
+   * which the deployed job has as a default argument (lib/constructs/transform-jobs.ts).
+   * @default cdk.json `dev`'s `stream.latenessHours`
+   */
+  readonly latenessHours?: number;
   /** Called with each notification, after it is written to the run log. */
   readonly onNotification?: (subject: string, message: unknown) => void;
 }
@@ -55,15 +63,21 @@ function lambdaTask(
   };
 }
 
-/** Glue's `--name` arguments as plain names; the local data paths replace the deployed bucket paths. */
+/**
+ * Glue's `--name` arguments as plain names: the job's own defaults (as the deployed job has them), then the
+ * run's (which win, as in Glue); the local data paths replace the deployed bucket paths.
+ */
 function jobArguments(
   state: string,
   request: JsonObject,
   context: LocalBindingContext,
+  jobDefaults: Record<string, string>,
 ): Record<string, string> {
   const deployed = requireObject(request.Arguments ?? {}, `${state} (glue:startJobRun) Arguments`);
   const args: Record<string, string> = {};
-  for (const [name, value] of Object.entries(deployed)) args[name.replace(/^--/, '')] = String(value);
+  for (const [name, value] of Object.entries({ ...jobDefaults, ...deployed })) {
+    args[name.replace(/^--/, '')] = String(value);
+  }
   const paths = context.services.paths;
   return { ...args, landing_path: paths.landing, warehouse_path: paths.warehouse };
 }
@@ -75,12 +89,17 @@ async function refreshTransformViews(context: LocalBindingContext, glue: LocalGl
   await createTransformViews(context.services.warehouse, files);
 }
 
-function glueTask(state: string, job: string, context: LocalBindingContext): LocalTaskHandler {
+function glueTask(
+  state: string,
+  job: string,
+  context: LocalBindingContext,
+  jobDefaults: Record<string, string> = {},
+): LocalTaskHandler {
   return async (input) => {
     const request = requireObject(input, `${state} (glue:startJobRun.sync)`);
     const started = Date.now();
     const glue = await context.glue();
-    const result = await glue.runJob(job, jobArguments(state, request, context));
+    const result = await glue.runJob(job, jobArguments(state, request, context, jobDefaults));
     await refreshTransformViews(context, glue);
     return {
       Id: `local-${job}-${started}`,
@@ -179,6 +198,13 @@ export function dailyPipelineBindings(context: LocalBindingContext): Record<stri
       }),
     ),
     TransformEnrichment: glueTask('TransformEnrichment', 'transform_enrichment', context),
+    // The listening events: Firehose's stand-in has delivered them before the run (no extraction).
+    TransformListens: glueTask(
+      'TransformListens',
+      'transform_listens',
+      context,
+      transformListensArguments(context.latenessHours ?? localEnvironmentConfig().stream.latenessHours),
+    ),
     CheckTransformQuality: dataQualityTask('CheckTransformQuality', context),
     LoadServing: lambdaTask('LoadServing', context, (payload) =>
       runServingLoad(payload, {

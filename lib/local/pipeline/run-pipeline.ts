@@ -12,7 +12,7 @@ import { synthesizeDailyPipelineDefinition } from '../../daily-pipeline-definiti
 import { buildDashboard, DASHBOARD_FILE_NAME } from '../dashboard';
 import { acquireDataDirLock } from '../data-dir-lock';
 import { redactUrl } from '../redact-url';
-import { localRunDateBounds } from '../run-date-bounds';
+import { localEnvironmentConfig, localRunDateBounds } from '../run-date-bounds';
 import { executeDefinition, type ExecutionObserver, type ExecutionOutcome } from './execute-definition';
 import { dailyPipelineBindings, type LocalGlue } from './local-bindings';
 import { LocalServices, type LocalServicesOptions } from './local-services';
@@ -117,6 +117,7 @@ async function withLocalServices<T>(
       services,
       plan,
       runDateBounds: options.runDateBounds ?? localRunDateBounds(options.environment),
+      latenessHours: localEnvironmentConfig(options.environment).stream.latenessHours,
       glue: startGlue,
       onNotification: (subject) => options.observer?.note?.(`notification: ${subject}`),
     });
