@@ -45,7 +45,7 @@ export interface ListeningEventsStreamProps {
    * only a principal of this account whose own policy allows `sts:AssumeRole` on the producer role may
    * assume it, and nobody outside the account can. A producer in another account passes that account's
    * principal (`new iam.AccountPrincipal(id)`).
-   * @default new iam.AccountRootPrincipal() - principals of this stack's account that IAM allows to
+   * @default new iam.AccountRootPrincipal() - any principal of this stack's account whose IAM policy lets it assume the role
    */
   readonly producerPrincipal?: iam.IPrincipal;
 }
@@ -77,7 +77,8 @@ export class ListeningEventsStream extends Construct {
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
 
-    // Firehose passes the account id as the external id: only this account's streams may use the role.
+    // Firehose passes the account id as the external id (console-made Firehose roles carry the same
+    // condition): only this account's streams may use the role.
     const deliveryRole = new iam.Role(this, 'DeliveryRole', {
       description: 'Firehose: deliver listening events to the landing bucket (stream/listens*)',
       assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com'),
