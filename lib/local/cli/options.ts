@@ -43,13 +43,17 @@ export function parseScale(value: string): string {
   return value;
 }
 
-/** A calendar date `YYYY-MM-DD` that exists (2020-02-30 is rejected). */
-export function parseDate(value: string): string {
+function isCalendarDate(value: string): boolean {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   const date = match
     ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])))
     : undefined;
-  if (!date || date.toISOString().slice(0, 10) !== value) {
+  return date !== undefined && date.toISOString().slice(0, 10) === value;
+}
+
+/** A calendar date `YYYY-MM-DD` that exists (2020-02-30 is rejected). */
+export function parseDate(value: string): string {
+  if (!isCalendarDate(value)) {
     throw new InvalidArgumentError(`must be a calendar date YYYY-MM-DD; got "${value}"`);
   }
   return value;
@@ -98,6 +102,20 @@ export function parseUrl(value: string): string {
     throw new InvalidArgumentError(`must be a URL; got "${redactUrl(value)}"`);
   }
   return value;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** An instant in ISO 8601 with its offset (`2020-01-02T06:00:00Z`, `2020-01-02T08:00+02:00`), as UTC ISO text. */
+export function parseIsoTime(value: string): string {
+  // Date.parse rolls 2020-02-30 over to March: the calendar date is checked on its own.
+  const ms = ISO_TIME.test(value) && isCalendarDate(value.slice(0, 10)) ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms)) {
+    throw new InvalidArgumentError(
+      `must be a time in ISO 8601 with its offset, e.g. 2020-01-02T06:00:00Z; got "${value}"`,
+    );
+  }
+  return new Date(ms).toISOString();
 }
 
 /** Every date from `from` to `to`, inclusive, in order. */

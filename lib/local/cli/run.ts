@@ -21,6 +21,7 @@ import {
 import type { RunSummary } from '../pipeline/run-summary';
 import {
   datesBetween,
+  parseIsoTime,
   parseRunDate,
   parseRunDateList,
   parseRate,
@@ -40,6 +41,7 @@ interface SourceOptions {
   songsDbUrl?: string;
   concertsApiUrl?: string;
   artistStatsApiUrl?: string;
+  listensDeliveredUntil?: string;
   json?: boolean;
 }
 
@@ -90,6 +92,14 @@ function addSourceOptions(command: Command): Command {
         '--artist-stats-api-url <url>',
         `use this artist statistics API instead of the simulator's (its key from ${ARTIST_STATS_API_KEY_ENV}; paced as in cdk.json)`,
       ).argParser(parseUrl),
+    )
+    .addOption(
+      new Option(
+        '--listens-delivered-until <time>',
+        "deliver the simulator's listening events up to this time (ISO 8601, e.g. 2020-01-02T06:00:00Z) at " +
+          "most, instead of up to the end of each date's window (its day + cdk.json's stream.latenessHours): " +
+          'a run that happens before the late events arrive',
+      ).argParser(parseIsoTime),
     )
     .option('--json', 'print the summary as one JSON object on stdout (progress stays on stderr)');
 }
@@ -146,6 +156,7 @@ function pipelineOptions(options: SourceOptions): Omit<RunPipelineOptions, 'date
     songsDbUrl: options.songsDbUrl,
     concertsApiUrl: options.concertsApiUrl,
     artistStatsApiUrl: options.artistStatsApiUrl,
+    listensDeliveredUntil: options.listensDeliveredUntil,
     // Keys come from the environment only, never from the command line (it shows in `ps`).
     concertsApiKey: process.env[CONCERTS_API_KEY_ENV] || undefined,
     artistStatsApiKey: process.env[ARTIST_STATS_API_KEY_ENV] || undefined,

@@ -15,6 +15,7 @@ import { redactUrl } from '../redact-url';
 import { localEnvironmentConfig, localRunDateBounds } from '../run-date-bounds';
 import { executeDefinition, type ExecutionObserver, type ExecutionOutcome } from './execute-definition';
 import { dailyPipelineBindings, type LocalGlue } from './local-bindings';
+import { deliverListensBefore, localListensDelivery } from './listens-delivery';
 import { LocalServices, type LocalServicesOptions } from './local-services';
 import { formatMs } from './progress';
 import type { StateMachineDefinition } from './local-stepfunctions';
@@ -54,6 +55,12 @@ export interface RunPipelineOptions extends LocalServicesOptions {
    * @default none
    */
   readonly declaredEmpty?: readonly string[];
+  /**
+   * Before each date, the simulator's listening events are delivered up to the end of the date's window;
+   * up to this time (ISO 8601) when it is earlier: a run that happens before the late events arrive.
+   * @default the end of each date's window (docs/listening-events.md, Local)
+   */
+  readonly listensDeliveredUntil?: string;
 }
 
 export async function loadDailyPipeline(environment = 'dev'): Promise<StateMachineDefinition> {
@@ -137,6 +144,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
   const definition = options.definition ?? (await loadDailyPipeline(options.environment));
   const observer = options.observer;
   const command = `deftunes run ${options.dates[0]}..${options.dates[options.dates.length - 1]}`;
+  const note = (message: string) => observer?.note?.(message);
   return withLocalPipeline(options, definition, command, async ({ services, handlers }) => {
     const dates: DateSummary[] = [];
     for (const [index, runDate] of options.dates.entries()) {
@@ -145,6 +153,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
         continue;
       }
       observer?.dateStarted?.(runDate, index, options.dates.length);
+      await deliverListensBefore(runDate, localListensDelivery(services, { ...options, note }));
       services.log({ level: 'INFO', message: 'execution started', run_date: runDate });
       const outcome = await executeDefinition({
         definition,
@@ -214,6 +223,8 @@ export async function runSingleState(
     definition,
     `deftunes step ${options.state} ${options.runDate}`,
     async ({ services, handlers }) => {
+      const note = (message: string) => options.observer?.note?.(message);
+      await deliverListensBefore(options.runDate, localListensDelivery(services, { ...options, note }));
       const outcome = await executeDefinition({
         definition,
         input: { run_date: options.runDate },
