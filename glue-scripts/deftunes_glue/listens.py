@@ -39,8 +39,9 @@ SOURCE = "listens"
 LANDING_PREFIX = "stream/listens"
 DEFAULT_LATENESS_HOURS = 12
 
-OBJECT_KEY_PATTERN = r"(stream/listens/arrived_on=(\d{4}-\d{2}-\d{2})/hour=(\d{2})/[^/]+)$"
-"""The object key at the end of a path or URI; groups 2 and 3 are the arrival date and hour."""
+KEY_SEGMENTS = 5
+"""An object key's segments: stream/listens/arrived_on=YYYY-MM-DD/hour=HH/<name> (the job lists those folders)."""
+ARRIVED_ON_AT, HOUR_AT = len("stream/listens/arrived_on=") + 1, len("stream/listens/arrived_on=YYYY-MM-DD/hour=") + 1
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 TRACK_ID_PATTERN = r"^TR[A-Z0-9]{16}$"
 """A Million Song Dataset track id: TR and 16 upper-case letters or digits."""
@@ -95,17 +96,11 @@ def hour_prefix(hour: dt.datetime) -> str:
 
 
 def located_lines(lines: DataFrame, path_column: str = PATH_COLUMN) -> DataFrame:
-    """Adds each line's object key and arrival hour (from the object's folders) to ``value`` lines."""
-    path = F.col(path_column)
-    arrival = F.concat(
-        F.regexp_extract(path, OBJECT_KEY_PATTERN, 2), F.lit(" "), F.regexp_extract(path, OBJECT_KEY_PATTERN, 3),
-        F.lit(":00:00"),
-    )
-    return lines.select(
-        "value",
-        F.regexp_extract(path, OBJECT_KEY_PATTERN, 1).alias(KEY_COLUMN),
-        arrival.cast(T.TimestampNTZType()).alias(ARRIVAL_COLUMN),
-    )
+    """Adds each line's object key and arrival hour (from the object's folders) to ``value`` lines whose
+    ``path_column`` is an object of a window folder (a path or URI ending with the key)."""
+    key = F.substring_index(F.col(path_column), "/", -KEY_SEGMENTS)
+    arrival = F.concat(F.substring(key, ARRIVED_ON_AT, 10), F.lit(" "), F.substring(key, HOUR_AT, 2), F.lit(":00:00"))
+    return lines.select("value", key.alias(KEY_COLUMN), arrival.cast(T.TimestampNTZType()).alias(ARRIVAL_COLUMN))
 
 
 def _pattern_problem(value: Column, name: str, pattern: str, what: str) -> Column:
@@ -136,6 +131,21 @@ def listens_problems() -> Column:
     )
 
 
+def is_valid() -> Column:
+    """True when ``line_reason`` is null, computed without building the reason: every line pays for this
+    test, only the bad lines a run quarantines for the reason (whose JSON quoting also stops Spark's code
+    generation of the expression it is in)."""
+    checks = (
+        F.col(CORRUPT_RECORD_COLUMN).isNull()
+        & F.col("event_id").rlike(UUID_PATTERN)
+        & F.col("user_id").rlike(UUID_PATTERN)
+        & F.col("track_id").rlike(TRACK_ID_PATTERN)
+        & F.col(LISTENED_COLUMN).isNotNull()
+        & (F.col("ms_played") >= 0)
+    )
+    return F.coalesce(checks, F.lit(False))
+
+
 def line_reason() -> Column:
     """Why a line is bad, or null: a line that is not a JSON object has no fields to name."""
     raw = F.col(RAW_LINE_COLUMN)
@@ -146,7 +156,7 @@ def line_reason() -> Column:
 
 
 def classify_listens(located: DataFrame, window: ListenWindow) -> DataFrame:
-    """Parses located lines and gives each its outcome and, for the outcomes quarantined, its reason."""
+    """Parses located lines and gives each its outcome (see ``with_reasons`` for the reasons)."""
     parsed = P.parse_json_lines(located, LISTENS_LANDING_SCHEMA, keep=(KEY_COLUMN, ARRIVAL_COLUMN))
     listened = P.iso_timestamp(F.col("listened_at"))
     event_date = F.to_date(F.col(LISTENED_COLUMN))
@@ -155,29 +165,32 @@ def classify_listens(located: DataFrame, window: ListenWindow) -> DataFrame:
     )
     arrival = F.col(ARRIVAL_COLUMN)
     outcome = (
-        F.when(F.col(REASON_COLUMN).isNotNull(), F.lit(BAD))
+        F.when(~is_valid(), F.lit(BAD))
         .when(F.col(LISTENED_COLUMN) > arrival + F.expr("INTERVAL 1 HOUR"), F.lit(AFTER_ARRIVAL))
         .when(F.col(EVENT_DATE_COLUMN) == F.lit(window.run_date), F.lit(ON_DATE))
         .when(arrival >= own_window_end, F.lit(AFTER_WINDOW))
         .otherwise(F.lit(OTHER_DATE))
     )
+    return (
+        parsed.withColumn(LISTENED_COLUMN, listened)
+        .withColumn(EVENT_DATE_COLUMN, event_date)
+        .withColumn(OUTCOME_COLUMN, outcome)
+        .withColumn(ARRIVED_ON_DATE_COLUMN, F.to_date(arrival) == F.lit(window.run_date))
+    )
+
+
+def with_reasons(classified: DataFrame) -> DataFrame:
+    """Adds the quarantine reason of the outcomes quarantined (null for the others)."""
+    outcome = F.col(OUTCOME_COLUMN)
     reason = (
-        F.when(F.col(OUTCOME_COLUMN) == BAD, F.col(REASON_COLUMN))
-        .when(F.col(OUTCOME_COLUMN) == AFTER_ARRIVAL, F.lit(AFTER_ARRIVAL_REASON))
+        F.when(outcome == BAD, line_reason())
+        .when(outcome == AFTER_ARRIVAL, F.lit(AFTER_ARRIVAL_REASON))
         .when(
-            F.col(OUTCOME_COLUMN) == AFTER_WINDOW,
+            outcome == AFTER_WINDOW,
             F.concat(F.lit(AFTER_WINDOW_REASON), F.date_format(F.col(EVENT_DATE_COLUMN), "yyyy-MM-dd")),
         )
     )
-    return (
-        parsed.withColumn(REASON_COLUMN, line_reason())
-        .withColumn(LISTENED_COLUMN, listened)
-        .withColumn(EVENT_DATE_COLUMN, event_date)
-        .withColumn(OUTCOME_COLUMN, outcome)
-        .withColumn(REASON_COLUMN, reason)
-        .withColumn(ARRIVED_ON_DATE_COLUMN, F.to_date(arrival) == F.lit(window.run_date))
-        .drop(CORRUPT_RECORD_COLUMN)
-    )
+    return classified.withColumn(REASON_COLUMN, reason)
 
 
 # ---- selection ----------------------------------------------------------------------------------------
@@ -222,10 +235,10 @@ def shape_listens(kept: DataFrame, window: ListenWindow, processing_timestamp: s
 def quarantined_copies(classified: DataFrame) -> DataFrame:
     """What this run quarantines, from the objects that arrived on D: every bad line, and one copy per
     ``event_id`` of the events after their arrival or after their date's window."""
-    here = classified.where(F.col(ARRIVED_ON_DATE_COLUMN) & F.col(REASON_COLUMN).isNotNull())
+    here = classified.where(F.col(ARRIVED_ON_DATE_COLUMN) & F.col(OUTCOME_COLUMN).isin(BAD, AFTER_ARRIVAL, AFTER_WINDOW))
     bad = here.where(F.col(OUTCOME_COLUMN) == BAD)
     events = first_copies(here.where(F.col(OUTCOME_COLUMN) != BAD), ["event_id", OUTCOME_COLUMN])
-    return bad.unionByName(events)
+    return with_reasons(bad.unionByName(events))
 
 
 def quarantine_rows(quarantined: DataFrame, window: ListenWindow, processing_timestamp: str) -> DataFrame:
