@@ -14,6 +14,7 @@ import {
   deliverListens,
   listensObjectKey,
 } from '../../lib/local/simulator';
+import { startApiServer, type ApiServer } from '../../lib/local/simulator/api-server';
 import { BAD_LINE_KINDS } from '../../lib/local/simulator/listen-lines';
 import { parseEvent, readDelivered, recompute, type CatalogFacts } from './listens-recompute';
 
@@ -232,5 +233,38 @@ describe('world.listens.truth', () => {
     expect(
       world.listens.truth(DATE, { deliveredUntil: ALL_ARRIVED, latenessHours: LATENESS_HOURS, genreOf }),
     ).toEqual(all);
+  });
+});
+
+describe('GET /_truth/listens', () => {
+  const world = new SimulatedWorld({ seed: 5, badRecordRate: 0.05 });
+  let server: ApiServer;
+  beforeAll(async () => {
+    server = await startApiServer({ world, faultRate: 0, slowResponseMs: 0, host: '127.0.0.1', port: 0 });
+  });
+  afterAll(() => server.close());
+
+  it('serves the truth of a date, delivered up to the end of its window unless told', async () => {
+    const windowEnd = await fetch(`${server.url}/_truth/listens?date=${DATE}&lateness_hours=12`);
+    expect(windowEnd.status).toBe(200);
+    expect(await windowEnd.json()).toEqual(
+      world.listens.truth(DATE, { deliveredUntil: '2020-03-11T12:00:00Z', latenessHours: 12 }),
+    );
+    const early = await fetch(
+      `${server.url}/_truth/listens?date=${DATE}&lateness_hours=6&delivered_until=2020-03-11T01:00:00Z`,
+    );
+    expect(await early.json()).toEqual(
+      world.listens.truth(DATE, { deliveredUntil: '2020-03-11T01:00:00Z', latenessHours: 6 }),
+    );
+  });
+
+  it.each([
+    ['', /date is required/],
+    [`date=${DATE}`, /lateness_hours is required/],
+    [`date=${DATE}&lateness_hours=12&delivered_until=soon`, /delivered_until must be a time/],
+  ])('answers 400 to ?%s', async (query, message) => {
+    const response = await fetch(`${server.url}/_truth/listens?${query}`);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(message);
   });
 });

@@ -3,7 +3,8 @@
  * at `large` scale is far bigger than what should sit in memory), with backpressure.
  *
  * Routes: `GET /sessions?start_date&end_date`, `GET /users?start_date&end_date` (the contract in
- * DESIGN.md), `GET /_truth?date` (ground truth of a day), `GET /_faults` (request faults so far).
+ * DESIGN.md), `GET /_truth?date` (ground truth of a day), `GET /_truth/listens?date&lateness_hours` (the
+ * listening events' truth, see listens-truth.ts), `GET /_faults` (request faults so far).
  * Request faults apply to `/sessions` and `/users` only. The enrichment APIs (concerts, artist statistics)
  * and their truth are served by enrichment-routes.ts, with their own key, rate limit and faults.
  */
@@ -12,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EnrichmentRoutes, type EnrichmentServerOptions } from './enrichment-routes';
 import { FaultInjector, type RequestFault } from './faults';
-import { InvalidDateError, formatDay, parseDay } from './time';
+import { DAY_MS, InvalidDateError, formatDay, parseDay } from './time';
 import type { SimulatedWorld } from './world';
 
 export interface ApiServerOptions {
@@ -130,6 +131,8 @@ async function handle(
       }
       case '/_truth':
         return sendJson(res, 200, world.truth(parseDay(url.searchParams.get('date'), 'date')));
+      case '/_truth/listens':
+        return sendJson(res, 200, listensTruthOf(world, url.searchParams));
       case '/_faults':
         return sendJson(res, 200, faults.report());
       case '/':
@@ -143,6 +146,7 @@ async function handle(
             'GET /sessions?start_date=YYYY-MM-DD&end_date=YYYY-MM-DD',
             'GET /users?start_date=YYYY-MM-DD&end_date=YYYY-MM-DD',
             'GET /_truth?date=YYYY-MM-DD',
+            'GET /_truth/listens?date=YYYY-MM-DD&lateness_hours=H[&delivered_until=ISO time]',
             'GET /_faults',
             'GET /discovery/v2/events.json?apikey&countryCode&startDateTime&endDateTime&page&size',
             'GET /2.0/?method=artist.getinfo|geo.gettopartists&api_key&format=json',
@@ -160,6 +164,28 @@ async function handle(
     }
     throw error;
   }
+}
+
+/**
+ * The listening events' truth of `date` (world.listens.truth): `lateness_hours` is required (cdk.json's
+ * `stream.latenessHours`: the simulator does not read the deployment's settings); `delivered_until`
+ * defaults to the end of the date's window, when every play the run may count has arrived.
+ */
+function listensTruthOf(world: SimulatedWorld, params: URLSearchParams) {
+  const date = params.get('date');
+  const day = parseDay(date, 'date');
+  const lateness = Number(params.get('lateness_hours') ?? NaN);
+  if (!Number.isInteger(lateness) || lateness < 0 || lateness > 168) {
+    throw new BadRequest(
+      'lateness_hours is required: a whole number of hours in [0, 168] (stream.latenessHours)',
+    );
+  }
+  const given = params.get('delivered_until');
+  const deliveredUntil = given === null ? (day + 1) * DAY_MS + lateness * 3_600_000 : Date.parse(given);
+  if (!Number.isFinite(deliveredUntil)) {
+    throw new BadRequest(`delivered_until must be a time in ISO 8601; got ${JSON.stringify(given)}`);
+  }
+  return world.listens.truth(date!, { deliveredUntil, latenessHours: lateness });
 }
 
 /** Applies a fault; returns true when the request is finished (failed), false to serve it normally. */
