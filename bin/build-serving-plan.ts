@@ -133,6 +133,7 @@ interface DbtNodeConfig {
   error_if?: string;
   fail_calc?: string;
   run_date_column?: string;
+  run_date_only?: boolean;
   check_cols?: string[];
   update_cols?: string[];
   snapshot_date_column?: string;
@@ -226,7 +227,14 @@ function planModel(node: DbtNode, modelsById: Map<string, DbtNode>): PlanModel {
     case 'incremental':
       if (!node.config.run_date_column)
         throw new Error(`${node.unique_id}: incremental models need config run_date_column`);
-      return { ...base, materialization, incremental: { run_date_column: node.config.run_date_column } };
+      return {
+        ...base,
+        materialization,
+        incremental: {
+          run_date_column: node.config.run_date_column,
+          ...(node.config.run_date_only === true ? { run_date_only: true } : {}),
+        },
+      };
     case 'snapshot_type2':
       return {
         ...base,

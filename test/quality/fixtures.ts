@@ -130,7 +130,39 @@ export function syntheticTransformSql(sizes: SyntheticSizes = TEST_SIZES): strin
      'api_sessions' as source_from
    from range(${SESSIONS_PER_DAY}) as t(s) cross join range(${ITEMS_PER_SESSION}) as u(k) cross join ${days} as days`,
     ...syntheticEnrichmentSql(days),
+    syntheticListensSql(days, USERS, SONGS),
   ];
+}
+
+/** Plays a day: one every 14 minutes from 00:00 (play p in hour floor(14p / 60)). */
+export const PLAYS_PER_DAY = 100;
+
+/**
+ * The listens table, every day: {@link PLAYS_PER_DAY} plays of catalog tracks by known users (full user and
+ * track coverage), every twentieth arrived the next day (5% late).
+ */
+function syntheticListensSql(days: string, users: number, songs: number): string {
+  return `create table deftunes_transform.listens as
+   with plays as (
+     select p, days.ingest_on as listen_date, days.day_number,
+       cast(days.ingest_on as timestamp) + to_minutes(cast(14 * p as bigint)) as listened_at
+     from range(${PLAYS_PER_DAY}) as t(p) cross join ${days} as days
+   )
+   select
+     'ffffffff-0000-4000-8000-' || lpad(cast(day_number * 1000 + p as varchar), 12, '0') as event_id,
+     '00000000-0000-4000-8000-' || lpad(cast(p % ${users} as varchar), 12, '0') as user_id,
+     'TR' || lpad(cast((7 * p) % ${songs} as varchar), 16, '0') as track_id,
+     listened_at,
+     listen_date,
+     cast(hour(listened_at) as integer) as listen_hour,
+     cast(60000 + 1000 * p as bigint) as ms_played,
+     ['ios', 'android', 'web'][1 + p % 3] as device,
+     case when p % 20 = 0 then cast(listen_date + 1 as timestamp) + interval 2 hour
+       else date_trunc('hour', listened_at) end as arrival_hour,
+     p % 20 = 0 as arrived_late,
+     cast(listen_date + 1 as timestamp) + interval 14 hour as processing_timestamp,
+     'stream/listens/arrived_on=' || cast(listen_date as varchar) || '/hour=00/listens.jsonl.gz' as source_from
+   from plays`;
 }
 
 export const CONCERTS_PER_DAY = 12;

@@ -16,6 +16,7 @@ import {
   type Fixture,
 } from './fixtures';
 import { ENRICHMENT_SERVING_CASES, ENRICHMENT_TRANSFORM_CASES, type BreakCase } from './enrichment-cases';
+import { LISTENS_SERVING_CASES, LISTENS_TRANSFORM_CASES } from './listens-cases';
 
 const PARTITION = `ingest_on = date '${RUN_DATE}'`;
 const track = (i: number): string => `TR${String(i).padStart(16, '0')}`;
@@ -492,8 +493,8 @@ const SERVING_CASES: BreakCase[] = [
 ];
 
 describe.each([
-  ['transform', [...TRANSFORM_CASES, ...ENRICHMENT_TRANSFORM_CASES]],
-  ['serving', [...SERVING_CASES, ...ENRICHMENT_SERVING_CASES]],
+  ['transform', [...TRANSFORM_CASES, ...ENRICHMENT_TRANSFORM_CASES, ...LISTENS_TRANSFORM_CASES]],
+  ['serving', [...SERVING_CASES, ...ENRICHMENT_SERVING_CASES, ...LISTENS_SERVING_CASES]],
 ] as const)('%s rules on a bad partition', (stage, cases) => {
   beforeEach(() => fixture.reset());
 

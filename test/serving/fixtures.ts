@@ -8,7 +8,7 @@
  * extract looks back and brings u2's 2024-03-02 afternoon session again, which moves to 2024-03-03. On
  * 2025-01-02 (a later year) u1 moves back to New York and buys a track that the catalog only lists from
  * that day, by an artist new to it: loading an older date after it must neither narrow the dimensions nor
- * lose a move.
+ * lose a move. Plays (listens-fixtures.ts) on DAY_2 and DAY_4.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
@@ -23,6 +23,7 @@ import {
   TransformTable,
 } from '../../lib/local/spectrum';
 import { ENRICHMENT_TABLES, enrichmentRowsOf, enrichmentRowsOn } from './enrichment-fixtures';
+import { listensRowsOn } from './listens-fixtures';
 
 export const DAY_1 = '2024-03-01';
 export const DAY_2 = '2024-03-02';
@@ -57,6 +58,14 @@ const ARTISTS = {
   lost: 'ARZZZZZZZZZZZZZZZ9',
 };
 
+/** The catalog's artist_hotttnesss of each catalog artist. */
+const HOTTTNESSS: Record<string, number> = {
+  [ARTISTS.a1]: 0.4,
+  [ARTISTS.a2]: 0.7,
+  [ARTISTS.a3]: 0.25,
+  [ARTISTS.a4]: 0.55,
+};
+
 type Value = string | number | boolean | null;
 /** One transform-table row, by column name. */
 export type FixtureRow = Record<string, Value>;
@@ -70,6 +79,7 @@ function songsOn(day: string): Record_[] {
     artist: string,
     artistName: string,
     year: number,
+    duration: number,
   ): Record_ => ({
     track_id: track,
     title,
@@ -78,9 +88,10 @@ function songsOn(day: string): Record_[] {
     artist_id: artist,
     artist_mbid: `mbid-${artist}`,
     artist_name: artistName,
-    duration: 200.5,
+    duration,
     artist_familiarity: 0.5,
-    artist_hotttnesss: 0.4,
+    // An artist attribute: the same on each of the artist's rows, as in the Million Song Dataset.
+    artist_hotttnesss: HOTTTNESSS[artist],
     year,
     track_7digitalid: 1000,
     shs_perf: -1,
@@ -90,12 +101,12 @@ function songsOn(day: string): Record_[] {
     source_from: 'db/songs',
   });
   return [
-    song(TRACKS.t1, 'First Light', 'SOAAAAAAAAAAAAAAA1', ARTISTS.a1, 'Aurora Lane', 2001),
-    song(TRACKS.t2, "Don't Stop", 'SOBBBBBBBBBBBBBBB2', ARTISTS.a1, 'Aurora Lane', 0),
-    song(TRACKS.t3, 'Blue Hour', 'SOCCCCCCCCCCCCCCC3', ARTISTS.a2, 'Basalt', 1999),
-    song(TRACKS.t4, 'Echoes', 'SODDDDDDDDDDDDDDD4', ARTISTS.a3, 'Cobalt Choir', 2010),
+    song(TRACKS.t1, 'First Light', 'SOAAAAAAAAAAAAAAA1', ARTISTS.a1, 'Aurora Lane', 2001, 200.5),
+    song(TRACKS.t2, "Don't Stop", 'SOBBBBBBBBBBBBBBB2', ARTISTS.a1, 'Aurora Lane', 0, 181.25),
+    song(TRACKS.t3, 'Blue Hour', 'SOCCCCCCCCCCCCCCC3', ARTISTS.a2, 'Basalt', 1999, 240),
+    song(TRACKS.t4, 'Echoes', 'SODDDDDDDDDDDDDDD4', ARTISTS.a3, 'Cobalt Choir', 2010, 95.5),
     ...(day >= DAY_4
-      ? [song(TRACKS.t5, 'Northern Lights', 'SOEEEEEEEEEEEEEEE5', ARTISTS.a4, 'Delta Dawn', 2024)]
+      ? [song(TRACKS.t5, 'Northern Lights', 'SOEEEEEEEEEEEEEEE5', ARTISTS.a4, 'Delta Dawn', 2024, 312)]
       : []),
   ];
 }
@@ -274,6 +285,7 @@ export function transformRowsOf(days: readonly string[]): Record<TransformTable,
     sessions: days.flatMap(sessionsOn),
     songs: days.flatMap(songsOn),
     ...enrichmentRowsOf(days),
+    listens: days.flatMap(listensRowsOn),
   };
 }
 
@@ -315,6 +327,14 @@ export async function writeFixture(prefix = 'deftunes-serving-'): Promise<Fixtur
           ),
         );
       }
+      files.listens.push(
+        await writeParquet(
+          writer,
+          path.join(dataDir, `listens-${day}.parquet`),
+          'listens',
+          listensRowsOn(day),
+        ),
+      );
       filesAfter[day] = Object.fromEntries(Object.entries(files).map(([table, list]) => [table, [...list]]));
       filesOfDay[day] = Object.fromEntries(
         Object.entries(files).map(([table, list]) => [table, list.slice(-1)]),

@@ -86,6 +86,11 @@ test('dbt build and the executor produce identical tables for every model, date 
       'sales_per_artist_vw',
       'sales_per_country_vw',
       'hourly_kpis_vw',
+      'fact_listens',
+      'kpi_genre_daily',
+      'kpi_hourly',
+      'listening_hourly_vw',
+      'genre_daily_vw',
     ]),
   );
 
@@ -101,6 +106,14 @@ test('dbt build and the executor produce identical tables for every model, date 
       'select (select count(*) from deftunes_serving.fact_session_items) as items, (select count(*) from deftunes_serving.dim_users) as user_versions',
     );
     expect(counts).toEqual({ items: 11, user_versions: 6 });
+    // The plays of DAY_2 and DAY_4 (listens-fixtures.ts), each date's KPIs beside them.
+    expect(
+      await reader.query(
+        `select (select count(*) from deftunes_serving.fact_listens) as plays,
+           (select sum(total_plays) from deftunes_serving.kpi_hourly) as hourly,
+           (select sum(listen_count) from deftunes_serving.kpi_genre_daily) as by_genre`,
+      ),
+    ).toEqual([{ plays: 16, hourly: 16, by_genre: 16 }]);
     expect(
       await reader.query(
         "select user_name from deftunes_serving.dim_users where user_id = '22222222-2222-4222-8222-222222222222'",

@@ -65,12 +65,29 @@ describe.each(['duckdb', 'redshift'] as const)('the %s plan', (target) => {
       artist_top_song_vw: 'view',
       concert_locations_vw: 'view',
       artist_sales_vs_concerts_vw: 'view',
+      fact_listens: 'incremental',
+      kpi_genre_daily: 'incremental',
+      kpi_hourly: 'incremental',
+      listening_hourly_vw: 'view',
+      genre_daily_vw: 'view',
     });
     expect(plan.models.find((model) => model.name === 'fact_session_items')).toMatchObject({
       unique_key: ['session_id', 'item_index'],
       incremental: { run_date_column: 'ingest_on' },
       parameters: ['run_date'],
     });
+    // The listening models select their run date's rows only: two statements each on Redshift.
+    for (const [name, key] of [
+      ['fact_listens', ['event_id']],
+      ['kpi_genre_daily', ['listen_date', 'genre']],
+      ['kpi_hourly', ['listen_date', 'listen_hour']],
+    ] as const) {
+      expect(plan.models.find((model) => model.name === name)).toMatchObject({
+        unique_key: key,
+        incremental: { run_date_column: 'listen_date', run_date_only: true },
+        parameters: ['run_date'],
+      });
+    }
     expect(plan.models.find((model) => model.name === 'dim_users')?.snapshot).toMatchObject({
       check_cols: ['place_name', 'country_code', 'timezone'],
       surrogate_key: 'user_key',
@@ -135,6 +152,25 @@ test('the redshift run fits one BatchExecuteStatement on a fresh and on a loaded
     for (const statement of statements)
       expect(Buffer.byteLength(statement.sql)).toBeLessThan(MAX_STATEMENT_BYTES);
   }
+  // How it fits: every table model dropped in one statement, no temp table dropped (the batch's session
+  // ends with it), a run-date-only model deletes its run date's rows and inserts the new ones.
+  const sqls = loaded.map((statement) => statement.sql);
+  const tables = plan.models.filter((model) => model.materialization === 'table');
+  expect(sqls.filter((sql) => sql.startsWith('drop table'))).toEqual([
+    `drop table ${tables.map((model) => model.relation).join(', ')}`,
+  ]);
+  expect(sqls.filter((sql) => sql.startsWith('create temp table'))).toHaveLength(3);
+  expect(sqls.filter((sql) => /^drop table "\w+__(batch|snapshot|versions)"$/.test(sql))).toEqual([]);
+  expect(loaded.filter((statement) => statement.label?.startsWith('model kpi_hourly:'))).toEqual([
+    expect.objectContaining({
+      sql: expect.stringMatching(
+        /^delete from "deftunes_serving"."kpi_hourly" where "listen_date" = cast\(:run_date as date\)$/,
+      ),
+    }),
+    expect.objectContaining({
+      sql: expect.stringMatching(/^insert into "deftunes_serving"."kpi_hourly"\nselect \* from \(/),
+    }),
+  ]);
 });
 
 test('the redshift plan runs through the Data API: inspection, one batch with the run date inlined, row counts', async () => {

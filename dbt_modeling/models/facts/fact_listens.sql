@@ -1,0 +1,53 @@
+{#- Grain: one play (natural key event_id) of the run date: the `listens` partition listen_date = the run
+    date, which the transform already holds one copy per event_id (kept again here, the earliest arrival,
+    as a guard against a partition written twice). The user key is the user's version valid when the play
+    started (null when the user has none then); song_key and artist_key are null when the track is not in
+    dim_songs (genre `unknown` in kpi_genre_daily, counted by fact_listens_track_coverage). Ids only: names
+    are joined in the BI views. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='run_date',
+    unique_key='event_id',
+    run_date_column='listen_date',
+    run_date_only=true
+) }}
+
+with plays as (
+  select
+    listens.*,
+    row_number() over (
+      partition by listens.event_id order by listens.arrival_hour, listens.source_from
+    ) as duplicate_rank
+  from {{ source('deftunes_transform', 'listens') }} as listens
+  where listens.listen_date = {{ run_date() }}
+    and listens.event_id is not null
+)
+
+select
+  {{ surrogate_key(['plays.event_id']) }} as listen_key,
+  plays.event_id,
+  users.user_key,
+  songs.song_key,
+  artists.artist_key,
+  cast(
+    extract(year from plays.listen_date) * 10000
+    + extract(month from plays.listen_date) * 100
+    + extract(day from plays.listen_date) as integer
+  ) as date_key,
+  plays.user_id,
+  plays.track_id,
+  songs.artist_id,
+  plays.listened_at,
+  plays.listen_date,
+  plays.listen_hour,
+  plays.ms_played,
+  plays.device,
+  plays.arrived_late
+from plays
+left join {{ ref('dim_users') }} as users
+  on users.user_id = plays.user_id
+  and users.valid_from <= plays.listened_at
+  and plays.listened_at < coalesce(users.valid_to, cast('9999-12-31' as timestamp))
+left join {{ ref('dim_songs') }} as songs on songs.track_id = plays.track_id
+left join {{ ref('dim_artists') }} as artists on artists.artist_id = songs.artist_id
+where plays.duplicate_rank = 1
