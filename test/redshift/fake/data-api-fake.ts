@@ -352,7 +352,7 @@ export class FakeRedshiftData {
       }
       return `$${positions.get(name)}`;
     });
-    if (statement.droppedTable && (await this.onlyLateBindingViewsDependOn(statement.droppedTable))) {
+    if (statement.droppedTables && (await this.onlyLateBindingViewsDependOn(statement.droppedTables))) {
       return this.session.query(`${text.replace(/[\s;]+$/, '')} cascade`, values);
     }
     const droppedViews: string[] = [];
@@ -385,14 +385,14 @@ export class FakeRedshiftData {
     return rows[0]?.[0] ?? null;
   }
 
-  /** True when views depend on the table and every one of them was created late-binding. */
-  private async onlyLateBindingViewsDependOn(table: string): Promise<boolean> {
+  /** True when views depend on the tables and every one of them was created late-binding. */
+  private async onlyLateBindingViewsDependOn(tables: readonly string[]): Promise<boolean> {
     const { rows } = await this.session.query(
       `select bool_and(exists (select 1 from ${FAKE_SCHEMA}.late_binding_views l where l.relation = format('%I.%I', n.nspname, v.relname)))
        from pg_depend d join pg_rewrite r on r.oid = d.objid join pg_class v on v.oid = r.ev_class
        join pg_namespace n on n.oid = v.relnamespace
-       where d.refobjid = to_regclass($1) and v.oid <> d.refobjid`,
-      [table],
+       where d.refobjid = any (select to_regclass(t) from unnest(string_to_array($1, ',')) as t) and v.oid <> d.refobjid`,
+      [tables.join(',')],
     );
     return rows[0]?.[0] === 't';
   }

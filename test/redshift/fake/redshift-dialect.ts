@@ -9,7 +9,7 @@
  * | --- | --- | --- |
  * | `varchar(max)` | `varchar` (unbounded) | Redshift's `max` is 65535 bytes; Postgres' bare varchar has no limit. Only texts over 64 KB would pass here and fail there: the plan casts ids, keys and failure counts. |
  * | `create view ... with no schema binding` (late-binding view) | the clause is removed; the view is recorded in `redshift_fake.late_binding_views` (same transaction) | Postgres has no late binding: its views bind to the tables' oids. The next two rows give the late-binding behaviour the plan relies on (table swap under a view) and nothing more. |
- * | `drop table T` while views created late-binding depend on T | `drop table T cascade`, only when EVERY view that depends on T directly was created late-binding | Redshift drops T and keeps late-binding views (they fail at query time until T is back). A schema-bound view on T still makes the drop fail, as on Redshift. |
+ * | `drop table T` (or `drop table T, U, ...`) while views created late-binding depend on them | `drop table ... cascade`, only when EVERY view that depends on a listed table directly was created late-binding | Redshift drops T and keeps late-binding views (they fail at query time until T is back). A schema-bound view on T still makes the drop fail, as on Redshift. |
  * | a recorded late-binding view that no longer exists (dropped by the rule above) | created again from its recorded text at the end of each transaction, when its tables exist again | Redshift's view never went away. When the tables are still missing it stays absent: querying it fails, as querying the broken late-binding view fails on Redshift. |
  * | `dateadd(day\|year, n, x)`, `datediff(day, a, b)` (date part as a bare word) | date part quoted (`dateadd('day', ...)`) and SQL functions `dateadd(text, bigint, timestamp)`, `datediff(text, timestamp, timestamp)` created at start-up | Same results for the parts implemented (`dateadd` day and year: interval arithmetic, and the plan adds years to 1 January only, away from leap-day rules; `datediff` day: difference of the dates, i.e. day boundaries crossed, as Redshift counts them). Any other date part raises an error naming this file. Both return `timestamp` / `bigint` as on Redshift. |
  * | `regexp_replace(s, pattern, replacement)` replaces every match | `redshift_fake.regexp_replace(s, pattern, replacement)`, a SQL function calling Postgres' `regexp_replace` with the `g` flag | Postgres replaces only the first match unless given `g`; Redshift's third argument is the last one that means the same on both (its fourth is a position), and a call with more arguments finds no function and fails. |
@@ -75,8 +75,8 @@ export interface TranslatedStatement {
   readonly sql: string;
   /** Relation of a `create view ... with no schema binding` (record it as late-binding). */
   readonly lateBindingView?: string;
-  /** Relation of a `drop table` (cascade to late-binding views only, see the table above). */
-  readonly droppedTable?: string;
+  /** Relations of a `drop table` (cascade to late-binding views only, see the table above). */
+  readonly droppedTables?: readonly string[];
   /** Relations of a `drop view` (forget them as late-binding). */
   readonly droppedViews?: readonly string[];
 }
@@ -128,7 +128,10 @@ const CREATE_LATE_BINDING_VIEW = new RegExp(
   String.raw`^\s*create\s+view\s+(${RELATION})\s+as\s[\s\S]*?(\s+with\s+no\s+schema\s+binding)\s*;?\s*$`,
   'id',
 );
-const DROP_TABLE = new RegExp(String.raw`^\s*drop\s+table\s+(?:if\s+exists\s+)?(${RELATION})\s*;?\s*$`, 'i');
+const DROP_TABLE = new RegExp(
+  String.raw`^\s*drop\s+table\s+(?:if\s+exists\s+)?(${RELATION}(?:\s*,\s*${RELATION})*)\s*;?\s*$`,
+  'i',
+);
 const DROP_VIEW = new RegExp(
   String.raw`^\s*drop\s+view\s+(?:if\s+exists\s+)?(${RELATION}(?:\s*,\s*${RELATION})*)\s*;?\s*$`,
   'i',
@@ -147,7 +150,10 @@ export function translateStatement(sql: string): TranslatedStatement {
     };
   }
   const dropTable = DROP_TABLE.exec(masked);
-  if (dropTable) return { sql: translated, droppedTable: dropTable[1] };
+  if (dropTable) {
+    const droppedTables = [...dropTable[1].matchAll(new RegExp(RELATION, 'g'))].map((match) => match[0]);
+    return { sql: translated, droppedTables };
+  }
   const dropView = DROP_VIEW.exec(masked);
   if (dropView) {
     const droppedViews = [...dropView[1].matchAll(new RegExp(RELATION, 'g'))].map((match) => match[0]);
