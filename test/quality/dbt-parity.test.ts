@@ -12,6 +12,7 @@ import { MOVED_USER, openFixture, RUN_DATE, userId, type Fixture } from './fixtu
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const PARTITION = `ingest_on = date '${RUN_DATE}'`;
+const LISTENS = `listen_date = date '${RUN_DATE}'`;
 
 let fixture: Fixture;
 beforeAll(async () => {
@@ -77,6 +78,12 @@ test('dbt test and the gate agree on every test, on data that passes, warns and 
      from deftunes_transform.users where ${PARTITION}`,
     // fail: a user with two current versions.
     `update deftunes_serving.dim_users set is_current = true where user_id = '${MOVED_USER}'`,
+    // warn: 25% of the day's plays arrived late (warn_if > 10, error_if > 50 on the percentage).
+    `update deftunes_transform.listens set arrived_late = true where ${LISTENS} and listen_hour < 5`,
+    // fail: 30% of the day's plays without a user version (error_if > 20 on the percentage missing).
+    `update deftunes_serving.fact_listens set user_key = null where ${LISTENS} and listen_hour < 7`,
+    // fail: an hour that counts a play twice.
+    `update deftunes_serving.kpi_hourly set total_plays = total_plays + 1 where ${LISTENS} and listen_hour = 3`,
   );
 
   const gate = new Map<string, RuleResult>();
@@ -114,5 +121,10 @@ test('dbt test and the gate agree on every test, on data that passes, warns and 
     users_volume_within_band: 'warn',
     dim_users_one_current_version_per_user: 'fail',
     sessions_user_id_in_users_snapshot: 'pass',
+    listens_late_share: 'warn',
+    fact_listens_user_coverage: 'fail',
+    fact_listens_track_coverage: 'pass',
+    kpi_hourly_total_matches_fact: 'fail',
+    kpi_genre_daily_total_matches_fact: 'pass',
   });
 });
