@@ -8,8 +8,8 @@
  */
 import type { Catalog } from './catalog';
 import { badLine, badLineKind, playLine, uuidV4, type BadLineKind, type PlayFields } from './listen-lines';
-import { Rng, cumulativeWeights, mix, tag, unit, zipfRank } from './random';
-import { splitByWeights } from './sessions';
+import { Rng, cumulativeWeights, mix, tag, zipfRank } from './random';
+import { dailyVolume, splitByWeights } from './sessions';
 import { DAY_MS } from './time';
 import type { UserBase } from './users';
 
@@ -98,10 +98,7 @@ export class ListenStream {
 
   /** How many play slots the day has (a slot before the first sign-up yields no play). */
   slotsOfDay(day: number): number {
-    const weekday = new Date(day * DAY_MS).getUTCDay();
-    const weekendFactor = weekday === 0 || weekday === 6 ? 1.1 : 1;
-    const swing = 0.93 + 0.14 * unit(mix(this.seed, PLAYS_OF_DAY, day));
-    return Math.round(this.playsPerDay * weekendFactor * swing);
+    return dailyVolume(day, this.playsPerDay, 1.1, mix(this.seed, PLAYS_OF_DAY, day));
   }
 
   /** The day's plays, timings only, in time order. */

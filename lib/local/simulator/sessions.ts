@@ -58,10 +58,7 @@ export class SessionGenerator {
 
   /** How many session slots the day has (a slot before the first sign-up yields no session). */
   slotsOfDay(day: number): number {
-    const weekday = new Date(day * DAY_MS).getUTCDay();
-    const weekendFactor = weekday === 0 || weekday === 6 ? 1.15 : 1;
-    const swing = 0.93 + 0.14 * unit(mix(this.seed, DAY, day));
-    return Math.round((this.itemsPerDay / MEAN_ITEMS_PER_SESSION) * weekendFactor * swing);
+    return dailyVolume(day, this.itemsPerDay / MEAN_ITEMS_PER_SESSION, 1.15, mix(this.seed, DAY, day));
   }
 
   /** The day's sessions in time order, generated one at a time. */
@@ -143,6 +140,16 @@ export class SessionGenerator {
     if (rank >= 4096) return this.catalog.song(rank);
     return (this.hotSongs[rank] ??= this.catalog.song(rank));
   }
+}
+
+/**
+ * A day's volume around `base`: times `weekendFactor` on Saturdays and Sundays, times a swing in
+ * [0.93, 1.07) drawn from `swingHash` (a hash of the seed and the day), so days differ but stay near `base`.
+ */
+export function dailyVolume(day: number, base: number, weekendFactor: number, swingHash: number): number {
+  const weekday = new Date(day * DAY_MS).getUTCDay();
+  const factor = weekday === 0 || weekday === 6 ? weekendFactor : 1;
+  return Math.round(base * factor * (0.93 + 0.14 * unit(swingHash)));
 }
 
 /** Splits `total` into integer parts proportional to `weights` (largest remainder, ties to the earlier). */
