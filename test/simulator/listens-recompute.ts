@@ -110,7 +110,8 @@ export function recompute(
     delivered: kept.length,
     duplicates: kept.reduce((sum, { hours }) => sum + hours.length - 1, 0),
     late: kept.filter(({ hours }) => Math.min(...hours) >= day + DAY_MS).length,
-    arrived_after_window: [...afterWindow].filter((id) => !copies.has(id)).length,
+    arrived_after_window: quarantinedLate.size,
+    plays_after_window: [...afterWindow].filter((id) => !copies.has(id)).length,
     quarantined: bad + quarantinedLate.size + quarantinedSkew.size,
     kpi_genre_daily: genreKpis(
       kept.map(({ event }) => event),

@@ -221,11 +221,12 @@ describe('world.listens.truth', () => {
     expect(all.duplicates).toBeGreaterThan(0);
     expect(all.late).toBeGreaterThan(early.late);
     expect(all.delivered).toBeGreaterThan(early.delivered);
-    expect(all.arrived_after_window).toBeGreaterThan(0);
-    expect(early.arrived_after_window).toBe(0);
+    expect(all.plays_after_window).toBeGreaterThan(0);
+    expect(early.plays_after_window).toBe(0);
     const reasons = all.quarantined_by_reason;
     expect(reasons.bad_line).toBeGreaterThan(0.03 * all.generated);
     expect(reasons.arrived_after_window).toBeGreaterThan(0);
+    expect(all.arrived_after_window).toBe(reasons.arrived_after_window);
     expect(all.quarantined).toBe(
       reasons.bad_line + reasons.arrived_after_window + reasons.listened_at_after_arrival,
     );

@@ -56,8 +56,13 @@ export interface ListensTruth {
   duplicates: number;
   /** Of `delivered`, those whose kept copy arrived on a later day (`arrived_late`). */
   late: number;
-  /** Valid plays of the date delivered only after its window (by `deliveredUntil`). */
+  /**
+   * As the job's `arrived_after_window`: valid events that arrived on the date after their own date's
+   * window (one per event, whatever their date; the same as `quarantined_by_reason.arrived_after_window`).
+   */
   arrived_after_window: number;
+  /** Valid plays of the date delivered only after its window (by `deliveredUntil`): a later run quarantines them. */
+  plays_after_window: number;
   /**
    * The quarantine of the run of the date: from the objects that arrived on the date, the bad lines, and
    * (one per event) the valid events that arrived after their own date's window or whose `listened_at` is
@@ -114,6 +119,7 @@ export function listensTruth(
     duplicates: 0,
     late: 0,
     arrived_after_window: 0,
+    plays_after_window: 0,
     quarantined: 0,
     quarantined_by_reason: { bad_line: 0, arrived_after_window: 0, listened_at_after_arrival: 0 },
     kpi_genre_daily: [],
@@ -136,7 +142,7 @@ export function listensTruth(
       truth.duplicates += copies.length - 1;
       if (Math.floor(Math.min(...copies) / HOUR_MS) * HOUR_MS >= (day + 1) * DAY_MS) truth.late++;
     } else if (play.arrivals.some((arrival) => delivered(arrival) && arrival >= window.to)) {
-      truth.arrived_after_window++;
+      truth.plays_after_window++;
     }
   }
   countQuarantine(stream, day, truth, windowOf, delivered);
@@ -168,6 +174,7 @@ function countQuarantine(
     }
   }
   truth.quarantined = reasons.bad_line + reasons.arrived_after_window + reasons.listened_at_after_arrival;
+  truth.arrived_after_window = reasons.arrived_after_window;
 }
 
 /** Counts keys and returns the most counted, ties to the smaller key (null when there is none). */
