@@ -20,9 +20,9 @@ import { fmix32 } from '../shared/fmix32';
 import { ApiAnswerError, type AnswerVerdict, type ApiAnswer } from '../shared/keyed-api-client';
 import type { ExtractResult, ManifestExtras } from '../shared/landing-manifest';
 import type { SourceRecord } from '../shared/landing-writer';
+import { classifyPgFailure } from '../shared/pg-failures';
 import { DEFAULT_RETRY_POLICY, RetriesExhaustedError, withRetry } from '../shared/retry';
 import { SONGS_CONTRACT } from '../shared/songs-contract';
-import { classifyPgFailure } from '../extract-songs/extract-songs';
 
 export { EnrichmentEventSchema as ExtractArtistStatsEventSchema } from '../shared/enrichment-extract';
 

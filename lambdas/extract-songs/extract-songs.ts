@@ -27,7 +27,8 @@ import {
 } from '../shared/landing-writer';
 import { reportExtractFailed, reportExtractLanded } from '../shared/extract-telemetry';
 import { extractResultOf, type ExtractResult } from '../shared/landing-manifest';
-import { classifyNetworkFailure, DEFAULT_RETRY_POLICY, type AttemptFailure } from '../shared/retry';
+import { classifyPgFailure, pgStatusOf } from '../shared/pg-failures';
+import { DEFAULT_RETRY_POLICY } from '../shared/retry';
 import { RunDateSchema } from '../shared/run-date';
 
 export const ExtractSongsEventSchema = z.object({ run_date: RunDateSchema });
@@ -101,28 +102,6 @@ export function songRecordCheck(): RecordCheck {
     previousTrackId = trackId;
     return undefined;
   };
-}
-
-/** SQLSTATEs a new connection or transaction may not meet again (class 08, connection exceptions, too). */
-const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '40001', '40P01', '55P03']);
-
-/** SQLSTATE classes first; socket, TLS and DNS failures as every extractor classifies them. */
-export function classifyPgFailure(error: unknown): AttemptFailure {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  // Five characters with a digit: `EPIPE` is a socket code, not a SQLSTATE.
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && /\d/.test(code)) {
-    return code.startsWith('08') || TRANSIENT_SQLSTATES.has(code)
-      ? { retryable: true }
-      : { retryable: false, kind: `database error SQLSTATE ${code}` };
-  }
-  return classifyNetworkFailure(error);
-}
-
-/** The SQLSTATE or socket error code of a failure. */
-export function pgStatusOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code !== 'string') return undefined;
-  return /^[0-9A-Z]{5}$/.test(code) ? `SQLSTATE ${code}` : code;
 }
 
 export async function runExtractSongs(event: unknown, deps: ExtractSongsDeps): Promise<ExtractResult> {

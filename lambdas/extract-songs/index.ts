@@ -19,8 +19,8 @@ import { S3ObjectStore } from '../shared/s3-object-store';
 import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '../shared/run-date';
 import { runExtractSongs } from './extract-songs';
 
+export { classifyPgFailure } from '../shared/pg-failures';
 export {
-  classifyPgFailure,
   ExtractSongsEventSchema,
   readSongs,
   runExtractSongs,
