@@ -179,6 +179,25 @@ def classify_listens(located: DataFrame, window: ListenWindow) -> DataFrame:
     )
 
 
+def slim(classified: DataFrame) -> DataFrame:
+    """The classified lines with only what the run still needs of each (what it caches): every value of
+    D's events and of the copies it quarantines, the line itself only for those, the outcome alone for the
+    lines left to other runs (they are only counted). About a third of a window is other dates' lines."""
+    outcome, here = F.col(OUTCOME_COLUMN), F.col(ARRIVED_ON_DATE_COLUMN)
+    quarantined_here = here & outcome.isin(BAD, AFTER_ARRIVAL, AFTER_WINDOW)
+    needed = (outcome == ON_DATE) | quarantined_here
+    line_columns = (RAW_LINE_COLUMN, CORRUPT_RECORD_COLUMN, "listened_at")
+    return classified.select(
+        *[
+            F.when(quarantined_here if name in line_columns else needed, F.col(name)).alias(name)
+            for name in classified.columns
+            if name not in (OUTCOME_COLUMN, ARRIVED_ON_DATE_COLUMN)
+        ],
+        OUTCOME_COLUMN,
+        ARRIVED_ON_DATE_COLUMN,
+    )
+
+
 def with_reasons(classified: DataFrame) -> DataFrame:
     """Adds the quarantine reason of the outcomes quarantined (null for the others)."""
     outcome = F.col(OUTCOME_COLUMN)
@@ -198,9 +217,9 @@ def with_reasons(classified: DataFrame) -> DataFrame:
 
 def first_copies(copies: DataFrame, keys: List[str]) -> DataFrame:
     """One row per ``keys``: the copy with the earliest arrival hour, then the smallest object key (then the
-    smallest line, so that two copies in one object give the same row on every run). An aggregate, not a
-    window: Spark takes the minimum per task before the shuffle."""
-    order = [ARRIVAL_COLUMN, KEY_COLUMN, RAW_LINE_COLUMN]
+    smallest other values, so that two copies in one object give the same row on every run). An aggregate,
+    not a window: Spark takes the minimum per task before the shuffle."""
+    order = [ARRIVAL_COLUMN, KEY_COLUMN]
     rest = [c for c in copies.columns if c not in order and c not in keys]
     first = F.min(F.struct(*order, *rest)).alias("_first")
     return copies.groupBy(*keys).agg(first).select(*keys, *[F.col(f"_first.{c}").alias(c) for c in order + rest])

@@ -45,7 +45,7 @@ def run_listens_job(
         "transform_listens %s: %d objects in the arrival hours [%s, %s)",
         options.run_date, len(paths), *window.describe().values(),
     )
-    classified = L.classify_listens(L.located_lines(read_lines(spark, paths)), window)
+    classified = L.slim(L.classify_listens(L.located_lines(read_lines(spark, paths)), window))
     classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
     frames = [classified]
     try:

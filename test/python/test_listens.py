@@ -11,6 +11,7 @@ from deftunes_glue.jobs import run_job
 from deftunes_glue.options import JobArgumentError, options_from_mapping
 from deftunes_glue.schemas import RAW_LINE_COLUMN
 from deftunes_glue.transforms import REASON_COLUMN
+from local_runner import Runner
 
 D, NEXT = "2020-02-01", "2020-02-02"
 TRACK = "TRAAAAW128F429D538"
@@ -223,12 +224,19 @@ def test_a_rerun_gives_the_same_rows_and_includes_events_that_arrived_since(spar
     assert (shorter["written"], shorter["objects"], shorter["lateness_hours"]) == (1, 1, 0)
 
 
-def test_a_window_without_objects_writes_nothing_and_empties_the_partitions(spark, landing, run, database, tmp_path):
+def test_a_window_without_objects_writes_nothing_and_empties_the_partitions(
+    spark, landing, run, database, tmp_path, spark_data_dir
+):
     deliver(landing, "2020-02-01T10", "a", play(1, "2020-02-01T10:00:00Z"), "{bad")
     run(D)
     for path in landing.rglob("*.jsonl.gz"):
         path.unlink()
-    result = run(D)
+    # Through the local runner, as the local pipeline runs it (arguments as text, like Glue's).
+    runner = Runner(spark, str(spark_data_dir))
+    result = runner.handle({"op": "run_job", "job": "transform_listens", "args": {
+        "run_date": D, "landing_path": str(landing), "database": database, "lateness_hours": "12",
+        "job_results_path": str(tmp_path / "results")}})
+    assert runner.handle({"op": "list_data_files", "table": "listens", "database": database}) == []
     assert {k: result[k] for k in ("objects", "read", "written", "quarantined", "late")} == {
         "objects": 0, "read": 0, "written": 0, "quarantined": 0, "late": 0}
     assert rows(spark, database, "listens", f"listen_date = '{D}'") == []
