@@ -102,7 +102,7 @@ describe('deliverListens', () => {
     const days = spied.mock.calls.map(([day]) => day);
     spied.mockRestore();
     const day = DAY_START / DAY_MS;
-    expect(days).toEqual([day - 3, day - 2, day - 1, day, day + 1]);
+    expect(days).toEqual([day - 2, day - 1, day, day + 1]);
   });
 });
 

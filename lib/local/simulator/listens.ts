@@ -49,9 +49,10 @@ const FAULT_THRESHOLDS = cumulativeWeights(Object.values(LISTEN_FAULT_RATES));
 
 /**
  * How far a play's arrival can be from its day: arrivals of day D come from plays of D - DAYS_BEFORE to
- * D + DAYS_AFTER (an after-window play arrives up to 40 h after its day's end; a skewed one before it).
+ * D + DAYS_AFTER. The latest, an after-window play, arrives before its day's start + 64 h (< 3 days); the
+ * earliest, a skewed play, at most 4 h before its `listened_at` (so at worst the day before).
  */
-export const ARRIVAL_DAYS_BEFORE = 3;
+export const ARRIVAL_DAYS_BEFORE = 2;
 export const ARRIVAL_DAYS_AFTER = 1;
 
 /** When a play happened and when its copies arrive: what delivery and truth need before any content. */
