@@ -13,7 +13,8 @@
  *   four: the Data API runs at most 40 statements in one BatchExecuteStatement. Redshift drops every
  *   table model in one statement (as the views), before the first one is created.
  * - incremental: the model's rows go to a temp table; rows of the run date or of a date among the new
- *   rows, and rows sharing a unique key with the new ones, are deleted; the new rows are inserted. A model
+ *   rows, and rows sharing a unique key with the new ones, are deleted; the new rows are inserted (a new
+ *   table is created from the model's rows, with nothing to delete). A model
  *   that selects the run date's rows only (`run_date_only`) takes two statements and no temp table: the run
  *   date's rows are deleted, the model's rows of the run date inserted.
  * - snapshot_type2: any date can be loaded in any order, and the history ends as if the dates had been
@@ -287,8 +288,19 @@ function incrementalStatements(
   dialect: Dialect,
 ): Statement[] {
   if (model.incremental!.run_date_only) return runDateOnlyStatements(model, existing, runDate);
+  if (existing.tables.get(model.name) !== 'table') {
+    // A new table holds the model's rows: nothing to delete, no batch table (as dbt's first run).
+    return [
+      ...dropExisting(model, existing),
+      {
+        sql: `create table ${model.relation} as\n${model.sql}`,
+        parameters: bound(model, runDate),
+        label: `model ${model.name}: create the table with the selected rows`,
+      },
+    ];
+  }
   const batch = `${model.name}__batch`;
-  const runDateColumn = model.incremental!.run_date_column;
+  const runDateOf = quote(model.incremental!.run_date_column);
   const statements: Statement[] = [
     {
       sql: `create temp table ${quote(batch)} as\n${model.sql}`,
@@ -296,14 +308,6 @@ function incrementalStatements(
       label: `model ${model.name}: select the run date's rows`,
     },
   ];
-  const runDateOf = quote(runDateColumn);
-  if (existing.tables.get(model.name) === 'view') statements.push(...dropExisting(model, existing));
-  if (existing.tables.get(model.name) !== 'table') {
-    statements.push({
-      sql: `create table ${model.relation} as select * from ${quote(batch)} where 1 = 0`,
-      label: `model ${model.name}: create the table`,
-    });
-  }
   statements.push(
     {
       sql: `delete from ${model.relation} where ${runDateOf} = cast(:run_date as date) or ${runDateOf} in (select ${runDateOf} from ${quote(batch)})`,

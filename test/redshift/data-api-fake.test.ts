@@ -293,6 +293,23 @@ describe('Redshift SQL on Postgres (redshift-dialect.ts)', () => {
       warehouse.transaction([{ sql: 'drop table late.base', label: 'drop under a bound view' }]),
     ).rejects.toThrow(/"drop under a bound view" failed: .*other objects depend on it/);
   });
+
+  test('a list of tables dropped in one statement keeps the late-binding views over any of them', async () => {
+    await warehouse.transaction([
+      { sql: 'create schema listed' },
+      { sql: 'create table listed.a as select 1 as id' },
+      { sql: 'create table listed.b as select 10 as id' },
+      {
+        sql: 'create view listed.both_late as select a.id + b.id as id from listed.a, listed.b with no schema binding',
+      },
+    ]);
+    await warehouse.transaction([
+      { sql: 'drop table listed.a, listed.b' },
+      { sql: 'create table listed.a as select 2 as id' },
+      { sql: 'create table listed.b as select 20 as id' },
+    ]);
+    await expect(warehouse.query('select id from listed.both_late')).resolves.toEqual([{ id: 22 }]);
+  });
 });
 
 describe('CancelStatement on a running statement', () => {

@@ -76,9 +76,13 @@ describe.each(['duckdb', 'redshift'] as const)('the %s plan', (target) => {
       incremental: { run_date_column: 'ingest_on' },
       parameters: ['run_date'],
     });
-    // The listening models select their run date's rows only: two statements each on Redshift.
+    expect(plan.models.find((model) => model.name === 'fact_listens')).toMatchObject({
+      unique_key: ['event_id'],
+      incremental: { run_date_column: 'listen_date' },
+      parameters: ['run_date'],
+    });
+    // The KPI tables select their run date's rows only: two statements each on Redshift.
     for (const [name, key] of [
-      ['fact_listens', ['event_id']],
       ['kpi_genre_daily', ['listen_date', 'genre']],
       ['kpi_hourly', ['listen_date', 'listen_hour']],
     ] as const) {
@@ -159,7 +163,7 @@ test('the redshift run fits one BatchExecuteStatement on a fresh and on a loaded
   expect(sqls.filter((sql) => sql.startsWith('drop table'))).toEqual([
     `drop table ${tables.map((model) => model.relation).join(', ')}`,
   ]);
-  expect(sqls.filter((sql) => sql.startsWith('create temp table'))).toHaveLength(3);
+  expect(sqls.filter((sql) => sql.startsWith('create temp table'))).toHaveLength(4);
   expect(sqls.filter((sql) => /^drop table "\w+__(batch|snapshot|versions)"$/.test(sql))).toEqual([]);
   expect(loaded.filter((statement) => statement.label?.startsWith('model kpi_hourly:'))).toEqual([
     expect.objectContaining({
