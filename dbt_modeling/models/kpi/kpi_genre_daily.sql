@@ -33,8 +33,8 @@ genres as (
     date_key,
     genre,
     count(*) as listen_count,
-    cast(avg(duration) as double precision) as avg_track_duration_s,
-    cast(avg(popularity) as double precision) as avg_popularity
+    {{ exact_avg('duration') }} as avg_track_duration_s,
+    {{ exact_avg('popularity') }} as avg_popularity
   from plays
   group by listen_date, date_key, genre
 ),
