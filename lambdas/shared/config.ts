@@ -60,3 +60,16 @@ export const httpUrlVar = z.url({ protocol: /^https?$/, error: 'must be an http(
 export const bucketVar = z
   .string({ error: 'must be set to the bucket name' })
   .check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'));
+
+/**
+ * The variables of a handler that runs SQL through the Redshift Data API (serving-load, data-quality):
+ * workgroup, database and, optionally, the ARN of a database secret (else IAM temporary credentials).
+ * Spread into the handler's environment schema.
+ */
+export const REDSHIFT_DATA_API_ENV = {
+  REDSHIFT_WORKGROUP: z
+    .string({ error: 'must be set to the Redshift Serverless workgroup name' })
+    .check(z.minLength(1)),
+  REDSHIFT_DATABASE: z.string({ error: 'must be set to the database name' }).check(z.minLength(1)),
+  REDSHIFT_SECRET_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+};
