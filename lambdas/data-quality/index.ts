@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { S3Client } from '@aws-sdk/client-s3';
 import * as z from '../shared/zod';
-import { bucketVar, intVar, readEnv, REDSHIFT_DATA_API_ENV } from '../shared/config';
+import { bucketVar, intVar, readEnv, redshiftDataApiEnv } from '../shared/config';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../shared/logging';
 import { RedshiftDataWarehouse } from '../shared/redshift-data-warehouse';
 import { S3ObjectStore } from '../shared/s3-object-store';
@@ -65,7 +65,7 @@ export const DataQualityEnvSchema = z.object({
   RESULTS_BUCKET: bucketVar,
   JOB_RESULTS_BUCKET: bucketVar,
   JOB_RESULTS_PREFIX: z._default(z.string(), DEFAULT_JOB_RESULTS_PREFIX),
-  ...REDSHIFT_DATA_API_ENV,
+  ...redshiftDataApiEnv(),
   SERVING_PLAN_PATH: z._default(z.string().check(z.minLength(1)), path.join(__dirname, 'serving-plan.json')),
   QUARANTINE_WARN_PERCENT: percentVar(1),
   QUARANTINE_ERROR_PERCENT: percentVar(5),

@@ -13,7 +13,7 @@
 import * as path from 'node:path';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import * as z from '../shared/zod';
-import { readEnv, REDSHIFT_DATA_API_ENV } from '../shared/config';
+import { readEnv, redshiftDataApiEnv } from '../shared/config';
 import { createLogger, type Logger } from '../shared/logging';
 import { RedshiftDataWarehouse } from '../shared/redshift-data-warehouse';
 import { loadServingPlan } from '../shared/serving-plan';
@@ -35,7 +35,7 @@ export type {
 } from './load';
 
 export const ServingLoadEnvSchema = z.object({
-  ...REDSHIFT_DATA_API_ENV,
+  ...redshiftDataApiEnv(),
   SERVING_PLAN_PATH: z._default(z.string().check(z.minLength(1)), path.join(__dirname, 'serving-plan.json')),
   ...RUN_DATE_BOUNDS_ENV,
 });

@@ -64,12 +64,15 @@ export const bucketVar = z
 /**
  * The variables of a handler that runs SQL through the Redshift Data API (serving-load, data-quality):
  * workgroup, database and, optionally, the ARN of a database secret (else IAM temporary credentials).
- * Spread into the handler's environment schema.
+ * Spread into the handler's environment schema. A function, not a constant, so the other handlers' bundles
+ * do not build these schemas at load.
  */
-export const REDSHIFT_DATA_API_ENV = {
-  REDSHIFT_WORKGROUP: z
-    .string({ error: 'must be set to the Redshift Serverless workgroup name' })
-    .check(z.minLength(1)),
-  REDSHIFT_DATABASE: z.string({ error: 'must be set to the database name' }).check(z.minLength(1)),
-  REDSHIFT_SECRET_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
-};
+export function redshiftDataApiEnv() {
+  return {
+    REDSHIFT_WORKGROUP: z
+      .string({ error: 'must be set to the Redshift Serverless workgroup name' })
+      .check(z.minLength(1)),
+    REDSHIFT_DATABASE: z.string({ error: 'must be set to the database name' }).check(z.minLength(1)),
+    REDSHIFT_SECRET_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  };
+}
