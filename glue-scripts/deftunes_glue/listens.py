@@ -20,7 +20,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Dict, List
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -217,12 +217,12 @@ def with_reasons(classified: DataFrame) -> DataFrame:
 
 def first_copies(copies: DataFrame, keys: List[str]) -> DataFrame:
     """One row per ``keys``: the copy with the earliest arrival hour, then the smallest object key (then the
-    smallest other values, so that two copies in one object give the same row on every run). An aggregate,
-    not a window: Spark takes the minimum per task before the shuffle."""
+    smallest other values, so that two copies in one object give the same row on every run). A window (one
+    shuffle, one sort) rather than min(struct(...)), which Spark can only sort-aggregate (two sorts)."""
     order = [ARRIVAL_COLUMN, KEY_COLUMN]
     rest = [c for c in copies.columns if c not in order and c not in keys]
-    first = F.min(F.struct(*order, *rest)).alias("_first")
-    return copies.groupBy(*keys).agg(first).select(*keys, *[F.col(f"_first.{c}").alias(c) for c in order + rest])
+    rank = F.row_number().over(Window.partitionBy(*keys).orderBy(*order, *rest))
+    return copies.withColumn("_copy", rank).where(F.col("_copy") == 1).drop("_copy")
 
 
 def kept_listens(classified: DataFrame) -> DataFrame:
@@ -292,9 +292,9 @@ def line_counts(classified: DataFrame) -> Dict[str, int]:
     return {name: int(value or 0) for name, value in row.asDict().items()}
 
 
-def row_counts(kept: DataFrame, quarantined: DataFrame) -> Dict[str, int]:
-    """Rows written (and of them, late) and quarantined (per outcome)."""
-    written = kept.agg(F.count(F.lit(1)).alias("written"), _lines(F.col("arrived_late")).alias("late")).first()
+def row_counts(written_rows: DataFrame, quarantined: DataFrame) -> Dict[str, int]:
+    """Rows written (``listens`` rows; and of them, late) and quarantined (per outcome)."""
+    written = written_rows.agg(F.count(F.lit(1)).alias("written"), _lines(F.col("arrived_late")).alias("late")).first()
     by_outcome = {row[0]: int(row[1]) for row in quarantined.groupBy(OUTCOME_COLUMN).count().collect()}
     return {
         "written": int(written["written"]),

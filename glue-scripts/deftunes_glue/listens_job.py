@@ -2,8 +2,8 @@
 window in, the ``listens`` partition ``listen_date = D`` and the quarantine partition ``(D, 'listens')`` out.
 
 All the window's objects are read by one ``spark.read.text`` over the listed paths, parsed and classified
-once (cached), counted in one pass; the kept events and the quarantined copies are cached too, since each
-is both counted and written. Each partition is replaced in one Iceberg commit.
+once (cached, slimmed to what is still needed), counted in one pass. Each partition is replaced in one
+Iceberg commit; the rows written are counted in the committed partition.
 """
 import logging
 from typing import Dict, List
@@ -46,24 +46,28 @@ def run_listens_job(
         options.run_date, len(paths), *window.describe().values(),
     )
     classified = L.slim(L.classify_listens(L.located_lines(read_lines(spark, paths)), window))
+    # Parsed and classified once (the floor of the job's cost): the counts, the kept events and the
+    # quarantined copies all read the cache.
     classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
-    frames = [classified]
+    quarantined = None
     try:
         lines = L.line_counts(classified)
         kept = L.shape_listens(L.kept_listens(classified), window, processing_timestamp)
-        quarantined = L.quarantined_copies(classified)
-        kept, quarantined = kept.persist(StorageLevel.MEMORY_AND_DISK), quarantined.persist(StorageLevel.MEMORY_AND_DISK)
-        frames += [kept, quarantined]
-        counts = L.job_counts(lines, L.row_counts(kept, quarantined))
         iceberg.replace_partition(kept, tables[L.SOURCE], {"listen_date": window.run_date})
+        quarantined = L.quarantined_copies(classified).persist(StorageLevel.MEMORY_AND_DISK)
         iceberg.replace_partition(
             L.quarantine_rows(quarantined, window, processing_timestamp),
             tables["quarantine"],
             {"ingest_on": window.run_date, "source": L.SOURCE},
         )
+        # Rows written counted in the partition just committed (a pruned read of one column), rather than
+        # by caching them before the write.
+        written = spark.table(tables[L.SOURCE]).where(F.col("listen_date") == F.lit(window.run_date))
+        counts = L.job_counts(lines, L.row_counts(written, quarantined))
     finally:
-        for frame in frames:
-            frame.unpersist()
+        classified.unpersist()
+        if quarantined is not None:
+            quarantined.unpersist()
     return {
         "objects": len(paths),
         **counts,
