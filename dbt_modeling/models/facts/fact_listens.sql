@@ -32,11 +32,7 @@ select
   users.user_key,
   songs.song_key,
   artists.artist_key,
-  cast(
-    extract(year from plays.listen_date) * 10000
-    + extract(month from plays.listen_date) * 100
-    + extract(day from plays.listen_date) as integer
-  ) as date_key,
+  {{ date_key_of('plays.listen_date') }} as date_key,
   plays.user_id,
   plays.track_id,
   songs.artist_id,
@@ -47,10 +43,7 @@ select
   plays.device,
   plays.arrived_late
 from plays
-left join {{ ref('dim_users') }} as users
-  on users.user_id = plays.user_id
-  and users.valid_from <= plays.listened_at
-  and plays.listened_at < coalesce(users.valid_to, cast('9999-12-31' as timestamp))
+{{ user_version_join('plays.user_id', 'plays.listened_at') }}
 left join {{ ref('dim_songs') }} as songs on songs.track_id = plays.track_id
 left join {{ ref('dim_artists') }} as artists on artists.artist_id = songs.artist_id
 where plays.duplicate_rank = 1

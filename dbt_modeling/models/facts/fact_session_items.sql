@@ -33,11 +33,7 @@ select
   users.user_key,
   {{ surrogate_key(['items.song_id']) }} as song_key,
   {{ surrogate_key(['items.artist_id']) }} as artist_key,
-  cast(
-    extract(year from items.session_start_time) * 10000
-    + extract(month from items.session_start_time) * 100
-    + extract(day from items.session_start_time) as integer
-  ) as date_key,
+  {{ date_key_of('items.session_start_time') }} as date_key,
   items.user_id,
   items.song_id as track_id,
   items.artist_id,
@@ -51,8 +47,5 @@ select
   items.user_agent,
   items.ingest_on
 from items
-left join {{ ref('dim_users') }} as users
-  on users.user_id = items.user_id
-  and users.valid_from <= items.session_start_time
-  and items.session_start_time < coalesce(users.valid_to, cast('9999-12-31' as timestamp))
+{{ user_version_join('items.user_id', 'items.session_start_time') }}
 where items.duplicate_rank = 1
