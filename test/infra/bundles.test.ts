@@ -160,7 +160,8 @@ describe('Lambda bundles (real esbuild bundling)', () => {
     const jobs = Object.values(computeTemplate.Resources).filter(
       (resource) => resource.Type === 'AWS::Glue::Job',
     );
-    expect(jobs).toHaveLength(3);
+    // transform_api, transform_songs, transform_enrichment, transform_listens
+    expect(jobs).toHaveLength(4);
     for (const job of jobs) {
       const extra = JSON.stringify(
         (job.Properties.DefaultArguments as Record<string, unknown>)['--extra-py-files'],

@@ -74,6 +74,9 @@ describe('deftunes run (local DailyPipeline)', () => {
       dataDir,
       apiUrl: sources.apiUrl,
       songsDbUrl: sources.songsDbUrl,
+      // The runner's own simulator (enrichment APIs, listening events) is the same world as the sources'.
+      scale: 'tiny',
+      seed: 7,
       startGlue: startLocalGlue,
       dashboard: true,
     };

@@ -165,7 +165,16 @@ describe('deftunes run on the real API shapes (inferred buyers, artist spellings
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'deftunes-real-shapes-'));
     sources = await startSources({ port: 0, songsPort: 0, scale: 'tiny', seed: SEED });
-    options = { dataDir, apiUrl: sources.apiUrl, songsDbUrl: sources.songsDbUrl, startGlue: startLocalGlue };
+    // The runner's own simulator (enrichment APIs, listening events) must be the same world as the
+    // sources', else the plays' tracks and listeners are not the catalog's and users.
+    options = {
+      dataDir,
+      apiUrl: sources.apiUrl,
+      songsDbUrl: sources.songsDbUrl,
+      scale: 'tiny',
+      seed: SEED,
+      startGlue: startLocalGlue,
+    };
     for (const date of dates) {
       const run = await runPipeline({ ...options, dates: [date], dashboard: false });
       if (run.status !== 'succeeded')

@@ -33,6 +33,9 @@ describe('the quality gate in the local pipeline at --bad-record-rate 0.01', () 
       dataDir,
       apiUrl: sources.apiUrl,
       songsDbUrl: sources.songsDbUrl,
+      // The runner's own simulator (enrichment APIs, listening events) is the same world as the sources'.
+      scale: 'tiny',
+      seed: 11,
       dates: DATES,
       dashboard: false,
       startGlue: async (dir) => {
