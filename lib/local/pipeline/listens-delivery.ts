@@ -65,10 +65,26 @@ export async function deliverListensBefore(
 /** The delivery context of a local run: its services' world and landing, cdk.json's lateness, its notes. */
 export function localListensDelivery(
   services: LocalServices,
-  options: { environment?: string; listensDeliveredUntil?: string; note?: (message: string) => void },
+  options: {
+    environment?: string;
+    listensDeliveredUntil?: string;
+    note?: (message: string) => void;
+    apiUrl?: string;
+    songsDbUrl?: string;
+  },
 ): ListensDeliveryContext {
+  const world = services.sources?.world;
+  if (world && (options.apiUrl || options.songsDbUrl)) {
+    // The plays name users and tracks of the runner's own simulator: against sources given by URL they are
+    // meaningful only if those sources are a simulator of the same seed and scale (--seed, --scale).
+    const message =
+      `listening events come from the runner's simulator (seed ${world.seed}, scale ${world.scale.name}); ` +
+      'with the API or the songs database given by URL they match only a simulator of the same seed and scale';
+    services.log({ level: 'WARN', message });
+    options.note?.(message);
+  }
   return {
-    world: services.sources?.world,
+    world,
     landing: services.landing,
     latenessHours: localEnvironmentConfig(options.environment).stream.latenessHours,
     deliveredUntil: options.listensDeliveredUntil,
