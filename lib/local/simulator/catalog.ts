@@ -80,7 +80,7 @@ export class Catalog {
   /** Artist `index` (0 = the artist most songs belong to); an index may own no song at all. */
   artist(index: number): Artist {
     const rng = new Rng(mix(this.seed, ARTIST, index));
-    const mbid = rng.uuid();
+    const mbid = rng.keyedUuid(index);
     return {
       artist_id: uniqueId('AR', mix(this.seed, ARTIST_KEY), index),
       artist_mbid: rng.chance(0.03) ? null : mbid,

@@ -4,7 +4,7 @@
  * Every bad line is unambiguous whatever parser reads it (no uuid without dashes, no date Spark might read
  * leniently), so the transform's quarantine and the simulator's truth agree line for line.
  */
-import { Rng, cumulativeWeights } from './random';
+import { Rng, cumulativeWeights, dayIndexKey } from './random';
 
 /** One play's true values (what the line says when it is not bad). */
 export interface PlayFields {
@@ -46,13 +46,17 @@ function hex32(value: number): string {
   return HEX[value >>> 24] + HEX[(value >>> 16) & 255] + HEX[(value >>> 8) & 255] + HEX[value & 255];
 }
 
-/** An RFC 9562 version 4 UUID from `rng`, by table (Rng.uuid's string work is too slow for every play). */
-export function uuidV4(rng: Rng): string {
+/**
+ * A play's `event_id`: what `rng.keyedUuid(dayIndexKey(day, index))` returns (unique per play), by table:
+ * Rng's string work is too slow for every play.
+ */
+export function playEventId(rng: Rng, day: number, index: number): string {
   const a = hex32(rng.uint32());
   const b = hex32(((rng.uint32() & 0xffff0fff) | 0x4000) >>> 0);
   const c = hex32(((rng.uint32() & 0x3fffffff) | 0x80000000) >>> 0);
-  const d = hex32(rng.uint32());
-  return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${d}`;
+  rng.uint32(); // the random tail keyedUuid draws and replaces by the key: the rest of the play stays as it was
+  const key = dayIndexKey(day, index).toString(16).padStart(12, '0');
+  return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${key}`;
 }
 
 /** `listened_at` as a device writes it: ISO 8601 with milliseconds and its own offset (`Z` at UTC). */

@@ -7,7 +7,14 @@
  * arrivals never builds the days whose plays cannot arrive in it.
  */
 import type { Catalog } from './catalog';
-import { badLine, badLineKind, playLine, uuidV4, type BadLineKind, type PlayFields } from './listen-lines';
+import {
+  badLine,
+  badLineKind,
+  playEventId,
+  playLine,
+  type BadLineKind,
+  type PlayFields,
+} from './listen-lines';
 import { Rng, cumulativeWeights, mix, tag, zipfRank } from './random';
 import { dailyVolume, splitByWeights } from './sessions';
 import { DAY_MS } from './time';
@@ -202,7 +209,7 @@ export class ListenStream {
   /** The play's content; `counts` caches the users signed up by each hour within one pass. */
   private play(timing: PlayTiming, counts: Map<number, number>): Play {
     const rng = new Rng(mix(this.seed, CONTENT, timing.day, timing.index));
-    const event_id = uuidV4(rng);
+    const event_id = playEventId(rng, timing.day, timing.index);
     const userIndex = this.listener(rng, timing.listenedAtMs, counts);
     const unknownRoll = rng.next();
     const rankRoll = rng.next();

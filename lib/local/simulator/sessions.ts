@@ -8,7 +8,7 @@
 import type { SessionItem, SessionRecord } from '../../../lambdas/shared/contracts';
 import type { Catalog, CatalogSong } from './catalog';
 import { USER_AGENTS, USER_AGENT_WEIGHTS } from './names';
-import { Rng, cumulativeWeights, mix, tag, unit, zipfRank } from './random';
+import { Rng, cumulativeWeights, dayIndexKey, mix, tag, unit, zipfRank } from './random';
 import { SourceShapes } from './shapes';
 import { DAY_MS } from './time';
 import type { UserBase } from './users';
@@ -87,7 +87,7 @@ export class SessionGenerator {
     const recent = this.users.countAt(SourceShapes.freshSince(startMs));
     const userIndex = shapes.freshBuyer(day, index, recent, existingUsers) ?? drawn;
     const userSinceMs = this.users.userSince(userIndex);
-    const sessionId = rng.uuid();
+    const sessionId = rng.keyedUuid(dayIndexKey(day, index));
     const itemCount = rng.pickWeighted(ITEM_COUNTS, ITEM_COUNT_CUMULATIVE);
     const items: SessionItem[] = [];
     let revenueCents = 0;

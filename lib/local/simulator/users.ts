@@ -56,13 +56,13 @@ export class UserBase {
   }
 
   userId(index: number): string {
-    return new Rng(mix(this.seed, USER, index)).uuid();
+    return new Rng(mix(this.seed, USER, index)).keyedUuid(index);
   }
 
   /** The user's record as the API serves it, with the location where they live at `asOfMs`. */
   user(index: number, asOfMs: number): UserRecord {
     const rng = new Rng(mix(this.seed, USER, index));
-    const userId = rng.uuid();
+    const userId = rng.keyedUuid(index);
     const since = this.userSince(index);
     const profileSince = this.profileSince(index);
     const city = this.cityAt(index, since, Math.max(asOfMs, since));
