@@ -19,6 +19,14 @@ export const LISTENS_TRANSFORM_CASES: BreakCase[] = [
     fires: { listens_event_id_unique: 'failed' },
   },
   {
+    title: 'a play of the run date whose event_id is also a play of the day before (an id used twice)',
+    sql: [
+      `insert into deftunes_transform.listens
+       select * replace (listen_date - 1 as listen_date) from deftunes_transform.listens where ${PARTITION} and listen_hour = 3 limit 1`,
+    ],
+    fires: { listens_event_id_one_date: 'warned' },
+  },
+  {
     // Hours 0..4 and the two later late plays: 25 of 100.
     title: "25% of the date's plays arrived late (warn above 10%)",
     sql: [`update deftunes_transform.listens set arrived_late = true where ${BEFORE_HOUR(5)}`],
