@@ -135,6 +135,34 @@ describe('executeDefinition', () => {
     expect(outcome.states.find((state) => state.name === 'Extract')?.retries).toBe(1);
   });
 
+  test("a task error wrapping an engine error is reported with its own name and message, not the engine's", async () => {
+    const outcome = await executeDefinition({
+      definition,
+      input: { run_date: '2020-02-01' },
+      handlers: {
+        Extract: async () => {
+          // The engine's error, as a native binding may throw it: no enumerable property.
+          const engine = Object.create(null) as object;
+          const error = new Error(
+            'LoadServing: statement 3 failed on DuckDB: guard fact_listens_user_coverage',
+            {
+              cause: engine,
+            },
+          );
+          error.name = 'ServingLoadError';
+          throw error;
+        },
+        NotifyFailure: notify,
+        Release: notify,
+      },
+    });
+    expect(outcome.failure).toEqual({
+      state: 'Extract',
+      error: 'ServingLoadError',
+      cause: 'LoadServing: statement 3 failed on DuckDB: guard fact_listens_user_coverage',
+    });
+  });
+
   test('a gate that routes to the Fail state is reported with the Choice that sent it there', async () => {
     const outcome = await executeDefinition({
       definition,

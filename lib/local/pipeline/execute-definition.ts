@@ -61,6 +61,25 @@ function causeText(cause: unknown): string {
   return JSON.stringify(cause);
 }
 
+/**
+ * A failed Task is reported as Step Functions reports a Lambda's error: its own name and message.
+ * aws-local-stepfunctions reports the error's ES2022 `cause` instead when it has one, so an engine error
+ * wrapped with the statement that failed (`new Error(message, { cause })`) came out as `{}`.
+ */
+function reportingOwnMessage(handler: LocalTaskHandler): LocalTaskHandler {
+  return async (...args) => {
+    try {
+      return await handler(...args);
+    } catch (error) {
+      if (!(error instanceof Error) || error.cause === undefined) throw error;
+      const reported = new Error(error.message);
+      reported.name = error.name;
+      reported.stack = error.stack;
+      throw reported;
+    }
+  };
+}
+
 export async function executeDefinition(options: ExecuteOptions): Promise<ExecutionOutcome> {
   const machine = new StateMachine(options.definition, {
     validationOptions: { checkArn: false, checkPaths: true },
@@ -69,7 +88,9 @@ export async function executeDefinition(options: ExecuteOptions): Promise<Execut
   const executionName = `local-${new Date(started).toISOString().replace(/[:.]/g, '-')}`;
   const execution = machine.run(options.input as never, {
     overrides: {
-      taskResourceLocalHandlers: options.handlers as never,
+      taskResourceLocalHandlers: Object.fromEntries(
+        Object.entries(options.handlers).map(([state, handler]) => [state, reportingOwnMessage(handler)]),
+      ) as never,
       retryIntervalOverrides: options.retryIntervalOverrides,
     },
     context: {
