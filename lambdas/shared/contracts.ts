@@ -1,5 +1,5 @@
 /**
- * The DeFtunes API contract as code (see DESIGN.md, Data contracts). The simulator serves records that
+ * The DeFtunes API contract as code (see docs/design.md, Data contracts). The simulator serves records that
  * satisfy these schemas and the extractors validate every record against them; a record that fails is
  * quarantined with the zod issues as its reason.
  *

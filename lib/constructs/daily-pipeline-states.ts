@@ -6,7 +6,7 @@ import { RUN_LOCK_ATTRIBUTES } from './run-lock-table';
 
 /**
  * State names of DailyPipeline. The local runner binds Task states by these names, and operators read them
- * in the console: they are a contract (DESIGN.md, Orchestration).
+ * in the console: they are a contract (docs/design.md, Orchestration).
  */
 export const DAILY_PIPELINE_STATES = {
   resolveRunDate: 'ResolveRunDate',

@@ -50,7 +50,7 @@ export interface DailyPipelineProps extends StateMachineLoggingProps, DailyPipel
 const S = DAILY_PIPELINE_STATES;
 
 /**
- * The daily run as DESIGN.md draws it: songs, API and artist-enrichment branches in parallel (extract then
+ * The daily run as docs/design.md draws it: songs, API and artist-enrichment branches in parallel (extract then
  * transform; docs/artist-enrichment.md for the third) with the listening events' transform as a fourth
  * (docs/listening-events.md: Firehose has landed them, there is nothing to extract), a quality gate on the transform zone, the serving
  * load, a quality gate on the serving layer, then a success event; any failure publishes an alert and fails

@@ -182,7 +182,7 @@ export class PipelineFunction extends Construct {
     acknowledge(
       this.function,
       'AwsSolutions-L1',
-      'Node.js 22 is the runtime the platform is built and tested for (DESIGN.md, Versions); moving to a newer one is a deliberate upgrade',
+      'Node.js 22 is the runtime the platform is built and tested for (docs/design.md, Versions); moving to a newer one is a deliberate upgrade',
     );
     if (!props.role) {
       acknowledge(

@@ -80,7 +80,7 @@ describe('DailyPipeline definition', () => {
     expect(new Set(allStateNames(definition))).toEqual(new Set(Object.values(DAILY_PIPELINE_STATES)));
   });
 
-  it('draws the DESIGN.md graph', () => {
+  it('draws the docs/design.md graph', () => {
     const states = definition.States as Record<string, State>;
     expect(states.ResolveRunDate.Type).toBe('Task');
     expect(states.ResolveRunDate.Next).toBe('AcquireRunLock');

@@ -3,7 +3,7 @@
  * at `large` scale is far bigger than what should sit in memory), with backpressure.
  *
  * Routes: `GET /sessions?start_date&end_date`, `GET /users?start_date&end_date` (the contract in
- * DESIGN.md), `GET /_truth?date` (ground truth of a day), `GET /_truth/listens?date&lateness_hours` (the
+ * docs/design.md), `GET /_truth?date` (ground truth of a day), `GET /_truth/listens?date&lateness_hours` (the
  * listening events' truth, see listens-truth.ts), `GET /_faults` (request faults so far).
  * Request faults apply to `/sessions` and `/users` only. The enrichment APIs (concerts, artist statistics)
  * and their truth are served by enrichment-routes.ts, with their own key, rate limit and faults.
