@@ -1,6 +1,6 @@
 /**
  * Jest runs every TypeScript test under test/ through ts-jest (CommonJS).
- * ts-jest 29.4 declares typescript ">=4.3 <7", so TypeScript is pinned to 5.9 (see README, Versions).
+ * ts-jest 29.4 declares typescript ">=4.3 <7", so TypeScript is pinned to 5.9 (see docs/development.md, Versions and why).
  * Type checking is done once by `npm run build` (tsc); tsconfig sets isolatedModules, so ts-jest only transpiles.
  * @type {import('jest').Config}
  */

@@ -1,7 +1,7 @@
 /**
  * The data-quality result document: one JSON object per run date and stage, written to the serving-side
  * bucket at `dq-results/run_date=YYYY-MM-DD/<stage>.json` (locally `<data-dir>/serving/dq-results/...`).
- * The dashboard and the local runner read it; its shape is a contract (README, Data quality), checked by
+ * The dashboard and the local runner read it; its shape is a contract (dbt_modeling/README.md, Data quality), checked by
  * this schema on write and by tests.
  */
 import * as z from '../shared/zod';

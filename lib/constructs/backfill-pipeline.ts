@@ -37,7 +37,7 @@ const B = BACKFILL_STATES;
 /**
  * Runs DailyPipeline for each date of `{"run_dates": ["YYYY-MM-DD", ...]}`, one at a time and in the given
  * order (a type-2 dimension must see its snapshots in date order), waiting for each run to finish; the first
- * failed date stops the backfill, so it can be resumed from that date. The README shows how to expand a
+ * failed date stops the backfill, so it can be resumed from that date. docs/deploy.md (Backfill) shows how to expand a
  * date range into the list.
  */
 export class BackfillPipeline extends Construct {

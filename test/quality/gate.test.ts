@@ -252,7 +252,7 @@ describe('runDataQuality', () => {
 });
 
 describe('result document shape', () => {
-  it('has exactly the documented fields (README, Data quality)', async () => {
+  it('has exactly the documented fields (dbt_modeling/README.md, Data quality)', async () => {
     await fixture.exec(
       `update deftunes_transform.sessions set currency = 'EUR' where ${PARTITION} and user_id = '${userId(3)}'`,
     );
