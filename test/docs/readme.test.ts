@@ -130,6 +130,12 @@ describe('everything the code offers is documented', () => {
     expect(commands.filter((command) => !markdown.includes(`deftunes ${command}`))).toEqual([]);
   });
 
+  it('every option of every deftunes command', () => {
+    const options = commandOptions(cliProgram());
+    expect(options).toEqual(expect.arrayContaining(['run --from', 'sources serve --fault-rate']));
+    expect(options.filter((option) => !markdown.includes(option.split(' ').pop()!))).toEqual([]);
+  });
+
   it('every environment variable read by lambdas/, lib/, bin/, glue-scripts/ and the dbt profile', () => {
     const variables = environmentVariables();
     expect(variables).toEqual(expect.arrayContaining(['LANDING_BUCKET', 'DEFTUNES_DATA_DIR', 'JAVA_HOME']));
@@ -160,6 +166,15 @@ function commandPaths(program: Command, prefix = ''): string[] {
     const name = `${prefix}${command.name()}`;
     const children = commandPaths(command, `${name} `);
     return children.length ? children : [name];
+  });
+}
+
+/** Every long option as `<command path> --option`: `run --from`, `sources serve --port`, ... */
+function commandOptions(program: Command, prefix = ''): string[] {
+  return program.commands.flatMap((command) => {
+    const name = `${prefix}${command.name()}`;
+    const own = command.options.flatMap((option) => (option.long ? [`${name} ${option.long}`] : []));
+    return [...own, ...commandOptions(command, `${name} `)];
   });
 }
 
