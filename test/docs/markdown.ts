@@ -200,3 +200,18 @@ export function envVarsOfScript(source: string, kind: 'sh' | 'py' | 'yml'): stri
   };
   return [...new Set([...source.matchAll(patterns[kind])].map((match) => match[1]))];
 }
+
+/**
+ * Repository paths written as code spans (`lambdas/shared/retry.ts`, `lib/local/`), from the repository root:
+ * a span that starts with a top-level directory of the project and holds no placeholder (`*`, `<`, `{`, `|`).
+ */
+export function codeSpanPaths(markdown: string): MarkdownLink[] {
+  const paths: MarkdownLink[] = [];
+  markdown.split('\n').forEach((text, index) => {
+    const spans = text.matchAll(
+      /`((?:lambdas|lib|glue-scripts|dbt_modeling|test|bench|bin|docs)\/[^`\s*<>{}|]+)`/g,
+    );
+    for (const match of spans) paths.push({ target: match[1].replace(/[/.,]+$/, ''), line: index + 1 });
+  });
+  return paths;
+}

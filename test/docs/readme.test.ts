@@ -10,6 +10,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import {
+  codeSpanPaths,
   envVarsOfScript,
   envVarsOfTypeScript,
   exists,
@@ -93,6 +94,13 @@ describe('markdown links', () => {
     expect(problems).toEqual([]);
   });
 
+  it.each(FRONT_DOOR_PAGES)('%s names only repository paths that exist', (page) => {
+    const missing = codeSpanPaths(readRepoFile(ROOT, page))
+      .filter(({ target }) => !exists(ROOT, target))
+      .map(({ target, line }) => `${page}:${line} ${target}`);
+    expect(missing).toEqual([]);
+  });
+
   it('finds a broken link, an escaping link, an external link and a missing heading', () => {
     expect(linkProblem('README.md', 'docs/nowhere.md')).toMatch(/no such file/);
     expect(linkProblem('docs/design.md', '../../shared/DESIGN.md')).toMatch(/outside the repository/);
@@ -100,6 +108,9 @@ describe('markdown links', () => {
     expect(linkProblem('README.md', '/work/shared/DESIGN.md')).toMatch(/outside the repository/);
     expect(linkProblem('README.md', 'bench/README.md#no-such-heading')).toMatch(/no heading/);
     expect(linkProblem('README.md', 'bench/README.md#extraction')).toBeUndefined();
+    expect(codeSpanPaths('see `lib/local/nowhere.ts`, not `lib/*/x.ts`').map(({ target }) => target)).toEqual(
+      ['lib/local/nowhere.ts'],
+    );
   });
 });
 
