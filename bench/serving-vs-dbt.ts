@@ -1,0 +1,274 @@
+/**
+ * Our serving executor against the real dbt (issue 17, target 5), on the same synthetic transform data
+ * (bench/synthetic-transform.ts). Each size gets two DuckDB files holding the same transform views over the
+ * same parquet files; for each bench day in order:
+ *
+ * - ours: `runServingLoad` (the duckdb serving plan in one transaction, error-severity serving tests
+ *   guarded inside it) then the serving gate (`runDataQuality` stage serving, every serving test, as the
+ *   local pipeline's CheckServingQuality runs it), in this process;
+ * - dbt: `dbt build --target duckdb --vars '{run_date: D}'` of the same selection (the plan's models and
+ *   serving tests) on the other file, and the same command selecting nothing: dbt's floor (Python start-up,
+ *   parsing the project), so the figures give dbt's time with and without it.
+ *
+ * Prints the times, the ratios ours / dbt, the rows of every model in both files (a mismatch is flagged)
+ * and the tests that did not pass on either side. PROFILE=1 also prints where the time goes (our
+ * statements, dbt's nodes). Asserts nothing.
+ *
+ *   npx tsx bench/serving-vs-dbt.ts [session items per day ...]   (default: 100000 1000000; KEEP=1 keeps the files)
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import * as path from 'node:path';
+import { buildServingPlan, planPath } from '../bin/build-serving-plan';
+import { openLocalDataQuality } from '../lambdas/data-quality/local';
+import { runDataQuality, type DataQualityResult } from '../lambdas/data-quality/run-data-quality';
+import { runServingLoad, type ServingLoadResult } from '../lambdas/serving-load/load';
+import { DuckDbWarehouse } from '../lambdas/shared/duckdb-warehouse';
+import { loadServingPlan, type ServingPlan } from '../lambdas/shared/serving-plan';
+import type { Row, SqlParameters, Statement, Warehouse } from '../lambdas/shared/warehouse';
+import { localPaths } from '../lib/local/data-dir';
+import { createTransformViews } from '../lib/local/spectrum';
+import { dbtBuild, NOTHING_SELECTED, servingSelection, type DbtBuildRun } from './dbt-build';
+import {
+  BENCH_DAYS,
+  filesUpTo,
+  syntheticSizes,
+  writeSyntheticTransform,
+  type SyntheticTransform,
+} from './synthetic-transform';
+
+const PROFILE = process.env.PROFILE === '1';
+
+/** Time per statement label, when profiling. */
+type Timings = Map<string, number>;
+
+/**
+ * The warehouse with every statement timed (PROFILE=1): a transaction runs as BEGIN, each statement as a
+ * query, COMMIT (ROLLBACK on error) on the same connection, which is what DuckDbWarehouse does.
+ */
+function timedWarehouse(inner: Warehouse, timings: Timings): Warehouse {
+  const timed = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings.set(label, (timings.get(label) ?? 0) + performance.now() - started);
+    }
+  };
+  return {
+    query: <T extends Row = Row>(sql: string, parameters?: SqlParameters) =>
+      timed(`query: ${sql.replace(/\s+/g, ' ').slice(0, 90)}`, () => inner.query<T>(sql, parameters)),
+    transaction: async (statements: readonly Statement[]) => {
+      await inner.query('begin transaction');
+      try {
+        for (const statement of statements)
+          await timed(statement.label ?? statement.sql.slice(0, 90), () =>
+            inner.query(statement.sql, statement.parameters),
+          );
+        await inner.query('commit');
+      } catch (error) {
+        await inner.query('rollback').catch(() => undefined);
+        throw error;
+      }
+    },
+    close: () => inner.close(),
+  };
+}
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const noMetrics = {
+  addDimension: () => undefined,
+  addMetric: () => undefined,
+  publishStoredMetrics: () => undefined,
+};
+
+interface OursRun {
+  readonly loadMs: number;
+  readonly gateMs: number;
+  readonly load: ServingLoadResult;
+  readonly gate: DataQualityResult;
+}
+
+/** Serving load then the serving gate on our file, as the local pipeline runs them. */
+async function runOurs(
+  dataDir: string,
+  warehouse: Warehouse,
+  plan: ServingPlan,
+  runDate: string,
+): Promise<OursRun> {
+  const started = performance.now();
+  const load = await runServingLoad({ run_date: runDate }, { warehouse, plan });
+  const loaded = performance.now();
+  const local = await openLocalDataQuality({ dataDir, warehouse, plan, logger: quiet, metrics: noMetrics });
+  try {
+    const gate = await runDataQuality({ run_date: runDate, stage: 'serving' }, local.deps);
+    return { loadMs: loaded - started, gateMs: performance.now() - loaded, load, gate };
+  } finally {
+    await local.close();
+  }
+}
+
+/** Rows of every model of the plan in the file dbt built. */
+async function dbtRowCounts(databaseFile: string, plan: ServingPlan): Promise<Map<string, number>> {
+  const warehouse = await DuckDbWarehouse.open(databaseFile);
+  try {
+    const rows = await warehouse.query<{ model: string; row_count: number }>(
+      plan.models
+        .map((model) => `select '${model.name}' as model, count(*) as row_count from ${model.relation}`)
+        .join('\nunion all\n'),
+    );
+    return new Map(rows.map((row) => [row.model, Number(row.row_count)]));
+  } finally {
+    await warehouse.close();
+  }
+}
+
+/** Transform views over the day's files in a DuckDB file that no process holds open. */
+async function createViewsIn(
+  databaseFile: string,
+  data: SyntheticTransform,
+  dayIndex: number,
+): Promise<void> {
+  const warehouse = await DuckDbWarehouse.open(databaseFile);
+  try {
+    await createTransformViews(warehouse, filesUpTo(data, dayIndex));
+  } finally {
+    await warehouse.close();
+  }
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+function printRows(ours: ServingLoadResult, dbt: Map<string, number>): number {
+  let mismatches = 0;
+  const cells = ours.models.map((model) => {
+    const theirs = dbt.get(model.name);
+    if (theirs === model.rows) return `${model.name}=${model.rows}`;
+    mismatches += 1;
+    return `${model.name}=${model.rows} (dbt ${String(theirs)}) MISMATCH`;
+  });
+  console.log(`  rows (ours = dbt unless flagged): ${cells.join(' ')}`);
+  return mismatches;
+}
+
+function printOutcomes(gate: DataQualityResult, dbt: DbtBuildRun): void {
+  const notPassed = dbt.results
+    .filter((result) => result.status !== 'pass' && result.status !== 'success')
+    .map((result) => `${result.unique_id.split('.')[2]}=${result.status}`);
+  console.log(
+    `  ours: gate ${gate.status} (failed: ${gate.failed.join(', ') || 'none'}; warned: ${gate.warned.join(', ') || 'none'}); ` +
+      `dbt: ${dbt.results.length} nodes, not passed: ${notPassed.join(', ') || 'none'}`,
+  );
+}
+
+function printProfile(timings: Timings, dbt: DbtBuildRun): void {
+  const top = [...timings].sort((a, b) => b[1] - a[1]).slice(0, 12);
+  console.log('  ours, slowest statements:');
+  for (const [label, ms] of top) console.log(`    ${ms.toFixed(0).padStart(6)} ms  ${label}`);
+  const nodes = [...dbt.results].sort((a, b) => b.execution_time - a.execution_time).slice(0, 8);
+  console.log(`  dbt, slowest nodes (elapsed_time ${dbt.elapsedSeconds.toFixed(2)} s):`);
+  for (const node of nodes)
+    console.log(`    ${(node.execution_time * 1000).toFixed(0).padStart(6)} ms  ${node.unique_id}`);
+}
+
+interface DayFigures {
+  readonly day: string;
+  readonly ours: number;
+  /** Of which the serving load (the rest is the gate). */
+  readonly oursLoad: number;
+  readonly dbt: number;
+  /** dbt's own elapsed_time of the build (after start-up and parsing), ms. */
+  readonly dbtElapsed: number;
+  readonly floor: number;
+  readonly mismatches: number;
+  readonly load: string;
+}
+
+async function bench(itemsPerDay: number, plan: ServingPlan): Promise<DayFigures[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'deftunes-bench-dbt-'));
+  const sizes = syntheticSizes(itemsPerDay, true);
+  const oursDir = path.join(dir, 'ours');
+  const dbtDir = path.join(dir, 'dbt');
+  mkdirSync(dbtDir);
+  const dbtFile = path.join(dbtDir, 'deftunes.duckdb');
+  const figures: DayFigures[] = [];
+  try {
+    const data = await writeSyntheticTransform(dir, sizes);
+    console.log(
+      `\n== ${itemsPerDay} session items/day, ${sizes.plays} plays/day, ${sizes.users} users, ${sizes.tracks} tracks, ` +
+        `days ${BENCH_DAYS.join(', ')}; parquet ${(data.parquetBytes / 2 ** 20).toFixed(1)} MiB`,
+    );
+    const warehouse = await DuckDbWarehouse.open(localPaths(oursDir).warehouseDb);
+    try {
+      for (const [dayIndex, day] of BENCH_DAYS.entries()) {
+        await createTransformViews(warehouse, filesUpTo(data, dayIndex));
+        await createViewsIn(dbtFile, data, dayIndex);
+        const load = loadavg()[0].toFixed(1);
+        const timings: Timings = new Map();
+        const ours = await runOurs(
+          oursDir,
+          PROFILE ? timedWarehouse(warehouse, timings) : warehouse,
+          plan,
+          day,
+        );
+        const floor = await dbtBuild(dbtFile, day, NOTHING_SELECTED, dbtDir);
+        const dbt = await dbtBuild(dbtFile, day, servingSelection(plan), dbtDir);
+        const oursMs = ours.loadMs + ours.gateMs;
+        console.log(
+          `${day} (load ${load}): ours ${seconds(oursMs)} (serving load ${seconds(ours.loadMs)}, ${ours.load.statements} statements; ` +
+            `gate ${seconds(ours.gateMs)}); dbt build ${seconds(dbt.ms)} (its elapsed_time ${dbt.elapsedSeconds.toFixed(2)} s), ` +
+            `floor ${seconds(floor.ms)}, without it ${seconds(dbt.ms - floor.ms)}; ` +
+            `ratio ${(oursMs / dbt.ms).toFixed(2)}, without dbt's floor ${(oursMs / (dbt.ms - floor.ms)).toFixed(2)}, ` +
+            `to dbt's elapsed_time ${(oursMs / (dbt.elapsedSeconds * 1000)).toFixed(2)}`,
+        );
+        const mismatches = printRows(ours.load, await dbtRowCounts(dbtFile, plan));
+        printOutcomes(ours.gate, dbt);
+        if (PROFILE) printProfile(timings, dbt);
+        figures.push({
+          day,
+          ours: oursMs,
+          oursLoad: ours.loadMs,
+          dbt: dbt.ms,
+          dbtElapsed: dbt.elapsedSeconds * 1000,
+          floor: floor.ms,
+          mismatches,
+          load,
+        });
+      }
+    } finally {
+      await warehouse.close();
+    }
+  } finally {
+    if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+    else console.log(dir);
+  }
+  return figures;
+}
+
+async function main(): Promise<void> {
+  buildServingPlan('duckdb');
+  const plan = loadServingPlan(planPath('duckdb'));
+  console.log(
+    `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; ` +
+      `selection: ${plan.models.length} models, ${servingSelection(plan).length - plan.models.length} serving tests`,
+  );
+  const sizes = process.argv.slice(2).map(Number);
+  const rows: string[] = [];
+  for (const size of sizes.length > 0 ? sizes : [100_000, 1_000_000]) {
+    for (const day of await bench(size, plan)) {
+      rows.push(
+        `| ${size.toLocaleString('en-US')} | ${day.day} | ${seconds(day.ours)} (${seconds(day.oursLoad)} + ${seconds(day.ours - day.oursLoad)}) | ` +
+          `${seconds(day.dbt)} | ${seconds(day.floor)} | ${seconds(day.dbt - day.floor)} | ${seconds(day.dbtElapsed)} | ` +
+          `**${(day.ours / day.dbt).toFixed(2)}** | ${(day.ours / (day.dbt - day.floor)).toFixed(2)} | ${(day.ours / day.dbtElapsed).toFixed(2)} | ` +
+          `${day.mismatches === 0 ? 'same' : `${day.mismatches} differ`} | ${day.load} |`,
+      );
+    }
+  }
+  console.log(
+    '\n| items/day | day | ours (load + gate) | dbt build | dbt floor | dbt - floor | dbt elapsed_time | ours / dbt | ours / (dbt - floor) | ours / elapsed_time | rows per model | load avg |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const row of rows) console.log(row);
+}
+
+void main();
