@@ -11,6 +11,10 @@ Protocol (one JSON object per line; stdout carries only protocol lines, logs go 
     responses:   {"id": 1, "ok": true, "result": ...} or {"id": 1, "ok": false, "error": "..."}
 Requests run one at a time, in order. End of input is a shutdown.
 
+With ``--table-maintenance '<cdk.json icebergMaintenance as JSON>'``, each job is followed by the Iceberg
+maintenance of the tables it wrote (deftunes_glue.maintenance, the local Glue table optimizers); its counts
+are in the job's result under ``maintenance``.
+
 One runner per data directory: SQLite allows one writer at a time, and the runner holds an exclusive
 lock on <data-dir>/transform/.spark-runner.lock for its whole life, so a second one fails at once.
 The lock is an flock: the kernel drops it when the runner exits, however it exits. What could keep it
@@ -32,6 +36,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from deftunes_glue.local_session import build_local_spark_session, local_paths  # noqa: E402
+from deftunes_glue.maintenance import maintain_job_tables, settings_from_mapping  # noqa: E402
 from deftunes_glue.options import DEFAULT_CATALOG, DEFAULT_DATABASE, options_from_mapping  # noqa: E402
 
 log = logging.getLogger("deftunes_glue.local_runner")
@@ -105,9 +110,10 @@ def as_local_path(location: str) -> str:
 
 
 class Runner:
-    def __init__(self, spark, data_dir: str):
+    def __init__(self, spark, data_dir: str, maintenance=None):
         self.spark = spark
         self.paths = local_paths(data_dir)
+        self.maintenance = maintenance
 
     def run_job(self, request: dict):
         from deftunes_glue.jobs import JOB_SOURCES, run_job
@@ -120,7 +126,11 @@ class Runner:
             raise RequestError(f"the local runner's catalog is {DEFAULT_CATALOG}")
         args.setdefault("landing_path", self.paths["landing"])
         args.setdefault("warehouse_path", self.paths["warehouse"])
-        return run_job(self.spark, job, options_from_mapping(args))
+        options = options_from_mapping(args)
+        result = run_job(self.spark, job, options)
+        if self.maintenance is not None:
+            result["maintenance"] = maintain_job_tables(self.spark, job, options, self.maintenance)
+        return result
 
     def list_data_files(self, request: dict):
         table = str(request.get("table") or "")
@@ -150,6 +160,7 @@ def main() -> int:
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--jars-dir", default=os.path.join(ROOT, ".jars"))
     parser.add_argument("--driver-memory", default=None, help="default: $DEFTUNES_SPARK_DRIVER_MEMORY or 1g")
+    parser.add_argument("--table-maintenance", default=None, help="cdk.json icebergMaintenance (JSON); default: none")
     args = parser.parse_args()
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     out = protocol_output()
@@ -158,6 +169,7 @@ def main() -> int:
         out.write(json.dumps(message, default=str) + "\n")
         out.flush()
 
+    maintenance = settings_from_mapping(json.loads(args.table_maintenance)) if args.table_maintenance else None
     lock = take_lock(args.data_dir)
     watch_parent()
     try:
@@ -166,7 +178,7 @@ def main() -> int:
         send({"event": "failed", "error": f"local Spark did not start: {describe_error(error)}"})
         log.error("local Spark did not start\n%s", traceback.format_exc())
         return 1
-    runner = Runner(spark, args.data_dir)
+    runner = Runner(spark, args.data_dir, maintenance)
     send(
         {"event": "ready", "spark_version": spark.version, "data_dir": runner.paths["root"], "catalog": DEFAULT_CATALOG}
     )

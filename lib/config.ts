@@ -123,7 +123,38 @@ const streamSchema = z
   })
   .strict();
 
-const environmentSchema = z.object({
+/**
+ * Iceberg table maintenance of the transform zone (bench/README.md, cost with history): the Glue table
+ * optimizers in AWS (lib/constructs/iceberg-table-optimizers.ts) and the local maintenance step after each
+ * job (glue-scripts/deftunes_glue/maintenance.py) take the same numbers. Strict: a misspelt key would
+ * otherwise silently keep every snapshot.
+ */
+const icebergMaintenanceSchema = z.strictObject({
+  /**
+   * Create the Glue table optimizers. They need their tables, which the first run of each job creates:
+   * deploy a new environment with false, run the pipeline once, then set true.
+   */
+  tableOptimizers: z.boolean(),
+  /** Snapshots older than this many days are expired (time travel reaches this far back). */
+  snapshotRetentionDays: z.number().int().min(1).max(3650),
+  /** The newest snapshots kept whatever their age. */
+  snapshotsToRetain: z.number().int().min(1).max(1000),
+  /**
+   * Files no snapshot references are deleted once older than this many days; it must exceed the longest
+   * Glue job run (`glue.timeoutMinutes`), or a running job's files could be taken for orphans.
+   */
+  orphanFileRetentionDays: z.number().int().min(1).max(3650),
+  /** A partition's data files are compacted (bin-packed) once it holds at least this many. */
+  compactionMinInputFiles: z.number().int().min(2).max(100000),
+  /**
+   * Local step only: previous metadata files each table keeps (Iceberg `write.metadata.previous-versions-max`,
+   * older ones deleted at the next commit). In AWS the orphan file deletion removes the metadata files
+   * beyond Iceberg's metadata log.
+   */
+  metadataVersionsToRetain: z.number().int().min(1).max(1000),
+});
+
+const environmentFields = z.object({
   account: accountId,
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1'),
   schedule: scheduleSchema,
@@ -140,6 +171,7 @@ const environmentSchema = z.object({
   songsDbSecretName: z.string().min(1),
   enrichment: enrichmentSchema,
   stream: streamSchema,
+  icebergMaintenance: icebergMaintenanceSchema,
   /** Glue database of the transform zone (the Redshift external schema `deftunes_transform` maps to it). */
   transformDatabaseName: z.string().regex(/^[a-z][a-z0-9_]*$/),
   glue: glueSchema,
@@ -175,9 +207,19 @@ const environmentSchema = z.object({
   terminationProtection: z.boolean(),
 });
 
+const environmentSchema = environmentFields.refine(
+  (env) => env.icebergMaintenance.orphanFileRetentionDays * 24 * 60 > env.glue.timeoutMinutes,
+  {
+    message: "must be longer than glue.timeoutMinutes: a running job's new files are not orphans",
+    path: ['icebergMaintenance', 'orphanFileRetentionDays'],
+  },
+);
+
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 /** The listening events stream settings of an environment (cdk.json `stream`). */
 export type StreamConfig = EnvironmentConfig['stream'];
+/** The Iceberg table maintenance settings of an environment (cdk.json `icebergMaintenance`). */
+export type IcebergMaintenanceConfig = EnvironmentConfig['icebergMaintenance'];
 
 /** The extraction settings of an environment's enrichment block, as the functions receive them. */
 export function enrichmentSettingsOf(config: EnvironmentConfig): EnrichmentSettings {

@@ -92,6 +92,12 @@ export interface LocalSparkRunnerOptions {
    */
   readonly onLog?: (line: string) => void;
   /**
+   * cdk.json `icebergMaintenance`: each job is then followed by the Iceberg maintenance of the tables it
+   * wrote (glue-scripts/deftunes_glue/maintenance.py, the local Glue table optimizers).
+   * @default no maintenance
+   */
+  readonly tableMaintenance?: Readonly<Record<string, number | boolean>>;
+  /**
    * How long Spark may take to start.
    * @default 180000
    */
@@ -150,6 +156,7 @@ export class LocalSparkRunner {
       path.resolve(PROJECT_ROOT, options.jarsDir ?? '.jars'),
     ];
     if (options.driverMemory) args.push('--driver-memory', options.driverMemory);
+    if (options.tableMaintenance) args.push('--table-maintenance', JSON.stringify(options.tableMaintenance));
     const child = spawn(python, args, { cwd: PROJECT_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     const runner = new LocalSparkRunner(child, options.onLog);
     await runner.ready(options.startTimeoutMs ?? 180_000);

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { enrichmentSettingsOf, type NamedEnvironmentConfig } from '../config';
 import type { DataLakeStorage } from '../constructs/data-lake-storage';
 import { EnrichmentFunctions } from '../constructs/enrichment-functions';
+import { IcebergTableOptimizers } from '../constructs/iceberg-table-optimizers';
 import { PipelineFunctions } from '../constructs/pipeline-functions';
 import type { RedshiftServerlessWarehouse } from '../constructs/redshift-serverless-warehouse';
 import { TransformJobs } from '../constructs/transform-jobs';
@@ -40,6 +41,17 @@ export class ComputeStack extends Stack {
       timeout: Duration.minutes(config.glue.timeoutMinutes),
       latenessHours: config.stream.latenessHours,
     });
+    // The tables must exist first: the first run of each job creates them (cdk.json icebergMaintenance).
+    const { tableOptimizers, metadataVersionsToRetain: _localOnly, ...retention } = config.icebergMaintenance;
+    if (tableOptimizers) {
+      new IcebergTableOptimizers(this, 'TableOptimizers', {
+        database: props.database,
+        databaseName: config.transformDatabaseName,
+        transformBucket: storage.transformBucket,
+        key: storage.key,
+        ...retention,
+      });
+    }
     this.functions = new PipelineFunctions(this, 'Functions', {
       landingBucket: storage.landingBucket,
       transformBucket: storage.transformBucket,
