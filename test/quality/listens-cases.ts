@@ -80,6 +80,11 @@ export const LISTENS_SERVING_CASES: BreakCase[] = [
     fires: { fact_listens_track_coverage: 'failed' },
   },
   {
+    title: 'a play whose date_key is not a day of dim_date',
+    sql: [`update deftunes_serving.fact_listens set date_key = 19000101 where ${BEFORE_HOUR(1)}`],
+    fires: { fact_listens_date_key_in_dim_date: 'failed' },
+  },
+  {
     title: 'kpi_hourly counts a play twice',
     sql: [
       `update deftunes_serving.kpi_hourly set total_plays = total_plays + 1 where ${PARTITION} and listen_hour = 3`,
@@ -97,7 +102,7 @@ export const LISTENS_SERVING_CASES: BreakCase[] = [
   {
     title: "yesterday's plays broken: the run date's rules stay quiet (scoped to the run date)",
     sql: [
-      `update deftunes_serving.fact_listens set user_key = null, song_key = null
+      `update deftunes_serving.fact_listens set user_key = null, song_key = null, date_key = 19000101
        where listen_date = date '${RUN_DATE}' - 1`,
       `update deftunes_serving.kpi_hourly set total_plays = 0 where listen_date = date '${RUN_DATE}' - 1`,
     ],
