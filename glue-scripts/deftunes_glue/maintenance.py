@@ -14,7 +14,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Dict, Mapping, Optional, Sequence
 
 from pyspark.sql import SparkSession
 
@@ -120,15 +120,9 @@ def rewrite_data_files_sql(catalog: str, database: str, table: str, where: str, 
     )
 
 
-def expire_snapshots_sql(catalog: str, database: str, table: str, now: dt.datetime,
-                         settings: MaintenanceSettings) -> str:
-    """Expires the snapshots older than the retention, except the newest ``snapshots_to_retain``; the files
-    only they referenced are deleted with them."""
-    older_than = now - dt.timedelta(days=settings.snapshot_retention_days)
-    return (
-        f"CALL {catalog}.system.expire_snapshots(table => {_sql_string(qualified(database, table))}, "
-        f"older_than => {_timestamp(older_than)}, retain_last => {settings.snapshots_to_retain})"
-    )
+def expiry_cutoff(now: dt.datetime, settings: MaintenanceSettings) -> dt.datetime:
+    """Snapshots committed before this are expired, except the newest ``snapshots_to_retain``."""
+    return now - dt.timedelta(days=settings.snapshot_retention_days)
 
 
 def remove_orphan_files_sql(catalog: str, database: str, table: str, now: dt.datetime,
@@ -168,54 +162,71 @@ def orphan_scan_due(run_date: str, settings: MaintenanceSettings) -> bool:
     return dt.date.fromisoformat(run_date).toordinal() % period == 0
 
 
-def maintenance_statements(catalog: str, database: str, table: str, partition_column: str, run_date: str,
-                           now: dt.datetime, settings: MaintenanceSettings, set_properties: bool = True,
-                           scan_orphans: bool = True) -> List[Dict[str, str]]:
-    """The statements for one table, in order: compaction first, so that the expiry right after removes the
-    files it replaced (once they are older than the retention)."""
-    statements = []
-    if set_properties:
-        statements.append({"step": "metadata_properties",
-                           "sql": metadata_properties_sql(catalog, database, table, settings)})
-    statements += [
-        {"step": "rewrite_data_files", "sql": rewrite_data_files_sql(
-            catalog, database, table, partition_filter(partition_column, run_date), settings)},
-        {"step": "expire_snapshots", "sql": expire_snapshots_sql(catalog, database, table, now, settings)},
-    ]
-    if scan_orphans:
-        statements.append({"step": "remove_orphan_files",
-                           "sql": remove_orphan_files_sql(catalog, database, table, now, settings)})
-    return statements
-
-
 def summarize(step: str, rows: Sequence) -> Dict[str, int]:
     """A procedure's result rows as counts: the first row's numeric columns, or the number of orphan files."""
     if step == "remove_orphan_files":
         return {"orphan_files_deleted": len(rows)}
-    if step == "metadata_properties" or not rows:
+    if not rows:
         return {}
     return {key: int(value) for key, value in rows[0].asDict().items() if isinstance(value, int)}
 
 
+def _iceberg_table(spark: SparkSession, name: str):
+    """The Iceberg table object behind a Spark table name (the catalog's own, kept current by its commits)."""
+    return spark._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, name)
+
+
+def partition_file_count(spark: SparkSession, name: str, partition_column: str, run_date: str) -> int:
+    """The data files of the run date's partition, planned by Iceberg from the manifests (no Spark job)."""
+    expression = spark._jvm.org.apache.iceberg.expressions.Expressions.equal(partition_column, run_date)
+    tasks = _iceberg_table(spark, name).newScan().filter(expression).planFiles()
+    try:
+        iterator, count = tasks.iterator(), 0
+        while iterator.hasNext():
+            iterator.next()
+            count += 1
+        return count
+    finally:
+        tasks.close()
+
+
+def expire_snapshots(spark: SparkSession, name: str, older_than: dt.datetime, retain_last: int) -> int:
+    """Expires the snapshots as the Glue retention optimizer does, deleting the files only they referenced;
+    returns how many. Iceberg's table API rather than the Spark procedure: with one branch it finds those
+    files from the expired snapshots' own manifests (incremental cleanup), where the procedure lists every
+    file of every kept snapshot in Spark jobs, a cost that would grow with the history."""
+    table = _iceberg_table(spark, name)
+    before = len(list(table.snapshots()))
+    table.expireSnapshots().expireOlderThan(int(older_than.timestamp() * 1000)).retainLast(retain_last).commit()
+    return before - len(list(table.snapshots()))
+
+
 def maintain_tables(spark: SparkSession, catalog: str, database: str, tables: Mapping[str, str], run_date: str,
                     settings: MaintenanceSettings, now: Optional[dt.datetime] = None) -> Dict[str, Dict[str, int]]:
-    """Maintains each of ``tables`` (name -> its date partition column) that exists; returns the counts of
-    each step per table. ``now`` is the clock of the retentions (default: the current time)."""
+    """Maintains each of ``tables`` (name -> its date partition column) that exists: compaction of the run
+    date's partition first (the expiry right after removes the files it replaced, once old enough), then the
+    expiry, then, on due dates, the orphan files. Returns the counts per table; ``now`` is the clock of the
+    retentions (default: the current time)."""
     moment = now or dt.datetime.now(dt.timezone.utc)
     results: Dict[str, Dict[str, int]] = {}
     for table, partition_column in tables.items():
-        if not spark.catalog.tableExists(f"{catalog}.{database}.{table}"):
-            continue
         name = f"{catalog}.{qualified(database, table)}"
-        properties = {row.key: row.value for row in spark.sql(f"SHOW TBLPROPERTIES {name}").collect()}
-        statements = maintenance_statements(
-            catalog, database, table, partition_column, run_date, moment, settings,
-            set_properties=metadata_properties_needed(properties, settings),
-            scan_orphans=orphan_scan_due(run_date, settings),
-        )
+        if not spark.catalog.tableExists(name):
+            continue
         counts: Dict[str, int] = {}
-        for statement in statements:
-            counts.update(summarize(statement["step"], spark.sql(statement["sql"]).collect()))
+        properties = {row.key: row.value for row in spark.sql(f"SHOW TBLPROPERTIES {name}").collect()}
+        if metadata_properties_needed(properties, settings):
+            spark.sql(metadata_properties_sql(catalog, database, table, settings))
+        if partition_file_count(spark, name, partition_column, run_date) >= settings.compaction_min_input_files:
+            where = partition_filter(partition_column, run_date)
+            rows = spark.sql(rewrite_data_files_sql(catalog, database, table, where, settings)).collect()
+            counts.update(summarize("rewrite_data_files", rows))
+        counts["snapshots_expired"] = expire_snapshots(
+            spark, name, expiry_cutoff(moment, settings), settings.snapshots_to_retain
+        )
+        if orphan_scan_due(run_date, settings):
+            rows = spark.sql(remove_orphan_files_sql(catalog, database, table, moment, settings)).collect()
+            counts.update(summarize("remove_orphan_files", rows))
         results[table] = counts
     return results
 

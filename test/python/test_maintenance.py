@@ -12,15 +12,16 @@ from pyspark.sql import types as T
 from deftunes_glue import iceberg
 from deftunes_glue.maintenance import (
     MaintenanceSettingsError,
-    expire_snapshots_sql,
+    expiry_cutoff,
     job_tables,
     maintain_tables,
-    maintenance_statements,
+    metadata_properties_sql,
     metadata_properties_needed,
     orphan_scan_due,
     partition_filter,
     qualified,
     remove_orphan_files_sql,
+    rewrite_data_files_sql,
     settings_from_mapping,
     summarize,
 )
@@ -72,11 +73,8 @@ def test_missing_settings_are_named():
         settings_from_mapping(values)
 
 
-def test_expiry_keeps_the_retention_window_and_the_newest_snapshots():
-    sql = expire_snapshots_sql("glue_catalog", "db", "users", NOW, settings_from_mapping(CDK_STYLE))
-    assert "table => 'db.users'" in sql
-    assert "older_than => TIMESTAMP '2020-02-05 12:00:00.000000'" in sql
-    assert "retain_last => 3" in sql
+def test_snapshots_older_than_the_retention_are_expired():
+    assert expiry_cutoff(NOW, settings_from_mapping(CDK_STYLE)) == NOW - dt.timedelta(days=5)
 
 
 def test_orphan_files_younger_than_their_retention_are_kept():
@@ -85,15 +83,13 @@ def test_orphan_files_younger_than_their_retention_are_kept():
 
 
 def test_compaction_touches_only_the_run_dates_partition():
-    statements = maintenance_statements(
-        "glue_catalog", "db", "listens", "listen_date", "2020-02-03", NOW, settings_from_mapping(CDK_STYLE)
-    )
-    assert [s["step"] for s in statements] == [
-        "metadata_properties", "rewrite_data_files", "expire_snapshots", "remove_orphan_files"
-    ]
-    assert "where => 'listen_date = DATE \\'2020-02-03\\''" in statements[1]["sql"]
-    assert "map('min-input-files', '2')" in statements[1]["sql"]
-    assert "'write.metadata.previous-versions-max'='10'" in statements[0]["sql"]
+    settings = settings_from_mapping(CDK_STYLE)
+    sql = rewrite_data_files_sql("glue_catalog", "db", "listens", partition_filter("listen_date", "2020-02-03"), settings)
+    assert "table => 'db.listens'" in sql
+    assert "where => 'listen_date = DATE \\'2020-02-03\\''" in sql
+    assert "map('min-input-files', '2')" in sql
+    properties = metadata_properties_sql("glue_catalog", "db", "listens", settings)
+    assert "'write.metadata.previous-versions-max'='10'" in properties
 
 
 def test_table_properties_are_set_only_when_they_differ():
@@ -131,9 +127,9 @@ def test_procedure_results_become_counts():
     assert summarize("remove_orphan_files", [Row(orphan_file_location="a"), Row(orphan_file_location="b")]) == {
         "orphan_files_deleted": 2
     }
-    assert summarize("expire_snapshots", [Row(deleted_data_files_count=4, deleted_manifest_files_count=2)]) == {
-        "deleted_data_files_count": 4,
-        "deleted_manifest_files_count": 2,
+    assert summarize("rewrite_data_files", [Row(rewritten_data_files_count=4, added_data_files_count=1)]) == {
+        "rewritten_data_files_count": 4,
+        "added_data_files_count": 1,
     }
 
 
@@ -154,9 +150,16 @@ def test_maintenance_bounds_snapshots_and_files_and_keeps_the_rows(spark, databa
     # The jobs' writes are clustered by partition (one file per partition and write); unclustered here, so
     # that a partition has small files to compact.
     spark.sql(f"ALTER TABLE {name} SET TBLPROPERTIES ('write.distribution-mode'='none')")
+
+    def current_files():
+        return {p.replace("file:", "") for (p,) in spark.sql(f"SELECT file_path FROM {name}.data_files").collect()}
+
     for day in ("2020-02-01", "2020-02-02", "2020-02-03"):
         write_day(spark, name, day, 40, files=2)
+    first_run = current_files()
     write_day(spark, name, "2020-02-03", 50, files=4)  # a re-run: the first run's files are only history now
+    rerun = current_files() - first_run
+    first_run -= current_files()
     location = spark.sql(f"DESCRIBE TABLE EXTENDED {name}").where("col_name = 'Location'").first().data_type
     location = location.replace("file:", "")
     orphan = os.path.join(location, "data", "stray.parquet")
@@ -178,7 +181,7 @@ def test_maintenance_bounds_snapshots_and_files_and_keeps_the_rows(spark, databa
     assert set(result) == {"events"}
     assert result["events"]["rewritten_data_files_count"] == 4
     assert result["events"]["added_data_files_count"] == 1
-    assert result["events"]["deleted_data_files_count"] >= 4
+    assert result["events"]["snapshots_expired"] == 4
     assert result["events"]["orphan_files_deleted"] == 1
     assert not os.path.exists(orphan)
     assert spark.sql(f"SELECT count(*) FROM {name}.snapshots").first()[0] == 1
@@ -186,9 +189,10 @@ def test_maintenance_bounds_snapshots_and_files_and_keeps_the_rows(spark, databa
         f"SELECT partition.ingest_on AS ingest_on, sum(record_count) AS rows, count(*) AS files "
         f"FROM {name}.data_files GROUP BY 1").collect()}
     assert per_day == {"2020-02-01": (40, 2), "2020-02-02": (40, 2), "2020-02-03": (50, 1)}
-    live = {p.replace("file:", "") for (p,) in spark.sql(f"SELECT file_path FROM {name}.data_files").collect()}
-    assert set(files_under(os.path.join(location, "data"))) - {f for f in files_under(location) if f.endswith(".crc")} \
-        == live
+    on_disk = {f for f in files_under(os.path.join(location, "data")) if not f.endswith(".crc")}
+    assert len(first_run) == 2 and not on_disk & first_run
+    # The files the compaction replaced stay while the snapshot that replaced them is kept (it is the newest).
+    assert len(rerun) == 4 and on_disk == current_files() | rerun
 
 
 def test_the_local_runner_maintains_the_tables_a_job_wrote(spark, spark_data_dir, database, tmp_path):
@@ -204,7 +208,7 @@ def test_the_local_runner_maintains_the_tables_a_job_wrote(spark, spark_data_dir
     result = runner.handle({"op": "run_job", "job": "transform_songs", "args": args})
 
     assert set(result["maintenance"]["tables"]) == {"songs", "quarantine"}
-    assert result["maintenance"]["tables"]["songs"]["deleted_data_files_count"] == 1
+    assert result["maintenance"]["tables"]["songs"]["snapshots_expired"] == 1
     assert spark.sql(f"SELECT count(*) FROM glue_catalog.{database}.songs.snapshots").first()[0] == 1
     files = runner.handle({"op": "list_data_files", "table": "songs", "database": database})
     assert files and all(os.path.isfile(f) for f in files)
