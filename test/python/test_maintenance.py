@@ -84,7 +84,8 @@ def test_orphan_files_younger_than_their_retention_are_kept():
 
 def test_compaction_touches_only_the_run_dates_partition():
     settings = settings_from_mapping(CDK_STYLE)
-    sql = rewrite_data_files_sql("glue_catalog", "db", "listens", partition_filter("listen_date", "2020-02-03"), settings)
+    where = partition_filter("listen_date", "2020-02-03")
+    sql = rewrite_data_files_sql("glue_catalog", "db", "listens", where, settings)
     assert "table => 'db.listens'" in sql
     assert "where => 'listen_date = DATE \\'2020-02-03\\''" in sql
     assert "map('min-input-files', '2')" in sql
