@@ -31,12 +31,12 @@ def track_id(rng):
     return "TR" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(16))
 
 
-def write_extract(landing: Path, source: str, records) -> int:
-    prefix = f"{PREFIXES[source]}/ingest_on={RUN_DATE}"
+def write_extract(landing: Path, source: str, records, run_date: str = RUN_DATE) -> int:
+    prefix = f"{PREFIXES[source]}/ingest_on={run_date}"
     (landing / prefix).mkdir(parents=True, exist_ok=True)
     data = gzip.compress("".join(json.dumps(r) + "\n" for r in records).encode(), mtime=0)
     (landing / prefix / f"{source}.jsonl.gz").write_bytes(data)
-    manifest = {"manifest_version": 1, "entity": source, "run_date": RUN_DATE, "key": f"{prefix}/{source}.jsonl.gz",
+    manifest = {"manifest_version": 1, "entity": source, "run_date": run_date, "key": f"{prefix}/{source}.jsonl.gz",
                 "records": len(records), "rejected": 0, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     (landing / prefix / "_manifest.json").write_text(json.dumps(manifest))
     return len(data)

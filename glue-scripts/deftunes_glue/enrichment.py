@@ -18,7 +18,6 @@ from typing import Dict, List, Sequence
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
 from . import parsing as P
 from .schemas import ARTIST_STATS_TABLE_SCHEMA, CONCERT_WINDOWS_TABLE_SCHEMA, CONCERTS_TABLE_SCHEMA
@@ -43,7 +42,7 @@ def iso_date(value: Column) -> Column:
 def count_text(value: Column) -> Column:
     """The bigint of a non-negative integer text, or null."""
     trimmed = F.trim(value)
-    return F.when(trimmed.rlike(COUNT_TEXT_PATTERN), trimmed.cast(T.LongType()))
+    return F.when(trimmed.rlike(COUNT_TEXT_PATTERN), trimmed.cast("bigint"))
 
 
 # ---- concerts ---------------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from typing import Dict, List
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
 from . import parsing as P
 from .options import MAX_LATENESS_HOURS
@@ -100,7 +99,7 @@ def located_lines(lines: DataFrame, path_column: str = PATH_COLUMN) -> DataFrame
     ``path_column`` is an object of a window folder (a path or URI ending with the key)."""
     key = F.substring_index(F.col(path_column), "/", -KEY_SEGMENTS)
     arrival = F.concat(F.substring(key, ARRIVED_ON_AT, 10), F.lit(" "), F.substring(key, HOUR_AT, 2), F.lit(":00:00"))
-    return lines.select("value", key.alias(KEY_COLUMN), arrival.cast(T.TimestampNTZType()).alias(ARRIVAL_COLUMN))
+    return lines.select("value", key.alias(KEY_COLUMN), arrival.cast("timestamp_ntz").alias(ARRIVAL_COLUMN))
 
 
 def _pattern_problem(value: Column, name: str, pattern: str, what: str) -> Column:
@@ -160,7 +159,7 @@ def classify_listens(located: DataFrame, window: ListenWindow) -> DataFrame:
     parsed = P.parse_json_lines(located, LISTENS_LANDING_SCHEMA, keep=(KEY_COLUMN, ARRIVAL_COLUMN))
     listened = P.iso_timestamp(F.col("listened_at"))
     event_date = F.to_date(F.col(LISTENED_COLUMN))
-    own_window_end = F.col(EVENT_DATE_COLUMN).cast(T.TimestampNTZType()) + F.expr(
+    own_window_end = F.col(EVENT_DATE_COLUMN).cast("timestamp_ntz") + F.expr(
         f"INTERVAL {24 + window.lateness_hours} HOURS"
     )
     arrival = F.col(ARRIVAL_COLUMN)
@@ -244,7 +243,7 @@ def shape_listens(kept: DataFrame, window: ListenWindow, processing_timestamp: s
             "device",
             ARRIVAL_COLUMN,
             (F.col(ARRIVAL_COLUMN) >= F.lit(window.start + dt.timedelta(days=1))).alias("arrived_late"),
-            F.lit(processing_timestamp).cast(T.TimestampNTZType()).alias("processing_timestamp"),
+            F.lit(processing_timestamp).cast("timestamp_ntz").alias("processing_timestamp"),
             F.col(KEY_COLUMN).alias("source_from"),
         ),
         LISTENS_TABLE_SCHEMA,
@@ -268,7 +267,7 @@ def quarantine_rows(quarantined: DataFrame, window: ListenWindow, processing_tim
             F.col(REASON_COLUMN).alias("reason"),
             F.col(RAW_LINE_COLUMN).alias("raw_record"),
             F.col(KEY_COLUMN).alias("source_from"),
-            F.lit(processing_timestamp).cast(T.TimestampNTZType()).alias("processing_timestamp"),
+            F.lit(processing_timestamp).cast("timestamp_ntz").alias("processing_timestamp"),
         ),
         QUARANTINE_TABLE_SCHEMA,
     )

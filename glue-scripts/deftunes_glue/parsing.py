@@ -62,7 +62,7 @@ def iso_timestamp(value: Column) -> Column:
     Needs ``spark.sql.session.timeZone=UTC``: Spark resolves the offset into an instant, and the cast to
     TIMESTAMP_NTZ renders that instant in the session time zone.
     """
-    return F.when(value.rlike(ISO_TIMESTAMP_PATTERN), F.to_timestamp(value)).cast(T.TimestampNTZType())
+    return F.when(value.rlike(ISO_TIMESTAMP_PATTERN), F.to_timestamp(value)).cast("timestamp_ntz")
 
 
 def timestamp_problem(value: Column, name: str, required: bool = True) -> Column:
@@ -75,18 +75,18 @@ def timestamp_problem(value: Column, name: str, required: bool = True) -> Column
 
 def decimal_text(value: Column) -> Column:
     """The double of a plain decimal text, or null."""
-    return F.when(value.rlike(DECIMAL_TEXT_PATTERN), value.cast(T.DoubleType()))
+    return F.when(value.rlike(DECIMAL_TEXT_PATTERN), value.cast("double"))
 
 
 def number_text(value: Column) -> Column:
     """The double of a JSON number's text, or null."""
-    return F.when(F.trim(value).rlike(NUMBER_TEXT_PATTERN), F.trim(value).cast(T.DoubleType()))
+    return F.when(F.trim(value).rlike(NUMBER_TEXT_PATTERN), F.trim(value).cast("double"))
 
 
 def integer_text(value: Column) -> Column:
     """The int of an integer text within the int range, or null."""
-    as_long = F.when(F.trim(value).rlike(INTEGER_TEXT_PATTERN), F.trim(value).cast(T.LongType()))
-    return F.when(as_long.between(INT_MIN, INT_MAX), as_long.cast(T.IntegerType()))
+    as_long = F.when(F.trim(value).rlike(INTEGER_TEXT_PATTERN), F.trim(value).cast("bigint"))
+    return F.when(as_long.between(INT_MIN, INT_MAX), as_long.cast("int"))
 
 
 def number_problem(value: Column, name: str) -> Column:

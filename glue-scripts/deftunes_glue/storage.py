@@ -4,7 +4,8 @@ The same calls read ``s3://`` on Glue (EMRFS/S3A, with the job role) and plain p
 needs no boto3 and no second set of credentials.
 """
 import json
-from typing import Any, List
+from typing import Any, Dict, List, Tuple
+from urllib.parse import urlparse
 
 from pyspark.sql import SparkSession
 
@@ -17,16 +18,42 @@ def join(base: str, *parts: str) -> str:
     return path
 
 
+class _JvmHandles:
+    """The Hadoop ``Path`` class and the FileSystem of each scheme and authority, looked up once per
+    SparkContext: a lookup by name (``_jvm.org.apache.hadoop.fs.Path``) costs a Py4J round trip per name
+    segment, and a job checks and lists dozens of paths."""
+
+    def __init__(self) -> None:
+        self.context = None
+        self.path_class = None
+        self.filesystems: Dict[Tuple[str, str], Any] = {}
+
+    def for_context(self, spark: SparkSession) -> "_JvmHandles":
+        if self.context is not spark.sparkContext:
+            self.context = spark.sparkContext
+            self.path_class = spark.sparkContext._jvm.org.apache.hadoop.fs.Path
+            self.filesystems = {}
+        return self
+
+
+_HANDLES = _JvmHandles()
+
+
 def _filesystem(spark: SparkSession, path: str):
-    jvm = spark.sparkContext._jvm
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    # The local filesystem is checksummed: it would leave a .crc file beside every object we write.
-    if fs.getUri().getScheme() == "file":
-        try:
-            fs = fs.getRawFileSystem()
-        except Exception:  # noqa: BLE001 - a local filesystem without checksums already
-            pass
+    handles = _HANDLES.for_context(spark)
+    hadoop_path = handles.path_class(path)
+    parsed = urlparse(path)
+    key = (parsed.scheme, parsed.netloc)
+    fs = handles.filesystems.get(key)
+    if fs is None:
+        fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+        # The local filesystem is checksummed: it would leave a .crc file beside every object we write.
+        if fs.getUri().getScheme() == "file":
+            try:
+                fs = fs.getRawFileSystem()
+            except Exception:  # noqa: BLE001 - a local filesystem without checksums already
+                pass
+        handles.filesystems[key] = fs
     return fs, hadoop_path
 
 
@@ -81,7 +108,7 @@ def write_json(spark: SparkSession, path: str, document: Any) -> None:
     data = bytearray((json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     fs, hadoop_path = _filesystem(spark, path)
     is_local = fs.getUri().getScheme() == "file"
-    target = spark.sparkContext._jvm.org.apache.hadoop.fs.Path(path + ".tmp") if is_local else hadoop_path
+    target = _HANDLES.for_context(spark).path_class(path + ".tmp") if is_local else hadoop_path
     if is_local:
         # Object stores need no folders; EMRFS would write folder markers outside the job's own prefix.
         fs.mkdirs(hadoop_path.getParent())
