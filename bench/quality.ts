@@ -29,7 +29,6 @@ const quiet: QualityLogger = { info: () => undefined, warn: () => undefined, err
 const noMetrics: QualityMetrics = {
   addDimension: () => undefined,
   addMetric: () => undefined,
-  publishStoredMetrics: () => undefined,
 };
 
 function addDays(date: string, days: number): string {

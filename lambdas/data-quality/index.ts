@@ -18,20 +18,14 @@
  *   POWERTOOLS_* as Powertools reads them.
  */
 import * as path from 'node:path';
-import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { S3Client } from '@aws-sdk/client-s3';
 import * as z from '../shared/zod';
 import { bucketVar, intVar, readEnv, redshiftDataApiEnv } from '../shared/config';
-import { createLogger, createMetrics, type Logger, type Metrics } from '../shared/logging';
-import { RedshiftDataWarehouse } from '../shared/redshift-data-warehouse';
+import { pipelineHandler } from '../shared/handler';
+import { redshiftDataWarehouseFromEnv } from '../shared/redshift-data-warehouse';
 import { S3ObjectStore } from '../shared/s3-object-store';
-import {
-  checkEventRunDate,
-  RUN_DATE_BOUNDS_ENV,
-  runDateBoundsFromEnv,
-  type RunDateBounds,
-} from '../shared/run-date';
-import { loadServingPlan, type ServingPlan } from '../shared/serving-plan';
+import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '../shared/run-date';
+import { loadServingPlan } from '../shared/serving-plan';
 import { DEFAULT_JOB_RESULTS_PREFIX, transformCountsFromJobResults } from './quarantine-rate';
 import { runDataQuality, type DataQualityDeps, type DataQualityResult } from './run-data-quality';
 
@@ -73,66 +67,39 @@ export const DataQualityEnvSchema = z.object({
   ...RUN_DATE_BOUNDS_ENV,
 });
 
-interface Runtime {
-  readonly deps: DataQualityDeps;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-  readonly bounds: RunDateBounds;
-}
-
-let runtime: Runtime | undefined;
-
-/** Built once per container, on the first invocation (importing this module reads no environment). */
-function getRuntime(): Runtime {
-  if (!runtime) {
+/** Built on the first invocation, once per container (importing this module reads no environment). */
+export const handler = pipelineHandler({
+  service: 'data-quality',
+  init: ({ logger, metrics }) => {
     const env = readEnv(DataQualityEnvSchema, 'data-quality');
-    const plan: ServingPlan = loadServingPlan(env.SERVING_PLAN_PATH);
+    const plan = loadServingPlan(env.SERVING_PLAN_PATH);
     if (plan.target !== 'redshift') {
       throw new Error(
         `${env.SERVING_PLAN_PATH} is the ${plan.target} plan; data-quality on AWS runs the redshift plan`,
       );
     }
     const s3 = new S3Client({});
-    const logger = createLogger({ serviceName: 'data-quality' });
-    const metrics = createMetrics({ serviceName: 'data-quality' });
-    runtime = {
+    const deps: DataQualityDeps = {
+      plan,
+      warehouse: redshiftDataWarehouseFromEnv(env),
+      landingStore: new S3ObjectStore({ client: s3, bucket: env.LANDING_BUCKET }),
+      resultsStore: new S3ObjectStore({ client: s3, bucket: env.RESULTS_BUCKET }),
+      transformCounts: transformCountsFromJobResults(
+        new S3ObjectStore({ client: s3, bucket: env.JOB_RESULTS_BUCKET }),
+        env.JOB_RESULTS_PREFIX,
+      ),
+      thresholds: {
+        quarantine: {
+          warnAbovePercent: env.QUARANTINE_WARN_PERCENT,
+          errorAbovePercent: env.QUARANTINE_ERROR_PERCENT,
+        },
+      },
+      concurrency: env.TEST_CONCURRENCY,
       logger,
       metrics,
-      bounds: runDateBoundsFromEnv(env),
-      deps: {
-        plan,
-        warehouse: new RedshiftDataWarehouse({
-          client: new RedshiftDataClient({}),
-          workgroupName: env.REDSHIFT_WORKGROUP,
-          database: env.REDSHIFT_DATABASE,
-          secretArn: env.REDSHIFT_SECRET_ARN,
-        }),
-        landingStore: new S3ObjectStore({ client: s3, bucket: env.LANDING_BUCKET }),
-        resultsStore: new S3ObjectStore({ client: s3, bucket: env.RESULTS_BUCKET }),
-        transformCounts: transformCountsFromJobResults(
-          new S3ObjectStore({ client: s3, bucket: env.JOB_RESULTS_BUCKET }),
-          env.JOB_RESULTS_PREFIX,
-        ),
-        thresholds: {
-          quarantine: {
-            warnAbovePercent: env.QUARANTINE_WARN_PERCENT,
-            errorAbovePercent: env.QUARANTINE_ERROR_PERCENT,
-          },
-        },
-        concurrency: env.TEST_CONCURRENCY,
-        logger,
-        metrics,
-      },
     };
-  }
-  return runtime;
-}
-
-export async function handler(
-  event: unknown,
-  context?: { awsRequestId?: string },
-): Promise<DataQualityResult> {
-  const { deps, logger, bounds } = getRuntime();
-  if (context?.awsRequestId) logger.appendKeys({ request_id: context.awsRequestId });
-  return runDataQuality(checkEventRunDate(event, bounds), deps);
-}
+    return { deps, bounds: runDateBoundsFromEnv(env) };
+  },
+  handle: (event, { deps, bounds }): Promise<DataQualityResult> =>
+    runDataQuality(checkEventRunDate(event, bounds), deps),
+});

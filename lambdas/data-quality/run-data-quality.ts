@@ -56,11 +56,13 @@ export interface QualityLogger {
   error(message: string, ...attributes: Record<string, unknown>[]): void;
 }
 
-/** Metrics; Powertools' `Metrics` satisfies it (in AWS the handler passes one, locally a logging sink). */
+/**
+ * Metrics; Powertools' `Metrics` satisfies it (in AWS the handler passes one, locally a logging sink). The
+ * gate only adds them: whoever runs it flushes (the handler's middleware, the local runner).
+ */
 export interface QualityMetrics {
   addDimension(name: string, value: string): void;
   addMetric(name: string, unit: 'Count' | 'Percent', value: number): void;
-  publishStoredMetrics(): void;
 }
 
 export interface DataQualityThresholds {
@@ -158,7 +160,6 @@ export async function runDataQuality(event: unknown, deps: DataQualityDeps): Pro
   deps.metrics.addMetric('RulesFailed', 'Count', document.summary.failed);
   deps.metrics.addMetric('RulesWarned', 'Count', document.summary.warned);
   deps.metrics.addMetric('RulesPassed', 'Count', document.summary.passed);
-  deps.metrics.publishStoredMetrics();
 
   const result: DataQualityResult = {
     run_date: runDate,

@@ -12,11 +12,11 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import * as z from '../shared/zod';
 import { bucketVar, httpUrlVar, intVar, readEnv } from '../shared/config';
-import { createLogger, createMetrics, type Logger, type Metrics } from '../shared/logging';
+import { pipelineHandler } from '../shared/handler';
 import { S3ObjectStore } from '../shared/s3-object-store';
 import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '../shared/run-date';
 import type { ExtractResult } from '../shared/landing-manifest';
-import { DEFAULT_SESSIONS_LOOKBACK_DAYS, runExtractApi } from './extract-api';
+import { DEFAULT_SESSIONS_LOOKBACK_DAYS, runExtractApi, type ExtractApiDeps } from './extract-api';
 
 export {
   apiRecordCheck,
@@ -44,48 +44,31 @@ export const ExtractApiEnvSchema = z.object({
   SESSIONS_LOOKBACK_DAYS: intVar(DEFAULT_SESSIONS_LOOKBACK_DAYS, 0, 31),
 });
 
-interface Runtime {
-  readonly env: z.infer<typeof ExtractApiEnvSchema>;
-  readonly store: S3ObjectStore;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-}
-
-let runtime: Runtime | undefined;
-
-/** Built once per container, on the first invocation (importing this module reads no environment). */
-function getRuntime(): Runtime {
-  if (!runtime) {
+/** Built on the first invocation, once per container (importing this module reads no environment). */
+export const handler = pipelineHandler({
+  service: 'extract-api',
+  init: ({ logger, metrics }) => {
     const env = readEnv(ExtractApiEnvSchema, 'extract-api');
-    runtime = {
-      env,
+    const deps: ExtractApiDeps = {
       store: new S3ObjectStore({ client: new S3Client({}), bucket: env.LANDING_BUCKET }),
-      logger: createLogger({ serviceName: 'extract-api' }),
-      metrics: createMetrics({ serviceName: 'extract-api' }),
+      apiBaseUrl: env.API_BASE_URL,
+      logger,
+      metrics,
+      retryPolicy: {
+        maxAttempts: env.HTTP_MAX_ATTEMPTS,
+        baseDelayMs: env.RETRY_BASE_DELAY_MS,
+        maxDelayMs: env.RETRY_MAX_DELAY_MS,
+      },
+      timeouts: { responseTimeoutMs: env.HTTP_RESPONSE_TIMEOUT_MS, idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS },
+      sessionsLookbackDays: env.SESSIONS_LOOKBACK_DAYS,
+      recordLimits: {
+        maxRecordBytes: env.API_MAX_RECORD_BYTES,
+        maxDepth: env.API_MAX_RECORD_DEPTH,
+        maxStringBytes: env.API_MAX_STRING_BYTES,
+      },
     };
-  }
-  return runtime;
-}
-
-export async function handler(event: unknown, context?: { awsRequestId?: string }): Promise<ExtractResult> {
-  const { env, store, logger, metrics } = getRuntime();
-  if (context?.awsRequestId) logger.appendKeys({ request_id: context.awsRequestId });
-  return runExtractApi(checkEventRunDate(event, runDateBoundsFromEnv(env)), {
-    store,
-    apiBaseUrl: env.API_BASE_URL,
-    logger,
-    metrics,
-    retryPolicy: {
-      maxAttempts: env.HTTP_MAX_ATTEMPTS,
-      baseDelayMs: env.RETRY_BASE_DELAY_MS,
-      maxDelayMs: env.RETRY_MAX_DELAY_MS,
-    },
-    timeouts: { responseTimeoutMs: env.HTTP_RESPONSE_TIMEOUT_MS, idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS },
-    sessionsLookbackDays: env.SESSIONS_LOOKBACK_DAYS,
-    recordLimits: {
-      maxRecordBytes: env.API_MAX_RECORD_BYTES,
-      maxDepth: env.API_MAX_RECORD_DEPTH,
-      maxStringBytes: env.API_MAX_STRING_BYTES,
-    },
-  });
-}
+    return { deps, bounds: runDateBoundsFromEnv(env) };
+  },
+  handle: (event, { deps, bounds }): Promise<ExtractResult> =>
+    runExtractApi(checkEventRunDate(event, bounds), deps),
+});

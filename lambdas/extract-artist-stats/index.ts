@@ -11,9 +11,9 @@
  * RETRY_MAX_DELAY_MS (20000); POWERTOOLS_* as Powertools reads them. TLS to the database is always
  * verified: set NODE_EXTRA_CA_CERTS=/var/runtime/ca-cert.pem for the RDS CA bundle.
  */
-import { InvalidApiKeyError } from '../shared/api-key';
-import { secretsManagerConnectionFactory, type PgConnectionFactory } from '../shared/db-secret';
-import { enrichmentRuntime, type EnrichmentHandlerContext } from '../shared/enrichment-handler';
+import { secretsManagerConnectionFactory } from '../shared/db-secret';
+import { enrichmentRuntime, prepareEnrichmentRun, withKeyInvalidation } from '../shared/enrichment-handler';
+import { pipelineHandler } from '../shared/handler';
 import type { ExtractResult } from '../shared/landing-manifest';
 import { runExtractArtistStats } from './extract-artist-stats';
 
@@ -30,22 +30,27 @@ export {
 export type { ArtistStatsRecord, CatalogArtist, ExtractArtistStatsDeps } from './extract-artist-stats';
 export type { ExtractResult } from '../shared/landing-manifest';
 
-const runtime = enrichmentRuntime({
+const OPTIONS = {
   component: 'extract-artist-stats',
   urlVariable: 'ARTIST_STATS_API_URL',
   keySecretVariable: 'ARTIST_STATS_API_KEY_SECRET_ID',
   secretVariables: ['SONGS_DB_SECRET_ID'],
+};
+
+export const handler = pipelineHandler({
+  service: OPTIONS.component,
+  init: (telemetry) => {
+    const runtime = enrichmentRuntime(OPTIONS, telemetry);
+    const connections = secretsManagerConnectionFactory(
+      runtime.secrets,
+      String(runtime.env.SONGS_DB_SECRET_ID),
+    );
+    return { ...runtime, connections };
+  },
+  handle: async (event, runtime): Promise<ExtractResult> => {
+    const { checkedEvent, deps } = await prepareEnrichmentRun(event, runtime, OPTIONS.urlVariable);
+    return withKeyInvalidation(runtime.apiKey, () =>
+      runExtractArtistStats(checkedEvent, { ...deps, connections: runtime.connections }),
+    );
+  },
 });
-
-let connections: PgConnectionFactory | undefined;
-
-export async function handler(event: unknown, context?: EnrichmentHandlerContext): Promise<ExtractResult> {
-  const { deps, apiKey, checkedEvent, env, secrets } = await runtime.prepare(event, context);
-  connections ??= secretsManagerConnectionFactory(secrets, String(env.SONGS_DB_SECRET_ID));
-  try {
-    return await runExtractArtistStats(checkedEvent, { ...deps, connections });
-  } catch (error: unknown) {
-    if (error instanceof InvalidApiKeyError) apiKey.invalidate();
-    throw error;
-  }
-}

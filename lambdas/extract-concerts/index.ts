@@ -8,8 +8,8 @@
  * (the run-date bounds), and optionally HTTP_MAX_ATTEMPTS (6), HTTP_RESPONSE_TIMEOUT_MS (30000),
  * RETRY_BASE_DELAY_MS (250), RETRY_MAX_DELAY_MS (20000); POWERTOOLS_* as Powertools reads them.
  */
-import { InvalidApiKeyError } from '../shared/api-key';
-import { enrichmentRuntime, type EnrichmentHandlerContext } from '../shared/enrichment-handler';
+import { enrichmentRuntime, prepareEnrichmentRun, withKeyInvalidation } from '../shared/enrichment-handler';
+import { pipelineHandler } from '../shared/handler';
 import type { ExtractResult } from '../shared/landing-manifest';
 import { runExtractConcerts } from './extract-concerts';
 
@@ -25,19 +25,17 @@ export {
 export type { ExtractConcertsDeps } from './extract-concerts';
 export type { ExtractResult } from '../shared/landing-manifest';
 
-const runtime = enrichmentRuntime({
+const OPTIONS = {
   component: 'extract-concerts',
   urlVariable: 'CONCERTS_API_URL',
   keySecretVariable: 'CONCERTS_API_KEY_SECRET_ID',
-});
+};
 
-export async function handler(event: unknown, context?: EnrichmentHandlerContext): Promise<ExtractResult> {
-  const { deps, apiKey, checkedEvent } = await runtime.prepare(event, context);
-  try {
-    return await runExtractConcerts(checkedEvent, deps);
-  } catch (error: unknown) {
-    // The key may have been rotated since it was cached: the next invocation reads the secret again.
-    if (error instanceof InvalidApiKeyError) apiKey.invalidate();
-    throw error;
-  }
-}
+export const handler = pipelineHandler({
+  service: OPTIONS.component,
+  init: (telemetry) => enrichmentRuntime(OPTIONS, telemetry),
+  handle: async (event, runtime): Promise<ExtractResult> => {
+    const { checkedEvent, deps } = await prepareEnrichmentRun(event, runtime, OPTIONS.urlVariable);
+    return withKeyInvalidation(runtime.apiKey, () => runExtractConcerts(checkedEvent, deps));
+  },
+});

@@ -12,12 +12,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from '../shared/zod';
 import { bucketVar, intVar, readEnv } from '../shared/config';
-import { secretsManagerConnectionFactory, type PgConnectionFactory } from '../shared/db-secret';
+import { secretsManagerConnectionFactory } from '../shared/db-secret';
 import type { ExtractResult } from '../shared/landing-manifest';
-import { createLogger, createMetrics, type Logger, type Metrics } from '../shared/logging';
+import { pipelineHandler } from '../shared/handler';
 import { S3ObjectStore } from '../shared/s3-object-store';
 import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '../shared/run-date';
-import { runExtractSongs } from './extract-songs';
+import { runExtractSongs, type ExtractSongsDeps } from './extract-songs';
 
 export { classifyPgFailure } from '../shared/pg-failures';
 export {
@@ -40,40 +40,21 @@ export const ExtractSongsEnvSchema = z.object({
   ...RUN_DATE_BOUNDS_ENV,
 });
 
-interface Runtime {
-  readonly env: z.infer<typeof ExtractSongsEnvSchema>;
-  readonly store: S3ObjectStore;
-  readonly connections: PgConnectionFactory;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-}
-
-let runtime: Runtime | undefined;
-
-/** Built once per container, on the first invocation; the secret is cached with it. */
-function getRuntime(): Runtime {
-  if (!runtime) {
+/** Built on the first invocation, once per container; the secret is cached with it. */
+export const handler = pipelineHandler({
+  service: 'extract-songs',
+  init: ({ logger, metrics }) => {
     const env = readEnv(ExtractSongsEnvSchema, 'extract-songs');
-    runtime = {
-      env,
+    const deps: ExtractSongsDeps = {
       store: new S3ObjectStore({ client: new S3Client({}), bucket: env.LANDING_BUCKET }),
       connections: secretsManagerConnectionFactory(new SecretsManagerClient({}), env.SONGS_DB_SECRET_ID),
-      logger: createLogger({ serviceName: 'extract-songs' }),
-      metrics: createMetrics({ serviceName: 'extract-songs' }),
+      fetchSize: env.SONGS_DB_FETCH_SIZE,
+      logger,
+      metrics,
+      retryPolicy: { maxAttempts: env.DB_MAX_ATTEMPTS },
     };
-  }
-  return runtime;
-}
-
-export async function handler(event: unknown, context?: { awsRequestId?: string }): Promise<ExtractResult> {
-  const { env, store, connections, logger, metrics } = getRuntime();
-  if (context?.awsRequestId) logger.appendKeys({ request_id: context.awsRequestId });
-  return runExtractSongs(checkEventRunDate(event, runDateBoundsFromEnv(env)), {
-    store,
-    connections,
-    fetchSize: env.SONGS_DB_FETCH_SIZE,
-    logger,
-    metrics,
-    retryPolicy: { maxAttempts: env.DB_MAX_ATTEMPTS },
-  });
-}
+    return { deps, bounds: runDateBoundsFromEnv(env) };
+  },
+  handle: (event, { deps, bounds }): Promise<ExtractResult> =>
+    runExtractSongs(checkEventRunDate(event, bounds), deps),
+});

@@ -14,8 +14,8 @@
  */
 import * as z from '../shared/zod';
 import { readEnv } from '../shared/config';
-import { createLogger, type Logger } from '../shared/logging';
-import { RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv, type RunDateBounds } from '../shared/run-date';
+import { pipelineHandler } from '../shared/handler';
+import { RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '../shared/run-date';
 import { runCheckRunDates, runResolveRunDate, type ResolveRunDateResult } from './resolve-run-date';
 
 export {
@@ -38,24 +38,21 @@ export type {
 
 export const ResolveRunDateEnvSchema = z.object(RUN_DATE_BOUNDS_ENV);
 
-let runtime: { logger: Logger; bounds: RunDateBounds } | undefined;
-
-export async function handler(
-  event: unknown,
-  context?: { awsRequestId?: string },
-): Promise<ResolveRunDateResult | { run_dates: string[] }> {
-  runtime ??= {
-    logger: createLogger({ serviceName: 'resolve-run-date' }),
+export const handler = pipelineHandler({
+  service: 'resolve-run-date',
+  metrics: false,
+  init: ({ logger }) => ({
+    logger,
     bounds: runDateBoundsFromEnv(readEnv(ResolveRunDateEnvSchema, 'resolve-run-date')),
-  };
-  const { logger, bounds } = runtime;
-  if (context?.awsRequestId) logger.appendKeys({ request_id: context.awsRequestId });
-  if (event !== null && typeof event === 'object' && 'run_dates' in event) {
-    const checked = runCheckRunDates(event, { bounds });
-    logger.info('run dates checked', { run_dates: checked.run_dates.length });
-    return checked;
-  }
-  const result = runResolveRunDate(event, { bounds });
-  logger.info('run date resolved', { ...result });
-  return result;
-}
+  }),
+  handle: async (event, { logger, bounds }): Promise<ResolveRunDateResult | { run_dates: string[] }> => {
+    if (event !== null && typeof event === 'object' && 'run_dates' in event) {
+      const checked = runCheckRunDates(event, { bounds });
+      logger.info('run dates checked', { run_dates: checked.run_dates.length });
+      return checked;
+    }
+    const result = runResolveRunDate(event, { bounds });
+    logger.info('run date resolved', { ...result });
+    return result;
+  },
+});

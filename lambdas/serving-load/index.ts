@@ -11,18 +11,12 @@
  * - POWERTOOLS_* as Powertools reads them.
  */
 import * as path from 'node:path';
-import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import * as z from '../shared/zod';
 import { readEnv, redshiftDataApiEnv } from '../shared/config';
-import { createLogger, type Logger } from '../shared/logging';
-import { RedshiftDataWarehouse } from '../shared/redshift-data-warehouse';
+import { pipelineHandler } from '../shared/handler';
+import { redshiftDataWarehouseFromEnv } from '../shared/redshift-data-warehouse';
 import { loadServingPlan } from '../shared/serving-plan';
-import {
-  checkEventRunDate,
-  RUN_DATE_BOUNDS_ENV,
-  runDateBoundsFromEnv,
-  type RunDateBounds,
-} from '../shared/run-date';
+import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '../shared/run-date';
 import { runServingLoad, type ServingLoadDeps, type ServingLoadResult } from './load';
 
 export { runServingLoad, planStatements, ServingLoadEventSchema } from './load';
@@ -40,17 +34,11 @@ export const ServingLoadEnvSchema = z.object({
   ...RUN_DATE_BOUNDS_ENV,
 });
 
-interface Runtime {
-  readonly deps: ServingLoadDeps;
-  readonly logger: Logger;
-  readonly bounds: RunDateBounds;
-}
-
-let runtime: Runtime | undefined;
-
-/** Built once per container, on the first invocation (importing this module reads no environment). */
-function getRuntime(): Runtime {
-  if (runtime === undefined) {
+/** Built on the first invocation, once per container (importing this module reads no environment). */
+export const handler = pipelineHandler({
+  service: 'serving-load',
+  metrics: false,
+  init: ({ logger }) => {
     const env = readEnv(ServingLoadEnvSchema, 'serving-load');
     const plan = loadServingPlan(env.SERVING_PLAN_PATH);
     if (plan.target !== 'redshift') {
@@ -58,32 +46,9 @@ function getRuntime(): Runtime {
         `${env.SERVING_PLAN_PATH} is the ${plan.target} plan; serving-load on AWS runs the redshift plan`,
       );
     }
-    const logger = createLogger({ serviceName: 'serving-load' });
-    const built: Runtime = {
-      logger,
-      bounds: runDateBoundsFromEnv(env),
-      deps: {
-        plan,
-        logger,
-        warehouse: new RedshiftDataWarehouse({
-          client: new RedshiftDataClient({}),
-          workgroupName: env.REDSHIFT_WORKGROUP,
-          database: env.REDSHIFT_DATABASE,
-          secretArn: env.REDSHIFT_SECRET_ARN,
-        }),
-      },
-    };
-    runtime = built;
-    return built;
-  }
-  return runtime;
-}
-
-export async function handler(
-  event: unknown,
-  context?: { awsRequestId?: string },
-): Promise<ServingLoadResult> {
-  const { deps, logger, bounds } = getRuntime();
-  if (context?.awsRequestId) logger.appendKeys({ request_id: context.awsRequestId });
-  return runServingLoad(checkEventRunDate(event, bounds), deps);
-}
+    const deps: ServingLoadDeps = { plan, logger, warehouse: redshiftDataWarehouseFromEnv(env) };
+    return { deps, bounds: runDateBoundsFromEnv(env) };
+  },
+  handle: (event, { deps, bounds }): Promise<ServingLoadResult> =>
+    runServingLoad(checkEventRunDate(event, bounds), deps),
+});

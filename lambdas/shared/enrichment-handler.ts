@@ -5,11 +5,11 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from './zod';
-import { secretsManagerApiKey, type ApiKeySource } from './api-key';
+import { InvalidApiKeyError, secretsManagerApiKey, type ApiKeySource } from './api-key';
 import { bucketVar, httpUrlVar, intVar, readEnv } from './config';
 import type { EnrichmentExtractDeps } from './enrichment-extract';
 import { enrichmentSettingsVar } from './enrichment-settings';
-import { createLogger, createMetrics, type Logger, type Metrics } from './logging';
+import type { Telemetry } from './handler';
 import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from './run-date';
 import { S3ObjectStore } from './s3-object-store';
 
@@ -24,10 +24,6 @@ export interface EnrichmentHandlerOptions {
   readonly secretsClient?: () => SecretsManagerClient;
   /** Further required variables (names of secrets), validated with the others before any secret is read. */
   readonly secretVariables?: readonly string[];
-}
-
-export interface EnrichmentHandlerContext {
-  awsRequestId?: string;
 }
 
 /** The environment of an enrichment handler: the API's two variables plus the common ones. */
@@ -53,57 +49,67 @@ export function enrichmentEnvSchema(
   });
 }
 
-interface Runtime {
+export interface EnrichmentRuntime {
   readonly env: Record<string, unknown> & z.infer<ReturnType<typeof enrichmentEnvSchema>>;
   readonly store: S3ObjectStore;
   readonly apiKey: ApiKeySource;
   readonly secrets: SecretsManagerClient;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
+  readonly telemetry: Telemetry;
 }
 
-/** Built once per container, on the first invocation (importing a handler reads no environment). */
-export function enrichmentRuntime(options: EnrichmentHandlerOptions) {
-  let runtime: Runtime | undefined;
-  const get = (): Runtime => {
-    if (!runtime) {
-      const env: Runtime['env'] = readEnv(
-        enrichmentEnvSchema(options.urlVariable, options.keySecretVariable, options.secretVariables),
-        options.component,
-      );
-      const secrets = options.secretsClient?.() ?? new SecretsManagerClient({});
-      runtime = {
-        env,
-        store: new S3ObjectStore({ client: new S3Client({}), bucket: env.LANDING_BUCKET }),
-        apiKey: secretsManagerApiKey(secrets, String(env[options.keySecretVariable])),
-        secrets,
-        logger: createLogger({ serviceName: options.component }),
-        metrics: createMetrics({ serviceName: options.component }),
-      };
-    }
-    return runtime;
-  };
+/** The container's enrichment wiring, built from the environment on the first invocation. */
+export function enrichmentRuntime(
+  options: EnrichmentHandlerOptions,
+  telemetry: Telemetry,
+): EnrichmentRuntime {
+  const env: EnrichmentRuntime['env'] = readEnv(
+    enrichmentEnvSchema(options.urlVariable, options.keySecretVariable, options.secretVariables),
+    options.component,
+  );
+  const secrets = options.secretsClient?.() ?? new SecretsManagerClient({});
   return {
-    /** Checks the event's run date against the bounds and builds the run's dependencies. */
-    async prepare(event: unknown, context?: EnrichmentHandlerContext) {
-      const { env, store, apiKey, logger, metrics, secrets } = get();
-      if (context?.awsRequestId) logger.appendKeys({ request_id: context.awsRequestId });
-      const checkedEvent = checkEventRunDate(event, runDateBoundsFromEnv(env));
-      const deps: EnrichmentExtractDeps = {
-        store,
-        apiBaseUrl: String(env[options.urlVariable]),
-        apiKey: await apiKey.get(),
-        settings: env.ENRICHMENT_SETTINGS,
-        logger,
-        metrics,
-        timeoutMs: env.HTTP_RESPONSE_TIMEOUT_MS,
-        retryPolicy: {
-          maxAttempts: env.HTTP_MAX_ATTEMPTS,
-          baseDelayMs: env.RETRY_BASE_DELAY_MS,
-          maxDelayMs: env.RETRY_MAX_DELAY_MS,
-        },
-      };
-      return { deps, apiKey, checkedEvent, env, secrets };
+    env,
+    store: new S3ObjectStore({ client: new S3Client({}), bucket: env.LANDING_BUCKET }),
+    apiKey: secretsManagerApiKey(secrets, String(env[options.keySecretVariable])),
+    secrets,
+    telemetry,
+  };
+}
+
+/** Checks the event's run date against the bounds and builds the run's dependencies (the key is read here). */
+export async function prepareEnrichmentRun(
+  event: unknown,
+  runtime: EnrichmentRuntime,
+  urlVariable: string,
+): Promise<{ checkedEvent: ReturnType<typeof checkEventRunDate>; deps: EnrichmentExtractDeps }> {
+  const { env, store, apiKey, telemetry } = runtime;
+  const checkedEvent = checkEventRunDate(event, runDateBoundsFromEnv(env));
+  const deps: EnrichmentExtractDeps = {
+    store,
+    apiBaseUrl: String(env[urlVariable]),
+    apiKey: await apiKey.get(),
+    settings: env.ENRICHMENT_SETTINGS,
+    logger: telemetry.logger,
+    metrics: telemetry.metrics,
+    timeoutMs: env.HTTP_RESPONSE_TIMEOUT_MS,
+    retryPolicy: {
+      maxAttempts: env.HTTP_MAX_ATTEMPTS,
+      baseDelayMs: env.RETRY_BASE_DELAY_MS,
+      maxDelayMs: env.RETRY_MAX_DELAY_MS,
     },
   };
+  return { checkedEvent, deps };
+}
+
+/**
+ * Runs an enrichment extract; an `InvalidApiKeyError` drops the cached key, since it may have been rotated
+ * since it was read: the next invocation reads the secret again.
+ */
+export async function withKeyInvalidation<Result>(apiKey: ApiKeySource, run: () => Promise<Result>) {
+  try {
+    return await run();
+  } catch (error: unknown) {
+    if (error instanceof InvalidApiKeyError) apiKey.invalidate();
+    throw error;
+  }
 }

@@ -1,4 +1,7 @@
-/** The logs and metrics every extract emits, the same for the API and the database extracts. */
+/**
+ * The logs and metrics every extract emits, the same for the API and the database extracts. Metrics are only
+ * added: the handler's middleware flushes them once per invocation (locally, the runner does).
+ */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { LandingManifest } from './landing-manifest';
 import type { Logger, Metrics } from './logging';
@@ -32,7 +35,6 @@ export function reportExtractLanded(
   metrics.addMetric('BytesLanded', MetricUnit.Bytes, manifest.bytes);
   metrics.addMetric('SourceAttempts', MetricUnit.Count, manifest.attempts);
   metrics.addMetric('ExtractDuration', MetricUnit.Milliseconds, durationMs);
-  metrics.publishStoredMetrics();
 }
 
 export function reportExtractFailed(
@@ -48,5 +50,4 @@ export function reportExtractFailed(
   if (!metrics) return;
   metrics.addDimension('entity', context.entity);
   metrics.addMetric('ExtractFailures', MetricUnit.Count, 1);
-  metrics.publishStoredMetrics();
 }

@@ -341,3 +341,17 @@ function fieldValue(field: Field): unknown {
   if (field.blobValue !== undefined) return Buffer.from(field.blobValue).toString('base64');
   return null;
 }
+
+/** The warehouse the handlers reach from their environment (`redshiftDataApiEnv()`), on a new client. */
+export function redshiftDataWarehouseFromEnv(env: {
+  readonly REDSHIFT_WORKGROUP: string;
+  readonly REDSHIFT_DATABASE: string;
+  readonly REDSHIFT_SECRET_ARN?: string;
+}): RedshiftDataWarehouse {
+  return new RedshiftDataWarehouse({
+    client: new RedshiftDataClient({}),
+    workgroupName: env.REDSHIFT_WORKGROUP,
+    database: env.REDSHIFT_DATABASE,
+    secretArn: env.REDSHIFT_SECRET_ARN,
+  });
+}

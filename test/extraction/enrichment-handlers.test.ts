@@ -12,6 +12,7 @@ import { handler as concertsHandler } from '../../lambdas/extract-concerts';
 import { handler as artistStatsHandler } from '../../lambdas/extract-artist-stats';
 import { startSources, type RunningSources } from '../../lib/local/simulator';
 import { failureOf } from './helpers';
+import { LAMBDA_CONTEXT } from '../lambda-context';
 
 const s3 = mockClient(S3Client);
 const secrets = mockClient(SecretsManagerClient);
@@ -53,7 +54,7 @@ afterEach(() => {
 
 describe('extract-concerts handler', () => {
   it('fails naming every missing variable before reading any secret', async () => {
-    await expect(concertsHandler({ run_date: RUN_DATE })).rejects.toThrow(
+    await expect(concertsHandler({ run_date: RUN_DATE }, LAMBDA_CONTEXT)).rejects.toThrow(
       /^Invalid environment for extract-concerts: LANDING_BUCKET is required .*CONCERTS_API_URL is required .*CONCERTS_API_KEY_SECRET_ID is required .*ENRICHMENT_SETTINGS is required/,
     );
     expect(secrets.calls()).toHaveLength(0);
@@ -81,7 +82,7 @@ describe('extract-concerts handler', () => {
   it('fails with InvalidApiKeyError when the secret holds a refused key, and reads the secret again next time', async () => {
     concertsEnv();
     secrets.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({ SecretString: 'stale-key-000' });
-    const error = await failureOf(concertsHandler({ run_date: RUN_DATE }));
+    const error = await failureOf(concertsHandler({ run_date: RUN_DATE }, LAMBDA_CONTEXT));
     expect(error).toBeInstanceOf(InvalidApiKeyError);
     expect(error.message).toContain('apikey=***');
     expect(error.message).not.toContain('stale-key-000');
@@ -101,7 +102,7 @@ describe('extract-concerts handler', () => {
 
   it('keeps the key for the life of the container: a warm invocation reads no secret', async () => {
     concertsEnv();
-    const result = await concertsHandler({ run_date: RUN_DATE });
+    const result = await concertsHandler({ run_date: RUN_DATE }, LAMBDA_CONTEXT);
     expect(result.entity).toBe('concerts');
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
@@ -115,7 +116,7 @@ describe('extract-artist-stats handler', () => {
       ARTIST_STATS_API_KEY_SECRET_ID: 'deftunes/test/artist-stats-api-key',
       ENRICHMENT_SETTINGS: '{"countries": ["us"]}',
     });
-    await expect(artistStatsHandler({ run_date: RUN_DATE })).rejects.toThrow(
+    await expect(artistStatsHandler({ run_date: RUN_DATE }, LAMBDA_CONTEXT)).rejects.toThrow(
       /^Invalid environment for extract-artist-stats: SONGS_DB_SECRET_ID is required .*; ENRICHMENT_SETTINGS=.*countries\.0: must be an ISO 3166-1 alpha-2 code/,
     );
     expect(secrets.calls()).toHaveLength(0);

@@ -14,6 +14,7 @@ import { landingDataKey, landingManifestKey } from '../../lambdas/shared/landing
 import { handler as extractApiHandler } from '../../lambdas/extract-api';
 import { handler as extractSongsHandler } from '../../lambdas/extract-songs';
 import { session } from './helpers';
+import { LAMBDA_CONTEXT } from '../lambda-context';
 
 const s3 = mockClient(S3Client);
 const secrets = mockClient(SecretsManagerClient);
@@ -57,7 +58,9 @@ describe('extract-api handler', () => {
   it('fails naming the missing variables before doing anything', async () => {
     delete process.env.LANDING_BUCKET;
     delete process.env.API_BASE_URL;
-    await expect(extractApiHandler({ run_date: RUN_DATE, entity: 'sessions' })).rejects.toThrow(
+    await expect(
+      extractApiHandler({ run_date: RUN_DATE, entity: 'sessions' }, LAMBDA_CONTEXT),
+    ).rejects.toThrow(
       /^Invalid environment for extract-api: LANDING_BUCKET is required .*; API_BASE_URL is required/,
     );
     expect(s3.calls()).toHaveLength(0);
@@ -99,16 +102,16 @@ describe('extract-api handler', () => {
     ).toHaveLength(2);
     const printed = stdoutWrite.mock.calls.map((call) => String(call[0])).join('');
     expect(printed).toContain('"message":"extract landed"');
-    expect(printed).toContain('"request_id":"req-1"');
+    expect(printed).toContain('"function_request_id":"req-1"');
     expect(printed).toContain('"RecordsLanded":2');
   });
 
   it('refuses a run date after today in RUN_DATE_TIME_ZONE, calling neither the API nor S3', async () => {
     process.env.LANDING_BUCKET = 'deftunes-landing-test';
     process.env.API_BASE_URL = apiUrl;
-    await expect(extractApiHandler({ run_date: '2999-01-01', entity: 'sessions' })).rejects.toThrow(
-      /run date 2999-01-01 \(the event's run_date\) is after today, .* in Europe\/Paris/,
-    );
+    await expect(
+      extractApiHandler({ run_date: '2999-01-01', entity: 'sessions' }, LAMBDA_CONTEXT),
+    ).rejects.toThrow(/run date 2999-01-01 \(the event's run_date\) is after today, .* in Europe\/Paris/);
     expect(s3.calls()).toHaveLength(0);
   });
 });
@@ -117,7 +120,7 @@ describe('extract-songs handler', () => {
   it('requires the secret id', async () => {
     process.env.LANDING_BUCKET = 'deftunes-landing-test';
     delete process.env.SONGS_DB_SECRET_ID;
-    await expect(extractSongsHandler({ run_date: RUN_DATE })).rejects.toThrow(
+    await expect(extractSongsHandler({ run_date: RUN_DATE }, LAMBDA_CONTEXT)).rejects.toThrow(
       'Invalid environment for extract-songs: SONGS_DB_SECRET_ID is required',
     );
   });
@@ -136,7 +139,7 @@ describe('extract-songs handler', () => {
       }),
     });
     s3.on(DeleteObjectCommand).resolves({});
-    await expect(extractSongsHandler({ run_date: RUN_DATE })).rejects.toThrow(
+    await expect(extractSongsHandler({ run_date: RUN_DATE }, LAMBDA_CONTEXT)).rejects.toThrow(
       /^Extract of songs for 2020-02-01 from postgresql:\/\/127\.0\.0\.1:1\/deftunes#deftunes\.songs failed after 1 attempt \(last status ECONNREFUSED\): connect ECONNREFUSED 127\.0\.0\.1:1$/,
     );
     expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: 'deftunes/songs-db' });
@@ -146,7 +149,7 @@ describe('extract-songs handler', () => {
 
   it('refuses a run date before EARLIEST_RUN_DATE without reading the secret', async () => {
     secrets.reset();
-    await expect(extractSongsHandler({ run_date: '2019-12-31' })).rejects.toThrow(
+    await expect(extractSongsHandler({ run_date: '2019-12-31' }, LAMBDA_CONTEXT)).rejects.toThrow(
       /run date 2019-12-31 \(the event's run_date\) is before the earliest run date 2020-01-01 \(environment EARLIEST_RUN_DATE, RUN_DATE_TIME_ZONE\)/,
     );
     expect(secrets.calls()).toHaveLength(0);

@@ -30,7 +30,7 @@ beforeEach(async () => {
     warehouse: fixture.warehouse,
     plan: fixture.plan,
     logger: { info: quiet, warn: quiet, error: quiet },
-    metrics: { addDimension: quiet, addMetric: quiet, publishStoredMetrics: quiet },
+    metrics: { addDimension: quiet, addMetric: quiet },
   });
   deps = gate.deps;
 });

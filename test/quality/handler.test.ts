@@ -18,6 +18,7 @@ import { Readable } from 'node:stream';
 import { handler } from '../../lambdas/data-quality';
 import { ResultDocumentSchema } from '../../lambdas/data-quality/result-document';
 import type { PlanTest, ServingPlan } from '../../lambdas/shared/serving-plan';
+import { LAMBDA_CONTEXT } from '../lambda-context';
 
 const RUN_DATE = '2020-02-08';
 
@@ -69,9 +70,10 @@ afterAll(() => {
 });
 
 test('a missing variable fails the cold start, naming every variable', async () => {
-  process.env = { ...savedEnv };
-  for (const name of Object.keys(ENV)) delete process.env[name];
-  await expect(handler({ run_date: RUN_DATE, stage: 'transform' })).rejects.toThrow(
+  // Powertools' own variables are read once per container, with the first invocation: keep them.
+  process.env = { ...savedEnv, POWERTOOLS_METRICS_NAMESPACE: ENV.POWERTOOLS_METRICS_NAMESPACE };
+  for (const name of Object.keys(ENV)) if (!name.startsWith('POWERTOOLS_')) delete process.env[name];
+  await expect(handler({ run_date: RUN_DATE, stage: 'transform' }, LAMBDA_CONTEXT)).rejects.toThrow(
     /Invalid environment for data-quality: .*LANDING_BUCKET.*RESULTS_BUCKET.*JOB_RESULTS_BUCKET.*REDSHIFT_WORKGROUP.*REDSHIFT_DATABASE/,
   );
 });
@@ -180,7 +182,9 @@ test('runs the plan through the Data API, reads counts from S3, writes the docum
     .split('\n')
     .filter((line) => line.trim().startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-  expect(lines.some((line) => line.message === 'rule failed' && line.request_id === 'request-1')).toBe(true);
+  expect(
+    lines.some((line) => line.message === 'rule failed' && line.function_request_id === 'request-1'),
+  ).toBe(true);
   const emf = lines.find((line) => line._aws !== undefined)!;
   expect(emf).toMatchObject({ stage: 'transform', RulesFailed: 1, RulesWarned: 1, RulesPassed: 2 });
   expect(JSON.stringify(emf._aws)).toContain('DeFtunesTest');
@@ -189,7 +193,7 @@ test('runs the plan through the Data API, reads counts from S3, writes the docum
 test('refuses a run date after today before running a test or writing a document', async () => {
   redshift.resetHistory();
   s3.resetHistory();
-  await expect(handler({ run_date: '2999-01-01', stage: 'serving' })).rejects.toThrow(
+  await expect(handler({ run_date: '2999-01-01', stage: 'serving' }, LAMBDA_CONTEXT)).rejects.toThrow(
     /run date 2999-01-01 \(the event's run_date\) is after today/,
   );
   expect(redshift.calls()).toHaveLength(0);

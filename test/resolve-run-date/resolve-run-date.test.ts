@@ -7,6 +7,7 @@ import {
   runResolveRunDate,
 } from '../../lambdas/resolve-run-date';
 import type { RunDateBounds } from '../../lambdas/shared/run-date';
+import { LAMBDA_CONTEXT } from '../lambda-context';
 
 const PARIS = 'Europe/Paris';
 const scheduled = (scheduledTime: string, timeZone = PARIS) =>
@@ -228,16 +229,18 @@ describe('handler', () => {
           { awsRequestId: 'r-1' },
         ),
       ).resolves.toMatchObject({ run_date: '2026-11-20', resolved_from: 'scheduled_time' });
-      await expect(handler({ execution_input: { run_date: 'x' }, time_zone: PARIS })).rejects.toThrow(
-        InvalidRunDateEventError,
-      );
       await expect(
-        handler({ execution_input: { run_date: '2999-01-01' }, time_zone: PARIS }),
+        handler({ execution_input: { run_date: 'x' }, time_zone: PARIS }, LAMBDA_CONTEXT),
+      ).rejects.toThrow(InvalidRunDateEventError);
+      await expect(
+        handler({ execution_input: { run_date: '2999-01-01' }, time_zone: PARIS }, LAMBDA_CONTEXT),
       ).rejects.toThrow("run date 2999-01-01 (the execution input's run_date) is after today");
-      await expect(handler({ run_dates: ['2020-01-01', '2019-12-31'] })).rejects.toThrow(
+      await expect(handler({ run_dates: ['2020-01-01', '2019-12-31'] }, LAMBDA_CONTEXT)).rejects.toThrow(
         'run date 2019-12-31 (run_dates[1] of the backfill input) is before the earliest run date 2020-01-01 (environment EARLIEST_RUN_DATE, RUN_DATE_TIME_ZONE)',
       );
-      await expect(handler({ run_dates: ['2026-11-20'] })).resolves.toEqual({ run_dates: ['2026-11-20'] });
+      await expect(handler({ run_dates: ['2026-11-20'] }, LAMBDA_CONTEXT)).resolves.toEqual({
+        run_dates: ['2026-11-20'],
+      });
     } finally {
       log.mockRestore();
       info.mockRestore();

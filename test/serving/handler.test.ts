@@ -7,6 +7,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
+import { LAMBDA_CONTEXT } from '../lambda-context';
 
 const ENV_KEYS = [
   'REDSHIFT_WORKGROUP',
@@ -64,7 +65,7 @@ async function loadHandler(): Promise<HandlerModule & { sdk: typeof RedshiftData
 
 test('a missing environment variable fails with its name', async () => {
   const { handler } = await loadHandler();
-  await expect(handler({ run_date: '2024-03-01' })).rejects.toThrow(
+  await expect(handler({ run_date: '2024-03-01' }, LAMBDA_CONTEXT)).rejects.toThrow(
     /Invalid environment for serving-load: REDSHIFT_WORKGROUP .*REDSHIFT_DATABASE/,
   );
 });
@@ -76,7 +77,7 @@ test('the duckdb plan is refused on AWS', async () => {
     SERVING_PLAN_PATH: path.join(dir, 'duckdb.json'),
   });
   const { handler } = await loadHandler();
-  await expect(handler({ run_date: '2024-03-01' })).rejects.toThrow(
+  await expect(handler({ run_date: '2024-03-01' }, LAMBDA_CONTEXT)).rejects.toThrow(
     /is the duckdb plan; serving-load on AWS runs the redshift plan/,
   );
 });
@@ -105,7 +106,9 @@ test('runs the redshift plan through the Data API with the configured workgroup,
       Database: 'deftunes',
       SecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:deftunes',
     });
-    await expect(handler({ run_date: 'yesterday' })).rejects.toThrow(/run_date must be YYYY-MM-DD/);
+    await expect(handler({ run_date: 'yesterday' }, LAMBDA_CONTEXT)).rejects.toThrow(
+      /run_date must be YYYY-MM-DD/,
+    );
   } finally {
     redshift.restore();
   }
@@ -120,10 +123,12 @@ test('refuses a run date after today or before EARLIEST_RUN_DATE without touchin
   const { handler, sdk } = await loadHandler();
   const redshift = mockClient(sdk.RedshiftDataClient);
   try {
-    await expect(handler({ run_date: '2999-01-01' })).rejects.toThrow(
+    await expect(handler({ run_date: '2999-01-01' }, LAMBDA_CONTEXT)).rejects.toThrow(
       /run date 2999-01-01 \(the event's run_date\) is after today, .* in Europe\/Paris \(environment EARLIEST_RUN_DATE, RUN_DATE_TIME_ZONE\)/,
     );
-    await expect(handler({ run_date: '2019-12-31' })).rejects.toMatchObject({ name: 'RunDateOutOfRange' });
+    await expect(handler({ run_date: '2019-12-31' }, LAMBDA_CONTEXT)).rejects.toMatchObject({
+      name: 'RunDateOutOfRange',
+    });
     expect(redshift.calls()).toHaveLength(0);
   } finally {
     redshift.restore();

@@ -202,6 +202,7 @@ export async function runExtractCommand(
     );
     return result;
   } finally {
+    metrics.publishStoredMetrics(); // what the handler's middleware does in AWS
     await sources?.close();
     destination.end();
     await finished(destination);

@@ -66,6 +66,7 @@ export function registerQualityCommand(program: Command): void {
           process.stdout.write(formatDocument(document, path.join(gate.resultsDir, result.results_key)));
         }
       } finally {
+        metrics.publishStoredMetrics(); // what the handler's middleware does in AWS
         await gate.close();
         // The tee forwards asynchronously: wait until it has handed everything to the run log.
         destination.end();

@@ -58,8 +58,13 @@ function lambdaTask(
 ): LocalTaskHandler {
   return async (input) => {
     const request = requireObject(input, `${state} (lambda:invoke)`);
-    const result = await run(checkEventRunDate(request.Payload ?? null, context.runDateBounds));
-    return { Payload: JSON.parse(JSON.stringify(result)) as JsonValue, StatusCode: 200 };
+    try {
+      const result = await run(checkEventRunDate(request.Payload ?? null, context.runDateBounds));
+      return { Payload: JSON.parse(JSON.stringify(result)) as JsonValue, StatusCode: 200 };
+    } finally {
+      // What the handler's metrics middleware does in AWS, whether the invocation succeeded or failed.
+      context.services.flushMetrics();
+    }
   };
 }
 

@@ -178,6 +178,7 @@ export class LocalServices {
 
   readonly landing: LocalObjectStore;
   readonly serving: LocalObjectStore;
+  private readonly unflushedMetrics: Metrics[] = [];
 
   private constructor(
     readonly paths: LocalPaths,
@@ -197,9 +198,19 @@ export class LocalServices {
     return createLogger({ serviceName, destination: this.runLog });
   }
 
-  /** Powertools metrics whose EMF documents go to the run log. */
+  /**
+   * Powertools metrics whose EMF documents go to the run log. The core functions only add metrics (in AWS
+   * the handler's middleware flushes them): {@link flushMetrics} does it here, after each Task.
+   */
   metrics(serviceName: string): Metrics {
-    return createMetrics({ serviceName, destination: this.runLog });
+    const metrics = createMetrics({ serviceName, destination: this.runLog });
+    this.unflushedMetrics.push(metrics);
+    return metrics;
+  }
+
+  /** Writes what the metrics handed out since the last call hold, as one Lambda invocation's flush would. */
+  flushMetrics(): void {
+    for (const metrics of this.unflushedMetrics.splice(0)) metrics.publishStoredMetrics();
   }
 
   /** Appends one event of the runner itself to the run log. */
