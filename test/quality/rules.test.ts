@@ -363,8 +363,8 @@ const SERVING_CASES: BreakCase[] = [
     title: 'two fact rows with the same surrogate key',
     sql: [
       `update deftunes_serving.fact_session_items set session_item_key = (
-         select min(session_item_key) from deftunes_serving.fact_session_items)
-       where session_item_key = (select max(session_item_key) from deftunes_serving.fact_session_items)`,
+         select min(session_item_key) from deftunes_serving.fact_session_items where ${PARTITION})
+       where session_item_key = (select max(session_item_key) from deftunes_serving.fact_session_items where ${PARTITION})`,
     ],
     fires: { unique_fact_session_items_session_item_key: 'failed' },
   },
@@ -419,16 +419,26 @@ const SERVING_CASES: BreakCase[] = [
     fires: {},
   },
   {
+    // The fact's rules read the rows the run wrote (its date and later ones), so they cost the same every day.
+    title: "facts of an earlier day broken (duplicate key, dangling keys) are not the run date's business",
+    sql: [
+      `update deftunes_serving.fact_session_items set user_key = 'dangling', date_key = 19000101,
+         session_item_key = (select min(session_item_key) from deftunes_serving.fact_session_items)
+       where ingest_on = date '2020-02-07'`,
+    ],
+    fires: {},
+  },
+  {
     title: 'a fact row whose user_key is in no dim_users version',
     sql: [
-      `update deftunes_serving.fact_session_items set user_key = 'dangling' where session_id = (select min(session_id) from deftunes_serving.fact_session_items)`,
+      `update deftunes_serving.fact_session_items set user_key = 'dangling' where session_id = (select min(session_id) from deftunes_serving.fact_session_items where ${PARTITION})`,
     ],
     fires: { relationships_fact_session_items_user_key__user_key__ref_dim_users_: 'failed' },
   },
   {
     title: 'a fact row whose date is not in dim_date',
     sql: [
-      `update deftunes_serving.fact_session_items set date_key = 19000101 where session_id = (select min(session_id) from deftunes_serving.fact_session_items)`,
+      `update deftunes_serving.fact_session_items set date_key = 19000101 where session_id = (select min(session_id) from deftunes_serving.fact_session_items where ${PARTITION})`,
     ],
     fires: { relationships_fact_session_items_date_key__date_key__ref_dim_date_: 'failed' },
   },
