@@ -4,7 +4,7 @@
  * writes data, quarantine and manifest (see lambdas/shared/landing-writer.ts for the ordering).
  */
 import * as z from '../shared/zod';
-import { API_ENTITIES, describeIssues, type ApiEntity } from '../shared/contracts';
+import { API_ENTITIES, describeIssues, parseEvent, type ApiEntity } from '../shared/contracts';
 import {
   classifyHttpFailure,
   DEFAULT_HTTP_TIMEOUTS,
@@ -102,13 +102,7 @@ export function apiRecordCheck(entity: ApiEntity): RecordCheck {
 }
 
 export async function runExtractApi(event: unknown, deps: ExtractApiDeps): Promise<ExtractResult> {
-  const parsedEvent = ExtractApiEventSchema.safeParse(event);
-  if (!parsedEvent.success) {
-    throw new Error(
-      `Invalid extract-api event ${JSON.stringify(event)}: ${describeIssues(parsedEvent.error)}`,
-    );
-  }
-  const { run_date: runDate, entity } = parsedEvent.data;
+  const { run_date: runDate, entity } = parseEvent(ExtractApiEventSchema, event, 'extract-api');
   const window = apiWindow(entity, runDate, deps.sessionsLookbackDays);
   const url = apiUrl(deps.apiBaseUrl, entity, window);
   const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...deps.timeouts };

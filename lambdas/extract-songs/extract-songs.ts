@@ -10,7 +10,7 @@
 import type { Client } from 'pg';
 import Cursor from 'pg-cursor';
 import * as z from '../shared/zod';
-import { describeIssues, SongRecordSchema } from '../shared/contracts';
+import { describeIssues, parseEvent, SongRecordSchema } from '../shared/contracts';
 import {
   checkSongColumnTypes,
   normalizeSongRow,
@@ -29,9 +29,9 @@ import { reportExtractFailed, reportExtractLanded } from '../shared/extract-tele
 import { extractResultOf, type ExtractResult } from '../shared/landing-manifest';
 import { classifyPgFailure, pgStatusOf } from '../shared/pg-failures';
 import { DEFAULT_RETRY_POLICY } from '../shared/retry';
-import { RunDateSchema } from '../shared/run-date';
+import { RunDateEventSchema } from '../shared/run-date';
 
-export const ExtractSongsEventSchema = z.object({ run_date: RunDateSchema });
+export const ExtractSongsEventSchema = RunDateEventSchema;
 export type ExtractSongsEvent = z.infer<typeof ExtractSongsEventSchema>;
 
 export const SONGS_TABLE = SONGS_CONTRACT.table;
@@ -105,13 +105,7 @@ export function songRecordCheck(): RecordCheck {
 }
 
 export async function runExtractSongs(event: unknown, deps: ExtractSongsDeps): Promise<ExtractResult> {
-  const parsedEvent = ExtractSongsEventSchema.safeParse(event);
-  if (!parsedEvent.success) {
-    throw new Error(
-      `Invalid extract-songs event ${JSON.stringify(event)}: ${describeIssues(parsedEvent.error)}`,
-    );
-  }
-  const runDate = parsedEvent.data.run_date;
+  const runDate = parseEvent(ExtractSongsEventSchema, event, 'extract-songs').run_date;
   const fetchSize = deps.fetchSize ?? 5000;
   const logger = deps.logger;
   const started = Date.now();

@@ -100,3 +100,16 @@ export function describeIssues(error: z.core.$ZodError): string {
     .map((issue) => `${issue.path.length ? issue.path.join('.') : '(record)'}: ${issue.message}`)
     .join('; ');
 }
+
+/** The event of a step, parsed with its schema; else an error naming the step, the event and what is wrong. */
+export function parseEvent<Schema extends z.ZodMiniType>(
+  schema: Schema,
+  event: unknown,
+  component: string,
+): z.infer<Schema> {
+  const parsed = schema.safeParse(event);
+  if (!parsed.success) {
+    throw new Error(`Invalid ${component} event ${JSON.stringify(event)}: ${describeIssues(parsed.error)}`);
+  }
+  return parsed.data;
+}

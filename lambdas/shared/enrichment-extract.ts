@@ -5,8 +5,7 @@
  * spend the request budget again), so a failure that reaches the writer ends the extract, and the error
  * the source raised (a bad key, the budget, a request that kept failing) is what the caller gets.
  */
-import * as z from './zod';
-import { describeIssues } from './contracts';
+import { parseEvent } from './contracts';
 import {
   parseEnrichmentSettings,
   type EnrichmentSettings,
@@ -29,9 +28,9 @@ import {
   type RecordCheck,
   type SourceRecord,
 } from './landing-writer';
-import { RunDateSchema } from './run-date';
+import { RunDateEventSchema } from './run-date';
 
-export const EnrichmentEventSchema = z.object({ run_date: RunDateSchema });
+export const EnrichmentEventSchema = RunDateEventSchema;
 
 /** The dependencies of an enrichment extract besides its source-specific ones. */
 export interface EnrichmentExtractDeps extends ExtractDeps {
@@ -60,12 +59,11 @@ export function startEnrichmentRun(
   deps: EnrichmentExtractDeps,
   budgetOf: (settings: EnrichmentSettings) => number,
 ): EnrichmentRun {
-  const parsed = EnrichmentEventSchema.safeParse(event);
-  if (!parsed.success) {
-    throw new Error(
-      `Invalid extract-${source.replace('_', '-')} event ${JSON.stringify(event)}: ${describeIssues(parsed.error)}`,
-    );
-  }
+  const { run_date: runDate } = parseEvent(
+    EnrichmentEventSchema,
+    event,
+    `extract-${source.replace('_', '-')}`,
+  );
   if (typeof deps.apiKey !== 'string' || deps.apiKey.trim() === '') {
     throw new Error(`The ${source} extract needs an API key; none was given`);
   }
@@ -81,7 +79,7 @@ export function startEnrichmentRun(
     timeoutMs: deps.timeoutMs,
     logger: deps.logger,
   });
-  return { runDate: parsed.data.run_date, settings, client };
+  return { runDate, settings, client };
 }
 
 export interface LandEnrichmentOptions {

@@ -22,6 +22,9 @@ export const RunDateSchema = z.string({ error: 'run_date must be a string YYYY-M
   ),
 );
 
+/** The event of every step that works on one run date: `{run_date}`. */
+export const RunDateEventSchema = z.object({ run_date: RunDateSchema });
+
 /** The first day of the users snapshot window: the API's users from the epoch to the run date. */
 export const SNAPSHOT_EPOCH = '1970-01-01';
 

@@ -1,12 +1,9 @@
-import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { EnrichmentSettings } from '../../lambdas/shared/enrichment-settings';
 import { grantLandingWrite } from './landing-write-grant';
-import { PipelineFunction } from './pipeline-function';
+import { groupFunctionProps, PipelineFunction, type PipelineFunctionGroupProps } from './pipeline-function';
 
 /** Landing prefixes of the enrichment sources (docs/artist-enrichment.md, Extraction). */
 export const ENRICHMENT_LANDING_PREFIXES = {
@@ -14,9 +11,8 @@ export const ENRICHMENT_LANDING_PREFIXES = {
   artistStats: 'ext/artist_stats',
 } as const;
 
-export interface EnrichmentFunctionsProps {
+export interface EnrichmentFunctionsProps extends PipelineFunctionGroupProps {
   readonly landingBucket: s3.IBucket;
-  readonly key: kms.IKey;
   /** Base URL of the concerts API (Ticketmaster Discovery v2 shaped). */
   readonly concertsApiUrl: string;
   /** Base URL of the artist statistics API (Last.fm 2.0 shaped). */
@@ -31,14 +27,6 @@ export interface EnrichmentFunctionsProps {
   readonly settings: EnrichmentSettings;
   /** EARLIEST_RUN_DATE and RUN_DATE_TIME_ZONE, as every pipeline function gets them. */
   readonly runDateEnvironment: Record<string, string>;
-  readonly memorySize: number;
-  readonly timeout: Duration;
-  readonly logRetention: logs.RetentionDays;
-  /**
-   * Removal policy of the log groups.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -54,13 +42,7 @@ export class EnrichmentFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: EnrichmentFunctionsProps) {
     super(scope, id);
-    const common = {
-      memorySize: props.memorySize,
-      timeout: props.timeout,
-      logRetention: props.logRetention,
-      logEncryptionKey: props.key,
-      logRemovalPolicy: props.logRemovalPolicy,
-    };
+    const common = groupFunctionProps(props);
     const landing = props.landingBucket;
     const shared = {
       LANDING_BUCKET: landing.bucketName,

@@ -101,6 +101,39 @@ export interface PipelineFunctionProps {
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
+/** What the functions of one group (PipelineFunctions, EnrichmentFunctions) share. */
+export interface PipelineFunctionGroupProps {
+  /** Encrypts the functions' log groups. */
+  readonly key: kms.IKey;
+  /** Memory in MB of each function. */
+  readonly memorySize: number;
+  /** Longest run of each function. */
+  readonly timeout: Duration;
+  /** Retention of the functions' log groups. */
+  readonly logRetention: logs.RetentionDays;
+  /**
+   * Removal policy of the log groups.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** The props a group gives each of its functions. */
+export function groupFunctionProps(
+  props: PipelineFunctionGroupProps,
+): Pick<
+  PipelineFunctionProps,
+  'memorySize' | 'timeout' | 'logRetention' | 'logEncryptionKey' | 'logRemovalPolicy'
+> {
+  return {
+    memorySize: props.memorySize,
+    timeout: props.timeout,
+    logRetention: props.logRetention,
+    logEncryptionKey: props.key,
+    logRemovalPolicy: props.logRemovalPolicy,
+  };
+}
+
 /**
  * A TypeScript handler bundled by esbuild (minified, source maps, AWS SDK v3 bundled so it is tree-shaken
  * and pinned to the project's version), on Node.js 22 / arm64, with X-Ray, structured JSON logs in its own

@@ -1,13 +1,11 @@
-import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { Duration, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcardResources } from '../nag';
 import { grantLandingWrite } from './landing-write-grant';
-import { PipelineFunction } from './pipeline-function';
+import { groupFunctionProps, PipelineFunction, type PipelineFunctionGroupProps } from './pipeline-function';
 import type { RedshiftServerlessWarehouse } from './redshift-serverless-warehouse';
 import { JOB_RESULTS_PREFIX } from './transform-jobs';
 
@@ -18,11 +16,10 @@ export const RESOLVE_RUN_DATE_TIMEOUT = Duration.seconds(30);
 /** The database role the warehouse functions' IAM identity is mapped to (created by WarehouseSchemas). */
 export const PIPELINE_DB_ROLE = 'deftunes_pipeline';
 
-export interface PipelineFunctionsProps {
+export interface PipelineFunctionsProps extends PipelineFunctionGroupProps {
   readonly landingBucket: s3.IBucket;
   readonly transformBucket: s3.IBucket;
   readonly servingBucket: s3.IBucket;
-  readonly key: kms.IKey;
   readonly warehouse: RedshiftServerlessWarehouse;
   /** Base URL of the DeFtunes API. */
   readonly apiUrl: string;
@@ -33,14 +30,6 @@ export interface PipelineFunctionsProps {
    * and the schedule's IANA time zone, whose today is the latest one.
    */
   readonly runDateBounds: { readonly earliestRunDate: string; readonly timeZone: string };
-  readonly memorySize: number;
-  readonly timeout: Duration;
-  readonly logRetention: logs.RetentionDays;
-  /**
-   * Removal policy of the log groups.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -64,13 +53,7 @@ export class PipelineFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineFunctionsProps) {
     super(scope, id);
-    const common = {
-      memorySize: props.memorySize,
-      timeout: props.timeout,
-      logRetention: props.logRetention,
-      logEncryptionKey: props.key,
-      logRemovalPolicy: props.logRemovalPolicy,
-    };
+    const common = groupFunctionProps(props);
     const landing = props.landingBucket;
     const runDateEnv = {
       EARLIEST_RUN_DATE: props.runDateBounds.earliestRunDate,

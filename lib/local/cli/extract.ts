@@ -9,7 +9,6 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import * as path from 'node:path';
-import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { runExtractApi } from '../../../lambdas/extract-api/extract-api';
 import { runExtractArtistStats } from '../../../lambdas/extract-artist-stats/extract-artist-stats';
@@ -18,13 +17,6 @@ import { runExtractSongs } from '../../../lambdas/extract-songs/extract-songs';
 import { urlConnectionFactory } from '../../../lambdas/shared/db-secret';
 import type { ExtractResult } from '../../../lambdas/shared/landing-manifest';
 import { LocalObjectStore } from '../../../lambdas/shared/local-object-store';
-import {
-  closeStream,
-  createLogger,
-  createMetrics,
-  openRunLog,
-  teeStream,
-} from '../../../lambdas/shared/logging';
 import { localPaths, requireUsableDataDir } from '../data-dir';
 import {
   ARTIST_STATS_API_KEY_ENV,
@@ -34,6 +26,7 @@ import {
   localEnrichmentSettings,
 } from '../enrichment-settings';
 import { startSources, type RunningSources } from '../simulator';
+import { openCliTelemetry } from './cli-telemetry';
 import { parseRunDate, parseRate, parseScale, parseSeed, parseUrl } from './options';
 
 export const EXTRACT_ENTITIES = ['users', 'sessions', 'songs', 'concerts', 'artist-stats'] as const;
@@ -146,11 +139,8 @@ export async function runExtractCommand(
       `${enrichmentKey.url} needs its API key in the environment variable ${enrichmentKey.variable}`,
     );
   }
-  const runLog = openRunLog(paths.runLog);
-  const destination = teeStream(runLog, io.stderr);
-  const serviceName = SERVICE_NAMES[entity];
-  const logger = createLogger({ serviceName, destination });
-  const metrics = createMetrics({ serviceName, destination });
+  const telemetry = openCliTelemetry(paths.runLog, SERVICE_NAMES[entity], io.stderr);
+  const { logger, metrics } = telemetry;
   const store = new LocalObjectStore(paths.landing);
   let sources: RunningSources | undefined;
   try {
@@ -202,10 +192,7 @@ export async function runExtractCommand(
     );
     return result;
   } finally {
-    metrics.publishStoredMetrics(); // what the handler's middleware does in AWS
     await sources?.close();
-    destination.end();
-    await finished(destination);
-    await closeStream(runLog);
+    await telemetry.close();
   }
 }

@@ -5,18 +5,11 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import * as path from 'node:path';
-import { finished } from 'node:stream/promises';
 import { openLocalDataQuality } from '../../../lambdas/data-quality/local';
 import { ResultDocumentSchema, type ResultDocument } from '../../../lambdas/data-quality/result-document';
 import { runDataQuality } from '../../../lambdas/data-quality/run-data-quality';
-import {
-  closeStream,
-  createLogger,
-  createMetrics,
-  openRunLog,
-  teeStream,
-} from '../../../lambdas/shared/logging';
 import { localPaths } from '../data-dir';
+import { openCliTelemetry } from './cli-telemetry';
 import { parseRunDate } from './options';
 
 interface QualityOptions {
@@ -48,11 +41,9 @@ export function registerQualityCommand(program: Command): void {
     .option('--json', 'print the result document as JSON on stdout (logs go to stderr)')
     .action(async (options: QualityOptions) => {
       const paths = localPaths(options.dataDir);
-      const runLog = openRunLog(paths.runLog);
       // Rule-by-rule logs go to the run log; stderr gets them too so a person sees failures as they happen.
-      const destination = teeStream(runLog, process.stderr);
-      const logger = createLogger({ serviceName: 'data-quality', destination });
-      const metrics = createMetrics({ serviceName: 'data-quality', destination });
+      const telemetry = openCliTelemetry(paths.runLog, 'data-quality', process.stderr);
+      const { logger, metrics } = telemetry;
       const gate = await openLocalDataQuality({ dataDir: options.dataDir, logger, metrics });
       let document: ResultDocument;
       try {
@@ -66,12 +57,8 @@ export function registerQualityCommand(program: Command): void {
           process.stdout.write(formatDocument(document, path.join(gate.resultsDir, result.results_key)));
         }
       } finally {
-        metrics.publishStoredMetrics(); // what the handler's middleware does in AWS
         await gate.close();
-        // The tee forwards asynchronously: wait until it has handed everything to the run log.
-        destination.end();
-        await finished(destination);
-        await closeStream(runLog);
+        await telemetry.close();
       }
       if (document.status === 'failed') process.exitCode = 1;
     });
