@@ -5,6 +5,7 @@ import {
   RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
 import { mockClient } from 'aws-sdk-client-mock';
+import { RedshiftDataWarehouse } from '../../lambdas/shared/redshift-data-warehouse';
 import {
   ensureWarehouseSchemas,
   schemaStatements,
@@ -25,11 +26,18 @@ const spec: WarehouseSchemasSpec = {
 
 const redshift = mockClient(RedshiftDataClient);
 let clock = 0;
+const sleep = async (ms: number) => {
+  clock += ms;
+};
 const deps = () => ({
-  client: new RedshiftDataClient({}),
-  sleep: async (ms: number) => {
-    clock += ms;
-  },
+  warehouse: new RedshiftDataWarehouse({
+    client: new RedshiftDataClient({}),
+    workgroupName: spec.workgroupName,
+    database: spec.database,
+    secretArn: spec.secretArn,
+    sleep,
+  }),
+  sleep,
   now: () => clock,
   deadline: 600_000,
   log: () => undefined,
@@ -84,7 +92,7 @@ describe('warehouse schemas custom resource', () => {
       .resolvesOnce({ Status: 'FINISHED' })
       .resolves({ Status: 'FAILED', Error: 'permission denied for database deftunes' });
     await expect(ensureWarehouseSchemas(spec, deps())).rejects.toThrow(
-      /statement failed: permission denied for database deftunes \[SQL: CREATE EXTERNAL SCHEMA/,
+      /failed: permission denied for database deftunes \[SQL: CREATE EXTERNAL SCHEMA/,
     );
   });
 

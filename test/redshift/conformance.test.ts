@@ -184,7 +184,7 @@ test.each([
       pipelineDbRole: 'deftunes_pipeline',
     },
     {
-      client: new RedshiftDataClient({ region: 'eu-west-1' }),
+      warehouse: warehouse(),
       sleep: async () => undefined,
       deadline: 60_000,
       now: () => (clock += 1),

@@ -1,14 +1,11 @@
 /**
  * Creates the warehouse's schemas and the pipeline's database role, idempotently, through the Redshift
- * Data API. Runs at deploy time (CloudFormation custom resource) as the namespace admin, because creating
+ * Data API, with the pipeline's own client ({@link RedshiftDataWarehouse}). Runs at deploy time (CloudFormation custom resource) as the namespace admin, because creating
  * an external schema and a role needs those privileges, which the pipeline's own identity never gets.
  */
-import {
-  DescribeStatementCommand,
-  ExecuteStatementCommand,
-  GetStatementResultCommand,
-  type RedshiftDataClient,
-} from '@aws-sdk/client-redshift-data';
+import { messageOf } from '../../../lambdas/shared/errors';
+import type { Row, Warehouse } from '../../../lambdas/shared/warehouse';
+import { isTransientWarehouseError } from '../../../lambdas/shared/warehouse-errors';
 
 export interface WarehouseSchemasSpec {
   readonly workgroupName: string;
@@ -28,7 +25,8 @@ export interface WarehouseSchemasSpec {
 }
 
 export interface EnsureSchemasDeps {
-  readonly client: Pick<RedshiftDataClient, 'send'>;
+  /** The warehouse as the namespace admin (the spec's secret). */
+  readonly warehouse: Warehouse;
   readonly sleep: (ms: number) => Promise<void>;
   /** Milliseconds left before the caller gives up; statements stop being retried past it. */
   readonly deadline: number;
@@ -79,69 +77,39 @@ export function schemaStatements(spec: WarehouseSchemasSpec, roleExists: boolean
   ];
 }
 
-/** Errors of a workgroup that is still starting or busy: worth retrying. */
-function isTransient(error: unknown): boolean {
-  const name = (error as { name?: string }).name ?? '';
-  const message = (error as { message?: string }).message ?? '';
+/**
+ * Failures of a workgroup that is still being created or modified, beyond those the Data API client already
+ * calls transient (throttling, a paused or unavailable workgroup): worth retrying at deploy time.
+ */
+function isStillSettling(error: unknown): boolean {
   return (
-    ['ThrottlingException', 'InternalServerException', 'ActiveStatementsExceededException'].includes(name) ||
-    /not (yet )?available|is (being )?(modif|creat)|try again|ConcurrentModification/i.test(message)
+    isTransientWarehouseError(error) ||
+    /is (being )?(modif|creat)|try again|ConcurrentModification/i.test(messageOf(error))
   );
 }
 
-/** Runs one statement and waits for it; returns the statement id. Fails with Redshift's error and the SQL. */
-export async function runStatement(
-  spec: WarehouseSchemasSpec,
-  sql: string,
-  deps: EnsureSchemasDeps,
-): Promise<string> {
-  let attempt = 0;
-  for (;;) {
-    attempt += 1;
+/** Runs one statement; a failure carries Redshift's error and the SQL. Retries until the deadline. */
+export async function runStatement(sql: string, deps: EnsureSchemasDeps): Promise<Row[]> {
+  for (let attempt = 1; ; attempt += 1) {
     try {
-      const { Id } = await deps.client.send(
-        new ExecuteStatementCommand({
-          WorkgroupName: spec.workgroupName,
-          Database: spec.database,
-          SecretArn: spec.secretArn,
-          Sql: sql,
-        }),
-      );
-      if (!Id) throw new Error('the Data API returned no statement id');
-      for (let poll = 0; ; poll += 1) {
-        const status = await deps.client.send(new DescribeStatementCommand({ Id }));
-        if (status.Status === 'FINISHED') return Id;
-        if (status.Status === 'FAILED' || status.Status === 'ABORTED') {
-          const failure = new Error(
-            `statement ${status.Status.toLowerCase()}: ${status.Error ?? 'no error message'} [SQL: ${sql}]`,
-          );
-          (failure as { name: string }).name = isTransient({ message: status.Error })
-            ? 'TransientStatementError'
-            : 'StatementError';
-          throw failure;
-        }
-        if (deps.now() > deps.deadline)
-          throw new Error(`statement ${Id} still ${status.Status} at the deadline [SQL: ${sql}]`);
-        await deps.sleep(Math.min(5000, 250 * 2 ** Math.min(poll, 5)));
+      return await deps.warehouse.query(sql);
+    } catch (error: unknown) {
+      if (!isStillSettling(error) || deps.now() > deps.deadline) {
+        throw new Error(`${messageOf(error)} [SQL: ${sql}]`, { cause: error });
       }
-    } catch (error) {
-      const retryable = isTransient(error) || (error as { name?: string }).name === 'TransientStatementError';
-      if (!retryable || deps.now() > deps.deadline) throw error;
       const wait = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
-      deps.log(`attempt ${attempt} failed (${(error as Error).message}); retrying in ${wait} ms`);
+      deps.log(`attempt ${attempt} failed (${messageOf(error)}); retrying in ${wait} ms`);
       await deps.sleep(wait);
     }
   }
 }
 
 async function roleExists(spec: WarehouseSchemasSpec, deps: EnsureSchemasDeps): Promise<boolean> {
-  const id = await runStatement(
-    spec,
+  const rows = await runStatement(
     `SELECT role_name FROM svv_roles WHERE role_name = '${spec.pipelineDbRole}'`,
     deps,
   );
-  const result = await deps.client.send(new GetStatementResultCommand({ Id: id }));
-  return (result.TotalNumRows ?? result.Records?.length ?? 0) > 0;
+  return rows.length > 0;
 }
 
 /** Creates what is missing; running it twice changes nothing the second time. */
@@ -153,7 +121,7 @@ export async function ensureWarehouseSchemas(
   const statements = schemaStatements(spec, await roleExists(spec, deps));
   for (const sql of statements) {
     deps.log(`running: ${sql}`);
-    await runStatement(spec, sql, deps);
+    await runStatement(sql, deps);
   }
   return statements;
 }

@@ -3,6 +3,7 @@
  * nothing: schemas hold the serving layer's data and live as long as the namespace.
  */
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import { RedshiftDataWarehouse } from '../../../lambdas/shared/redshift-data-warehouse';
 import { ensureWarehouseSchemas, type WarehouseSchemasSpec } from './ensure-schemas';
 
 interface CustomResourceEvent {
@@ -19,11 +20,21 @@ export async function handler(event: CustomResourceEvent, context: { getRemainin
   const physicalResourceId = `${spec.workgroupName}/${spec.database}/${spec.externalSchema},${spec.servingSchema}`;
   if (event.RequestType === 'Delete')
     return { PhysicalResourceId: event.PhysicalResourceId ?? physicalResourceId };
-  const statements = await ensureWarehouseSchemas(spec, {
+  const deadline = Date.now() + context.getRemainingTimeInMillis() - 30_000;
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const warehouse = new RedshiftDataWarehouse({
     client,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    workgroupName: spec.workgroupName,
+    database: spec.database,
+    secretArn: spec.secretArn,
+    sleep,
+    polling: { timeoutMs: Math.max(1000, deadline - Date.now()) },
+  });
+  const statements = await ensureWarehouseSchemas(spec, {
+    warehouse,
+    sleep,
     now: () => Date.now(),
-    deadline: Date.now() + context.getRemainingTimeInMillis() - 30_000,
+    deadline,
     log: (message) => console.log(message),
   });
   return { PhysicalResourceId: physicalResourceId, Data: { Statements: statements.length } };
