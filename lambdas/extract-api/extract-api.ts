@@ -16,8 +16,8 @@ import {
 } from '../shared/http';
 import { CompactKeySet } from '../shared/key-set';
 import { extractToLanding, type ExtractDeps, type RecordCheck } from '../shared/landing-writer';
-import { reportExtractFailed, reportExtractLanded } from '../shared/extract-telemetry';
-import { extractResultOf, type ExtractResult } from '../shared/landing-manifest';
+import { reportedExtract } from '../shared/extract-telemetry';
+import type { ExtractResult } from '../shared/landing-manifest';
 import { DEFAULT_RETRY_POLICY } from '../shared/retry';
 import { RunDateSchema, SNAPSHOT_EPOCH } from '../shared/run-date';
 
@@ -107,11 +107,8 @@ export async function runExtractApi(event: unknown, deps: ExtractApiDeps): Promi
   const url = apiUrl(deps.apiBaseUrl, entity, window);
   const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...deps.timeouts };
   const logger = deps.logger;
-  const started = Date.now();
-  logger?.info('extract started', { entity, run_date: runDate, source_url: url });
-
-  try {
-    const { manifest, manifestKey } = await extractToLanding({
+  return reportedExtract(deps, { entity, runDate, sourceUrl: () => url }, () =>
+    extractToLanding({
       store: deps.store,
       source: entity,
       runDate,
@@ -126,11 +123,6 @@ export async function runExtractApi(event: unknown, deps: ExtractApiDeps): Promi
       random: deps.random,
       logger,
       now: deps.now,
-    });
-    reportExtractLanded(deps, manifest, Date.now() - started);
-    return extractResultOf(manifest, manifestKey);
-  } catch (error: unknown) {
-    reportExtractFailed(deps, { entity, run_date: runDate, source_url: url }, error);
-    throw error;
-  }
+    }),
+  );
 }

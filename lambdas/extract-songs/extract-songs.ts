@@ -25,8 +25,8 @@ import {
   type RecordCheck,
   type SourceRecord,
 } from '../shared/landing-writer';
-import { reportExtractFailed, reportExtractLanded } from '../shared/extract-telemetry';
-import { extractResultOf, type ExtractResult } from '../shared/landing-manifest';
+import { reportedExtract } from '../shared/extract-telemetry';
+import type { ExtractResult } from '../shared/landing-manifest';
 import { classifyPgFailure, pgStatusOf } from '../shared/pg-failures';
 import { DEFAULT_RETRY_POLICY } from '../shared/retry';
 import { RunDateEventSchema } from '../shared/run-date';
@@ -108,12 +108,9 @@ export async function runExtractSongs(event: unknown, deps: ExtractSongsDeps): P
   const runDate = parseEvent(ExtractSongsEventSchema, event, 'extract-songs').run_date;
   const fetchSize = deps.fetchSize ?? 5000;
   const logger = deps.logger;
-  const started = Date.now();
   const sourceUrl = () => `${deps.connections.description}#${SONGS_TABLE}`;
-  logger?.info('extract started', { entity: 'songs', run_date: runDate, source_url: sourceUrl() });
-
-  try {
-    const { manifest, manifestKey } = await extractToLanding({
+  return reportedExtract(deps, { entity: 'songs', runDate, sourceUrl }, () =>
+    extractToLanding({
       store: deps.store,
       source: 'songs',
       runDate,
@@ -130,11 +127,6 @@ export async function runExtractSongs(event: unknown, deps: ExtractSongsDeps): P
       random: deps.random,
       logger,
       now: deps.now,
-    });
-    reportExtractLanded(deps, manifest, Date.now() - started);
-    return extractResultOf(manifest, manifestKey);
-  } catch (error: unknown) {
-    reportExtractFailed(deps, { entity: 'songs', run_date: runDate, source_url: sourceUrl() }, error);
-    throw error;
-  }
+    }),
+  );
 }

@@ -3,7 +3,7 @@
  * added: the handler's middleware flushes them once per invocation (locally, the runner does).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { LandingManifest } from './landing-manifest';
+import { extractResultOf, type ExtractResult, type LandingManifest } from './landing-manifest';
 import type { Logger, Metrics } from './logging';
 import { asError } from './errors';
 
@@ -50,4 +50,34 @@ export function reportExtractFailed(
   if (!metrics) return;
   metrics.addDimension('entity', context.entity);
   metrics.addMetric('ExtractFailures', MetricUnit.Count, 1);
+}
+
+/** What an extract reads, for its log lines. */
+export interface ExtractSource {
+  readonly entity: string;
+  readonly runDate: string;
+  /** Read when logged (a database's description is known once connected). */
+  readonly sourceUrl: () => string;
+}
+
+/**
+ * One extract between its telemetry: `extract started`, then `extract landed` and the metrics, or
+ * `extract failed` and the error thrown on.
+ */
+export async function reportedExtract(
+  telemetry: ExtractTelemetry,
+  source: ExtractSource,
+  land: () => Promise<{ manifest: LandingManifest; manifestKey: string }>,
+): Promise<ExtractResult> {
+  const context = () => ({ entity: source.entity, run_date: source.runDate, source_url: source.sourceUrl() });
+  const started = Date.now();
+  telemetry.logger?.info('extract started', context());
+  try {
+    const { manifest, manifestKey } = await land();
+    reportExtractLanded(telemetry, manifest, Date.now() - started);
+    return extractResultOf(manifest, manifestKey);
+  } catch (error: unknown) {
+    reportExtractFailed(telemetry, context(), error);
+    throw error;
+  }
 }
