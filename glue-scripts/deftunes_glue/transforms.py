@@ -83,11 +83,13 @@ class LoadContext:
 def conform(df: DataFrame, schema: T.StructType) -> DataFrame:
     """The table's columns in the table's order and types (every value was checked castable before).
 
-    One select of SQL casts, the same expressions as ``F.col(name).cast(type).alias(name)``: a Column cast to
-    a DataType costs the driver about eight Py4J round trips per column, this a few for the whole select.
+    Cast by type name: a cast to a DataType object costs the driver a session lookup and a JSON parse in
+    the JVM (about eight Py4J round trips per column), the name one. Not ``selectExpr``: parsing SQL
+    expressions cost the first day about 8 s more of the SQL parser's warm-up (bench/README.md, A local day
+    at small: tuning).
     """
-    return df.selectExpr(
-        *[f"CAST(`{field.name}` AS {field.dataType.simpleString()}) AS `{field.name}`" for field in schema.fields]
+    return df.select(
+        *[F.col(field.name).cast(field.dataType.simpleString()).alias(field.name) for field in schema.fields]
     )
 
 
