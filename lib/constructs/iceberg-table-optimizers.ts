@@ -5,7 +5,13 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResources } from '../nag';
-import { ENRICHMENT_TABLES, LISTENS_TABLE, QUARANTINE_TABLE, WAREHOUSE_PREFIX } from './transform-jobs';
+import {
+  ENRICHMENT_TABLES,
+  LISTENS_TABLE,
+  QUARANTINE_TABLE,
+  WAREHOUSE_PREFIX,
+  glueTableArns,
+} from './transform-jobs';
 
 /** Every Iceberg table the transform jobs write (glue-scripts/deftunes_glue/schemas.py TABLE_PARTITIONING). */
 export const TRANSFORM_ICEBERG_TABLES: readonly string[] = [
@@ -111,13 +117,7 @@ export class IcebergTableOptimizers extends Construct {
         resources: [
           stack.formatArn({ service: 'glue', resource: 'catalog' }),
           props.database.databaseArn,
-          ...tables.map((table) =>
-            stack.formatArn({
-              service: 'glue',
-              resource: 'table',
-              resourceName: `${props.databaseName}/${table}`,
-            }),
-          ),
+          ...glueTableArns(stack, props.databaseName, tables),
         ],
       }),
     );

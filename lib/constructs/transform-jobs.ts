@@ -73,6 +73,13 @@ interface JobSpec {
  * `transform_listens`'s own arguments (the other jobs refuse them): the lateness window of cdk.json
  * `stream.latenessHours`. The local binding of TransformListens passes the same.
  */
+/** The Glue Data Catalog ARNs of `tables` in `databaseName`, for policies scoped to the tables one role uses. */
+export function glueTableArns(stack: Stack, databaseName: string, tables: readonly string[]): string[] {
+  return tables.map((table) =>
+    stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${databaseName}/${table}` }),
+  );
+}
+
 export function transformListensArguments(latenessHours: number): Record<string, string> {
   return { '--lateness_hours': String(latenessHours) };
 }
@@ -248,13 +255,7 @@ export class TransformJobs extends Construct {
           resources: [
             catalogArn,
             props.database.databaseArn,
-            ...spec.writesTables.map((table) =>
-              stack.formatArn({
-                service: 'glue',
-                resource: 'table',
-                resourceName: `${props.databaseName}/${table}`,
-              }),
-            ),
+            ...glueTableArns(stack, props.databaseName, spec.writesTables),
           ],
         }),
       );
