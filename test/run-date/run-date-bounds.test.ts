@@ -118,18 +118,25 @@ describe('local entry points', () => {
   });
 
   it("checks every Lambda state's run_date in the local bindings, before the function runs", async () => {
+    let metricFlushes = 0;
     const context = {
-      services: { paths: { root: '/nonexistent' } } as unknown as LocalServices,
+      services: {
+        paths: { root: '/nonexistent' },
+        flushMetrics: () => (metricFlushes += 1),
+      } as unknown as LocalServices,
       glue: () => Promise.reject(new Error('no glue')),
       plan: {} as ServingPlan,
       runDateBounds: PARIS,
     } satisfies LocalBindingContext;
     const bindings = dailyPipelineBindings(context);
-    for (const state of ['ExtractSongs', 'ExtractUsers', 'LoadServing', 'CheckServingQuality']) {
+    const states = ['ExtractSongs', 'ExtractUsers', 'LoadServing', 'CheckServingQuality'];
+    for (const state of states) {
       await expect(bindings[state]({ Payload: { run_date: '2999-01-01' } })).rejects.toThrow(
         /run date 2999-01-01 \(the event's run_date\) is after today/,
       );
     }
+    // As the handler's metrics middleware does in AWS, a failed invocation flushes its metrics too.
+    expect(metricFlushes).toBe(states.length);
     await expect(
       bindings.ResolveRunDate({
         Payload: { execution_input: { run_date: '2999-01-01' }, time_zone: 'Europe/Paris' },
