@@ -12,16 +12,16 @@ The SQL is built by pure functions; ``maintain_tables`` runs it.
 """
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass
 from typing import Dict, Mapping, Optional, Sequence
 
 from pyspark.sql import SparkSession
 
+from .options import SQL_IDENTIFIER
+
 # Iceberg's remove_orphan_files procedure refuses a younger limit: a file younger than this may belong to a
 # commit still under way. The Glue optimizer's minimum (orphanFileRetentionPeriodInDays) is 1 day as well.
 MIN_ORPHAN_FILE_RETENTION_DAYS = 1
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class MaintenanceSettingsError(ValueError):
@@ -97,7 +97,7 @@ def _timestamp(moment: dt.datetime) -> str:
 def qualified(database: str, table: str) -> str:
     """``database.table`` as the procedures take it; names are checked, since they are spliced into SQL."""
     for name in (database, table):
-        if not _IDENTIFIER.match(name):
+        if not SQL_IDENTIFIER.match(name):
             raise ValueError(f"invalid Iceberg identifier {name!r}")
     return f"{database}.{table}"
 
@@ -138,7 +138,7 @@ def remove_orphan_files_sql(catalog: str, database: str, table: str, now: dt.dat
 
 def partition_filter(partition_column: str, run_date: str) -> str:
     """The rows of the run date's partition: every job replaces exactly one date partition per table."""
-    if not _IDENTIFIER.match(partition_column):
+    if not SQL_IDENTIFIER.match(partition_column):
         raise ValueError(f"invalid column {partition_column!r}")
     dt.date.fromisoformat(run_date)
     return f"{partition_column} = DATE {_sql_string(run_date)}"

@@ -17,7 +17,8 @@ OPTIONAL = {
     "lateness_hours": None,  # transform_listens only; default there: listens.DEFAULT_LATENESS_HOURS
 }
 MAX_LATENESS_HOURS = 168
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# A catalog, database, table or column name as the jobs put it into SQL text.
+SQL_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class JobArgumentError(ValueError):
@@ -61,7 +62,7 @@ def options_from_mapping(values: Mapping[str, object]) -> JobOptions:
     except ValueError:
         raise JobArgumentError(f"--run_date must be a date YYYY-MM-DD, got {run_date!r}") from None
     for name in ("catalog_name", "database"):
-        if not _NAME.match(str(merged[name])):
+        if not SQL_IDENTIFIER.match(str(merged[name])):
             raise JobArgumentError(f"--{name} must be an identifier, got {merged[name]!r}")
     lateness_hours = lateness_hours_of(merged.pop("lateness_hours"))
     return JobOptions(
