@@ -28,6 +28,9 @@ export interface Cell {
 }
 export type CellInput = string | number | Cell;
 
+/** A right-aligned cell or column header: a number already formatted as text. */
+export const numeric = (text: string): Cell => ({ text, numeric: true });
+
 const charts = new Map<string, ChartClass>();
 
 export function element<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -36,16 +39,18 @@ export function element<T extends HTMLElement = HTMLElement>(id: string): T {
   return found as T;
 }
 
+/** Fills a table; a header given as a plain string is a left-aligned (text) column. */
 export function fillTable(
   tableId: string,
-  headers: readonly Cell[],
+  headers: readonly (string | Cell)[],
   rows: readonly CellInput[][],
   footer?: CellInput[],
 ): void {
   const table = element<HTMLTableElement>(tableId);
   for (const part of Array.from(table.querySelectorAll('thead, tbody, tfoot'))) part.remove();
   const head = table.createTHead().insertRow();
-  for (const header of headers) {
+  for (const input of headers) {
+    const header = typeof input === 'string' ? { text: input } : input;
     const th = document.createElement('th');
     th.scope = 'col';
     th.textContent = header.text;
@@ -66,7 +71,7 @@ function appendRow(row: HTMLTableRowElement, cells: readonly CellInput[], isFoot
   cells.forEach((input, index) => {
     const cell: Cell =
       typeof input === 'number'
-        ? { text: formatInteger(input), numeric: true }
+        ? numeric(formatInteger(input))
         : typeof input === 'string'
           ? { text: input }
           : input;
@@ -95,7 +100,12 @@ function drawChart(id: string, config: ChartConfiguration, isEmpty: boolean, sum
   existing.update('none');
 }
 
-export function baseOptions(): NonNullable<ChartConfiguration['options']> {
+type ChartOptions = NonNullable<ChartConfiguration['options']>;
+type TooltipCallbacks = NonNullable<
+  NonNullable<NonNullable<ChartOptions['plugins']>['tooltip']>['callbacks']
+>;
+
+export function baseOptions(): ChartOptions {
   return {
     responsive: true,
     maintainAspectRatio: false,
@@ -104,4 +114,10 @@ export function baseOptions(): NonNullable<ChartConfiguration['options']> {
     datasets: { bar: { maxBarThickness: 56 } },
     plugins: { legend: { position: 'bottom', labels: { boxWidth: 12, boxHeight: 12 } } },
   };
+}
+
+/** The base options with the tooltip's text set by `callbacks` (the legend's settings kept). */
+export function optionsWithTooltip(callbacks: TooltipCallbacks): ChartOptions {
+  const base = baseOptions();
+  return { ...base, plugins: { ...base.plugins, tooltip: { callbacks } } };
 }

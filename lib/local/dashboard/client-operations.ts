@@ -6,7 +6,7 @@
  */
 import type { ChartDataset } from 'chart.js' with { 'resolution-mode': 'import' };
 import { filterSales, formatInteger, qualityRuns, rowCountsPerDay, transformTables } from './aggregate';
-import { baseOptions, drawChart, element, fillTable, PALETTE } from './client-dom';
+import { baseOptions, drawChart, element, fillTable, numeric, PALETTE } from './client-dom';
 import type { DashboardData, DashboardFilter, QualityStatus } from './model';
 
 /** Transform tables in the rows chart: no red, which the quality panel uses for failures. */
@@ -59,13 +59,13 @@ export function renderQuality(data: DashboardData, filter: DashboardFilter): voi
   fillTable(
     table,
     [
-      { text: 'Run date' },
-      { text: 'Stage' },
-      { text: 'Status' },
-      { text: 'Passed', numeric: true },
-      { text: 'Warned', numeric: true },
-      { text: 'Failed', numeric: true },
-      { text: 'Rules that did not pass' },
+      'Run date',
+      'Stage',
+      'Status',
+      numeric('Passed'),
+      numeric('Warned'),
+      numeric('Failed'),
+      'Rules that did not pass',
     ],
     runs.map((run) => [
       run.runDate,
@@ -131,11 +131,7 @@ export function renderRows(
       : `Items sold to buyers in ${countryLabel(filter.country)} per day (the transform tables have no buyer country).`;
   fillTable(
     'rows-table',
-    [
-      { text: 'Date' },
-      { text: 'fact_session_items', numeric: true },
-      ...tables.map((table) => ({ text: `transform ${table}`, numeric: true })),
-    ],
+    ['Date', numeric('fact_session_items'), ...tables.map((table) => numeric(`transform ${table}`))],
     days.map((day) => [day.date, day.factRows, ...tables.map((table) => day.transform[table] ?? 0)]),
     ['Total', days.reduce((sum, day) => sum + day.factRows, 0), ...tables.map(() => '')],
   );

@@ -18,7 +18,16 @@ import {
   topArtists,
   totalsOf,
 } from './aggregate';
-import { baseOptions, drawChart, element, fillTable, PALETTE, type Cell } from './client-dom';
+import {
+  baseOptions,
+  drawChart,
+  element,
+  fillTable,
+  numeric,
+  optionsWithTooltip,
+  PALETTE,
+  type Cell,
+} from './client-dom';
 import { badge, renderFooter, renderQuality, renderRows } from './client-operations';
 import { renderEnrichment } from './enrichment-client';
 import { renderListening } from './listening-client';
@@ -82,7 +91,7 @@ function setUpFilters(): void {
   form.addEventListener('reset', () => setTimeout(render, 0));
 }
 
-const moneyCell = (cents: number): Cell => ({ text: money(cents), numeric: true });
+const moneyCell = (cents: number): Cell => numeric(money(cents));
 
 const axisMoney = (value: string | number) => money(Math.round(Number(value) * 100)).replace(/\.00$/, '');
 
@@ -136,13 +145,7 @@ function renderArtists(cells: ReturnType<typeof filterSales>): void {
       : `The ${top.length} best-selling artists of ${formatInteger(total.artists)} in the selection, by revenue.`;
   fillTable(
     'artists-table',
-    [
-      { text: '#', numeric: true },
-      { text: 'Artist' },
-      { text: 'Revenue', numeric: true },
-      { text: 'Items', numeric: true },
-      { text: 'Share', numeric: true },
-    ],
+    [numeric('#'), 'Artist', numeric('Revenue'), numeric('Items'), numeric('Share')],
     top.map((entry, index) => [
       index + 1,
       { text: entry.artist, className: 'text-cell' },
@@ -180,15 +183,9 @@ function renderCountries(cells: ReturnType<typeof filterSales>): void {
       type: 'bar',
       data: { labels: [...matrix.months], datasets },
       options: {
-        ...baseOptions(),
-        plugins: {
-          ...baseOptions().plugins,
-          tooltip: {
-            callbacks: {
-              label: (item) => ` ${item.dataset.label}: ${money(Math.round(Number(item.raw) * 100))}`,
-            },
-          },
-        },
+        ...optionsWithTooltip({
+          label: (item) => ` ${item.dataset.label}: ${money(Math.round(Number(item.raw) * 100))}`,
+        }),
         scales: {
           x: { stacked: true },
           y: { stacked: true, beginAtZero: true, ticks: { callback: axisMoney } },
@@ -201,12 +198,7 @@ function renderCountries(cells: ReturnType<typeof filterSales>): void {
   const total = totalsOf(cells);
   fillTable(
     'countries-table',
-    [
-      { text: 'Month' },
-      { text: 'Country' },
-      { text: 'Revenue', numeric: true },
-      { text: 'Items', numeric: true },
-    ],
+    ['Month', 'Country', numeric('Revenue'), numeric('Items')],
     matrix.rows.map((row) => [row.month, countryLabel(row.country), moneyCell(row.revenueCents), row.items]),
     ['Total', '', moneyCell(total.revenueCents), total.items],
   );
@@ -256,27 +248,18 @@ function renderHourly(filter: DashboardFilter): void {
         ],
       },
       options: {
-        ...baseOptions(),
-        plugins: {
-          ...baseOptions().plugins,
-          tooltip: {
-            callbacks: {
-              label: (item) =>
-                item.dataset.label === 'Revenue'
-                  ? ` Revenue: ${money(rows[item.dataIndex].revenueCents)}`
-                  : ` ${item.dataset.label}: ${formatInteger(Number(item.raw))}`,
-              afterBody: (items) => {
-                const row = rows[items[0]?.dataIndex ?? 0];
-                return row === undefined
-                  ? []
-                  : [
-                      `Top artist: ${row.topArtist}`,
-                      `Track diversity: ${row.trackDiversityIndex.toFixed(3)}`,
-                    ];
-              },
-            },
+        ...optionsWithTooltip({
+          label: (item) =>
+            item.dataset.label === 'Revenue'
+              ? ` Revenue: ${money(rows[item.dataIndex].revenueCents)}`
+              : ` ${item.dataset.label}: ${formatInteger(Number(item.raw))}`,
+          afterBody: (items) => {
+            const row = rows[items[0]?.dataIndex ?? 0];
+            return row === undefined
+              ? []
+              : [`Top artist: ${row.topArtist}`, `Track diversity: ${row.trackDiversityIndex.toFixed(3)}`];
           },
-        },
+        }),
         scales: {
           x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 } },
           y: {
@@ -301,13 +284,13 @@ function renderHourly(filter: DashboardFilter): void {
   fillTable(
     'hourly-table',
     [
-      { text: 'Date' },
-      { text: 'Hour', numeric: true },
-      { text: 'Buyers', numeric: true },
-      { text: 'Items', numeric: true },
-      { text: 'Revenue', numeric: true },
-      { text: 'Top artist' },
-      { text: 'Diversity', numeric: true },
+      'Date',
+      numeric('Hour'),
+      numeric('Buyers'),
+      numeric('Items'),
+      numeric('Revenue'),
+      'Top artist',
+      numeric('Diversity'),
     ],
     rows.map((row) => [
       row.date,
@@ -316,7 +299,7 @@ function renderHourly(filter: DashboardFilter): void {
       row.itemsSold,
       moneyCell(row.revenueCents),
       { text: row.topArtist, className: 'text-cell' },
-      { text: row.trackDiversityIndex.toFixed(3), numeric: true },
+      numeric(row.trackDiversityIndex.toFixed(3)),
     ]),
   );
 }

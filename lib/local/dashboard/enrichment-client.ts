@@ -6,7 +6,7 @@
  * to the buyers' country.
  */
 import { formatInteger } from './aggregate';
-import { baseOptions, drawChart, element, fillTable, PALETTE, type Cell } from './client-dom';
+import { baseOptions, drawChart, element, fillTable, numeric, PALETTE, type Cell } from './client-dom';
 import type { EnrichmentPanelsData, SalesVsConcerts } from './enrichment-model';
 import type { DashboardFilter } from './model';
 
@@ -50,19 +50,13 @@ function renderTopSongs(panels: EnrichmentPanelsData, { money }: EnrichmentForma
     `Each artist's most sold song (ties to the smaller track id); ${formatInteger(panels.topSongs.length)} artists. ${allDates} All countries.`;
   fillTable(
     'top-songs-table',
-    [
-      { text: 'Artist' },
-      { text: 'Genre' },
-      { text: 'Song' },
-      { text: 'Items', numeric: true },
-      { text: 'Revenue', numeric: true },
-    ],
+    ['Artist', 'Genre', 'Song', numeric('Items'), numeric('Revenue')],
     shown.map((row) => [
       { text: row.artist, className: 'text-cell' },
       row.genre,
       { text: row.song, className: 'text-cell', title: row.trackId },
       row.items,
-      { text: money(row.revenueCents), numeric: true },
+      numeric(money(row.revenueCents)),
     ]),
   );
 }
@@ -98,14 +92,7 @@ function renderConcertLocations(
     `${filter.country === null ? '' : ` of ${countryLabel(filter.country)}`}. ${allDates}`;
   fillTable(
     'concert-locations-table',
-    [
-      { text: 'Country' },
-      { text: 'City' },
-      { text: 'Concerts', numeric: true },
-      { text: 'Artists', numeric: true },
-      { text: 'First' },
-      { text: 'Last' },
-    ],
+    ['Country', 'City', numeric('Concerts'), numeric('Artists'), 'First', 'Last'],
     shown.map((row) => [
       countryLabel(row.country),
       { text: row.city, className: 'text-cell' },
@@ -199,16 +186,10 @@ function renderSalesVsConcerts(
     }),
     { items: 0, cents: 0, concerts: 0 },
   );
-  const moneyCell = (cents: number): Cell => ({ text: money(cents), numeric: true });
+  const moneyCell = (cents: number): Cell => numeric(money(cents));
   fillTable(
     'sales-concerts-table',
-    [
-      { text: 'Artist' },
-      { text: 'Country' },
-      { text: 'Items', numeric: true },
-      { text: 'Revenue', numeric: true },
-      { text: 'Upcoming concerts', numeric: true },
-    ],
+    ['Artist', 'Country', numeric('Items'), numeric('Revenue'), numeric('Upcoming concerts')],
     rows
       .slice(0, SHOWN)
       .map((row) => [

@@ -6,7 +6,16 @@
  * The views are not by country, so the country filter does not apply to them.
  */
 import { formatInteger } from './aggregate';
-import { baseOptions, drawChart, element, fillTable, PALETTE, type Cell } from './client-dom';
+import {
+  baseOptions,
+  drawChart,
+  element,
+  fillTable,
+  numeric,
+  optionsWithTooltip,
+  PALETTE,
+  type Cell,
+} from './client-dom';
 import {
   genresOfDay,
   hoursOfDay,
@@ -17,7 +26,7 @@ import {
 import type { DashboardFilter } from './model';
 
 const hourLabel = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
-const ratio = (value: number): Cell => ({ text: value.toFixed(3), numeric: true });
+const ratio = (value: number): Cell => numeric(value.toFixed(3));
 const oneDecimal = (value: number | null): Cell => ({
   text: value === null ? '–' : value.toFixed(1),
   numeric: true,
@@ -74,23 +83,17 @@ function renderHourlyListening(
         ],
       },
       options: {
-        ...baseOptions(),
-        plugins: {
-          ...baseOptions().plugins,
-          tooltip: {
-            callbacks: {
-              afterBody: (items) => {
-                const row = hours[items[0]?.dataIndex ?? 0];
-                return row === undefined || row.plays === 0
-                  ? []
-                  : [
-                      `Top artist: ${row.topArtist ?? '(unknown tracks only)'}`,
-                      `Track diversity: ${row.trackDiversityIndex.toFixed(3)}`,
-                    ];
-              },
-            },
+        ...optionsWithTooltip({
+          afterBody: (items) => {
+            const row = hours[items[0]?.dataIndex ?? 0];
+            return row === undefined || row.plays === 0
+              ? []
+              : [
+                  `Top artist: ${row.topArtist ?? '(unknown tracks only)'}`,
+                  `Track diversity: ${row.trackDiversityIndex.toFixed(3)}`,
+                ];
           },
-        },
+        }),
         scales: {
           x: { title: { display: true, text: 'Hour (UTC)' } },
           y: { beginAtZero: true, ticks: { precision: 0 } },
@@ -112,12 +115,12 @@ function renderHourlyListening(
   fillTable(
     'listening-hourly-table',
     [
-      { text: 'Hour (UTC)' },
-      { text: 'Plays', numeric: true },
-      { text: 'Unique listeners', numeric: true },
-      { text: 'Unique tracks', numeric: true },
-      { text: 'Diversity', numeric: true },
-      { text: 'Top artist (plays)' },
+      'Hour (UTC)',
+      numeric('Plays'),
+      numeric('Unique listeners'),
+      numeric('Unique tracks'),
+      numeric('Diversity'),
+      'Top artist (plays)',
     ],
     played.map((row) => [
       hourLabel(row.hour),
@@ -170,12 +173,12 @@ function renderGenres(panels: ListeningPanelsData, filter: DashboardFilter, day:
   fillTable(
     'genres-table',
     [
-      { text: 'Genre' },
-      { text: 'Plays', numeric: true },
-      { text: 'Pop. index', numeric: true },
-      { text: 'Avg duration', numeric: true },
-      { text: 'Avg pop.', numeric: true },
-      { text: 'Top track (plays)' },
+      'Genre',
+      numeric('Plays'),
+      numeric('Pop. index'),
+      numeric('Avg duration'),
+      numeric('Avg pop.'),
+      'Top track (plays)',
       { text: `Plays, ${rangeDays} days`, numeric: true },
     ],
     genres.map(({ genre, day: row, rangePlays }) => [

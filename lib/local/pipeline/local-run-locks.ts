@@ -43,12 +43,27 @@ function attribute(map: JsonObject, name: string, type: 'S' | 'N', what: string)
   return value;
 }
 
-function expectCondition(state: string, request: JsonObject, condition: string): void {
+/**
+ * A conditional write as the Task sends it (`Item` of a put, `Key` of a delete, and the values of its
+ * condition), after checking that its condition is the one the definition makes; failures name the state.
+ */
+function conditionalRequest(
+  state: string,
+  input: JsonValue,
+  operation: 'putItem' | 'deleteItem',
+  condition: string,
+): { readonly target: JsonObject; readonly values: JsonObject } {
+  const request = requireObject(input, `${state} (dynamodb:${operation})`);
   if (request.ConditionExpression !== condition) {
     throw new Error(
       `${state}: the local run-lock table understands only the condition "${condition}", got ${JSON.stringify(request.ConditionExpression)}`,
     );
   }
+  const member = operation === 'putItem' ? 'Item' : 'Key';
+  return {
+    target: requireObject(request[member] ?? null, `${state} ${member}`),
+    values: requireObject(request.ExpressionAttributeValues ?? null, `${state} ExpressionAttributeValues`),
+  };
 }
 
 export class LocalRunLocks {
@@ -73,12 +88,11 @@ export class LocalRunLocks {
   /** `dynamodb:putItem` with {@link ACQUIRE_RUN_LOCK_CONDITION}. */
   readonly acquire = (state: string): LocalTaskHandler => {
     return async (input: JsonValue) => {
-      const request = requireObject(input, `${state} (dynamodb:putItem)`);
-      expectCondition(state, request, ACQUIRE_RUN_LOCK_CONDITION);
-      const item = requireObject(request.Item ?? null, `${state} Item`);
-      const values = requireObject(
-        request.ExpressionAttributeValues ?? null,
-        `${state} ExpressionAttributeValues`,
+      const { target: item, values } = conditionalRequest(
+        state,
+        input,
+        'putItem',
+        ACQUIRE_RUN_LOCK_CONDITION,
       );
       const A = RUN_LOCK_ATTRIBUTES;
       const lock: LocalRunLock = {
@@ -107,12 +121,11 @@ export class LocalRunLocks {
   /** `dynamodb:deleteItem` with {@link RELEASE_RUN_LOCK_CONDITION}. */
   readonly release = (state: string): LocalTaskHandler => {
     return async (input: JsonValue) => {
-      const request = requireObject(input, `${state} (dynamodb:deleteItem)`);
-      expectCondition(state, request, RELEASE_RUN_LOCK_CONDITION);
-      const key = requireObject(request.Key ?? null, `${state} Key`);
-      const values = requireObject(
-        request.ExpressionAttributeValues ?? null,
-        `${state} ExpressionAttributeValues`,
+      const { target: key, values } = conditionalRequest(
+        state,
+        input,
+        'deleteItem',
+        RELEASE_RUN_LOCK_CONDITION,
       );
       const runDate = attribute(key, RUN_LOCK_ATTRIBUTES.runDate, 'S', `${state} Key`);
       const execution = attribute(values, ':execution', 'S', `${state} ExpressionAttributeValues`);
