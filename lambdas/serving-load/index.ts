@@ -19,14 +19,8 @@ import { loadServingPlan } from '../shared/serving-plan';
 import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '../shared/run-date';
 import { runServingLoad, type ServingLoadDeps, type ServingLoadResult } from './load';
 
-export { runServingLoad, planStatements, ServingLoadEventSchema } from './load';
-export type {
-  LoadLogger,
-  ModelLoadResult,
-  ServingLoadDeps,
-  ServingLoadEvent,
-  ServingLoadResult,
-} from './load';
+export { runServingLoad, planStatements } from './load';
+export type { LoadLogger, ModelLoadResult, ServingLoadDeps, ServingLoadResult } from './load';
 
 export const ServingLoadEnvSchema = z.object({
   ...redshiftDataApiEnv(),

@@ -37,7 +37,7 @@ export type IncrementalConfig = z.infer<typeof IncrementalConfigSchema>;
  * Type-2 snapshot models: the model's SQL returns every entity's state on each snapshot date from
  * `:replay_from` onwards (the newest applied date before the run date, or the run date), with the date in
  * `snapshot_date`; the executor replays the applied dates among them in date order over the history
- * before `:replay_from` (see lambdas/serving-load/load.ts).
+ * before `:replay_from` (see lambdas/serving-load/materializations/snapshot-type2.ts).
  */
 export const SnapshotConfigSchema = z.object({
   /** Columns whose change opens a new version (the others are updated in place on the current version). */
