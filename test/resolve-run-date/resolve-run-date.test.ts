@@ -46,39 +46,46 @@ describe('runResolveRunDate', () => {
     expect(scheduled('2026-11-21T02:00:00+01:00').run_date).toBe('2026-11-20');
   });
 
-  it('counts days in the time zone, not in UTC: 23:30Z is already the next day in Paris', () => {
-    expect(scheduled('2026-11-21T23:30:00Z').run_date).toBe('2026-11-21');
-    expect(scheduled('2026-11-21T22:59:59Z').run_date).toBe('2026-11-20');
-    expect(scheduled('2026-11-21T23:00:00Z').run_date).toBe('2026-11-21');
-    expect(scheduled('2026-11-21T23:30:00Z', 'UTC').run_date).toBe('2026-11-20');
+  // [scheduled time, time zone, run date]
+  it.each([
+    ['2026-11-21T23:30:00Z', PARIS, '2026-11-21'],
+    ['2026-11-21T22:59:59Z', PARIS, '2026-11-20'],
+    ['2026-11-21T23:00:00Z', PARIS, '2026-11-21'],
+    ['2026-11-21T23:30:00Z', 'UTC', '2026-11-20'],
     // West of UTC the local day lags: 05:00Z is still the evening of the 20th in Los Angeles.
-    expect(scheduled('2026-11-21T05:00:00Z', 'America/Los_Angeles').run_date).toBe('2026-11-19');
-    expect(scheduled('2026-11-21T19:00:00Z', 'Asia/Kolkata').run_date).toBe('2026-11-21');
-    expect(scheduled('2026-11-21T10:00:00Z', 'Pacific/Kiritimati').run_date).toBe('2026-11-21');
+    ['2026-11-21T05:00:00Z', 'America/Los_Angeles', '2026-11-19'],
+    ['2026-11-21T19:00:00Z', 'Asia/Kolkata', '2026-11-21'],
+    ['2026-11-21T10:00:00Z', 'Pacific/Kiritimati', '2026-11-21'],
+  ])('counts days in the time zone, not in UTC: %s in %s runs for %s', (time, zone, runDate) => {
+    expect(scheduled(time, zone).run_date).toBe(runDate);
   });
 
-  it('is not shifted by the daylight saving changes', () => {
+  it.each([
     // 2026-03-29: Paris goes from 02:00 CET to 03:00 CEST at 01:00Z (02:00 local does not exist that day).
-    expect(scheduled('2026-03-29T00:59:59Z').run_date).toBe('2026-03-28');
-    expect(scheduled('2026-03-29T01:00:00Z').run_date).toBe('2026-03-28');
-    expect(scheduled('2026-03-29T21:59:59Z').run_date).toBe('2026-03-28');
-    expect(scheduled('2026-03-29T22:00:00Z').run_date).toBe('2026-03-29');
-    expect(scheduled('2026-03-30T00:00:00Z').run_date).toBe('2026-03-29');
+    ['2026-03-29T00:59:59Z', PARIS, '2026-03-28'],
+    ['2026-03-29T01:00:00Z', PARIS, '2026-03-28'],
+    ['2026-03-29T21:59:59Z', PARIS, '2026-03-28'],
+    ['2026-03-29T22:00:00Z', PARIS, '2026-03-29'],
+    ['2026-03-30T00:00:00Z', PARIS, '2026-03-29'],
     // 2026-10-25: 03:00 CEST becomes 02:00 CET at 01:00Z; both 02:00 local instants run for the 24th.
-    expect(scheduled('2026-10-25T00:00:00Z').run_date).toBe('2026-10-24');
-    expect(scheduled('2026-10-25T01:00:00Z').run_date).toBe('2026-10-24');
-    expect(scheduled('2026-10-25T22:59:59Z').run_date).toBe('2026-10-24');
-    expect(scheduled('2026-10-25T23:00:00Z').run_date).toBe('2026-10-25');
-    expect(scheduled('2026-03-08T10:00:00Z', 'America/New_York').run_date).toBe('2026-03-07');
+    ['2026-10-25T00:00:00Z', PARIS, '2026-10-24'],
+    ['2026-10-25T01:00:00Z', PARIS, '2026-10-24'],
+    ['2026-10-25T22:59:59Z', PARIS, '2026-10-24'],
+    ['2026-10-25T23:00:00Z', PARIS, '2026-10-25'],
+    ['2026-03-08T10:00:00Z', 'America/New_York', '2026-03-07'],
+  ])('is not shifted by the daylight saving changes: %s in %s runs for %s', (time, zone, runDate) => {
+    expect(scheduled(time, zone).run_date).toBe(runDate);
   });
 
-  it('rolls over months, years and leap days', () => {
-    expect(scheduled('2026-12-01T01:00:00Z').run_date).toBe('2026-11-30');
-    expect(scheduled('2027-01-01T01:00:00Z').run_date).toBe('2026-12-31');
-    expect(scheduled('2026-12-31T23:30:00Z').run_date).toBe('2026-12-31');
-    expect(scheduled('2026-03-01T01:00:00Z').run_date).toBe('2026-02-28');
-    expect(scheduled('2028-03-01T01:00:00Z').run_date).toBe('2028-02-29');
-    expect(scheduled('2100-03-01T01:00:00Z').run_date).toBe('2100-02-28');
+  it.each([
+    ['2026-12-01T01:00:00Z', '2026-11-30'],
+    ['2027-01-01T01:00:00Z', '2026-12-31'],
+    ['2026-12-31T23:30:00Z', '2026-12-31'],
+    ['2026-03-01T01:00:00Z', '2026-02-28'],
+    ['2028-03-01T01:00:00Z', '2028-02-29'],
+    ['2100-03-01T01:00:00Z', '2100-02-28'],
+  ])('rolls over months, years and leap days: %s in Paris runs for %s', (time, runDate) => {
+    expect(scheduled(time).run_date).toBe(runDate);
   });
 
   it('falls back to the execution start time, then to the clock', () => {
