@@ -12,7 +12,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { DuckDbWarehouse } from '../lambdas/shared/duckdb-warehouse';
+import { DuckDbWarehouse } from '../lib/local/adapters/duckdb-warehouse';
 import { buildDashboard } from '../lib/local/dashboard';
 import { renderDashboardHtml } from '../lib/local/dashboard/html';
 import { loadDashboardData } from '../lib/local/dashboard/load';

@@ -14,7 +14,7 @@
  */
 import { apiUrl, apiWindow, runExtractApi } from '../lambdas/extract-api/extract-api';
 import { LandingManifestSchema } from '../lambdas/shared/landing-manifest';
-import { LocalObjectStore } from '../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../lib/local/adapters/local-object-store';
 
 interface Measured {
   records: number;

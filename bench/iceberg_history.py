@@ -26,13 +26,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "glue-scripts"))
+sys.path[:0] = [str(ROOT / "glue-scripts"), str(ROOT / "lib" / "local" / "spark")]
 sys.path.insert(0, str(ROOT / "test" / "python"))
 
 from landing_fixtures import write_extract  # noqa: E402  (an extract and its manifest, as the extraction writes them)
 
 from deftunes_glue.jobs import run_job  # noqa: E402
-from deftunes_glue.local_session import build_local_spark_session  # noqa: E402
+from local_session import build_local_spark_session  # noqa: E402
 from deftunes_glue.maintenance import job_tables, maintain_job_tables, settings_from_mapping  # noqa: E402
 from deftunes_glue.options import options_from_mapping  # noqa: E402
 

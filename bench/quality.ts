@@ -19,9 +19,9 @@ import {
   type QualityLogger,
   type QualityMetrics,
 } from '../lambdas/data-quality/run-data-quality';
-import { DuckDbWarehouse } from '../lambdas/shared/duckdb-warehouse';
+import { DuckDbWarehouse } from '../lib/local/adapters/duckdb-warehouse';
 import { landingManifestKey } from '../lambdas/shared/landing-keys';
-import { LocalObjectStore } from '../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../lib/local/adapters/local-object-store';
 import { localPaths } from '../lib/local/data-dir';
 import { buildSyntheticWarehouse, duckdbPlan, FIRST_DATE, ITEMS_PER_SESSION } from '../test/quality/fixtures';
 

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { buildServingPlan, planPath } from '../bin/build-serving-plan';
-import { DuckDbWarehouse } from '../lambdas/shared/duckdb-warehouse';
+import { DuckDbWarehouse } from '../lib/local/adapters/duckdb-warehouse';
 import { loadServingPlan } from '../lambdas/shared/serving-plan';
 import { runServingLoad } from '../lambdas/serving-load/load';
 import { createTransformViews } from '../lib/local/spectrum';

@@ -22,10 +22,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { buildServingPlan, planPath } from '../bin/build-serving-plan';
-import { openLocalDataQuality } from '../lambdas/data-quality/local';
+import { openLocalDataQuality } from '../lib/local/local-data-quality';
 import { runDataQuality, type DataQualityResult } from '../lambdas/data-quality/run-data-quality';
 import { runServingLoad, type ServingLoadResult } from '../lambdas/serving-load/load';
-import { DuckDbWarehouse } from '../lambdas/shared/duckdb-warehouse';
+import { DuckDbWarehouse } from '../lib/local/adapters/duckdb-warehouse';
 import { loadServingPlan, type ServingPlan } from '../lambdas/shared/serving-plan';
 import type { Row, SqlParameters, Statement, Warehouse } from '../lambdas/shared/warehouse';
 import { localPaths } from '../lib/local/data-dir';

@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { DuckDbWarehouse } from '../lambdas/shared/duckdb-warehouse';
+import { DuckDbWarehouse } from '../lib/local/adapters/duckdb-warehouse';
 import { TRANSFORM_COLUMNS, type TransformDataFiles, type TransformTable } from '../lib/local/spectrum';
 
 /** The tables the benchmarks fill. */

@@ -25,12 +25,12 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "glue-scripts"))
+sys.path[:0] = [str(ROOT / "glue-scripts"), str(ROOT / "lib" / "local" / "spark")]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from transform_jobs import cpu_model, write_extract  # noqa: E402
 from deftunes_glue.jobs import run_job  # noqa: E402
-from deftunes_glue.local_session import build_local_spark_session  # noqa: E402
+from local_session import build_local_spark_session  # noqa: E402
 from deftunes_glue.options import options_from_mapping  # noqa: E402
 
 JOBS = ("transform_api", "transform_songs", "transform_enrichment", "transform_listens")

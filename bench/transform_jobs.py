@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "glue-scripts"))
+sys.path[:0] = [str(ROOT / "glue-scripts"), str(ROOT / "lib" / "local" / "spark")]
 
 from deftunes_glue.jobs import run_job  # noqa: E402
-from deftunes_glue.local_session import build_local_spark_session  # noqa: E402
+from local_session import build_local_spark_session  # noqa: E402
 from deftunes_glue.options import options_from_mapping  # noqa: E402
 
 RUN_DATE = "2020-02-01"

@@ -22,14 +22,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "glue-scripts"))
+sys.path[:0] = [str(ROOT / "glue-scripts"), str(ROOT / "lib" / "local" / "spark")]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from transform_jobs import cpu_model  # noqa: E402
 from deftunes_glue.jobs import run_job  # noqa: E402
 from deftunes_glue.listens import window_of  # noqa: E402
 from deftunes_glue.listens_job import window_objects  # noqa: E402
-from deftunes_glue.local_session import build_local_spark_session  # noqa: E402
+from local_session import build_local_spark_session  # noqa: E402
 from deftunes_glue.options import options_from_mapping  # noqa: E402
 from deftunes_glue.schemas import LISTENS_LANDING_SCHEMA  # noqa: E402
 

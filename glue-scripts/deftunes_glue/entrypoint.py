@@ -38,6 +38,19 @@ def configure_glue_catalog(spark, catalog: str, warehouse_path: str) -> None:
             spark.conf.set(key, value)
 
 
+def _local_spark_session(data_dir: str, app_name: str):
+    """The local stand-in session, from the checkout's lib/local/spark/: it is not part of the package
+    shipped to Glue, so it is looked up beside this file only when a job runs with --local_data_dir."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    local_spark_dir = os.path.normpath(os.path.join(root, "lib", "local", "spark"))
+    if local_spark_dir not in sys.path:
+        sys.path.insert(0, local_spark_dir)
+    from local_session import build_local_spark_session  # type: ignore[import-not-found]
+
+    jars_dir = os.environ.get("DEFTUNES_JARS_DIR", os.path.join(root, ".jars"))
+    return build_local_spark_session(data_dir, jars_dir, app_name=app_name)
+
+
 def main(job: str, argv: Optional[Sequence[str]] = None) -> dict:
     _configure_logging()
     options, local_data_dir = resolve_job_options(argv)
@@ -54,12 +67,7 @@ def main(job: str, argv: Optional[Sequence[str]] = None) -> dict:
         job_args = glue_resolver()(list(sys.argv if argv is None else argv), ["JOB_NAME"])
         glue_job.init(job_args["JOB_NAME"], job_args)
     elif local_data_dir:
-        from .local_session import build_local_spark_session
-
-        jars_dir = os.environ.get(
-            "DEFTUNES_JARS_DIR", os.path.join(os.path.dirname(__file__), "..", "..", ".jars")
-        )
-        spark = build_local_spark_session(local_data_dir, jars_dir, app_name=job)
+        spark = _local_spark_session(local_data_dir, app_name=job)
     else:
         from pyspark.sql import SparkSession
 

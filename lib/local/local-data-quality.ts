@@ -15,18 +15,21 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { localPaths } from '../../lib/local/data-dir';
-import { DuckDbWarehouse } from '../shared/duckdb-warehouse';
-import { LocalObjectStore } from '../shared/local-object-store';
-import { loadServingPlan, type ServingPlan } from '../shared/serving-plan';
-import type { Warehouse } from '../shared/warehouse';
-import { DEFAULT_JOB_RESULTS_PREFIX, transformCountsFromJobResults } from './quarantine-rate';
+import { localPaths } from './data-dir';
+import { DuckDbWarehouse } from './adapters/duckdb-warehouse';
+import { LocalObjectStore } from './adapters/local-object-store';
+import { loadServingPlan, type ServingPlan } from '../../lambdas/shared/serving-plan';
+import type { Warehouse } from '../../lambdas/shared/warehouse';
+import {
+  DEFAULT_JOB_RESULTS_PREFIX,
+  transformCountsFromJobResults,
+} from '../../lambdas/data-quality/quarantine-rate';
 import type {
   DataQualityDeps,
   DataQualityThresholds,
   QualityLogger,
   QualityMetrics,
-} from './run-data-quality';
+} from '../../lambdas/data-quality/run-data-quality';
 
 /** `dbt_modeling/plan/duckdb.json`, written by `npm run build`. */
 export const LOCAL_PLAN_FILE = path.resolve(__dirname, '..', '..', 'dbt_modeling', 'plan', 'duckdb.json');

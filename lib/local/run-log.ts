@@ -1,11 +1,8 @@
 /**
- * Structured logs and metrics with Powertools for AWS Lambda, wherever the handlers run.
- *
- * In AWS the Powertools defaults apply: JSON log lines and CloudWatch EMF metric lines on stdout, which
- * Lambda ships to CloudWatch Logs. Locally there is no CloudWatch, so the local runner passes a
- * `destination` stream (usually the run log, see {@link openRunLog}) and the same JSON lines are written
- * there instead of the console: Powertools' Logger exposes `printLog` for subclasses, and Metrics'
- * `serializeMetrics` gives the EMF document that would have been printed.
+ * Logs and metrics of the local runner and CLI: the Powertools JSON lines a Lambda prints for CloudWatch
+ * (lambdas/shared/logging.ts), written to a `destination` stream instead, usually the run log. Powertools'
+ * Logger exposes `printLog` for subclasses, and Metrics' `serializeMetrics` gives the EMF document that would
+ * have been printed, so the lines are exactly what CloudWatch would get.
  *
  * ```ts
  * const runLog = openRunLog(localPaths(dataDir).runLog);
@@ -20,23 +17,13 @@ import { Logger, type LogItem } from '@aws-lambda-powertools/logger';
 import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
+import { loggerOptions, metricsOptions, type TelemetryOptions } from '../../lambdas/shared/logging';
 
-export type { Logger } from '@aws-lambda-powertools/logger';
-export type { Metrics } from '@aws-lambda-powertools/metrics';
+export type { Logger, Metrics } from '../../lambdas/shared/logging';
 
-/** The CloudWatch namespace of the platform's metrics (overridden by POWERTOOLS_METRICS_NAMESPACE). */
-export const METRICS_NAMESPACE = 'DeFtunes';
-
-export interface TelemetryOptions {
-  /** The `service` of every log line and the `service` dimension of every metric, e.g. `extract-api`. */
-  readonly serviceName: string;
-  /**
-   * Where JSON lines go. Set it locally (the run log); leave it unset in AWS.
-   * @default standard output, as Powertools does in Lambda
-   */
-  readonly destination?: Writable;
-  /** @default POWERTOOLS_LOG_LEVEL, else INFO */
-  readonly logLevel?: ConstructorOptions['logLevel'];
+export interface RunLogTelemetryOptions extends TelemetryOptions {
+  /** Where the JSON lines go: the run log, a tee of it and stderr, or a test's capture. */
+  readonly destination: Writable;
 }
 
 /** A Powertools Logger that writes each JSON line to a stream instead of the console. */
@@ -80,21 +67,14 @@ class StreamMetrics extends Metrics {
   }
 }
 
-export function createLogger(options: TelemetryOptions): Logger {
-  const loggerOptions: ConstructorOptions = { serviceName: options.serviceName, logLevel: options.logLevel };
-  return options.destination
-    ? new StreamLogger(options.destination, loggerOptions)
-    : new Logger(loggerOptions);
+/** A Powertools Logger writing to `options.destination`, children included. */
+export function createLogger(options: RunLogTelemetryOptions): Logger {
+  return new StreamLogger(options.destination, loggerOptions(options));
 }
 
-export function createMetrics(options: TelemetryOptions): Metrics {
-  const metricsOptions = {
-    serviceName: options.serviceName,
-    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
-  };
-  return options.destination
-    ? new StreamMetrics(options.destination, metricsOptions)
-    : new Metrics(metricsOptions);
+/** Powertools Metrics whose `publishStoredMetrics` writes the EMF document to `options.destination`. */
+export function createMetrics(options: RunLogTelemetryOptions): Metrics {
+  return new StreamMetrics(options.destination, metricsOptions(options));
 }
 
 /** Opens the run log for appending (creating its directory); each write is one JSON line. */

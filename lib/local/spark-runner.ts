@@ -1,5 +1,5 @@
 /**
- * The local stand-in for AWS Glue: a client of `glue-scripts/local_runner.py`, which runs the Glue jobs'
+ * The local stand-in for AWS Glue: a client of `lib/local/spark/local_runner.py`, which runs the Glue jobs'
  * own code on ONE local SparkSession for a whole local pipeline run (one JVM start, not one per job),
  * with the `glue_catalog` Iceberg catalog on SQLite under `<data-dir>/transform/`.
  *
@@ -16,7 +16,7 @@ import * as readline from 'node:readline';
 
 /** The repository root: the runner script, `.venv` and `.jars` are found relative to it. */
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-const RUNNER_SCRIPT = path.join(PROJECT_ROOT, 'glue-scripts', 'local_runner.py');
+const RUNNER_SCRIPT = path.join(PROJECT_ROOT, 'lib', 'local', 'spark', 'local_runner.py');
 const LOG_TAIL_LINES = 40;
 
 export type TransformJobName =

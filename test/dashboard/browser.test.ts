@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import type { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
+import type { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import { buildDashboard } from '../../lib/local/dashboard';
 import { createFixture, HOSTILE_ARTIST } from './fixture';
 

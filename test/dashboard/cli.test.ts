@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import type { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
+import type { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import { registerDashboardCommand } from '../../lib/local/cli/dashboard';
 import { createFixture, type Fixture } from './fixture';
 

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
+import type { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import { loadDashboardData } from '../../lib/local/dashboard/load';
 import type { DashboardData } from '../../lib/local/dashboard/model';
 import { HOSTILE_CITY } from './enrichment-fixture';

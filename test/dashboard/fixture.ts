@@ -8,8 +8,8 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
-import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
+import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
+import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import type { ResultDocument } from '../../lambdas/data-quality/result-document';
 import { ENRICHMENT_FIXTURE_STATEMENTS } from './enrichment-fixture';
 import { LISTENING_FIXTURE_STATEMENTS } from './listening-fixture';

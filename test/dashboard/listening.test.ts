@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
+import type { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import type { Row } from '../../lambdas/shared/warehouse';
 import { dataDateRange } from '../../lib/local/dashboard/aggregate';
 import { renderDashboardHtml } from '../../lib/local/dashboard/html';

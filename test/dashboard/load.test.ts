@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
-import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
+import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
+import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import { filterSales, hourlyKpis, topArtists, totalsOf } from '../../lib/local/dashboard/aggregate';
 import { consistencyChecks, loadDashboardData } from '../../lib/local/dashboard/load';
 import { UNKNOWN_COUNTRY, type DashboardData } from '../../lib/local/dashboard/model';

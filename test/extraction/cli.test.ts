@@ -4,7 +4,7 @@ import { runExtractCommand } from '../../lib/local/cli/extract';
 import { localPaths } from '../../lib/local/data-dir';
 import { startSources } from '../../lib/local/simulator';
 import { landingDataKey, landingManifestKey } from '../../lambdas/shared/landing-keys';
-import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import { readJsonLines, tempDir } from './helpers';
 
 function capture(): PassThrough & { text: () => string } {

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { ExtractApiEnvSchema } from '../../lambdas/extract-api';
 import { ExtractSongsEnvSchema } from '../../lambdas/extract-songs';
 import { ConfigError, readEnv } from '../../lambdas/shared/config';
-import { createLogger, createMetrics } from '../../lambdas/shared/logging';
+import { createLogger, createMetrics } from '../../lib/local/run-log';
 import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter } from '../../lambdas/shared/retry';
 import { CompactKeySet } from '../../lambdas/shared/key-set';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';

@@ -7,9 +7,9 @@ import {
   type EnrichmentSource,
 } from '../../lambdas/shared/landing-keys';
 import { LandingManifestSchema, type LandingManifest } from '../../lambdas/shared/landing-manifest';
-import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import type { ObjectStore } from '../../lambdas/shared/object-store';
-import { createLogger, type Logger } from '../../lambdas/shared/logging';
+import { createLogger, type Logger } from '../../lib/local/run-log';
 import { startSources, type RunningSources } from '../../lib/local/simulator';
 import { readJsonLines, tempDir } from './helpers';
 

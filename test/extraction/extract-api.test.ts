@@ -4,7 +4,7 @@ import type { ObjectStore } from '../../lambdas/shared/object-store';
 import { runExtractApi } from '../../lambdas/extract-api';
 import { landingDataKey, landingManifestKey, quarantineKey } from '../../lambdas/shared/landing-keys';
 import { LandingManifestSchema } from '../../lambdas/shared/landing-manifest';
-import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import {
   failureOf,
   allFiles,

@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import { runExtractSongs } from '../../lambdas/extract-songs';
 import { urlConnectionFactory } from '../../lambdas/shared/db-secret';
 import { landingDataKey, quarantineKey } from '../../lambdas/shared/landing-keys';
-import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import { SONGS_CONTRACT } from '../../lambdas/shared/songs-contract';
 import { startSongsDatabase, type SongsDatabase } from '../../lib/local/simulator/songs-db';
 import cases from '../contracts/songs-contract-cases.json';

@@ -12,7 +12,7 @@ import {
   type PgConnectionFactory,
 } from '../../lambdas/shared/db-secret';
 import { landingDataKey, landingManifestKey, quarantineKey } from '../../lambdas/shared/landing-keys';
-import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import { allFiles, failureOf, noSleep, readJsonLines, tempDir } from './helpers';
 
 const RUN_DATE = '2020-02-01';

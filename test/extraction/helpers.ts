@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { FetchLike } from '../../lambdas/shared/http';
-import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import type { ObjectStore } from '../../lambdas/shared/object-store';
 
 export function session(overrides: Record<string, unknown> = {}): Record<string, unknown> {

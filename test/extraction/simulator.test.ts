@@ -8,7 +8,7 @@ import { runExtractSongs } from '../../lambdas/extract-songs';
 import { urlConnectionFactory } from '../../lambdas/shared/db-secret';
 import { landingDataKey, landingManifestKey, quarantineKey } from '../../lambdas/shared/landing-keys';
 import { LandingManifestSchema, type LandingManifest } from '../../lambdas/shared/landing-manifest';
-import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import { startSources, type DayTruth, type RunningSources } from '../../lib/local/simulator';
 import { allFiles, noSleep, readJsonLines, tempDir } from './helpers';
 

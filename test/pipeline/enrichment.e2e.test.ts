@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { SessionRecord } from '../../lambdas/shared/contracts';
-import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
+import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import { localPaths } from '../../lib/local/data-dir';
 import {
   LOCAL_ENRICHMENT_PACE,

@@ -1,5 +1,5 @@
 /** Reading the local warehouse of a pipeline run in the end-to-end tests. */
-import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
+import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import { localPaths } from '../../lib/local/data-dir';
 import { SERVING_SCHEMA } from '../../lib/local/pipeline/run-summary';
 

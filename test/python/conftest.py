@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from deftunes_glue.local_session import build_local_spark_session
+from local_session import build_local_spark_session
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 

@@ -19,7 +19,7 @@ def test_the_package_imports_from_a_zip(tmp_path):
         for source in (GLUE_SCRIPTS / "deftunes_glue").rglob("*.py"):
             zipped.write(source, source.relative_to(GLUE_SCRIPTS).as_posix())
     code = (
-        "import deftunes_glue.jobs, deftunes_glue.entrypoint, deftunes_glue.local_session as s; "
+        "import deftunes_glue.jobs, deftunes_glue.entrypoint; "
         "assert '.zip' in deftunes_glue.jobs.__file__, deftunes_glue.jobs.__file__; "
         "print(sorted(deftunes_glue.schemas.TABLE_SCHEMAS))"
     )

@@ -3,7 +3,7 @@
  * answering `200 []` cannot load a quiet zero-sales day; a day declared empty in the execution input turns
  * that failure into a warning that says why.
  */
-import { openLocalDataQuality } from '../../lambdas/data-quality/local';
+import { openLocalDataQuality } from '../../lib/local/local-data-quality';
 import { runCompiledTest } from '../../lambdas/data-quality/compiled-tests';
 import { runDataQuality, type DataQualityDeps } from '../../lambdas/data-quality/run-data-quality';
 import { readFileSync } from 'node:fs';

@@ -13,9 +13,9 @@ import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
 import { loadServingPlan, type ServingPlan } from '../../lambdas/shared/serving-plan';
 import { jobResultsKey } from '../../lambdas/data-quality/quarantine-rate';
 import { runServingLoad, type ServingLoadResult } from '../../lambdas/serving-load';
-import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
+import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import { landingManifestKey, type LandingSource } from '../../lambdas/shared/landing-keys';
-import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import type { Statement, Warehouse } from '../../lambdas/shared/warehouse';
 import { localPaths } from '../../lib/local/data-dir';
 

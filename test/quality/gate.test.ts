@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { openLocalDataQuality } from '../../lambdas/data-quality/local';
+import { openLocalDataQuality } from '../../lib/local/local-data-quality';
 import {
   ResultDocumentSchema,
   resultDocumentKey,

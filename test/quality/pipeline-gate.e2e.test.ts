@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ResultDocumentSchema, resultDocumentKey } from '../../lambdas/data-quality/result-document';
 import { landingManifestKey, quarantineKey, type LandingSource } from '../../lambdas/shared/landing-keys';
-import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import { localPaths } from '../../lib/local/data-dir';
 import { runPipeline } from '../../lib/local/pipeline/run-pipeline';
 import type { RunSummary } from '../../lib/local/pipeline/run-summary';

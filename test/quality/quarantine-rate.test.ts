@@ -9,7 +9,7 @@ import {
 } from '../../lambdas/data-quality/quarantine-rate';
 import { RuleResultSchema } from '../../lambdas/data-quality/result-document';
 import { landingManifestKey, type LandingSource } from '../../lambdas/shared/landing-keys';
-import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 
 const RUN_DATE = '2020-02-01';
 

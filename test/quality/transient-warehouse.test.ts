@@ -15,7 +15,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { runDataQuality, type DataQualityDeps } from '../../lambdas/data-quality';
 import { runCompiledTest } from '../../lambdas/data-quality/compiled-tests';
-import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import { RedshiftDataWarehouse } from '../../lambdas/shared/redshift-data-warehouse';
 import type { PlanTest, ServingPlan } from '../../lambdas/shared/serving-plan';
 import type { Warehouse } from '../../lambdas/shared/warehouse';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
 import { runCompiledTest } from '../../lambdas/data-quality/compiled-tests';
-import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
+import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import type { RedshiftDataWarehouse } from '../../lambdas/shared/redshift-data-warehouse';
 import { loadServingPlan, type ServingPlan } from '../../lambdas/shared/serving-plan';
 import type { Row, Warehouse } from '../../lambdas/shared/warehouse';

@@ -3,7 +3,7 @@
  * the hour's top artist), because the views group by the artist's id and carry the name alongside.
  */
 import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
-import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
+import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import { loadServingPlan, ServingPlan } from '../../lambdas/shared/serving-plan';
 
 let plan: ServingPlan;

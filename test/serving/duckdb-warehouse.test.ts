@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
+import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import { localPaths } from '../../lib/local/data-dir';
 import { formatTable, registerQueryCommand, runLocalQuery } from '../../lib/local/cli/query';
 import { createTransformViews, TRANSFORM_COLUMNS, TRANSFORM_TABLES } from '../../lib/local/spectrum';

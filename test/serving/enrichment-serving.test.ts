@@ -8,7 +8,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
-import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
+import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import { loadServingPlan, ServingPlan } from '../../lambdas/shared/serving-plan';
 import { runServingLoad } from '../../lambdas/serving-load/load';
 import type { TransformDataFiles } from '../../lib/local/spectrum';

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DuckDbWarehouse } from '../../lambdas/shared/duckdb-warehouse';
+import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import {
   createTransformViews,
   TRANSFORM_COLUMNS,

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import { parseIsoTime } from '../../lib/local/cli/options';
 import { registerRunCommand, registerStepCommand } from '../../lib/local/cli/run';
 import { deliverListensBefore, listensDeliveryWindow } from '../../lib/local/pipeline/listens-delivery';

@@ -4,7 +4,7 @@
  * simulator generated them (only the catalog and the genres, as the serving layer knows them).
  */
 import { gunzipSync } from 'node:zlib';
-import { LocalObjectStore } from '../../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;

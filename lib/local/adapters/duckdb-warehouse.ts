@@ -13,8 +13,8 @@ import {
 } from '@duckdb/node-api';
 import * as path from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { rewriteNamedParameters } from './serving-plan';
-import type { Row, SqlParameters, SqlValue, Statement, Warehouse } from './warehouse';
+import { rewriteNamedParameters } from '../../../lambdas/shared/serving-plan';
+import type { Row, SqlParameters, SqlValue, Statement, Warehouse } from '../../../lambdas/shared/warehouse';
 
 export interface DuckDbWarehouseOptions {
   /**

@@ -8,8 +8,8 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ObjectNotFoundError } from './object-not-found';
-import type { ObjectStore, PutOptions } from './object-store';
+import { ObjectNotFoundError } from '../../../lambdas/shared/object-not-found';
+import type { ObjectStore, PutOptions } from '../../../lambdas/shared/object-store';
 
 /** Temporary files start with this prefix and are never listed. */
 const TEMP_PREFIX = '.tmp-';

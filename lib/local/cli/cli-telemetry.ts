@@ -12,7 +12,7 @@ import {
   teeStream,
   type Logger,
   type Metrics,
-} from '../../../lambdas/shared/logging';
+} from '../run-log';
 
 export interface CliTelemetry {
   readonly logger: Logger;

@@ -16,7 +16,7 @@ import { runExtractConcerts } from '../../../lambdas/extract-concerts/extract-co
 import { runExtractSongs } from '../../../lambdas/extract-songs/extract-songs';
 import { urlConnectionFactory } from '../../../lambdas/shared/db-secret';
 import type { ExtractResult } from '../../../lambdas/shared/landing-manifest';
-import { LocalObjectStore } from '../../../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../adapters/local-object-store';
 import { localPaths, requireUsableDataDir } from '../data-dir';
 import {
   ARTIST_STATS_API_KEY_ENV,

@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import * as path from 'node:path';
-import { openLocalDataQuality } from '../../../lambdas/data-quality/local';
+import { openLocalDataQuality } from '../local-data-quality';
 import { ResultDocumentSchema, type ResultDocument } from '../../../lambdas/data-quality/result-document';
 import { runDataQuality } from '../../../lambdas/data-quality/run-data-quality';
 import { localPaths } from '../data-dir';

@@ -6,7 +6,7 @@
  */
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { DuckDbWarehouse } from '../../../lambdas/shared/duckdb-warehouse';
+import { DuckDbWarehouse } from '../adapters/duckdb-warehouse';
 import type { Row } from '../../../lambdas/shared/warehouse';
 import { localPaths } from '../data-dir';
 

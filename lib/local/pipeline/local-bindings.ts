@@ -12,7 +12,7 @@
  * deployed handlers do with theirs.
  */
 import { runDataQuality } from '../../../lambdas/data-quality';
-import { openLocalDataQuality } from '../../../lambdas/data-quality/local';
+import { openLocalDataQuality } from '../local-data-quality';
 import { runExtractApi } from '../../../lambdas/extract-api';
 import { runExtractArtistStats } from '../../../lambdas/extract-artist-stats';
 import { runExtractConcerts } from '../../../lambdas/extract-concerts';

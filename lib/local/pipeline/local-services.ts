@@ -5,17 +5,10 @@
  * and the run log.
  */
 import type { Writable } from 'node:stream';
-import {
-  closeStream,
-  createLogger,
-  createMetrics,
-  openRunLog,
-  type Logger,
-  type Metrics,
-} from '../../../lambdas/shared/logging';
-import { DuckDbWarehouse } from '../../../lambdas/shared/duckdb-warehouse';
+import { closeStream, createLogger, createMetrics, openRunLog, type Logger, type Metrics } from '../run-log';
+import { DuckDbWarehouse } from '../adapters/duckdb-warehouse';
 import type { EnrichmentSettings } from '../../../lambdas/shared/enrichment-settings';
-import { LocalObjectStore } from '../../../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../adapters/local-object-store';
 import { localPaths, type LocalPaths } from '../data-dir';
 import {
   ARTIST_STATS_API_KEY_ENV,

@@ -5,7 +5,7 @@
  * later dates would build on a day that is not there (the type-2 user dimension is cumulative).
  */
 import * as path from 'node:path';
-import { loadLocalPlan } from '../../../lambdas/data-quality/local';
+import { loadLocalPlan } from '../local-data-quality';
 import type { RunDateBounds } from '../../../lambdas/shared/run-date';
 import type { ServingPlan } from '../../../lambdas/shared/serving-plan';
 import { synthesizeDailyPipelineDefinition } from '../../daily-pipeline-definition';

@@ -10,7 +10,7 @@ import {
   transformCountsFromJobResults,
 } from '../../../lambdas/data-quality/quarantine-rate';
 import { landingManifestKey } from '../../../lambdas/shared/landing-keys';
-import { LocalObjectStore } from '../../../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../adapters/local-object-store';
 import type { Warehouse } from '../../../lambdas/shared/warehouse';
 import type { ExecutionFailure, StateRecord } from './execute-definition';
 import type { LocalServices } from './local-services';

@@ -7,7 +7,7 @@
  */
 import { constants, gzipSync } from 'node:zlib';
 import type { ObjectStore } from '../../../lambdas/shared/object-store';
-import { LocalObjectStore } from '../../../lambdas/shared/local-object-store';
+import { LocalObjectStore } from '../adapters/local-object-store';
 import { Rng, mix, tag } from './random';
 import { DAY_MS } from './time';
 import type { SimulatedWorld } from './world';

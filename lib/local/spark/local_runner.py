@@ -1,6 +1,6 @@
 """Local Spark runner: one SparkSession for a whole local pipeline run, driven by JSON lines.
 
-    .venv/bin/python glue-scripts/local_runner.py --data-dir data [--jars-dir .jars]
+    .venv/bin/python lib/local/spark/local_runner.py --data-dir data [--jars-dir .jars]
 
 Protocol (one JSON object per line; stdout carries only protocol lines, logs go to stderr):
     first line:  {"event": "ready", "spark_version": "3.5.4", "data_dir": ..., "catalog": ...}
@@ -33,14 +33,15 @@ import threading
 import time
 import traceback
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+# The jobs' package ships to Glue from glue-scripts/; this runner and its session stay local (lib/local/spark/).
+sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), os.path.join(ROOT, "glue-scripts")]
 
-from deftunes_glue.local_session import build_local_spark_session, local_paths  # noqa: E402
+from local_session import build_local_spark_session, local_paths  # noqa: E402
 from deftunes_glue.maintenance import maintain_job_tables, settings_from_mapping  # noqa: E402
 from deftunes_glue.options import DEFAULT_CATALOG, DEFAULT_DATABASE, options_from_mapping  # noqa: E402
 
 log = logging.getLogger("deftunes_glue.local_runner")
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TABLE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 

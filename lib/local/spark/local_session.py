@@ -10,7 +10,7 @@ from typing import Dict, Optional
 
 from pyspark.sql import SparkSession
 
-from .options import DEFAULT_CATALOG
+from deftunes_glue.options import DEFAULT_CATALOG
 
 REQUIRED_JARS = ("iceberg-spark-runtime-3.5_2.12-1.7.1.jar", "sqlite-jdbc-3.50.3.0.jar")
 
