@@ -14,6 +14,23 @@ const ZOD_NAMESPACE_IMPORT = {
 /** The one module of lambdas/ that imports zod itself. */
 const LAMBDA_ZOD_MODULE = 'lambdas/shared/zod.ts';
 
+// The tree says what ships (issue 16): lambdas/ is bundled into the Lambdas, the CDK code synthesizes the
+// stacks, lib/local/ runs only on a laptop. An import across these lines would ship local code or pull the
+// CDK into a bundle, so eslint refuses it.
+const LAMBDAS_IMPORT_ONLY_LAMBDAS = {
+  regex: '^(\\.\\./)+(lib|bin|bench|test)(/|$)',
+  message:
+    'lambdas/ is what the Lambda bundles hold: it never imports lib/, bin/, bench/ or test/ (CDK code or ' +
+    'local-only stand-ins would be bundled, or the bundle would break). Move the shared code into lambdas/shared/ ' +
+    'and import it from there.',
+};
+const CDK_NEVER_IMPORTS_LOCAL = {
+  regex: '^\\.{1,2}/(\\.\\./)*(lib/)?local(/|$)',
+  message:
+    'lib/local/ is the local runtime and never ships: CDK code (lib/constructs, lib/stacks, lib/*.ts, bin/app.ts) ' +
+    'must not import it. Local code may import the CDK code, not the other way round.',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -56,6 +73,14 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    files: ['lambdas/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [LAMBDAS_IMPORT_ONLY_LAMBDAS] }] },
+  },
+  {
+    files: ['lib/*.ts', 'lib/constructs/**/*.ts', 'lib/stacks/**/*.ts', 'bin/app.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [CDK_NEVER_IMPORTS_LOCAL] }] },
   },
   {
     files: [LAMBDA_ZOD_MODULE],
