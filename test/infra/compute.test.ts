@@ -2,12 +2,15 @@ import { Match } from 'aws-cdk-lib/assertions';
 import {
   assetHashSerializer,
   policyStatements,
+  propertiesByIdPrefix,
   resourcesOfType,
   synthesizeStage,
   type SynthesizedStage,
 } from './synth';
 
 expect.addSnapshotSerializer(assetHashSerializer);
+
+type GlueJob = { DefaultArguments: Record<string, unknown> } & Record<string, unknown>;
 
 /** Actions that have no resource-level permissions, the only ones allowed on `*`. */
 const ACTIONS_WITHOUT_RESOURCES = new Set([
@@ -28,11 +31,7 @@ describe('Compute stack (dev)', () => {
     jobs = resourcesOfType(dev.compute, 'AWS::Glue::Job');
   });
 
-  const jobNamed = (prefix: string) => {
-    const found = jobs.find(([id]) => id.startsWith(prefix));
-    if (!found) throw new Error(`no Glue job ${prefix}`);
-    return found[1] as { DefaultArguments: Record<string, unknown> } & Record<string, unknown>;
-  };
+  const jobNamed = (prefix: string) => propertiesByIdPrefix(jobs, prefix, 'Glue job') as GlueJob;
 
   it('runs the four transforms as Glue 5.0 PySpark jobs sized per environment, retried by the state machine only', () => {
     expect(jobs).toHaveLength(4);

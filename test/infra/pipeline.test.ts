@@ -1,5 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { assetHashSerializer, resourcesOfType, synthesizeStage, type SynthesizedStage } from './synth';
+import {
+  assetHashSerializer,
+  propertiesByIdPrefix,
+  resourcesOfType,
+  synthesizeStage,
+  type SynthesizedStage,
+} from './synth';
 
 expect.addSnapshotSerializer(assetHashSerializer);
 
@@ -22,11 +28,7 @@ describe('Pipeline stack (dev)', () => {
     dev = synthesizeStage('dev');
     machines = resourcesOfType(dev.pipeline, 'AWS::StepFunctions::StateMachine');
   });
-  const machine = (prefix: string) => {
-    const found = machines.find(([id]) => id.startsWith(prefix));
-    if (!found) throw new Error(`no state machine ${prefix}`);
-    return found[1];
-  };
+  const machine = (prefix: string) => propertiesByIdPrefix(machines, prefix, 'state machine');
 
   it('keeps the run-date locks in an on-demand, KMS-encrypted table with point-in-time recovery and TTL, retained', () => {
     const tables = resourcesOfType(dev.pipeline, 'AWS::DynamoDB::Table');

@@ -51,6 +51,17 @@ export function resourcesOfType(template: Template, type: string): [string, Reco
     .map(([id, resource]) => [id, resource.Properties ?? {}]);
 }
 
+/** The properties of the first of `resources` whose logical id starts with `prefix`; a failure names `what`. */
+export function propertiesByIdPrefix(
+  resources: [string, Record<string, unknown>][],
+  prefix: string,
+  what: string,
+): Record<string, unknown> {
+  const found = resources.find(([id]) => id.startsWith(prefix));
+  if (!found) throw new Error(`no ${what} ${prefix}`);
+  return found[1];
+}
+
 /** Every policy statement of the stack's IAM policies and roles, with the policy's logical id. */
 export function policyStatements(
   template: Template,

@@ -14,6 +14,14 @@ import type { RedshiftDataWarehouse } from '../../lambdas/shared/redshift-data-w
 import { FakeRedshiftData } from './fake/data-api-fake';
 
 const TARGET = { WorkgroupName: 'deftunes', Database: 'dev' };
+type SqlParameters = { name: string; value: string }[];
+
+/** BatchExecuteStatement of `sqls` on the test workgroup. */
+const batch = (sqls: string[], parameters?: SqlParameters) =>
+  new BatchExecuteStatementCommand({ ...TARGET, Sqls: sqls, ...(parameters && { Parameters: parameters }) });
+/** ExecuteStatement of `sql` on the test workgroup. */
+const statement = (sql: string, parameters?: SqlParameters) =>
+  new ExecuteStatementCommand({ ...TARGET, Sql: sql, ...(parameters && { Parameters: parameters }) });
 
 let fake: FakeRedshiftData;
 let warehouse: RedshiftDataWarehouse;
@@ -39,13 +47,12 @@ async function settle(id: string): Promise<{ statuses: string[]; final: Record<s
 describe('statements', () => {
   test('are asynchronous: STARTED is reported before FINISHED, and results come typed, page by page', async () => {
     const { Id } = await fake.send(
-      new ExecuteStatementCommand({
-        ...TARGET,
-        Sql: `select n as long_value, n * 1.5::float8 as double_value, n % 2 = 0 as even, cast(n as numeric(10, 2)) as price,
+      statement(
+        `select n as long_value, n * 1.5::float8 as double_value, n % 2 = 0 as even, cast(n as numeric(10, 2)) as price,
                      cast(:day as date) + n as day, cast(null as varchar) as nothing, 'n' || n as label
               from generate_series(1, 5) as n order by n`,
-        Parameters: [{ name: 'day', value: '2024-03-01' }],
-      }),
+        [{ name: 'day', value: '2024-03-01' }],
+      ),
     );
     const { statuses, final } = await settle(Id);
     expect(statuses.at(-1)).toBe('FINISHED');
@@ -108,15 +115,12 @@ describe('statements', () => {
 describe('BatchExecuteStatement', () => {
   test('runs its Sqls in ONE transaction: a failure rolls every one back and marks the failing sub-statement', async () => {
     const { Id } = await fake.send(
-      new BatchExecuteStatementCommand({
-        ...TARGET,
-        Sqls: [
-          'create table batch_rollback (id integer)',
-          'insert into batch_rollback values (1)',
-          'select cast(id as date) from batch_rollback',
-          'insert into batch_rollback values (2)',
-        ],
-      }),
+      batch([
+        'create table batch_rollback (id integer)',
+        'insert into batch_rollback values (1)',
+        'select cast(id as date) from batch_rollback',
+        'insert into batch_rollback values (2)',
+      ]),
     );
     const { final } = await settle(Id);
     expect(final).toMatchObject({
@@ -149,11 +153,7 @@ describe('BatchExecuteStatement', () => {
 
   test("a sub-statement's result is read by its id", async () => {
     const { Id } = await fake.send(
-      new BatchExecuteStatementCommand({
-        ...TARGET,
-        Sqls: ['select 1 as one', 'select :two as two'],
-        Parameters: [{ name: 'two', value: '2' }],
-      }),
+      batch(['select 1 as one', 'select :two as two'], [{ name: 'two', value: '2' }]),
     );
     await settle(Id);
     await expect(fake.send(new GetStatementResultCommand({ Id }))).rejects.toMatchObject({
@@ -166,34 +166,12 @@ describe('BatchExecuteStatement', () => {
 
 describe('limits, refused as the Data API refuses them', () => {
   test.each([
-    [
-      'over 40 Sqls in a batch',
-      new BatchExecuteStatementCommand({ ...TARGET, Sqls: Array.from({ length: 41 }, () => 'select 1') }),
-    ],
-    ['an empty batch', new BatchExecuteStatementCommand({ ...TARGET, Sqls: [] })],
-    [
-      'a SQL text over 100 KB',
-      new ExecuteStatementCommand({ ...TARGET, Sql: `select 1 -- ${'x'.repeat(100 * 1024)}` }),
-    ],
-    [
-      'a batch SQL text over 100 KB',
-      new BatchExecuteStatementCommand({
-        ...TARGET,
-        Sqls: ['select 1', `select 2 -- ${'x'.repeat(100 * 1024)}`],
-      }),
-    ],
-    [
-      'an empty parameter value',
-      new ExecuteStatementCommand({ ...TARGET, Sql: 'select :x', Parameters: [{ name: 'x', value: '' }] }),
-    ],
-    [
-      'a parameter no SQL references',
-      new BatchExecuteStatementCommand({
-        ...TARGET,
-        Sqls: ['select 1'],
-        Parameters: [{ name: 'x', value: '1' }],
-      }),
-    ],
+    ['over 40 Sqls in a batch', batch(Array.from({ length: 41 }, () => 'select 1'))],
+    ['an empty batch', batch([])],
+    ['a SQL text over 100 KB', statement(`select 1 -- ${'x'.repeat(100 * 1024)}`)],
+    ['a batch SQL text over 100 KB', batch(['select 1', `select 2 -- ${'x'.repeat(100 * 1024)}`])],
+    ['an empty parameter value', statement('select :x', [{ name: 'x', value: '' }])],
+    ['a parameter no SQL references', batch(['select 1'], [{ name: 'x', value: '1' }])],
     ['no Database', new ExecuteStatementCommand({ WorkgroupName: 'deftunes', Sql: 'select 1' })],
   ])('%s: ValidationException', async (_what, command) => {
     await expect(fake.send(command)).rejects.toMatchObject({ name: 'ValidationException' });
@@ -213,15 +191,8 @@ describe('limits, refused as the Data API refuses them', () => {
 
 describe('CancelStatement', () => {
   test('aborts a statement that has not started and rolls nothing in; a finished one cannot be cancelled', async () => {
-    const running = await fake.send(
-      new ExecuteStatementCommand({ ...TARGET, Sql: 'select count(*) from generate_series(1, 200000)' }),
-    );
-    const queued = await fake.send(
-      new BatchExecuteStatementCommand({
-        ...TARGET,
-        Sqls: ['create table never_made (id integer)', 'select 1'],
-      }),
-    );
+    const running = await fake.send(statement('select count(*) from generate_series(1, 200000)'));
+    const queued = await fake.send(batch(['create table never_made (id integer)', 'select 1']));
     await expect(fake.send(new CancelStatementCommand({ Id: queued.Id }))).resolves.toEqual({ Status: true });
     expect((await settle(queued.Id)).final).toMatchObject({
       Status: 'ABORTED',
@@ -268,7 +239,7 @@ describe('Redshift SQL on Postgres (redshift-dialect.ts)', () => {
   });
 
   test('a parameter without a value reaches Postgres as written and fails there', async () => {
-    const { Id } = await fake.send(new ExecuteStatementCommand({ ...TARGET, Sql: 'select :missing' }));
+    const { Id } = await fake.send(statement('select :missing'));
     expect((await settle(Id)).final).toMatchObject({
       Status: 'FAILED',
       Error: expect.stringMatching(/syntax error/),
@@ -315,14 +286,11 @@ describe('Redshift SQL on Postgres (redshift-dialect.ts)', () => {
 describe('CancelStatement on a running statement', () => {
   test('a batch cancelled while it runs stops before its next Sql and rolls back', async () => {
     const { Id } = await fake.send(
-      new BatchExecuteStatementCommand({
-        ...TARGET,
-        Sqls: [
-          'create table cancelled_midway (id integer)',
-          'select pg_sleep(1)',
-          'insert into cancelled_midway values (1)',
-        ],
-      }),
+      batch([
+        'create table cancelled_midway (id integer)',
+        'select pg_sleep(1)',
+        'insert into cancelled_midway values (1)',
+      ]),
     );
     // The cancel arrives while pg_sleep runs (it cannot be interrupted: the fake stops before the next Sql).
     while ((await fake.send(new DescribeStatementCommand({ Id: `${Id}:2` }))).Status !== 'STARTED') {

@@ -3,7 +3,12 @@
  * the artist-statistics API (Last.fm shaped) served beside the DeFtunes API, with their key, rate limit,
  * deep-paging refusal, the "event added between two pages" fault and the world's truth.
  */
-import { startSources, SimulatedWorld, type RunningSources } from '../../lib/local/simulator';
+import {
+  startSources,
+  SimulatedWorld,
+  type RunningSources,
+  type SourcesOptions,
+} from '../../lib/local/simulator';
 import type { ConcertEvent } from '../../lib/local/simulator';
 import { rawGet } from './http-helpers';
 
@@ -44,6 +49,19 @@ async function getJson<T>(url: string): Promise<{ status: number; body: T; retry
     body: (await response.json()) as T,
     retryAfter: response.headers.get('retry-after'),
   };
+}
+
+/** Runs `body` against sources started with the test key and `options`, and closes them whatever happens. */
+async function withSources(
+  options: Omit<SourcesOptions, 'enrichmentApiKey'>,
+  body: (sources: RunningSources) => Promise<void>,
+): Promise<void> {
+  const sources = await startSources({ enrichmentApiKey: KEY, ...options });
+  try {
+    await body(sources);
+  } finally {
+    await sources.close();
+  }
 }
 
 describe('the enrichment APIs', () => {
@@ -149,9 +167,8 @@ describe('the enrichment APIs', () => {
 });
 
 describe('the enrichment APIs rate limit and faults', () => {
-  it('limits each key to the rate per second: 429 with Retry-After for concerts, error 29 for statistics', async () => {
-    const sources = await startSources({ seed: 1, enrichmentApiKey: KEY, enrichmentRateLimit: 5 });
-    try {
+  it('limits each key to the rate per second: 429 with Retry-After for concerts, error 29 for statistics', () =>
+    withSources({ seed: 1, enrichmentRateLimit: 5 }, async (sources) => {
       const concerts = await Promise.all(
         Array.from({ length: 12 }, () => getJson<unknown>(eventsUrl(sources, { size: 1 }))),
       );
@@ -169,62 +186,57 @@ describe('the enrichment APIs rate limit and faults', () => {
       expect(
         stats.some((answer) => answer.status === 200 && (answer.body as { error?: number }).error === 29),
       ).toBe(true);
-    } finally {
-      await sources.close();
-    }
-  });
+    }));
 
-  it('injects faults in episodes of at most 4 failed answers, each followed by a good one', async () => {
-    const sources = await startSources({
-      seed: 2,
-      enrichmentApiKey: KEY,
-      enrichmentRateLimit: 1000,
-      enrichmentFaultRate: 0.9,
-      insertedEvents: false,
-      slowResponseMs: 1,
-    });
-    try {
-      const statuses: number[] = [];
-      for (let i = 0; i < 120; i++) statuses.push((await getJson(eventsUrl(sources, { size: 1 }))).status);
-      const runs = statuses
-        .join(',')
-        .split(/,?200,?/)
-        .filter(Boolean)
-        .map((run) => run.split(',').length);
-      expect(Math.max(...runs)).toBeLessThanOrEqual(4);
-      expect(statuses.join(',')).toContain('429,429');
-      expect(statuses).toContain(503);
-    } finally {
-      await sources.close();
-    }
-  });
+  it('injects faults in episodes of at most 4 failed answers, each followed by a good one', () =>
+    withSources(
+      {
+        seed: 2,
 
-  it('adds an event between two pages: missing from the first read of page 0, shifting the later pages', async () => {
-    const sources = await startSources({
-      seed: 42,
-      enrichmentApiKey: KEY,
-      enrichmentRateLimit: 1000,
-      insertedEvents: true,
-    });
-    try {
-      const all = sources.world.enrichment.concerts;
-      const late = [...all.eventsBetween('US', 18336, 18365)].filter((one) => one.lateListed);
-      expect(late.length).toBeGreaterThan(0);
-      const first = await getJson<EventsPage>(eventsUrl(sources, { page: 0, size: 10 }));
-      const second = await getJson<EventsPage>(eventsUrl(sources, { page: 1, size: 10 }));
-      const again = await getJson<EventsPage>(eventsUrl(sources, { page: 0, size: 10 }));
-      expect(first.body.page.totalElements).toBe(second.body.page.totalElements - late.length);
-      expect(again.body.page.totalElements).toBe(second.body.page.totalElements);
-      const firstIds = first.body._embedded!.events.map((event) => event.id);
-      expect(firstIds).not.toContain(late[0].event.id);
-      const report = (await (await fetch(`${sources.apiUrl}/_faults/enrichment`)).json()) as {
-        shifted_listings: number;
-      };
-      expect(report.shifted_listings).toBe(1);
-    } finally {
-      await sources.close();
-    }
-  });
+        enrichmentRateLimit: 1000,
+        enrichmentFaultRate: 0.9,
+        insertedEvents: false,
+        slowResponseMs: 1,
+      },
+      async (sources) => {
+        const statuses: number[] = [];
+        for (let i = 0; i < 120; i++) statuses.push((await getJson(eventsUrl(sources, { size: 1 }))).status);
+        const runs = statuses
+          .join(',')
+          .split(/,?200,?/)
+          .filter(Boolean)
+          .map((run) => run.split(',').length);
+        expect(Math.max(...runs)).toBeLessThanOrEqual(4);
+        expect(statuses.join(',')).toContain('429,429');
+        expect(statuses).toContain(503);
+      },
+    ));
+
+  it('adds an event between two pages: missing from the first read of page 0, shifting the later pages', () =>
+    withSources(
+      {
+        seed: 42,
+
+        enrichmentRateLimit: 1000,
+        insertedEvents: true,
+      },
+      async (sources) => {
+        const all = sources.world.enrichment.concerts;
+        const late = [...all.eventsBetween('US', 18336, 18365)].filter((one) => one.lateListed);
+        expect(late.length).toBeGreaterThan(0);
+        const first = await getJson<EventsPage>(eventsUrl(sources, { page: 0, size: 10 }));
+        const second = await getJson<EventsPage>(eventsUrl(sources, { page: 1, size: 10 }));
+        const again = await getJson<EventsPage>(eventsUrl(sources, { page: 0, size: 10 }));
+        expect(first.body.page.totalElements).toBe(second.body.page.totalElements - late.length);
+        expect(again.body.page.totalElements).toBe(second.body.page.totalElements);
+        const firstIds = first.body._embedded!.events.map((event) => event.id);
+        expect(firstIds).not.toContain(late[0].event.id);
+        const report = (await (await fetch(`${sources.apiUrl}/_faults/enrichment`)).json()) as {
+          shifted_listings: number;
+        };
+        expect(report.shifted_listings).toBe(1);
+      },
+    ));
 });
 
 describe('the simulated concerts and statistics', () => {
