@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DBT_PROJECT_DIR } from '../bin/build-serving-plan';
+import { DBT_BIN, DBT_PROJECT_DIR, dbtProjectArgs } from '../bin/plan-builder/dbt';
 import type { ServingPlan } from '../lambdas/shared/serving-plan';
 
 /** A selector that matches nothing: dbt starts, parses the project, selects no node and exits. */
@@ -54,14 +54,7 @@ export async function dbtBuild(
     'duckdb',
     '--vars',
     `{run_date: "${runDate}"}`,
-    '--profiles-dir',
-    DBT_PROJECT_DIR,
-    '--project-dir',
-    DBT_PROJECT_DIR,
-    '--target-path',
-    targetPath,
-    '--log-path',
-    path.join(workDir, 'dbt-logs'),
+    ...dbtProjectArgs({ targetPath, logPath: path.join(workDir, 'dbt-logs') }),
     '--no-partial-parse',
     '--indirect-selection',
     'empty',
@@ -69,7 +62,7 @@ export async function dbtBuild(
     ...selection,
   ];
   const started = performance.now();
-  const { status, output } = await run(path.resolve(__dirname, '..', '.venv', 'bin', 'dbt'), args, {
+  const { status, output } = await run(DBT_BIN, args, {
     ...process.env,
     DEFTUNES_DUCKDB_PATH: databaseFile,
     DO_NOT_TRACK: '1',
