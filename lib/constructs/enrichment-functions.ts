@@ -2,13 +2,14 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { EnrichmentSettings } from '../../lambdas/shared/enrichment-settings';
+import { LANDING_PREFIXES } from '../../lambdas/shared/landing-keys';
 import { grantLandingWrite } from './landing-write-grant';
 import { groupFunctionProps, PipelineFunction, type PipelineFunctionGroupProps } from './pipeline-function';
 
 /** Landing prefixes of the enrichment sources (docs/artist-enrichment.md, Extraction). */
 export const ENRICHMENT_LANDING_PREFIXES = {
-  concerts: 'ext/concerts',
-  artistStats: 'ext/artist_stats',
+  concerts: LANDING_PREFIXES.concerts,
+  artistStats: LANDING_PREFIXES.artist_stats,
 } as const;
 
 export interface EnrichmentFunctionsProps extends PipelineFunctionGroupProps {

@@ -5,23 +5,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResources } from '../nag';
-import {
-  ENRICHMENT_TABLES,
-  LISTENS_TABLE,
-  QUARANTINE_TABLE,
-  WAREHOUSE_PREFIX,
-  glueTableArns,
-} from './transform-jobs';
-
-/** Every Iceberg table the transform jobs write (glue-scripts/deftunes_glue/schemas.py TABLE_PARTITIONING). */
-export const TRANSFORM_ICEBERG_TABLES: readonly string[] = [
-  'users',
-  'sessions',
-  'songs',
-  ...ENRICHMENT_TABLES,
-  LISTENS_TABLE,
-  QUARANTINE_TABLE,
-];
+import { TRANSFORM_TABLES, WAREHOUSE_PREFIX } from '../../lambdas/shared/platform-names';
+import { glueTableArns } from './transform-jobs';
 
 /** The three Glue table optimizers, with the log group each one writes to (the AWS Glue documentation's). */
 const OPTIMIZER_LOG_GROUPS = {
@@ -43,7 +28,7 @@ export interface IcebergTableOptimizersProps {
   /**
    * The tables to maintain; each must exist when the optimizers are deployed (the first run of its job
    * creates it), and lives under `<warehousePrefix>/<table>/` (the database's location and the table name).
-   * @default TRANSFORM_ICEBERG_TABLES
+   * @default TRANSFORM_TABLES (every Iceberg table the transform jobs write)
    */
   readonly tables?: readonly string[];
   /**
@@ -75,7 +60,7 @@ export class IcebergTableOptimizers extends Construct {
   constructor(scope: Construct, id: string, props: IcebergTableOptimizersProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const tables = props.tables ?? TRANSFORM_ICEBERG_TABLES;
+    const tables = props.tables ?? TRANSFORM_TABLES;
     const warehouse = props.warehousePrefix ?? WAREHOUSE_PREFIX;
     const tablePrefixes = tables.map((table) => `${warehouse}/${table}`);
     const tableObjects = tablePrefixes.map((prefix) => props.transformBucket.arnForObjects(`${prefix}/*`));

@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { LANDING_QUARANTINE_PREFIX } from '../../lambdas/shared/landing-keys';
 import { acknowledgeWildcardResources } from '../nag';
 
 /**
@@ -9,7 +10,7 @@ import { acknowledgeWildcardResources } from '../nag';
  * prefix of the source (`api`, `db`, `ext/concerts`), without a trailing slash.
  */
 export function grantLandingWrite(role: iam.IRole, source: string, landing: s3.IBucket, key: kms.IKey): void {
-  const prefixes = [`${source}/*`, `quarantine/${source}/*`];
+  const prefixes = [`${source}/*`, `${LANDING_QUARANTINE_PREFIX}/${source}/*`];
   // A run first withdraws the date's manifest (readers then know the date is being replaced).
   const manifests = landing.arnForObjects(`${source}/*/_manifest.json`);
   role.addToPrincipalPolicy(

@@ -5,13 +5,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { LISTENS_LANDING_PREFIXES } from '../../lambdas/shared/landing-keys';
 import { acknowledgeWildcardResources } from '../nag';
-
-/** Landing prefixes of the listening events (docs/listening-events.md, Delivery), without a trailing slash. */
-export const LISTENS_LANDING_PREFIXES = {
-  data: 'stream/listens',
-  errors: 'stream/listens_errors',
-} as const;
 
 /** Firehose's S3 prefix: the arrival time (UTC), never the event time. */
 export const LISTENS_DATA_PREFIX = `${LISTENS_LANDING_PREFIXES.data}/arrived_on=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/`;

@@ -3,11 +3,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { LANDING_ORIGINS } from '../../lambdas/shared/landing-keys';
+import { JOB_RESULTS_PREFIX, QUALITY_RESULTS_PREFIX } from '../../lambdas/shared/platform-names';
 import { acknowledge, acknowledgeWildcardResources } from '../nag';
 import { grantLandingWrite } from './landing-write-grant';
 import { groupFunctionProps, PipelineFunction, type PipelineFunctionGroupProps } from './pipeline-function';
 import type { RedshiftServerlessWarehouse } from './redshift-serverless-warehouse';
-import { JOB_RESULTS_PREFIX } from './transform-jobs';
 
 /** Where the serving plan sits inside the bundles of serving-load and data-quality. */
 export const SERVING_PLAN_BUNDLE_PATH = '/var/task/serving-plan.json';
@@ -87,7 +88,7 @@ export class PipelineFunctions extends Construct {
       serviceName: 'extract-api',
       environment: { LANDING_BUCKET: landing.bucketName, API_BASE_URL: props.apiUrl, ...runDateEnv },
     });
-    grantLandingWrite(this.extractApi.role, 'api', landing, props.key);
+    grantLandingWrite(this.extractApi.role, LANDING_ORIGINS.api, landing, props.key);
 
     const songsDbSecret = secretsmanager.Secret.fromSecretNameV2(
       this,
@@ -109,7 +110,7 @@ export class PipelineFunctions extends Construct {
       // pg loads its optional native binding only when asked to; the pure-JS client is used.
       externalModules: ['pg-native'],
     });
-    grantLandingWrite(this.extractSongs.role, 'db', landing, props.key);
+    grantLandingWrite(this.extractSongs.role, LANDING_ORIGINS.songsDb, landing, props.key);
     songsDbSecret.grantRead(this.extractSongs.role);
 
     const warehouseRole = new iam.Role(this, 'WarehouseRole', {
@@ -156,8 +157,8 @@ export class PipelineFunctions extends Construct {
         sid: 'ReadLandingManifests',
         actions: ['s3:GetObject'],
         resources: [
-          landing.arnForObjects('api/*/_manifest.json'),
-          landing.arnForObjects('db/*/_manifest.json'),
+          landing.arnForObjects(`${LANDING_ORIGINS.api}/*/_manifest.json`),
+          landing.arnForObjects(`${LANDING_ORIGINS.songsDb}/*/_manifest.json`),
         ],
       }),
     );
@@ -167,7 +168,9 @@ export class PipelineFunctions extends Construct {
         sid: 'ListLandingSources',
         actions: ['s3:ListBucket'],
         resources: [landing.bucketArn],
-        conditions: { StringLike: { 's3:prefix': ['api/*', 'db/*'] } },
+        conditions: {
+          StringLike: { 's3:prefix': [`${LANDING_ORIGINS.api}/*`, `${LANDING_ORIGINS.songsDb}/*`] },
+        },
       }),
     );
     warehouseRole.addToPrincipalPolicy(
@@ -189,7 +192,7 @@ export class PipelineFunctions extends Construct {
       new iam.PolicyStatement({
         sid: 'WriteQualityResults',
         actions: ['s3:PutObject'],
-        resources: [props.servingBucket.arnForObjects('dq-results/*')],
+        resources: [props.servingBucket.arnForObjects(`${QUALITY_RESULTS_PREFIX}/*`)],
       }),
     );
     acknowledge(
@@ -199,7 +202,10 @@ export class PipelineFunctions extends Construct {
     );
     acknowledgeWildcardResources(
       warehouseRole,
-      [landing.arnForObjects('api/*/_manifest.json'), landing.arnForObjects('db/*/_manifest.json')],
+      [
+        landing.arnForObjects(`${LANDING_ORIGINS.api}/*/_manifest.json`),
+        landing.arnForObjects(`${LANDING_ORIGINS.songsDb}/*/_manifest.json`),
+      ],
       'read-only on the extraction manifests only (one per source and date), which the quarantine-rate rule reads',
     );
     acknowledgeWildcardResources(
@@ -209,7 +215,7 @@ export class PipelineFunctions extends Construct {
     );
     acknowledgeWildcardResources(
       warehouseRole,
-      [props.servingBucket.arnForObjects('dq-results/*')],
+      [props.servingBucket.arnForObjects(`${QUALITY_RESULTS_PREFIX}/*`)],
       'write-only on the quality result documents, one per run date and stage',
     );
     warehouseRole.addToPrincipalPolicy(

@@ -6,23 +6,20 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
+import {
+  ENRICHMENT_TABLES,
+  JOB_RESULTS_PREFIX,
+  LISTENS_TABLE,
+  QUARANTINE_TABLE,
+  WAREHOUSE_PREFIX,
+} from '../../lambdas/shared/platform-names';
+import { LANDING_ORIGINS, LISTENS_LANDING_PREFIXES } from '../../lambdas/shared/landing-keys';
 import { acknowledge, acknowledgeWildcardActions, acknowledgeWildcardResources } from '../nag';
 import { ENRICHMENT_LANDING_PREFIXES } from './enrichment-functions';
-import { LISTENS_LANDING_PREFIXES } from './listening-events-stream';
 import { PROJECT_ROOT } from './pipeline-function';
 
 /** Name of the Iceberg catalog inside Spark; the scripts address tables as `glue_catalog.<database>.<table>`. */
 export const ICEBERG_CATALOG_NAME = 'glue_catalog';
-/** Prefix of the Iceberg warehouse in the transform bucket. */
-export const WAREHOUSE_PREFIX = 'warehouse';
-/** Prefix of the jobs' row counts in the transform bucket (read by the quality gate). */
-export const JOB_RESULTS_PREFIX = '_job_results';
-/** Iceberg table of the rows the jobs could not type, shared by the jobs (partitioned by date and source). */
-export const QUARANTINE_TABLE = 'quarantine';
-/** The artist-enrichment job's Iceberg tables (docs/artist-enrichment.md, Transform). */
-export const ENRICHMENT_TABLES = ['concerts', 'concert_windows', 'artist_stats'] as const;
-/** The listening events job's Iceberg table (docs/listening-events.md, Transform). */
-export const LISTENS_TABLE = 'listens';
 
 export interface TransformJobsProps {
   /** The Glue database of the transform zone. */
@@ -90,14 +87,14 @@ const jobSpecs = (latenessHours: number): readonly JobSpec[] => [
     id: 'TransformApi',
     script: 'transform_api.py',
     description: 'Landing API records (users, sessions) to Iceberg tables in the transform zone',
-    readsLanding: ['api/*'],
+    readsLanding: [`${LANDING_ORIGINS.api}/*`],
     writesTables: ['users', 'sessions', QUARANTINE_TABLE],
   },
   {
     id: 'TransformSongs',
     script: 'transform_songs.py',
     description: 'Landing songs catalog extract to the Iceberg songs table in the transform zone',
-    readsLanding: ['db/*'],
+    readsLanding: [`${LANDING_ORIGINS.songsDb}/*`],
     writesTables: ['songs', QUARANTINE_TABLE],
   },
   {

@@ -2,7 +2,7 @@ import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { WAREHOUSE_PREFIX } from '../constructs/transform-jobs';
+import { WAREHOUSE_PREFIX } from '../../lambdas/shared/platform-names';
 
 export interface CatalogStackProps extends StackProps {
   /** Name of the transform zone's Glue database (the Iceberg scripts and the Spectrum schema use it). */

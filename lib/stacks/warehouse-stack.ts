@@ -9,12 +9,8 @@ import { acknowledge } from '../nag';
 import { PIPELINE_DB_ROLE } from '../constructs/pipeline-functions';
 import { RedshiftServerlessWarehouse } from '../constructs/redshift-serverless-warehouse';
 import { SpectrumRole } from '../constructs/spectrum-role';
-import { WAREHOUSE_PREFIX } from '../constructs/transform-jobs';
+import { SERVING_SCHEMA, TRANSFORM_SCHEMA, WAREHOUSE_PREFIX } from '../../lambdas/shared/platform-names';
 import { WarehouseSchemas } from '../constructs/warehouse-schemas';
-
-/** Schema names the serving plan (dbt) uses. */
-export const EXTERNAL_SCHEMA = 'deftunes_transform';
-export const SERVING_SCHEMA = 'deftunes_serving';
 
 export interface WarehouseStackProps extends StackProps {
   readonly environmentName: string;
@@ -122,7 +118,7 @@ export class WarehouseStack extends Stack {
       key: props.key,
       glueDatabaseName: props.database.databaseName,
       spectrumRole: this.spectrumRole.role,
-      externalSchema: EXTERNAL_SCHEMA,
+      externalSchema: TRANSFORM_SCHEMA,
       servingSchema: SERVING_SCHEMA,
       pipelineDbRole: PIPELINE_DB_ROLE,
       logRetention: props.logRetention,

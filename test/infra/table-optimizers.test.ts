@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { parseEnvironments } from '../../lib/config';
-import { TRANSFORM_ICEBERG_TABLES } from '../../lib/constructs/iceberg-table-optimizers';
+import { TRANSFORM_TABLES } from '../../lambdas/shared/platform-names';
 import { readCdkJsonContext } from '../../lib/deftunes-app';
 import { policyStatements, resourcesOfType, synthesizeStage, type SynthesizedStage } from './synth';
 
@@ -42,12 +42,12 @@ describe('Iceberg table optimizers (dev, once its tables exist: tableOptimizers 
       ],
       { cwd: ROOT, env: { ...process.env, PYTHONPATH: path.join(ROOT, 'glue-scripts') }, encoding: 'utf8' },
     );
-    expect([...TRANSFORM_ICEBERG_TABLES].sort()).toEqual(JSON.parse(tables));
+    expect([...TRANSFORM_TABLES].sort()).toEqual(JSON.parse(tables));
   });
 
   it('enables compaction, snapshot retention and orphan file deletion on every transform table', () => {
-    expect(optimizers).toHaveLength(TRANSFORM_ICEBERG_TABLES.length * 3);
-    for (const table of TRANSFORM_ICEBERG_TABLES) {
+    expect(optimizers).toHaveLength(TRANSFORM_TABLES.length * 3);
+    for (const table of TRANSFORM_TABLES) {
       const types = optimizers.filter((o) => o.TableName === table).map((o) => o.Type);
       expect(types.sort()).toEqual(['compaction', 'orphan_file_deletion', 'retention']);
     }
@@ -94,7 +94,7 @@ describe('Iceberg table optimizers (dev, once its tables exist: tableOptimizers 
       'UpdateTableMetadata',
     ]);
     const text = JSON.stringify(bySid.ReadWriteTableFiles.Resource);
-    for (const table of TRANSFORM_ICEBERG_TABLES) expect(text).toContain(`/warehouse/${table}/*`);
+    for (const table of TRANSFORM_TABLES) expect(text).toContain(`/warehouse/${table}/*`);
     expect(text).not.toMatch(/\/warehouse\/\*/);
     expect(bySid.UpdateTableMetadata.Action).toEqual(['glue:GetTable', 'glue:UpdateTable']);
     expect(JSON.stringify(bySid.UpdateTableMetadata.Resource)).toContain(':table/deftunes_transform/listens');
