@@ -18,17 +18,6 @@ import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '..
 import type { ExtractResult } from '../shared/landing-manifest';
 import { DEFAULT_SESSIONS_LOOKBACK_DAYS, runExtractApi, type ExtractApiDeps } from './extract-api';
 
-export {
-  apiRecordCheck,
-  apiUrl,
-  apiWindow,
-  DEFAULT_SESSIONS_LOOKBACK_DAYS,
-  ExtractApiEventSchema,
-  runExtractApi,
-} from './extract-api';
-export type { ExtractApiDeps, ExtractApiEvent } from './extract-api';
-export type { ExtractResult } from '../shared/landing-manifest';
-
 export const ExtractApiEnvSchema = z.object({
   LANDING_BUCKET: bucketVar,
   API_BASE_URL: httpUrlVar,

@@ -17,19 +17,6 @@ import { pipelineHandler } from '../shared/handler';
 import type { ExtractResult } from '../shared/landing-manifest';
 import { runExtractArtistStats } from './extract-artist-stats';
 
-export {
-  artistHash,
-  artistInfoUrl,
-  artistSlice,
-  ExtractArtistStatsEventSchema,
-  judgeArtistAnswer,
-  readCatalogArtists,
-  runExtractArtistStats,
-  SELECT_CATALOG_ARTISTS,
-} from './extract-artist-stats';
-export type { ArtistStatsRecord, CatalogArtist, ExtractArtistStatsDeps } from './extract-artist-stats';
-export type { ExtractResult } from '../shared/landing-manifest';
-
 const OPTIONS = {
   component: 'extract-artist-stats',
   urlVariable: 'ARTIST_STATS_API_URL',

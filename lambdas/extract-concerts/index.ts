@@ -13,18 +13,6 @@ import { pipelineHandler } from '../shared/handler';
 import type { ExtractResult } from '../shared/landing-manifest';
 import { runExtractConcerts } from './extract-concerts';
 
-export {
-  ConcertsReader,
-  concertsUrl,
-  ExtractConcertsEventSchema,
-  judgeConcertsAnswer,
-  runExtractConcerts,
-  WindowIncompleteError,
-  WindowTooLargeError,
-} from './extract-concerts';
-export type { ExtractConcertsDeps } from './extract-concerts';
-export type { ExtractResult } from '../shared/landing-manifest';
-
 const OPTIONS = {
   component: 'extract-concerts',
   urlVariable: 'CONCERTS_API_URL',

@@ -19,17 +19,6 @@ import { S3ObjectStore } from '../shared/s3-object-store';
 import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '../shared/run-date';
 import { runExtractSongs, type ExtractSongsDeps } from './extract-songs';
 
-export { classifyPgFailure } from '../shared/pg-failures';
-export {
-  ExtractSongsEventSchema,
-  readSongs,
-  runExtractSongs,
-  SELECT_SONGS,
-  songRecordCheck,
-} from './extract-songs';
-export type { ExtractSongsDeps, ExtractSongsEvent } from './extract-songs';
-export type { ExtractResult } from '../shared/landing-manifest';
-
 export const ExtractSongsEnvSchema = z.object({
   LANDING_BUCKET: bucketVar,
   SONGS_DB_SECRET_ID: z

@@ -18,24 +18,6 @@ import { pipelineHandler } from '../shared/handler';
 import { RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '../shared/run-date';
 import { runCheckRunDates, runResolveRunDate, type ResolveRunDateResult } from './resolve-run-date';
 
-export {
-  calendarDateIn,
-  CheckRunDatesEventSchema,
-  InvalidRunDateEventError,
-  isTimeZone,
-  previousDayIn,
-  ResolveRunDateEventSchema,
-  runCheckRunDates,
-  runResolveRunDate,
-} from './resolve-run-date';
-export type {
-  ResolveRunDateDeps,
-  ResolveRunDateEvent,
-  ResolveRunDateResult,
-  RunDateSource,
-  RunLockTimes,
-} from './resolve-run-date';
-
 export const ResolveRunDateEnvSchema = z.object(RUN_DATE_BOUNDS_ENV);
 
 export const handler = pipelineHandler({

@@ -7,8 +7,8 @@ import { parseEnrichmentSettings } from '../../lambdas/shared/enrichment-setting
 import { TokenBucket } from '../../lambdas/shared/pacer';
 import type { FetchLike } from '../../lambdas/shared/http';
 import { ApiAnswerError, ApiRequestFailedError, KeyedApiClient } from '../../lambdas/shared/keyed-api-client';
-import { judgeConcertsAnswer } from '../../lambdas/extract-concerts';
-import { judgeArtistAnswer } from '../../lambdas/extract-artist-stats';
+import { judgeConcertsAnswer } from '../../lambdas/extract-concerts/extract-concerts';
+import { judgeArtistAnswer } from '../../lambdas/extract-artist-stats/extract-artist-stats';
 import { failureOf, noSleep, scriptedFetch, type FakeResponse } from './helpers';
 
 describe('maskApiKeys', () => {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { pipeline, Readable, Transform } from 'node:stream';
 import type { ObjectStore } from '../../lambdas/shared/object-store';
-import { runExtractApi } from '../../lambdas/extract-api';
+import { runExtractApi } from '../../lambdas/extract-api/extract-api';
 import { landingDataKey, landingManifestKey, quarantineKey } from '../../lambdas/shared/landing-keys';
 import { LandingManifestSchema } from '../../lambdas/shared/landing-manifest';
 import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';

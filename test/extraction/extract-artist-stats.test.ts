@@ -8,8 +8,8 @@ import {
   runExtractArtistStats,
   artistSlice,
   type ArtistStatsRecord,
-} from '../../lambdas/extract-artist-stats';
-import type { ExtractArtistStatsDeps } from '../../lambdas/extract-artist-stats';
+} from '../../lambdas/extract-artist-stats/extract-artist-stats';
+import type { ExtractArtistStatsDeps } from '../../lambdas/extract-artist-stats/extract-artist-stats';
 import { InvalidApiKeyError } from '../../lambdas/shared/api-key';
 import { urlConnectionFactory } from '../../lambdas/shared/db-secret';
 import { RequestBudgetExceededError } from '../../lambdas/shared/keyed-api-client';

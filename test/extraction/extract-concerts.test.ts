@@ -5,7 +5,10 @@
  */
 import { InvalidApiKeyError } from '../../lambdas/shared/api-key';
 import { RequestBudgetExceededError } from '../../lambdas/shared/keyed-api-client';
-import { runExtractConcerts, type ExtractConcertsDeps } from '../../lambdas/extract-concerts';
+import {
+  runExtractConcerts,
+  type ExtractConcertsDeps,
+} from '../../lambdas/extract-concerts/extract-concerts';
 import type { ConcertEvent } from '../../lib/local/simulator';
 import type { EnrichmentFaultReport } from '../../lib/local/simulator';
 import {

@@ -5,7 +5,7 @@
  * outside the contract fails the extract before any row is read.
  */
 import { Client } from 'pg';
-import { runExtractSongs } from '../../lambdas/extract-songs';
+import { runExtractSongs } from '../../lambdas/extract-songs/extract-songs';
 import { urlConnectionFactory } from '../../lambdas/shared/db-secret';
 import { landingDataKey, quarantineKey } from '../../lambdas/shared/landing-keys';
 import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';

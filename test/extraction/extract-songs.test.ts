@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { Client, type ClientConfig } from 'pg';
 import { startSources, type RunningSources } from '../../lib/local/simulator';
 import { SongRecordSchema } from '../../lambdas/shared/contracts';
-import { runExtractSongs, SELECT_SONGS } from '../../lambdas/extract-songs';
+import { runExtractSongs, SELECT_SONGS } from '../../lambdas/extract-songs/extract-songs';
 import { SELECT_SONG_COLUMN_TYPES } from '../../lambdas/extract-songs/extract-songs';
 import {
   readDbSecret,

@@ -5,7 +5,7 @@
  * row per session item, moved to the newer run date) is checked end to end in
  * test/pipeline/local-run.e2e.test.ts.
  */
-import { runExtractApi } from '../../lambdas/extract-api';
+import { runExtractApi } from '../../lambdas/extract-api/extract-api';
 import { landingDataKey } from '../../lambdas/shared/landing-keys';
 import { startSources, type DayTruth, type RunningSources } from '../../lib/local/simulator';
 import { noSleep, readJsonLines, storePerTest } from './helpers';

@@ -3,12 +3,12 @@
  * with what and where, the rest of the day lands; a body broken beyond one element and configuration,
  * TLS and DNS failures fail at once, named; only transient failures are retried.
  */
-import { runExtractApi } from '../../lambdas/extract-api';
+import { runExtractApi } from '../../lambdas/extract-api/extract-api';
 import type { FetchLike } from '../../lambdas/shared/http';
 import { JsonArraySplitter, type JsonArrayElement } from '../../lambdas/shared/json-array-elements';
 import { landingDataKey, quarantineKey } from '../../lambdas/shared/landing-keys';
 import { classifyNetworkFailure } from '../../lambdas/shared/retry';
-import { classifyPgFailure } from '../../lambdas/extract-songs';
+import { classifyPgFailure } from '../../lambdas/shared/pg-failures';
 import { failureOf, noSleep, readJsonLines, scriptedFetch, session, storePerTest } from './helpers';
 
 const RUN_DATE = '2020-02-01';

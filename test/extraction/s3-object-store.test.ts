@@ -17,7 +17,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
-import { runExtractApi } from '../../lambdas/extract-api';
+import { runExtractApi } from '../../lambdas/extract-api/extract-api';
 import { landingDataKey, landingManifestKey, quarantineKey } from '../../lambdas/shared/landing-keys';
 import { ObjectNotFoundError } from '../../lambdas/shared/object-not-found';
 import { S3ObjectStore } from '../../lambdas/shared/s3-object-store';

@@ -3,8 +3,8 @@
  * resets before and in the middle of the body, slow answers) and bad records (2%), checked against the
  * simulator's ground truth (`GET /_truth`).
  */
-import { runExtractApi } from '../../lambdas/extract-api';
-import { runExtractSongs } from '../../lambdas/extract-songs';
+import { runExtractApi } from '../../lambdas/extract-api/extract-api';
+import { runExtractSongs } from '../../lambdas/extract-songs/extract-songs';
 import { urlConnectionFactory } from '../../lambdas/shared/db-secret';
 import { landingDataKey, landingManifestKey, quarantineKey } from '../../lambdas/shared/landing-keys';
 import { LandingManifestSchema, type LandingManifest } from '../../lambdas/shared/landing-manifest';

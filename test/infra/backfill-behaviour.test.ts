@@ -2,7 +2,7 @@
 import { synthesizePipelineDefinition } from '../../lib/daily-pipeline-definition';
 import { ExecutionError, StateMachine } from '../../lib/local/pipeline/local-stepfunctions';
 import type { RunOptions, StateMachineDefinition } from '../../lib/local/pipeline/local-stepfunctions';
-import { runCheckRunDates } from '../../lambdas/resolve-run-date';
+import { runCheckRunDates } from '../../lambdas/resolve-run-date/resolve-run-date';
 
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 type Input = Parameters<InstanceType<typeof StateMachine>['run']>[0];

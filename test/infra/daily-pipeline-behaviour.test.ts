@@ -8,7 +8,7 @@ import type { RunOptions, StateMachineDefinition } from '../../lib/local/pipelin
 import { synthesizeDailyPipelineDefinition } from '../../lib/daily-pipeline-definition';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { previousDayIn } from '../../lambdas/resolve-run-date';
+import { previousDayIn } from '../../lambdas/resolve-run-date/resolve-run-date';
 import { messageOf, runLocks, standIns, type Calls, type Handler } from './daily-pipeline-stand-ins';
 
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runResolveRunDate } from '../../lambdas/resolve-run-date';
+import { runResolveRunDate } from '../../lambdas/resolve-run-date/resolve-run-date';
 import { LocalRunLocks } from '../../lib/local/pipeline/local-run-locks';
 
 export type Handler = (input: unknown) => Promise<unknown>;

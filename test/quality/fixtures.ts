@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
 import { loadServingPlan, type ServingPlan } from '../../lambdas/shared/serving-plan';
 import { jobResultsKey } from '../../lambdas/data-quality/quarantine-rate';
-import { runServingLoad, type ServingLoadResult } from '../../lambdas/serving-load';
+import { runServingLoad, type ServingLoadResult } from '../../lambdas/serving-load/load';
 import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import { landingManifestKey, type LandingSource } from '../../lambdas/shared/landing-keys';
 import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';

@@ -13,7 +13,7 @@ import {
   RedshiftDataServiceException,
 } from '@aws-sdk/client-redshift-data';
 import { mockClient } from 'aws-sdk-client-mock';
-import { runDataQuality, type DataQualityDeps } from '../../lambdas/data-quality';
+import { runDataQuality, type DataQualityDeps } from '../../lambdas/data-quality/run-data-quality';
 import { runCompiledTest } from '../../lambdas/data-quality/compiled-tests';
 import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import { RedshiftDataWarehouse } from '../../lambdas/shared/redshift-data-warehouse';

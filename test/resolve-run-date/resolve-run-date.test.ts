@@ -1,11 +1,11 @@
 import {
   calendarDateIn,
-  handler,
   InvalidRunDateEventError,
   previousDayIn,
   runCheckRunDates,
   runResolveRunDate,
-} from '../../lambdas/resolve-run-date';
+} from '../../lambdas/resolve-run-date/resolve-run-date';
+import { handler } from '../../lambdas/resolve-run-date';
 import type { RunDateBounds } from '../../lambdas/shared/run-date';
 import { LAMBDA_CONTEXT } from '../lambda-context';
 

@@ -11,14 +11,14 @@
  * Every Lambda state's `run_date` is checked against the run-date bounds before its function runs, as the
  * deployed handlers do with theirs.
  */
-import { runDataQuality } from '../../../lambdas/data-quality';
+import { runDataQuality } from '../../../lambdas/data-quality/run-data-quality';
 import { openLocalDataQuality } from '../local-data-quality';
-import { runExtractApi } from '../../../lambdas/extract-api';
-import { runExtractArtistStats } from '../../../lambdas/extract-artist-stats';
-import { runExtractConcerts } from '../../../lambdas/extract-concerts';
-import { runExtractSongs } from '../../../lambdas/extract-songs';
+import { runExtractApi } from '../../../lambdas/extract-api/extract-api';
+import { runExtractArtistStats } from '../../../lambdas/extract-artist-stats/extract-artist-stats';
+import { runExtractConcerts } from '../../../lambdas/extract-concerts/extract-concerts';
+import { runExtractSongs } from '../../../lambdas/extract-songs/extract-songs';
 import { runResolveRunDate } from '../../../lambdas/resolve-run-date/resolve-run-date';
-import { runServingLoad } from '../../../lambdas/serving-load';
+import { runServingLoad } from '../../../lambdas/serving-load/load';
 import { urlConnectionFactory } from '../../../lambdas/shared/db-secret';
 import { checkEventRunDate, type RunDateBounds } from '../../../lambdas/shared/run-date';
 import type { ServingPlan } from '../../../lambdas/shared/serving-plan';

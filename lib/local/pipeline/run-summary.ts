@@ -3,7 +3,7 @@
  * manifests, the transform jobs' counts, the data-quality result documents), so it reports the data as it
  * is, not as the runner believes it to be.
  */
-import { ResultDocumentSchema, resultDocumentKey } from '../../../lambdas/data-quality';
+import { ResultDocumentSchema, resultDocumentKey } from '../../../lambdas/data-quality/result-document';
 import {
   QUARANTINE_SOURCES,
   readExtractionCounts,
