@@ -22,11 +22,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import * as z from '../shared/zod';
 import { bucketVar, intVar, readEnv, redshiftDataApiEnv } from '../shared/config';
 import { pipelineHandler } from '../shared/handler';
+import { JOB_RESULTS_PREFIX } from '../shared/platform-names';
 import { redshiftDataWarehouseFromEnv } from '../shared/redshift-data-warehouse';
 import { S3ObjectStore } from '../shared/s3-object-store';
 import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '../shared/run-date';
 import { loadServingPlan } from '../shared/serving-plan';
-import { DEFAULT_JOB_RESULTS_PREFIX, transformCountsFromJobResults } from './quarantine-rate';
+import { transformCountsFromJobResults } from './quarantine-rate';
 import { runDataQuality, type DataQualityDeps, type DataQualityResult } from './run-data-quality';
 
 export { runDataQuality, DataQualityEventSchema } from './run-data-quality';
@@ -58,7 +59,7 @@ export const DataQualityEnvSchema = z.object({
   LANDING_BUCKET: bucketVar,
   RESULTS_BUCKET: bucketVar,
   JOB_RESULTS_BUCKET: bucketVar,
-  JOB_RESULTS_PREFIX: z._default(z.string(), DEFAULT_JOB_RESULTS_PREFIX),
+  JOB_RESULTS_PREFIX: z._default(z.string(), JOB_RESULTS_PREFIX),
   ...redshiftDataApiEnv(),
   SERVING_PLAN_PATH: z._default(z.string().check(z.minLength(1)), path.join(__dirname, 'serving-plan.json')),
   QUARANTINE_WARN_PERCENT: percentVar(1),

@@ -10,6 +10,7 @@ import * as z from '../shared/zod';
 import { landingManifestKey, type LandingSource } from '../shared/landing-keys';
 import { ObjectNotFoundError } from '../shared/object-not-found';
 import type { ObjectStore } from '../shared/object-store';
+import { JOB_RESULTS_PREFIX } from '../shared/platform-names';
 import { describeThresholds, judge, type Severity } from './thresholds';
 import type { RuleResult } from './result-document';
 
@@ -42,18 +43,11 @@ export const TRANSFORM_JOB_OF: Readonly<Record<LandingSource, string>> = {
   songs: 'transform_songs',
 };
 
-/** The transform jobs' results folder, relative to the transform bucket (the Glue job's `--job_results_path`). */
-export const DEFAULT_JOB_RESULTS_PREFIX = '_job_results';
-
 /**
  * Where the transform job writes a source's counts: `_job_results/transform_api/sessions/ingest_on=D.json`
  * (glue-scripts/deftunes_glue/jobs.py, results_paths). `read` and `quarantined` count landing records.
  */
-export function jobResultsKey(
-  source: LandingSource,
-  runDate: string,
-  prefix = DEFAULT_JOB_RESULTS_PREFIX,
-): string {
+export function jobResultsKey(source: LandingSource, runDate: string, prefix = JOB_RESULTS_PREFIX): string {
   const folder = prefix.replace(/\/+$/, '');
   return `${folder ? `${folder}/` : ''}${TRANSFORM_JOB_OF[source]}/${source}/ingest_on=${runDate}.json`;
 }
@@ -61,7 +55,7 @@ export function jobResultsKey(
 /** Reads the transform jobs' per-source counts from their results folder in `store`. */
 export function transformCountsFromJobResults(
   store: ObjectStore,
-  prefix = DEFAULT_JOB_RESULTS_PREFIX,
+  prefix = JOB_RESULTS_PREFIX,
 ): TransformCountsReader {
   return transformCountsFromStore(store, (source, runDate) => jobResultsKey(source, runDate, prefix));
 }

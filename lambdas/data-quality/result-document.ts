@@ -6,9 +6,7 @@
  */
 import * as z from '../shared/zod';
 import { ISO_DATE_PATTERN } from '../shared/contracts';
-
-export const QUALITY_STAGES = ['transform', 'serving'] as const;
-export type QualityStage = (typeof QUALITY_STAGES)[number];
+import { QUALITY_RESULTS_PREFIX, QUALITY_STAGES, type QualityStage } from '../shared/platform-names';
 
 export const RuleResultSchema = z.object({
   /** Unique name: the dbt test's name, or `quarantine_rate_<source>`. */
@@ -59,7 +57,7 @@ export type ResultDocument = z.infer<typeof ResultDocumentSchema>;
 
 /** `dq-results/run_date=2020-02-01/transform.json`, relative to the results bucket. */
 export function resultDocumentKey(runDate: string, stage: QualityStage): string {
-  return `dq-results/run_date=${runDate}/${stage}.json`;
+  return `${QUALITY_RESULTS_PREFIX}/run_date=${runDate}/${stage}.json`;
 }
 
 /** The overall status of a set of rule results. */

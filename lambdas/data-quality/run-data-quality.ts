@@ -6,6 +6,7 @@
  */
 import * as z from '../shared/zod';
 import type { ObjectStore } from '../shared/object-store';
+import { QUALITY_STAGES } from '../shared/platform-names';
 import { RunDateSchema } from '../shared/run-date';
 import type { PlanTest, ServingPlan } from '../shared/serving-plan';
 import type { Warehouse } from '../shared/warehouse';
@@ -17,7 +18,6 @@ import {
 } from './quarantine-rate';
 import {
   overallStatus,
-  QUALITY_STAGES,
   resultDocumentKey,
   ResultDocumentSchema,
   type ResultDocument,

@@ -7,6 +7,7 @@
  * lists the named parameters each SQL text uses, so an executor binds exactly those.
  */
 import { readFileSync } from 'node:fs';
+import { QUALITY_STAGES } from './platform-names';
 import * as z from './zod';
 
 export const SERVING_PLAN_FORMAT_VERSION = 1;
@@ -109,7 +110,7 @@ export const PlanModelSchema = z
 export type PlanModel = z.infer<typeof PlanModelSchema>;
 
 /** When a test runs in the pipeline: tests on sources gate the transform zone, tests on models the serving layer. */
-export const TestStageSchema = z.enum(['transform', 'serving']);
+export const TestStageSchema = z.enum(QUALITY_STAGES);
 export type TestStage = z.infer<typeof TestStageSchema>;
 
 export const TestedNodeSchema = z.object({

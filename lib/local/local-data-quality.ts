@@ -20,10 +20,8 @@ import { DuckDbWarehouse } from './adapters/duckdb-warehouse';
 import { LocalObjectStore } from './adapters/local-object-store';
 import { loadServingPlan, type ServingPlan } from '../../lambdas/shared/serving-plan';
 import type { Warehouse } from '../../lambdas/shared/warehouse';
-import {
-  DEFAULT_JOB_RESULTS_PREFIX,
-  transformCountsFromJobResults,
-} from '../../lambdas/data-quality/quarantine-rate';
+import { transformCountsFromJobResults } from '../../lambdas/data-quality/quarantine-rate';
+import { JOB_RESULTS_PREFIX } from '../../lambdas/shared/platform-names';
 import type {
   DataQualityDeps,
   DataQualityThresholds,
@@ -92,7 +90,7 @@ export async function openLocalDataQuality(options: LocalDataQualityOptions): Pr
       resultsStore: new LocalObjectStore(paths.serving),
       transformCounts: transformCountsFromJobResults(
         new LocalObjectStore(paths.warehouse),
-        DEFAULT_JOB_RESULTS_PREFIX,
+        JOB_RESULTS_PREFIX,
       ),
       logger: options.logger,
       metrics: options.metrics,
