@@ -41,6 +41,33 @@ export const DAILY_PIPELINE_STATES = {
   pipelineFailed: 'PipelineFailed',
 } as const;
 
+const S = DAILY_PIPELINE_STATES;
+/**
+ * DailyPipeline's Task states, the ones that do work (Lambda, Glue, SNS, DynamoDB): the local runner binds
+ * each to a handler by name, and a `Record<DailyPipelineTaskState, ...>` of bindings misses none.
+ */
+export const DAILY_PIPELINE_TASK_STATES = [
+  S.resolveRunDate,
+  S.acquireRunLock,
+  S.extractSongs,
+  S.transformSongs,
+  S.extractUsers,
+  S.extractSessions,
+  S.transformApi,
+  S.extractConcerts,
+  S.extractArtistStats,
+  S.transformEnrichment,
+  S.transformListens,
+  S.checkTransformQuality,
+  S.loadServing,
+  S.checkServingQuality,
+  S.releaseRunLock,
+  S.notifySuccess,
+  S.notifyFailure,
+  S.releaseRunLockAfterFailure,
+] as const;
+export type DailyPipelineTaskState = (typeof DAILY_PIPELINE_TASK_STATES)[number];
+
 /** Errors of the Lambda service itself (not of the handler): safe to retry, the handlers are idempotent. */
 export const LAMBDA_TRANSIENT_ERRORS = [
   'Lambda.ServiceException',

@@ -1,10 +1,12 @@
-import { DAILY_PIPELINE_STATES } from '../../lib/constructs/daily-pipeline';
+import { DAILY_PIPELINE_STATES, DAILY_PIPELINE_TASK_STATES } from '../../lib/constructs/daily-pipeline';
 import {
   definitionFromTemplateValue,
   synthesizeDailyPipelineDefinition,
   type StateMachineDefinitionDocument,
   type SynthesizedDefinition,
 } from '../../lib/daily-pipeline-definition';
+import type { StateMachineDefinition } from '../../lib/local/pipeline/local-stepfunctions';
+import { collectTaskStates } from '../../lib/local/pipeline/task-states';
 
 type State = Record<string, unknown> & {
   Type: string;
@@ -78,6 +80,11 @@ describe('DailyPipeline definition', () => {
     expect(definition.StartAt).toBe('ResolveRunDate');
     expect(typeof definition.TimeoutSeconds).toBe('number');
     expect(new Set(allStateNames(definition))).toEqual(new Set(Object.values(DAILY_PIPELINE_STATES)));
+  });
+
+  it('has exactly the Task states of DAILY_PIPELINE_TASK_STATES, the ones the local runner binds', () => {
+    const tasks = collectTaskStates(definition as unknown as StateMachineDefinition).map((task) => task.name);
+    expect(tasks.sort()).toEqual([...DAILY_PIPELINE_TASK_STATES].sort());
   });
 
   it('draws the docs/design.md graph', () => {
