@@ -11,10 +11,10 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import * as z from '../shared/zod';
-import { bucketVar, httpUrlVar, intVar, readEnv } from '../shared/config';
-import { pipelineHandler } from '../shared/handler';
+import { bucketVar, httpUrlVar, intVar } from '../shared/config';
+import { runDateHandler } from '../shared/handler';
 import { S3ObjectStore } from '../shared/s3-object-store';
-import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '../shared/run-date';
+import { RUN_DATE_BOUNDS_ENV } from '../shared/run-date';
 import type { ExtractResult } from '../shared/landing-manifest';
 import { DEFAULT_SESSIONS_LOOKBACK_DAYS, runExtractApi, type ExtractApiDeps } from './extract-api';
 
@@ -34,30 +34,26 @@ export const ExtractApiEnvSchema = z.object({
 });
 
 /** Built on the first invocation, once per container (importing this module reads no environment). */
-export const handler = pipelineHandler({
+export const handler = runDateHandler({
   service: 'extract-api',
-  init: ({ logger, metrics }) => {
-    const env = readEnv(ExtractApiEnvSchema, 'extract-api');
-    const deps: ExtractApiDeps = {
-      store: new S3ObjectStore({ client: new S3Client({}), bucket: env.LANDING_BUCKET }),
-      apiBaseUrl: env.API_BASE_URL,
-      logger,
-      metrics,
-      retryPolicy: {
-        maxAttempts: env.HTTP_MAX_ATTEMPTS,
-        baseDelayMs: env.RETRY_BASE_DELAY_MS,
-        maxDelayMs: env.RETRY_MAX_DELAY_MS,
-      },
-      timeouts: { responseTimeoutMs: env.HTTP_RESPONSE_TIMEOUT_MS, idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS },
-      sessionsLookbackDays: env.SESSIONS_LOOKBACK_DAYS,
-      recordLimits: {
-        maxRecordBytes: env.API_MAX_RECORD_BYTES,
-        maxDepth: env.API_MAX_RECORD_DEPTH,
-        maxStringBytes: env.API_MAX_STRING_BYTES,
-      },
-    };
-    return { deps, bounds: runDateBoundsFromEnv(env) };
-  },
-  handle: (event, { deps, bounds }): Promise<ExtractResult> =>
-    runExtractApi(checkEventRunDate(event, bounds), deps),
+  envSchema: ExtractApiEnvSchema,
+  deps: (env, { logger, metrics }): ExtractApiDeps => ({
+    store: new S3ObjectStore({ client: new S3Client({}), bucket: env.LANDING_BUCKET }),
+    apiBaseUrl: env.API_BASE_URL,
+    logger,
+    metrics,
+    retryPolicy: {
+      maxAttempts: env.HTTP_MAX_ATTEMPTS,
+      baseDelayMs: env.RETRY_BASE_DELAY_MS,
+      maxDelayMs: env.RETRY_MAX_DELAY_MS,
+    },
+    timeouts: { responseTimeoutMs: env.HTTP_RESPONSE_TIMEOUT_MS, idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS },
+    sessionsLookbackDays: env.SESSIONS_LOOKBACK_DAYS,
+    recordLimits: {
+      maxRecordBytes: env.API_MAX_RECORD_BYTES,
+      maxDepth: env.API_MAX_RECORD_DEPTH,
+      maxStringBytes: env.API_MAX_STRING_BYTES,
+    },
+  }),
+  run: (event, deps): Promise<ExtractResult> => runExtractApi(event, deps),
 });

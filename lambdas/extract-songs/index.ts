@@ -11,12 +11,12 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from '../shared/zod';
-import { bucketVar, intVar, readEnv } from '../shared/config';
+import { bucketVar, intVar } from '../shared/config';
 import { secretsManagerConnectionFactory } from '../shared/db-secret';
 import type { ExtractResult } from '../shared/landing-manifest';
-import { pipelineHandler } from '../shared/handler';
+import { runDateHandler } from '../shared/handler';
 import { S3ObjectStore } from '../shared/s3-object-store';
-import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '../shared/run-date';
+import { RUN_DATE_BOUNDS_ENV } from '../shared/run-date';
 import { runExtractSongs, type ExtractSongsDeps } from './extract-songs';
 
 export const ExtractSongsEnvSchema = z.object({
@@ -30,20 +30,16 @@ export const ExtractSongsEnvSchema = z.object({
 });
 
 /** Built on the first invocation, once per container; the secret is cached with it. */
-export const handler = pipelineHandler({
+export const handler = runDateHandler({
   service: 'extract-songs',
-  init: ({ logger, metrics }) => {
-    const env = readEnv(ExtractSongsEnvSchema, 'extract-songs');
-    const deps: ExtractSongsDeps = {
-      store: new S3ObjectStore({ client: new S3Client({}), bucket: env.LANDING_BUCKET }),
-      connections: secretsManagerConnectionFactory(new SecretsManagerClient({}), env.SONGS_DB_SECRET_ID),
-      fetchSize: env.SONGS_DB_FETCH_SIZE,
-      logger,
-      metrics,
-      retryPolicy: { maxAttempts: env.DB_MAX_ATTEMPTS },
-    };
-    return { deps, bounds: runDateBoundsFromEnv(env) };
-  },
-  handle: (event, { deps, bounds }): Promise<ExtractResult> =>
-    runExtractSongs(checkEventRunDate(event, bounds), deps),
+  envSchema: ExtractSongsEnvSchema,
+  deps: (env, { logger, metrics }): ExtractSongsDeps => ({
+    store: new S3ObjectStore({ client: new S3Client({}), bucket: env.LANDING_BUCKET }),
+    connections: secretsManagerConnectionFactory(new SecretsManagerClient({}), env.SONGS_DB_SECRET_ID),
+    fetchSize: env.SONGS_DB_FETCH_SIZE,
+    logger,
+    metrics,
+    retryPolicy: { maxAttempts: env.DB_MAX_ATTEMPTS },
+  }),
+  run: (event, deps): Promise<ExtractResult> => runExtractSongs(event, deps),
 });

@@ -13,7 +13,10 @@
 import type middyCore from '@middy/core' with { 'resolution-mode': 'import' };
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { readEnv } from './config';
 import { createLogger, createMetrics, type Logger, type Metrics } from './logging';
+import { checkEventRunDate, runDateBoundsFromEnv, type RUN_DATE_BOUNDS_ENV } from './run-date';
+import type * as z from './zod';
 
 // @middy/core 4 (pinned: the last major that ships CommonJS, which Jest and the node16 build load) declares
 // its types as ESM only, so a CommonJS file takes the types with `resolution-mode` and the code with require.
@@ -74,4 +77,42 @@ function withMiddleware<Runtime, Result>(
   ).use(injectLambdaContext(telemetry.logger));
   if (options.metrics !== false) handler.use(logMetrics(telemetry.metrics));
   return handler as PipelineHandler<Result>;
+}
+
+/** The environment of a {@link runDateHandler}: any schema with {@link RUN_DATE_BOUNDS_ENV} spread in. */
+type RunDateEnvSchema = z.ZodMiniObject<typeof RUN_DATE_BOUNDS_ENV>;
+
+export interface RunDateHandlerOptions<Env extends RunDateEnvSchema, Deps, Result> {
+  /** `extract-api`: the `service` of logs and metrics, and the name configuration errors carry. */
+  readonly service: string;
+  /** The function's environment, validated once per container with `readEnv`. */
+  readonly envSchema: Env;
+  /** Builds the core function's dependencies (AWS adapters) from the validated environment. */
+  readonly deps: (env: z.infer<Env>, telemetry: Telemetry) => Deps;
+  /** The core function, given the event once its `run_date` is within the environment's bounds. */
+  readonly run: (event: unknown, deps: Deps) => Promise<Result>;
+  /**
+   * Whether the function emits metrics.
+   * @default true
+   */
+  readonly metrics?: boolean;
+}
+
+/**
+ * The handler of a function whose event carries a `run_date`: the environment read at the first invocation,
+ * the core function's dependencies built from it, and every event's `run_date` checked against the run-date
+ * bounds of the environment before the core function runs (the local bindings check theirs the same way).
+ */
+export function runDateHandler<Env extends RunDateEnvSchema, Deps, Result>(
+  options: RunDateHandlerOptions<Env, Deps, Result>,
+): PipelineHandler<Result> {
+  return pipelineHandler({
+    service: options.service,
+    metrics: options.metrics,
+    init: (telemetry) => {
+      const env = readEnv(options.envSchema, options.service);
+      return { deps: options.deps(env, telemetry), bounds: runDateBoundsFromEnv(env) };
+    },
+    handle: (event, { deps, bounds }) => options.run(checkEventRunDate(event, bounds), deps),
+  });
 }
