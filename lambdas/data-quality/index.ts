@@ -3,7 +3,7 @@
  * `{run_date, stage, status: "passed" | "warned" | "failed", failed: [rule...], warned: [rule...], results_key}`.
  * The state machine's quality gates (`TransformQualityGate`, `ServingQualityGate`) fail the run when
  * `status` is `failed`. The handler only wires AWS adapters from the environment; the work is
- * {@link runDataQuality}, which the local runner calls with local adapters (./local.ts).
+ * {@link runDataQuality}, which the local runner calls with local adapters (lib/local/local-data-quality.ts).
  *
  * Environment:
  * - LANDING_BUCKET: extraction manifests.
@@ -20,26 +20,15 @@
 import * as path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import * as z from '../shared/zod';
-import { bucketVar, intVar, readEnv, redshiftDataApiEnv } from '../shared/config';
-import { pipelineHandler } from '../shared/handler';
+import { bucketVar, intVar, redshiftDataApiEnv } from '../shared/config';
+import { runDateHandler } from '../shared/handler';
 import { JOB_RESULTS_PREFIX } from '../shared/platform-names';
 import { redshiftDataWarehouseFromEnv } from '../shared/redshift-data-warehouse';
 import { S3ObjectStore } from '../shared/s3-object-store';
-import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '../shared/run-date';
+import { RUN_DATE_BOUNDS_ENV } from '../shared/run-date';
 import { loadServingPlan } from '../shared/serving-plan';
 import { transformCountsFromJobResults } from './quarantine-rate';
 import { runDataQuality, type DataQualityDeps, type DataQualityResult } from './run-data-quality';
-
-export { runDataQuality, DataQualityEventSchema } from './run-data-quality';
-export type {
-  DataQualityDeps,
-  DataQualityEvent,
-  DataQualityResult,
-  QualityLogger,
-  QualityMetrics,
-} from './run-data-quality';
-export { ResultDocumentSchema, RuleResultSchema, resultDocumentKey } from './result-document';
-export type { ResultDocument, RuleResult } from './result-document';
 
 const percentVar = (defaultValue: number) =>
   z.pipe(
@@ -69,10 +58,10 @@ export const DataQualityEnvSchema = z.object({
 });
 
 /** Built on the first invocation, once per container (importing this module reads no environment). */
-export const handler = pipelineHandler({
+export const handler = runDateHandler({
   service: 'data-quality',
-  init: ({ logger, metrics }) => {
-    const env = readEnv(DataQualityEnvSchema, 'data-quality');
+  envSchema: DataQualityEnvSchema,
+  deps: (env, { logger, metrics }): DataQualityDeps => {
     const plan = loadServingPlan(env.SERVING_PLAN_PATH);
     if (plan.target !== 'redshift') {
       throw new Error(
@@ -80,7 +69,7 @@ export const handler = pipelineHandler({
       );
     }
     const s3 = new S3Client({});
-    const deps: DataQualityDeps = {
+    return {
       plan,
       warehouse: redshiftDataWarehouseFromEnv(env),
       landingStore: new S3ObjectStore({ client: s3, bucket: env.LANDING_BUCKET }),
@@ -99,8 +88,6 @@ export const handler = pipelineHandler({
       logger,
       metrics,
     };
-    return { deps, bounds: runDateBoundsFromEnv(env) };
   },
-  handle: (event, { deps, bounds }): Promise<DataQualityResult> =>
-    runDataQuality(checkEventRunDate(event, bounds), deps),
+  run: (event, deps): Promise<DataQualityResult> => runDataQuality(event, deps),
 });
