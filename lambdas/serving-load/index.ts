@@ -12,15 +12,12 @@
  */
 import * as path from 'node:path';
 import * as z from '../shared/zod';
-import { readEnv, redshiftDataApiEnv } from '../shared/config';
-import { pipelineHandler } from '../shared/handler';
+import { redshiftDataApiEnv } from '../shared/config';
+import { runDateHandler } from '../shared/handler';
 import { redshiftDataWarehouseFromEnv } from '../shared/redshift-data-warehouse';
 import { loadServingPlan } from '../shared/serving-plan';
-import { checkEventRunDate, RUN_DATE_BOUNDS_ENV, runDateBoundsFromEnv } from '../shared/run-date';
+import { RUN_DATE_BOUNDS_ENV } from '../shared/run-date';
 import { runServingLoad, type ServingLoadDeps, type ServingLoadResult } from './load';
-
-export { runServingLoad, planStatements } from './load';
-export type { LoadLogger, ModelLoadResult, ServingLoadDeps, ServingLoadResult } from './load';
 
 export const ServingLoadEnvSchema = z.object({
   ...redshiftDataApiEnv(),
@@ -29,20 +26,18 @@ export const ServingLoadEnvSchema = z.object({
 });
 
 /** Built on the first invocation, once per container (importing this module reads no environment). */
-export const handler = pipelineHandler({
+export const handler = runDateHandler({
   service: 'serving-load',
   metrics: false,
-  init: ({ logger }) => {
-    const env = readEnv(ServingLoadEnvSchema, 'serving-load');
+  envSchema: ServingLoadEnvSchema,
+  deps: (env, { logger }): ServingLoadDeps => {
     const plan = loadServingPlan(env.SERVING_PLAN_PATH);
     if (plan.target !== 'redshift') {
       throw new Error(
         `${env.SERVING_PLAN_PATH} is the ${plan.target} plan; serving-load on AWS runs the redshift plan`,
       );
     }
-    const deps: ServingLoadDeps = { plan, logger, warehouse: redshiftDataWarehouseFromEnv(env) };
-    return { deps, bounds: runDateBoundsFromEnv(env) };
+    return { plan, logger, warehouse: redshiftDataWarehouseFromEnv(env) };
   },
-  handle: (event, { deps, bounds }): Promise<ServingLoadResult> =>
-    runServingLoad(checkEventRunDate(event, bounds), deps),
+  run: (event, deps): Promise<ServingLoadResult> => runServingLoad(event, deps),
 });
