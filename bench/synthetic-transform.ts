@@ -7,7 +7,8 @@
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { DuckDbWarehouse } from '../lib/local/adapters/duckdb-warehouse';
-import { TRANSFORM_COLUMNS, type TransformDataFiles, type TransformTable } from '../lib/local/spectrum';
+import type { TransformTable } from '../lambdas/shared/platform-names';
+import { TRANSFORM_COLUMNS, type TransformDataFiles } from '../lib/local/spectrum';
 
 /** The tables the benchmarks fill. */
 export type FilledTable = Extract<TransformTable, 'users' | 'sessions' | 'songs' | 'listens'>;

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { WAREHOUSE_PREFIX, ZONES } from '../../lambdas/shared/platform-names';
 
 export interface LocalPaths {
   /** The data directory itself. */
@@ -30,11 +31,11 @@ export function localPaths(dataDir: string = process.env.DEFTUNES_DATA_DIR ?? DE
   const root = path.resolve(dataDir);
   return {
     root,
-    landing: path.join(root, 'landing'),
-    warehouse: path.join(root, 'transform', 'warehouse'),
-    catalog: path.join(root, 'transform', 'catalog.sqlite'),
-    serving: path.join(root, 'serving'),
-    warehouseDb: path.join(root, 'serving', 'deftunes.duckdb'),
+    landing: path.join(root, ZONES.landing),
+    warehouse: path.join(root, ZONES.transform, WAREHOUSE_PREFIX),
+    catalog: path.join(root, ZONES.transform, 'catalog.sqlite'),
+    serving: path.join(root, ZONES.serving),
+    warehouseDb: path.join(root, ZONES.serving, 'deftunes.duckdb'),
     runLog: path.join(root, 'run.log'),
     runLocks: path.join(root, 'run-locks'),
   };

@@ -4,12 +4,22 @@
  * runner passes them; nothing here reads Iceberg metadata). Every view has the transform zone's typed
  * columns, also when a table has no data file yet, so the serving models always compile and run.
  */
+import {
+  SERVING_SCHEMA,
+  TRANSFORM_SCHEMA,
+  TRANSFORM_TABLES,
+  type TransformTable,
+} from '../../lambdas/shared/platform-names';
 import type { Warehouse } from '../../lambdas/shared/warehouse';
 
-export const TRANSFORM_SCHEMA = 'deftunes_transform';
+// Until the test fixtures import them from their home (lambdas/shared/platform-names.ts).
+export { TRANSFORM_TABLES, type TransformTable };
 
-export type TransformTable =
-  'users' | 'sessions' | 'songs' | 'concerts' | 'concert_windows' | 'artist_stats' | 'listens' | 'quarantine';
+/**
+ * The local warehouse's schemas searched for unqualified names: the serving schema first, so
+ * `select * from dim_users` works in `deftunes query` and in the local runner's connection.
+ */
+export const WAREHOUSE_SEARCH_PATH = [SERVING_SCHEMA, TRANSFORM_SCHEMA, 'main'] as const;
 
 /** The transform tables' columns and DuckDB types (glue-scripts' Iceberg schemas). */
 export const TRANSFORM_COLUMNS: Readonly<Record<TransformTable, ReadonlyArray<readonly [string, string]>>> = {
@@ -128,8 +138,6 @@ export const TRANSFORM_COLUMNS: Readonly<Record<TransformTable, ReadonlyArray<re
     ['processing_timestamp', 'TIMESTAMP'],
   ],
 };
-
-export const TRANSFORM_TABLES = Object.keys(TRANSFORM_COLUMNS) as TransformTable[];
 
 /** Data files (absolute paths) of each table's current Iceberg snapshot; a missing table has none. */
 export type TransformDataFiles = Partial<Record<TransformTable, readonly string[]>>;

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { SessionRecord } from '../../lambdas/shared/contracts';
+import { SERVING_SCHEMA } from '../../lambdas/shared/platform-names';
 import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import { localPaths } from '../../lib/local/data-dir';
 import {
@@ -22,7 +23,8 @@ import {
 } from '../../lib/local/enrichment-settings';
 import { startLocalGlue } from '../../lib/local/pipeline/local-glue';
 import { runPipeline, type RunPipelineOptions } from '../../lib/local/pipeline/run-pipeline';
-import { SERVING_SCHEMA, type RunSummary } from '../../lib/local/pipeline/run-summary';
+import type { RunSummary } from '../../lib/local/pipeline/run-summary';
+import { WAREHOUSE_SEARCH_PATH } from '../../lib/local/spectrum';
 import {
   startSources,
   type ConcertEvent,
@@ -54,7 +56,7 @@ function jsonLines<T>(file: string): T[] {
 
 async function query(dataDir: string, sql: string): Promise<Row[]> {
   const warehouse = await DuckDbWarehouse.open(localPaths(dataDir).warehouseDb, {
-    searchPath: [SERVING_SCHEMA, 'deftunes_transform', 'main'],
+    searchPath: [...WAREHOUSE_SEARCH_PATH],
   });
   try {
     return await warehouse.query(sql);

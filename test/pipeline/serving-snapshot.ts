@@ -1,7 +1,8 @@
 /** Reading the local warehouse of a pipeline run in the end-to-end tests. */
 import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import { localPaths } from '../../lib/local/data-dir';
-import { SERVING_SCHEMA } from '../../lib/local/pipeline/run-summary';
+import { SERVING_SCHEMA } from '../../lambdas/shared/platform-names';
+import { WAREHOUSE_SEARCH_PATH } from '../../lib/local/spectrum';
 
 /** Opens the data directory's DuckDB file (serving, then transform names), runs `body`, closes it. */
 export async function withWarehouse<T>(
@@ -9,7 +10,7 @@ export async function withWarehouse<T>(
   body: (warehouse: DuckDbWarehouse) => Promise<T>,
 ): Promise<T> {
   const warehouse = await DuckDbWarehouse.open(localPaths(dataDir).warehouseDb, {
-    searchPath: [SERVING_SCHEMA, 'deftunes_transform', 'main'],
+    searchPath: [...WAREHOUSE_SEARCH_PATH],
   });
   try {
     return await body(warehouse);

@@ -8,6 +8,7 @@ import { registerExtractCommand } from '../../lib/local/cli/extract';
 import { runDateParser } from '../../lib/local/cli/options';
 import { registerQualityCommand } from '../../lib/local/cli/quality';
 import { registerRunCommand, registerStepCommand } from '../../lib/local/cli/run';
+import { DAILY_PIPELINE_STATES as S } from '../../lib/constructs/daily-pipeline-states';
 import { dailyPipelineBindings, type LocalBindingContext } from '../../lib/local/pipeline/local-bindings';
 import type { LocalServices } from '../../lib/local/pipeline/local-services';
 import { localRunDateBounds } from '../../lib/local/run-date-bounds';
@@ -129,7 +130,7 @@ describe('local entry points', () => {
       runDateBounds: PARIS,
     } satisfies LocalBindingContext;
     const bindings = dailyPipelineBindings(context);
-    const states = ['ExtractSongs', 'ExtractUsers', 'LoadServing', 'CheckServingQuality'];
+    const states = [S.extractSongs, S.extractUsers, S.loadServing, S.checkServingQuality];
     for (const state of states) {
       await expect(bindings[state]({ Payload: { run_date: '2999-01-01' } })).rejects.toThrow(
         /run date 2999-01-01 \(the event's run_date\) is after today/,
@@ -138,7 +139,7 @@ describe('local entry points', () => {
     // As the handler's metrics middleware does in AWS, a failed invocation flushes its metrics too.
     expect(metricFlushes).toBe(states.length);
     await expect(
-      bindings.ResolveRunDate({
+      bindings[S.resolveRunDate]({
         Payload: { execution_input: { run_date: '2999-01-01' }, time_zone: 'Europe/Paris' },
       }),
     ).rejects.toThrow(/after today/);

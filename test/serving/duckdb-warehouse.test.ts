@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import { localPaths } from '../../lib/local/data-dir';
 import { formatTable, registerQueryCommand, runLocalQuery } from '../../lib/local/cli/query';
-import { createTransformViews, TRANSFORM_COLUMNS, TRANSFORM_TABLES } from '../../lib/local/spectrum';
+import { createTransformViews, TRANSFORM_COLUMNS } from '../../lib/local/spectrum';
+import { TRANSFORM_TABLES } from '../../lambdas/shared/platform-names';
 import { Command } from 'commander';
 
 let dir: string;

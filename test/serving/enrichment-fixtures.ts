@@ -12,7 +12,7 @@
  * (mbid) in Paris. Statistics: a1 found on 2024-03-01 (tag "Indie Pop") and again on 2024-03-02 ("Dream
  * Pop"); a2 found without tags; a3 not found; a4 found on 2025-01-02.
  */
-import type { TransformTable } from '../../lib/local/spectrum';
+import type { TransformTable } from '../../lambdas/shared/platform-names';
 
 type Value = string | number | boolean | null;
 type Row = Record<string, Value>;

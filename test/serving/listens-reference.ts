@@ -2,7 +2,7 @@
  * The listening KPIs of docs/listening-events.md computed in TypeScript from the transform rows, loop by
  * loop, as a reference the models' SQL is checked against (never by running that SQL).
  */
-import type { TransformTable } from '../../lib/local/spectrum';
+import type { TransformTable } from '../../lambdas/shared/platform-names';
 import type { FixtureRow } from './fixtures';
 
 type Rows = Record<TransformTable, FixtureRow[]>;

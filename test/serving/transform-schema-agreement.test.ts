@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { TRANSFORM_COLUMNS, TRANSFORM_TABLES } from '../../lib/local/spectrum';
+import { TRANSFORM_COLUMNS } from '../../lib/local/spectrum';
+import { TRANSFORM_SCHEMA, TRANSFORM_TABLES } from '../../lambdas/shared/platform-names';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -44,7 +45,7 @@ describe('transform table schemas', () => {
   const sources = parse(
     readFileSync(path.join(ROOT, 'dbt_modeling', 'models', 'sources.yml'), 'utf8'),
   ) as SourcesYml;
-  const dbtTables = sources.sources.find((source) => source.name === 'deftunes_transform')?.tables ?? [];
+  const dbtTables = sources.sources.find((source) => source.name === TRANSFORM_SCHEMA)?.tables ?? [];
 
   test.each(TRANSFORM_TABLES)(
     '%s: the Spectrum view declares the Glue job columns, in order, with the same types',

@@ -8,22 +8,24 @@ import * as path from 'node:path';
 import { openLocalDataQuality } from '../local-data-quality';
 import { ResultDocumentSchema, type ResultDocument } from '../../../lambdas/data-quality/result-document';
 import { runDataQuality } from '../../../lambdas/data-quality/run-data-quality';
+import { QUALITY_STAGES, type QualityStage } from '../../../lambdas/shared/platform-names';
 import { localPaths } from '../data-dir';
 import { openCliTelemetry } from './cli-telemetry';
 import { parseRunDate } from './options';
 
 interface QualityOptions {
   readonly date: string;
-  readonly stage: 'transform' | 'serving';
+  readonly stage: QualityStage;
   readonly dataDir?: string;
   readonly json?: boolean;
 }
 
-function parseStage(value: string): 'transform' | 'serving' {
-  if (value !== 'transform' && value !== 'serving') {
-    throw new InvalidArgumentError(`must be transform or serving; got "${value}"`);
+function parseStage(value: string): QualityStage {
+  const stage = QUALITY_STAGES.find((candidate) => candidate === value);
+  if (stage === undefined) {
+    throw new InvalidArgumentError(`must be ${QUALITY_STAGES.join(' or ')}; got "${value}"`);
   }
-  return value;
+  return stage;
 }
 
 export function registerQualityCommand(program: Command): void {
@@ -36,7 +38,7 @@ export function registerQualityCommand(program: Command): void {
         'exits with 1 when an error-severity rule failed or a rule could not run.',
     )
     .requiredOption('--date <YYYY-MM-DD>', 'run date', parseRunDate)
-    .requiredOption('--stage <stage>', 'transform | serving', parseStage)
+    .requiredOption('--stage <stage>', QUALITY_STAGES.join(' | '), parseStage)
     .option('--data-dir <dir>', 'local data directory (default: $DEFTUNES_DATA_DIR or ./data)')
     .option('--json', 'print the result document as JSON on stdout (logs go to stderr)')
     .action(async (options: QualityOptions) => {

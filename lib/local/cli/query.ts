@@ -7,10 +7,10 @@
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { DuckDbWarehouse } from '../adapters/duckdb-warehouse';
+import { SERVING_SCHEMA, TRANSFORM_SCHEMA } from '../../../lambdas/shared/platform-names';
 import type { Row } from '../../../lambdas/shared/warehouse';
 import { localPaths } from '../data-dir';
-
-export const QUERY_SEARCH_PATH = ['deftunes_serving', 'deftunes_transform', 'main'];
+import { WAREHOUSE_SEARCH_PATH } from '../spectrum';
 
 export interface QueryOptions {
   readonly dataDir?: string;
@@ -25,7 +25,7 @@ export async function runLocalQuery(sql: string, options: QueryOptions = {}): Pr
   // The transform views read the Iceberg data files: that directory is the only one SQL may touch.
   const warehouse = await DuckDbWarehouse.open(paths.warehouseDb, {
     readOnly: true,
-    searchPath: QUERY_SEARCH_PATH,
+    searchPath: [...WAREHOUSE_SEARCH_PATH],
     sandbox: { readableDirectories: [paths.warehouse] },
   });
   try {
@@ -66,8 +66,8 @@ export function registerQueryCommand(program: Command): void {
   program
     .command('query')
     .description(
-      'Run SQL on the local warehouse (read-only). Unqualified names resolve in deftunes_serving, ' +
-        'deftunes_transform, then main: e.g. deftunes query "select * from sales_per_country_vw".',
+      `Run SQL on the local warehouse (read-only). Unqualified names resolve in ${SERVING_SCHEMA}, ` +
+        `${TRANSFORM_SCHEMA}, then main: e.g. deftunes query "select * from sales_per_country_vw".`,
     )
     .argument('<sql>', 'the SQL to run')
     .option('--data-dir <dir>', 'local data directory (default: $DEFTUNES_DATA_DIR or ./data)')

@@ -2,6 +2,7 @@
  * Filtering and aggregation of the embedded dashboard data. Pure functions with no DOM and no Node: the
  * page's script runs them in the browser on every filter change, and the unit tests run them in Node.
  */
+import { QUALITY_STAGES } from '../../../lambdas/shared/platform-names';
 import type {
   DashboardData,
   DashboardFilter,
@@ -194,7 +195,10 @@ export function transformTables(counts: readonly TransformRowCount[]): string[] 
 
 /** Quality runs whose run date is inside the filter, by run date then stage (transform before serving). */
 export function qualityRuns(data: DashboardData, filter: DashboardFilter): QualityRun[] {
-  const stageOrder = (stage: string) => (stage === 'transform' ? 0 : stage === 'serving' ? 1 : 2);
+  const stageOrder = (stage: string) => {
+    const rank = QUALITY_STAGES.findIndex((candidate) => candidate === stage);
+    return rank < 0 ? QUALITY_STAGES.length : rank;
+  };
   return data.quality
     .filter((run) => inDateRange(run.runDate, filter))
     .slice()

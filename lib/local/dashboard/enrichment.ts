@@ -12,7 +12,7 @@ import type {
 } from './enrichment-model';
 import { NO_ENRICHMENT } from './enrichment-model';
 import { UNKNOWN_ARTIST, UNKNOWN_COUNTRY, type ConsistencyCheck, type SalesCell } from './model';
-import { SERVING_SCHEMA } from './sql';
+import { SERVING_SCHEMA } from '../../../lambdas/shared/platform-names';
 import { count, text } from './values';
 
 export const ENRICHMENT_VIEWS = [

@@ -15,7 +15,7 @@ import {
   type ListeningPanelsData,
 } from './listening-model';
 import type { ConsistencyCheck } from './model';
-import { SERVING_SCHEMA } from './sql';
+import { SERVING_SCHEMA } from '../../../lambdas/shared/platform-names';
 import { count, decimal, text } from './values';
 
 export const LISTENING_VIEWS = ['listening_hourly_vw', 'genre_daily_vw'] as const;

@@ -4,6 +4,7 @@
  * result documents from the results bucket (through the `ObjectStore` interface).
  */
 import type { ObjectStore } from '../../../lambdas/shared/object-store';
+import { QUALITY_RESULTS_PREFIX, TRANSFORM_SCHEMA } from '../../../lambdas/shared/platform-names';
 import type { Row, Warehouse } from '../../../lambdas/shared/warehouse';
 import { ResultDocumentSchema } from '../../../lambdas/data-quality/result-document';
 import type {
@@ -24,15 +25,16 @@ import {
   SALES_PER_COUNTRY_VIEW_SQL,
   SERVING_RELATIONS,
   SERVING_RELATIONS_SQL,
-  TRANSFORM_TABLES,
+  COUNTED_TRANSFORM_TABLES,
   transformRowCountsSql,
 } from './sql';
 import { loadEnrichmentPanels } from './enrichment';
 import { loadListeningPanels } from './listening';
 import { count, decimal, messageOf, text } from './values';
 
-export const QUALITY_RESULTS_PREFIX = 'dq-results/';
-const RESULT_KEY = /^dq-results\/run_date=(\d{4}-\d{2}-\d{2})\/([A-Za-z0-9_-]+)\.json$/;
+const RESULT_KEY = new RegExp(
+  `^${QUALITY_RESULTS_PREFIX}/run_date=(\\d{4}-\\d{2}-\\d{2})/([A-Za-z0-9_-]+)\\.json$`,
+);
 
 export interface LoadDashboardOptions {
   readonly warehouse: Warehouse;
@@ -81,7 +83,7 @@ export async function loadDashboardData(options: LoadDashboardOptions): Promise<
   const [factTotals] = await askServed('fact_session_items totals', FACT_TOTALS_SQL);
 
   const transformRowCounts: TransformRowCount[] = [];
-  for (const table of TRANSFORM_TABLES) {
+  for (const table of COUNTED_TRANSFORM_TABLES) {
     try {
       for (const row of await warehouse.query(transformRowCountsSql(table))) {
         transformRowCounts.push({
@@ -91,7 +93,7 @@ export async function loadDashboardData(options: LoadDashboardOptions): Promise<
         });
       }
     } catch (error: unknown) {
-      notes.push(`Rows per day of deftunes_transform.${table} could not be read: ${messageOf(error)}`);
+      notes.push(`Rows per day of ${TRANSFORM_SCHEMA}.${table} could not be read: ${messageOf(error)}`);
     }
   }
 
@@ -163,7 +165,7 @@ export async function loadDashboardData(options: LoadDashboardOptions): Promise<
 /** Reads and validates every result document under `dq-results/`; an unreadable one becomes a note. */
 export async function loadQualityRuns(store: ObjectStore, notes: string[]): Promise<QualityRun[]> {
   const runs: QualityRun[] = [];
-  for (const key of await store.list(QUALITY_RESULTS_PREFIX)) {
+  for (const key of await store.list(`${QUALITY_RESULTS_PREFIX}/`)) {
     const match = RESULT_KEY.exec(key);
     if (match === null) continue;
     let json: unknown;

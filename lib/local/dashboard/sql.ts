@@ -2,12 +2,19 @@
  * The dashboard's queries. Plain SQL that DuckDB and Redshift both run unchanged: money is turned into
  * integer cents and dates into ISO text in SQL, so neither engine's decimal or date types reach the page.
  */
+import {
+  SERVING_SCHEMA,
+  TRANSFORM_SCHEMA,
+  type TransformTable,
+} from '../../../lambdas/shared/platform-names';
 import { UNKNOWN_ARTIST, UNKNOWN_COUNTRY } from './model';
 
-export const SERVING_SCHEMA = 'deftunes_serving';
-export const TRANSFORM_SCHEMA = 'deftunes_transform';
 /** The transform tables whose rows per ingest date the dashboard shows. */
-export const TRANSFORM_TABLES = ['sessions', 'users', 'songs'] as const;
+export const COUNTED_TRANSFORM_TABLES = [
+  'sessions',
+  'users',
+  'songs',
+] as const satisfies readonly TransformTable[];
 
 const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
@@ -111,7 +118,7 @@ export const FACT_TOTALS_SQL = `
 select count(*) as items, coalesce(sum(cast(round(price * 100) as bigint)), 0) as revenue_cents
 from ${SERVING_SCHEMA}.fact_session_items`;
 
-export function transformRowCountsSql(table: (typeof TRANSFORM_TABLES)[number]): string {
+export function transformRowCountsSql(table: (typeof COUNTED_TRANSFORM_TABLES)[number]): string {
   return `
 select cast(ingest_on as varchar) as ingest_on, count(*) as row_count
 from ${TRANSFORM_SCHEMA}.${table}

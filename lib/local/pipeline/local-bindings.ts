@@ -19,12 +19,17 @@ import { runExtractConcerts } from '../../../lambdas/extract-concerts/extract-co
 import { runExtractSongs } from '../../../lambdas/extract-songs/extract-songs';
 import { runResolveRunDate } from '../../../lambdas/resolve-run-date/resolve-run-date';
 import { runServingLoad } from '../../../lambdas/serving-load/load';
-import { urlConnectionFactory } from '../../../lambdas/shared/db-secret';
+import { urlConnectionFactory } from '../adapters/pg-url-connection';
 import { checkEventRunDate, type RunDateBounds } from '../../../lambdas/shared/run-date';
+import { TRANSFORM_TABLES } from '../../../lambdas/shared/platform-names';
 import type { ServingPlan } from '../../../lambdas/shared/serving-plan';
+import {
+  DAILY_PIPELINE_STATES as S,
+  type DailyPipelineTaskState,
+} from '../../constructs/daily-pipeline-states';
 import { transformListensArguments } from '../../constructs/transform-jobs';
 import { localEnvironmentConfig } from '../run-date-bounds';
-import { createTransformViews, TRANSFORM_TABLES, type TransformDataFiles } from '../spectrum';
+import { createTransformViews, type TransformDataFiles } from '../spectrum';
 import type { LocalServices } from './local-services';
 import { LocalRunLocks } from './local-run-locks';
 import { requireObject, type JsonObject, type JsonValue, type LocalTaskHandler } from './task-states';
@@ -145,8 +150,10 @@ function dataQualityTask(state: string, context: LocalBindingContext): LocalTask
   });
 }
 
-/** Every Task state of DailyPipeline, by name. */
-export function dailyPipelineBindings(context: LocalBindingContext): Record<string, LocalTaskHandler> {
+/** Every Task state of DailyPipeline, by name: a state without its binding does not compile. */
+export function dailyPipelineBindings(
+  context: LocalBindingContext,
+): Record<DailyPipelineTaskState, LocalTaskHandler> {
   const { services } = context;
   const { enrichment } = services;
   const extractApi = (state: string) =>
@@ -160,15 +167,15 @@ export function dailyPipelineBindings(context: LocalBindingContext): Record<stri
     );
   const runLocks = new LocalRunLocks(services.paths.runLocks);
   return {
-    AcquireRunLock: runLocks.acquire('AcquireRunLock'),
-    ReleaseRunLock: runLocks.release('ReleaseRunLock'),
-    ReleaseRunLockAfterFailure: runLocks.release('ReleaseRunLockAfterFailure'),
-    ResolveRunDate: lambdaTask('ResolveRunDate', context, async (payload) =>
+    [S.acquireRunLock]: runLocks.acquire(S.acquireRunLock),
+    [S.releaseRunLock]: runLocks.release(S.releaseRunLock),
+    [S.releaseRunLockAfterFailure]: runLocks.release(S.releaseRunLockAfterFailure),
+    [S.resolveRunDate]: lambdaTask(S.resolveRunDate, context, async (payload) =>
       runResolveRunDate(payload, { bounds: context.runDateBounds }),
     ),
-    ExtractUsers: extractApi('ExtractUsers'),
-    ExtractSessions: extractApi('ExtractSessions'),
-    ExtractSongs: lambdaTask('ExtractSongs', context, (payload) =>
+    [S.extractUsers]: extractApi(S.extractUsers),
+    [S.extractSessions]: extractApi(S.extractSessions),
+    [S.extractSongs]: lambdaTask(S.extractSongs, context, (payload) =>
       runExtractSongs(payload, {
         store: services.landing,
         connections: urlConnectionFactory(services.songsDbUrl),
@@ -176,10 +183,10 @@ export function dailyPipelineBindings(context: LocalBindingContext): Record<stri
         metrics: services.metrics('extract-songs'),
       }),
     ),
-    TransformSongs: glueTask('TransformSongs', 'transform_songs', context),
-    TransformApi: glueTask('TransformApi', 'transform_api', context),
+    [S.transformSongs]: glueTask(S.transformSongs, 'transform_songs', context),
+    [S.transformApi]: glueTask(S.transformApi, 'transform_api', context),
     // The artist enrichment: the simulator's APIs (or the given ones) with cdk.json's dev settings.
-    ExtractConcerts: lambdaTask('ExtractConcerts', context, (payload) =>
+    [S.extractConcerts]: lambdaTask(S.extractConcerts, context, (payload) =>
       runExtractConcerts(payload, {
         store: services.landing,
         apiBaseUrl: enrichment.concerts.url,
@@ -190,7 +197,7 @@ export function dailyPipelineBindings(context: LocalBindingContext): Record<stri
         metrics: services.metrics('extract-concerts'),
       }),
     ),
-    ExtractArtistStats: lambdaTask('ExtractArtistStats', context, (payload) =>
+    [S.extractArtistStats]: lambdaTask(S.extractArtistStats, context, (payload) =>
       runExtractArtistStats(payload, {
         store: services.landing,
         apiBaseUrl: enrichment.artistStats.url,
@@ -202,24 +209,24 @@ export function dailyPipelineBindings(context: LocalBindingContext): Record<stri
         metrics: services.metrics('extract-artist-stats'),
       }),
     ),
-    TransformEnrichment: glueTask('TransformEnrichment', 'transform_enrichment', context),
+    [S.transformEnrichment]: glueTask(S.transformEnrichment, 'transform_enrichment', context),
     // The listening events: Firehose's stand-in has delivered them before the run (no extraction).
-    TransformListens: glueTask(
-      'TransformListens',
+    [S.transformListens]: glueTask(
+      S.transformListens,
       'transform_listens',
       context,
       transformListensArguments(context.latenessHours ?? localEnvironmentConfig().stream.latenessHours),
     ),
-    CheckTransformQuality: dataQualityTask('CheckTransformQuality', context),
-    LoadServing: lambdaTask('LoadServing', context, (payload) =>
+    [S.checkTransformQuality]: dataQualityTask(S.checkTransformQuality, context),
+    [S.loadServing]: lambdaTask(S.loadServing, context, (payload) =>
       runServingLoad(payload, {
         warehouse: services.warehouse,
         plan: context.plan,
         logger: services.logger('serving-load'),
       }),
     ),
-    CheckServingQuality: dataQualityTask('CheckServingQuality', context),
-    NotifySuccess: snsTask('NotifySuccess', context),
-    NotifyFailure: snsTask('NotifyFailure', context),
+    [S.checkServingQuality]: dataQualityTask(S.checkServingQuality, context),
+    [S.notifySuccess]: snsTask(S.notifySuccess, context),
+    [S.notifyFailure]: snsTask(S.notifyFailure, context),
   };
 }

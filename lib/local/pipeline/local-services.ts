@@ -18,9 +18,7 @@ import {
   localEnrichmentSettings,
 } from '../enrichment-settings';
 import { startSources, type RunningSources } from '../simulator';
-
-/** Schemas searched for unqualified names: serving first, as `deftunes query` does. */
-export const WAREHOUSE_SEARCH_PATH = ['deftunes_serving', 'deftunes_transform', 'main'] as const;
+import { WAREHOUSE_SEARCH_PATH } from '../spectrum';
 
 export interface LocalServicesOptions {
   readonly dataDir: string;

@@ -11,12 +11,10 @@ import {
 } from '../../../lambdas/data-quality/quarantine-rate';
 import { landingManifestKey } from '../../../lambdas/shared/landing-keys';
 import { LocalObjectStore } from '../adapters/local-object-store';
+import { QUALITY_STAGES, SERVING_SCHEMA, type QualityStage } from '../../../lambdas/shared/platform-names';
 import type { Warehouse } from '../../../lambdas/shared/warehouse';
 import type { ExecutionFailure, StateRecord } from './execute-definition';
 import type { LocalServices } from './local-services';
-
-export const SERVING_SCHEMA = 'deftunes_serving';
-const STAGES = ['transform', 'serving'] as const;
 
 export interface DateSummary {
   readonly run_date: string;
@@ -40,7 +38,7 @@ export interface RunSummary {
   /** Records set aside, by source: rejected at extraction plus quarantined by the transform jobs. */
   readonly quarantined: Record<string, { extraction: number; transform: number; total: number }>;
   /** Data-quality results by run date and stage. */
-  readonly dq: Record<string, Partial<Record<(typeof STAGES)[number], QualitySummary>>>;
+  readonly dq: Record<string, Partial<Record<QualityStage, QualitySummary>>>;
   readonly data_dir: string;
   readonly run_log: string;
   dashboard?: string;
@@ -98,8 +96,8 @@ async function qualityByDate(
 ): Promise<RunSummary['dq']> {
   const dq: RunSummary['dq'] = {};
   for (const runDate of runDates) {
-    const byStage: Partial<Record<(typeof STAGES)[number], QualitySummary>> = {};
-    for (const stage of STAGES) {
+    const byStage: Partial<Record<QualityStage, QualitySummary>> = {};
+    for (const stage of QUALITY_STAGES) {
       const key = resultDocumentKey(runDate, stage);
       if (!(await services.serving.exists(key))) continue;
       const document = ResultDocumentSchema.parse(

@@ -5,11 +5,11 @@
  * test gives, the way a new Iceberg snapshot replaces what Spectrum reads.
  */
 import {
-  TRANSFORM_COLUMNS,
   TRANSFORM_SCHEMA,
   TRANSFORM_TABLES,
   type TransformTable,
-} from '../../../lib/local/spectrum';
+} from '../../../lambdas/shared/platform-names';
+import { TRANSFORM_COLUMNS } from '../../../lib/local/spectrum';
 import type { FakeRedshiftData } from './data-api-fake';
 
 export type TransformRow = Readonly<Record<string, string | number | boolean | null>>;
