@@ -76,19 +76,18 @@ export function secretsManagerConnectionFactory(
     });
     return cached;
   };
-  const open = async (value: DbSecret): Promise<Client> => {
-    const config: ClientConfig = {
-      host: value.host,
-      port: value.port,
-      user: value.username,
-      password: value.password,
-      database: value.dbname,
-      ssl: { rejectUnauthorized: true, servername: value.host },
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      application_name: 'deftunes-extract',
-    };
-    return connectOrClose(newClient(config));
-  };
+  const open = (value: DbSecret): Promise<Client> =>
+    connectPg(
+      {
+        host: value.host,
+        port: value.port,
+        user: value.username,
+        password: value.password,
+        database: value.dbname,
+        ssl: { rejectUnauthorized: true, servername: value.host },
+      },
+      newClient,
+    );
   return {
     get description() {
       return description;
@@ -111,22 +110,21 @@ export function secretsManagerConnectionFactory(
   };
 }
 
-/** Connections from a Postgres URL (locally: the simulator's songs database, or any Postgres). */
-export function urlConnectionFactory(url: string): PgConnectionFactory {
-  const parsed = new URL(url);
-  const database = parsed.pathname.replace(/^\//, '') || 'postgres';
-  return {
-    description: `${parsed.protocol}//${parsed.hostname}:${parsed.port || '5432'}/${database}`,
-    async connect() {
-      return connectOrClose(
-        new Client({
-          connectionString: url,
-          connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-          application_name: 'deftunes-extract',
-        }),
-      );
-    },
-  };
+/**
+ * Opens a connection with the extracts' connect timeout and application name, then sets the statement
+ * timeout; a connection that fails half-way is closed. Also the local runner's way in (lib/local/adapters).
+ */
+export async function connectPg(
+  config: ClientConfig,
+  newClient: (config: ClientConfig) => Client = (config) => new Client(config),
+): Promise<Client> {
+  return connectOrClose(
+    newClient({
+      ...config,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      application_name: 'deftunes-extract',
+    }),
+  );
 }
 
 async function connectOrClose(connection: Client): Promise<Client> {

@@ -1,4 +1,4 @@
-import { urlConnectionFactory } from '../../lambdas/shared/db-secret';
+import { urlConnectionFactory } from '../../lib/local/adapters/pg-url-connection';
 import { startSources, type RunningSources } from '../../lib/local/simulator';
 
 describe('songs database connections', () => {

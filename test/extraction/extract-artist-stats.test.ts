@@ -10,14 +10,14 @@ import {
   type ArtistStatsRecord,
 } from '../../lambdas/extract-artist-stats/extract-artist-stats';
 import type { ExtractArtistStatsDeps } from '../../lambdas/extract-artist-stats/extract-artist-stats';
-import { InvalidApiKeyError } from '../../lambdas/shared/api-key';
-import { urlConnectionFactory } from '../../lambdas/shared/db-secret';
+import { urlConnectionFactory } from '../../lib/local/adapters/pg-url-connection';
 import { RequestBudgetExceededError } from '../../lambdas/shared/keyed-api-client';
 import type { ArtistStatsExpectation } from '../../lib/local/simulator';
-import type { EnrichmentFaultReport } from '../../lib/local/simulator';
 import {
   capturingLogger,
   enrichmentEnv,
+  enrichmentFaults,
+  expectKeyRefused,
   FAST_RETRIES,
   hasManifest,
   landed,
@@ -99,16 +99,16 @@ describe('extract-artist-stats, clean source', () => {
   });
 
   it('fails with InvalidApiKeyError on error 10, the key masked and never logged, and lands no manifest', async () => {
-    const { logger, lines } = capturingLogger('extract-artist-stats');
-    const error = await failureOf(
-      runExtractArtistStats({ run_date: '2020-03-20' }, deps(env, { apiKey: 'not-the-key-42', logger })),
-    );
-    expect(error).toBeInstanceOf(InvalidApiKeyError);
-    expect(error.message).toMatch(/artist_stats API refused the API key \(error 10\)/);
-    expect(error.message).toContain('api_key=***');
-    expect(error.message).not.toContain('not-the-key-42');
-    expect(lines.join('')).not.toContain('not-the-key-42');
-    expect(await hasManifest(env.store, 'artist_stats', '2020-03-20')).toBe(false);
+    await expectKeyRefused(env, {
+      source: 'artist_stats',
+      runDate: '2020-03-20',
+      service: 'extract-artist-stats',
+      badKey: 'not-the-key-42',
+      run: (apiKey, logger) =>
+        runExtractArtistStats({ run_date: '2020-03-20' }, deps(env, { apiKey, logger })),
+      refusal: /artist_stats API refused the API key \(error 10\)/,
+      masked: 'api_key=***',
+    });
   });
 });
 
@@ -123,9 +123,7 @@ describe('extract-artist-stats under faults', () => {
     const { logger, lines } = capturingLogger('extract-artist-stats');
     await runExtractArtistStats({ run_date: RUN_DATE }, deps(env, { timeoutMs: 300, logger }));
     const { records } = await landed<ArtistStatsRecord>(env.store, 'artist_stats', RUN_DATE);
-    const faults = (await (
-      await fetch(`${env.sources.apiUrl}/_faults/enrichment`)
-    ).json()) as EnrichmentFaultReport;
+    const faults = await enrichmentFaults(env);
 
     expect(faults.faults['artist_stats.rate_limit_burst']).toBeGreaterThan(0);
     expect(faults.faults['artist_stats.slow']).toBeGreaterThan(0);

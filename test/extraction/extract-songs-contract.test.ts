@@ -6,7 +6,7 @@
  */
 import { Client } from 'pg';
 import { runExtractSongs } from '../../lambdas/extract-songs/extract-songs';
-import { urlConnectionFactory } from '../../lambdas/shared/db-secret';
+import { urlConnectionFactory } from '../../lib/local/adapters/pg-url-connection';
 import { landingDataKey, quarantineKey } from '../../lambdas/shared/landing-keys';
 import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import { SONGS_CONTRACT } from '../../lambdas/shared/songs-contract';

@@ -8,9 +8,9 @@ import { SELECT_SONG_COLUMN_TYPES } from '../../lambdas/extract-songs/extract-so
 import {
   readDbSecret,
   secretsManagerConnectionFactory,
-  urlConnectionFactory,
   type PgConnectionFactory,
 } from '../../lambdas/shared/db-secret';
+import { urlConnectionFactory } from '../../lib/local/adapters/pg-url-connection';
 import { landingDataKey, landingManifestKey, quarantineKey } from '../../lambdas/shared/landing-keys';
 import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import { allFiles, failureOf, noSleep, readJsonLines, tempDir } from './helpers';

@@ -5,7 +5,7 @@
  */
 import { runExtractApi } from '../../lambdas/extract-api/extract-api';
 import { runExtractSongs } from '../../lambdas/extract-songs/extract-songs';
-import { urlConnectionFactory } from '../../lambdas/shared/db-secret';
+import { urlConnectionFactory } from '../../lib/local/adapters/pg-url-connection';
 import { landingDataKey, landingManifestKey, quarantineKey } from '../../lambdas/shared/landing-keys';
 import { LandingManifestSchema, type LandingManifest } from '../../lambdas/shared/landing-manifest';
 import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';

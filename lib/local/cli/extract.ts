@@ -14,7 +14,7 @@ import { runExtractApi } from '../../../lambdas/extract-api/extract-api';
 import { runExtractArtistStats } from '../../../lambdas/extract-artist-stats/extract-artist-stats';
 import { runExtractConcerts } from '../../../lambdas/extract-concerts/extract-concerts';
 import { runExtractSongs } from '../../../lambdas/extract-songs/extract-songs';
-import { urlConnectionFactory } from '../../../lambdas/shared/db-secret';
+import { urlConnectionFactory } from '../adapters/pg-url-connection';
 import type { ExtractResult } from '../../../lambdas/shared/landing-manifest';
 import { LocalObjectStore } from '../adapters/local-object-store';
 import { localPaths, requireUsableDataDir } from '../data-dir';
