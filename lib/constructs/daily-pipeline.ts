@@ -48,6 +48,8 @@ export interface DailyPipelineProps extends StateMachineLoggingProps, DailyPipel
 }
 
 const S = DAILY_PIPELINE_STATES;
+/** The payload of every step that works on the run date. */
+const RUN_DATE = { run_date: sfn.JsonPath.stringAt('$.run_date') };
 
 /**
  * The daily run as docs/design.md draws it: songs, API and artist-enrichment branches in parallel (extract then
@@ -77,21 +79,78 @@ export class DailyPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: DailyPipelineProps) {
     super(scope, id);
-    const { functions } = props;
     // Upper bound of a whole run: the longest branch, the load and the checks, with their retries.
     const timeout = dailyPipelineTimeout(props.jobTimeout, props.functionTimeout);
     const work = new DailyPipelineTasks(this, props);
     const outcomes = new DailyPipelineOutcomes(this, props);
-    const { notifyFailure } = outcomes;
-    const runDate = { run_date: sfn.JsonPath.stringAt('$.run_date') };
 
-    // --- run date: given, else the day before the scheduled time (or the start) in the schedule's zone ---
+    const resolveRunDate = this.resolveRunDate(work, props, timeout);
+    const extractAndTransform = this.extractAndTransform(work, outcomes, props);
+    const { checkTransformQuality, loadServing, checkServingQuality } = this.warehouseSteps(
+      work,
+      outcomes,
+      props.functions,
+    );
+    const succeed = this.releaseLockAndNotifySuccess(outcomes);
+    // The failure handlers are wired in this order (NotifyFailure's predecessors, hence the order of the
+    // states in the definition): the run-date failure, the lock, then the gates.
+    const { notifyFailure } = outcomes;
+    // NotifyFailure reads `$.run_date`, which an input without one (the schedule's) lacks: name it unresolved.
+    const resolveRunDateFailed = new sfn.Pass(this, S.resolveRunDateFailed, {
+      stateName: S.resolveRunDateFailed,
+      parameters: { run_date: 'unresolved', 'error.$': '$.error' },
+    }).next(notifyFailure);
+    resolveRunDate.addCatch(resolveRunDateFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+
+    // --- one execution per run date: the lock, before anything is touched ---
+    resolveRunDate.next(outcomes.acquireRunLock()).next(extractAndTransform);
+    extractAndTransform
+      .next(checkTransformQuality)
+      .next(
+        this.qualityGate(
+          S.transformQualityGate,
+          '$.transformQuality',
+          S.transformQualityFailed,
+          notifyFailure,
+          loadServing.next(
+            checkServingQuality.next(
+              this.qualityGate(
+                S.servingQualityGate,
+                '$.servingQuality',
+                S.servingQualityFailed,
+                notifyFailure,
+                succeed,
+              ),
+            ),
+          ),
+        ),
+      );
+
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = addTracedStateMachine(this, {
+      ...props,
+      definition: resolveRunDate,
+      comment: `DeFtunes ${props.environmentName} daily pipeline: extract, transform, quality gate, serve, quality gate`,
+      timeout,
+    }));
+    acknowledgeWildcardResources(
+      this.stateMachine.role,
+      Object.values(props.functions).map((fn) => `${fn.functionArn}:*`),
+      'the CDK LambdaInvoke grant: invoke any version or alias of the pipeline functions, nothing else',
+    );
+  }
+
+  /** The run date: given, else the day before the scheduled time (or the start) in the schedule's zone. */
+  private resolveRunDate(
+    work: DailyPipelineTasks,
+    props: DailyPipelineProps,
+    timeout: Duration,
+  ): tasks.LambdaInvoke {
     // A path that is absent from the input fails a state's Parameters, so the whole input is passed and the
     // function picks what is there.
-    const resolveRunDate = work.retryLambda(
+    return work.retryLambda(
       new tasks.LambdaInvoke(this, S.resolveRunDate, {
         stateName: S.resolveRunDate,
-        lambdaFunction: functions.resolveRunDate,
+        lambdaFunction: props.functions.resolveRunDate,
         payload: sfn.TaskInput.fromObject({
           execution_input: sfn.JsonPath.entirePayload,
           execution_start_time: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
@@ -109,76 +168,74 @@ export class DailyPipeline extends Construct {
         taskTimeout: sfn.Timeout.duration(props.resolveRunDateTimeout.plus(Duration.seconds(30))),
       }),
     );
-    // --- extract and transform, the four sources in parallel ---
-    const parallel = (name: string, ...branches: sfn.IChainable[]) => {
-      const state = new sfn.Parallel(this, name, { stateName: name, resultPath: sfn.JsonPath.DISCARD });
-      for (const branch of branches) state.branch(branch);
-      return state;
-    };
+  }
+
+  /** Extract and transform, the four sources in parallel; a failure in any branch goes to NotifyFailure. */
+  private extractAndTransform(
+    work: DailyPipelineTasks,
+    outcomes: DailyPipelineOutcomes,
+    props: DailyPipelineProps,
+  ): sfn.Parallel {
+    const { functions } = props;
     const songsBranch = work
-      .invoke(S.extractSongs, functions.extractSongs, runDate, '$.extractSongs')
+      .invoke(S.extractSongs, functions.extractSongs, RUN_DATE, '$.extractSongs')
       .next(work.runJob(S.transformSongs, props.transformSongsJob, '$.transformSongs'));
-    const apiBranch = parallel(
+    const apiBranch = this.parallel(
       S.extractApi,
-      work.invoke(S.extractUsers, functions.extractApi, { ...runDate, entity: 'users' }, '$.extractUsers'),
+      work.invoke(S.extractUsers, functions.extractApi, { ...RUN_DATE, entity: 'users' }, '$.extractUsers'),
       work.invoke(
         S.extractSessions,
         functions.extractApi,
-        { ...runDate, entity: 'sessions' },
+        { ...RUN_DATE, entity: 'sessions' },
         '$.extractSessions',
       ),
     ).next(work.runJob(S.transformApi, props.transformApiJob, '$.transformApi'));
-    const enrichmentBranch = parallel(
+    const enrichmentBranch = this.parallel(
       S.extractEnrichment,
-      work.invoke(S.extractConcerts, functions.extractConcerts, runDate, '$.extractConcerts'),
-      work.invoke(S.extractArtistStats, functions.extractArtistStats, runDate, '$.extractArtistStats'),
+      work.invoke(S.extractConcerts, functions.extractConcerts, RUN_DATE, '$.extractConcerts'),
+      work.invoke(S.extractArtistStats, functions.extractArtistStats, RUN_DATE, '$.extractArtistStats'),
     ).next(work.runJob(S.transformEnrichment, props.transformEnrichmentJob, '$.transformEnrichment'));
     const listensBranch = work.runJob(S.transformListens, props.transformListensJob, '$.transformListens');
     // Tasks inside the branches cannot reach NotifyFailure; their failure fails the Parallel, caught here.
-    const extractAndTransform = outcomes.catchToNotify(
-      parallel(S.extractAndTransform, songsBranch, apiBranch, enrichmentBranch, listensBranch),
+    return outcomes.catchToNotify(
+      this.parallel(S.extractAndTransform, songsBranch, apiBranch, enrichmentBranch, listensBranch),
     );
+  }
 
-    // --- quality gates and the serving load ---
-    const qualityFailed = (name: string, resultPath: string) =>
-      new sfn.Pass(this, name, {
-        stateName: name,
-        parameters: {
-          'run_date.$': '$.run_date',
-          // The lock is held: NotifyFailure's successor releases it.
-          'runLock.$': '$.runLock',
-          error: {
-            Error: 'QualityGateFailed',
-            'Cause.$': `States.JsonToString(${resultPath}.result)`,
-          },
-        },
-      }).next(notifyFailure);
-    const gate = (name: string, resultPath: string, failedState: string, next: sfn.IChainable) =>
-      new sfn.Choice(this, name, { stateName: name })
-        .when(
-          sfn.Condition.or(
-            sfn.Condition.not(sfn.Condition.isPresent(`${resultPath}.result.status`)),
-            sfn.Condition.stringEquals(`${resultPath}.result.status`, 'failed'),
-          ),
-          qualityFailed(failedState, resultPath),
-        )
-        .otherwise(next);
+  /** A Parallel state whose branches' results are discarded. */
+  private parallel(name: string, ...branches: sfn.IChainable[]): sfn.Parallel {
+    const state = new sfn.Parallel(this, name, { stateName: name, resultPath: sfn.JsonPath.DISCARD });
+    for (const branch of branches) state.branch(branch);
+    return state;
+  }
+
+  /** The three warehouse steps: the transform zone's quality check, the serving load, the serving layer's. */
+  private warehouseSteps(
+    work: DailyPipelineTasks,
+    outcomes: DailyPipelineOutcomes,
+    functions: DailyPipelineFunctions,
+  ): Record<'checkTransformQuality' | 'loadServing' | 'checkServingQuality', tasks.LambdaInvoke> {
     const warehouseStep = (name: string, fn: lambda.IFunction, payload: object, resultPath: string) =>
       outcomes.catchToNotify(work.retryWarehouse(work.invoke(name, fn, { ...payload }, resultPath)));
+    return {
+      checkTransformQuality: warehouseStep(
+        S.checkTransformQuality,
+        functions.dataQuality,
+        { ...RUN_DATE, stage: 'transform', declared_empty: sfn.JsonPath.stringAt('$.declared_empty') },
+        '$.transformQuality',
+      ),
+      loadServing: warehouseStep(S.loadServing, functions.servingLoad, RUN_DATE, '$.servingLoad'),
+      checkServingQuality: warehouseStep(
+        S.checkServingQuality,
+        functions.dataQuality,
+        { ...RUN_DATE, stage: 'serving' },
+        '$.servingQuality',
+      ),
+    };
+  }
 
-    const checkTransformQuality = warehouseStep(
-      S.checkTransformQuality,
-      functions.dataQuality,
-      { ...runDate, stage: 'transform', declared_empty: sfn.JsonPath.stringAt('$.declared_empty') },
-      '$.transformQuality',
-    );
-    const loadServing = warehouseStep(S.loadServing, functions.servingLoad, runDate, '$.servingLoad');
-    const checkServingQuality = warehouseStep(
-      S.checkServingQuality,
-      functions.dataQuality,
-      { ...runDate, stage: 'serving' },
-      '$.servingQuality',
-    );
+  /** ReleaseRunLock, NotifySuccess, PipelineSucceeded. */
+  private releaseLockAndNotifySuccess(outcomes: DailyPipelineOutcomes): sfn.Chain {
     const pipelineSucceeded = new sfn.Succeed(this, S.pipelineSucceeded, { stateName: S.pipelineSucceeded });
     const notifySuccess = outcomes.notification(S.notifySuccess, 'succeeded', {
       transform_quality: sfn.JsonPath.stringAt('$.transformQuality.result.status'),
@@ -194,47 +251,41 @@ export class DailyPipeline extends Construct {
     // The data is loaded and checked: a lost success event is not worth failing the run over, but the
     // execution does fail so the alarm says something is wrong with the topic.
     outcomes.catchToNotify(notifySuccess);
+    return releaseRunLockOnSuccess.next(notifySuccess).next(pipelineSucceeded);
+  }
 
-    // NotifyFailure reads `$.run_date`, which an input without one (the schedule's) lacks: name it unresolved.
-    const resolveRunDateFailed = new sfn.Pass(this, S.resolveRunDateFailed, {
-      stateName: S.resolveRunDateFailed,
-      parameters: { run_date: 'unresolved', 'error.$': '$.error' },
+  /**
+   * A gate on a quality check's result: on to `next` unless the status is `failed` or missing; then a Pass
+   * (`failedState`) turns the result into a `QualityGateFailed` error for NotifyFailure.
+   */
+  private qualityGate(
+    name: string,
+    resultPath: string,
+    failedState: string,
+    notifyFailure: sfn.IChainable,
+    next: sfn.IChainable,
+  ): sfn.Choice {
+    const failed = new sfn.Pass(this, failedState, {
+      stateName: failedState,
+      parameters: {
+        'run_date.$': '$.run_date',
+        // The lock is held: NotifyFailure's successor releases it.
+        'runLock.$': '$.runLock',
+        error: {
+          Error: 'QualityGateFailed',
+          'Cause.$': `States.JsonToString(${resultPath}.result)`,
+        },
+      },
     }).next(notifyFailure);
-    resolveRunDate.addCatch(resolveRunDateFailed, { errors: ['States.ALL'], resultPath: '$.error' });
-
-    // --- one execution per run date: the lock, before anything is touched ---
-    resolveRunDate.next(outcomes.acquireRunLock()).next(extractAndTransform);
-    extractAndTransform
-      .next(checkTransformQuality)
-      .next(
-        gate(
-          S.transformQualityGate,
-          '$.transformQuality',
-          S.transformQualityFailed,
-          loadServing.next(
-            checkServingQuality.next(
-              gate(
-                S.servingQualityGate,
-                '$.servingQuality',
-                S.servingQualityFailed,
-                releaseRunLockOnSuccess.next(notifySuccess).next(pipelineSucceeded),
-              ),
-            ),
-          ),
+    return new sfn.Choice(this, name, { stateName: name })
+      .when(
+        sfn.Condition.or(
+          sfn.Condition.not(sfn.Condition.isPresent(`${resultPath}.result.status`)),
+          sfn.Condition.stringEquals(`${resultPath}.result.status`, 'failed'),
         ),
-      );
-
-    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = addTracedStateMachine(this, {
-      ...props,
-      definition: resolveRunDate,
-      comment: `DeFtunes ${props.environmentName} daily pipeline: extract, transform, quality gate, serve, quality gate`,
-      timeout,
-    }));
-    acknowledgeWildcardResources(
-      this.stateMachine.role,
-      Object.values(functions).map((fn) => `${fn.functionArn}:*`),
-      'the CDK LambdaInvoke grant: invoke any version or alias of the pipeline functions, nothing else',
-    );
+        failed,
+      )
+      .otherwise(next);
   }
 }
 

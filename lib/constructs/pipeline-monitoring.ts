@@ -47,6 +47,12 @@ export const DELIVERY_FRESHNESS_MARGIN = Duration.minutes(15);
 /** Consecutive 5-minute periods of failed S3 deliveries before alarming (Firehose retries on its own first). */
 export const DELIVERY_FAILURE_PERIODS = 3;
 
+/** Period of the alarms' metrics. */
+const ALARM_PERIOD = Duration.minutes(5);
+
+/** A delivery stream by the name shown in alarms and on the dashboard, with its buffering interval. */
+type DeliveryStreamEntry = [string, { stream: firehose.IDeliveryStream; bufferingInterval: Duration }];
+
 /** The age (seconds) of the oldest undelivered record above which a delivery stream alarms. */
 export function deliveryFreshnessThreshold(bufferingInterval: Duration): number {
   return bufferingInterval.plus(DELIVERY_FRESHNESS_MARGIN).toSeconds();
@@ -60,89 +66,120 @@ export function deliveryFreshnessThreshold(bufferingInterval: Duration): number 
 export class PipelineMonitoring extends Construct {
   public readonly alarms: cloudwatch.Alarm[] = [];
   public readonly dashboard: cloudwatch.Dashboard;
+  private readonly alertAction: actions.SnsAction;
+  private readonly environmentName: string;
 
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
-    const alertAction = new actions.SnsAction(props.alertTopic);
-    const period = Duration.minutes(5);
-    // By default: alarm on one occurrence in a period.
-    const alarmOn = (
-      alarmId: string,
-      metric: cloudwatch.IMetric,
-      description: string,
-      condition: Partial<
-        Pick<cloudwatch.AlarmProps, 'threshold' | 'comparisonOperator' | 'evaluationPeriods'>
-      > = {},
-    ): cloudwatch.Alarm => {
-      const alarm = new cloudwatch.Alarm(this, alarmId, {
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        ...condition,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `DeFtunes ${props.environmentName}: ${description}`,
-      });
-      alarm.addAlarmAction(alertAction);
-      this.alarms.push(alarm);
-      return alarm;
-    };
+    this.alertAction = new actions.SnsAction(props.alertTopic);
+    this.environmentName = props.environmentName;
+    this.alarmOnExecutions(props.dailyPipeline, props.backfill);
+    this.alarmOnFunctionErrors(props.functions);
+    this.alarmOnJobFailures(props.jobs);
+    const qualityFailures = this.alarmOnQualityGates(props.dailyPipelineLogGroup);
+    const deliveryStreams = Object.entries(props.deliveryStreams ?? {});
+    this.alarmOnDeliveries(deliveryStreams);
+    this.alarmOn(
+      'ScheduleUndeliveredAlarm',
+      props.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: ALARM_PERIOD,
+        statistic: 'Maximum',
+      }),
+      'the daily schedule could not start DailyPipeline (message in the dead-letter queue)',
+    );
+    this.dashboard = this.buildDashboard(props, qualityFailures, deliveryStreams);
+  }
 
-    const daily = props.dailyPipeline;
-    alarmOn(
+  /** An alarm notifying the alert topic; by default on one occurrence in a period. */
+  private alarmOn(
+    alarmId: string,
+    metric: cloudwatch.IMetric,
+    description: string,
+    condition: Partial<
+      Pick<cloudwatch.AlarmProps, 'threshold' | 'comparisonOperator' | 'evaluationPeriods'>
+    > = {},
+  ): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, alarmId, {
+      metric,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      ...condition,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `DeFtunes ${this.environmentName}: ${description}`,
+    });
+    alarm.addAlarmAction(this.alertAction);
+    this.alarms.push(alarm);
+    return alarm;
+  }
+
+  /** Failed, timed-out or aborted executions of DailyPipeline, failed or timed-out backfills. */
+  private alarmOnExecutions(daily: sfn.IStateMachine, backfill: sfn.IStateMachine): void {
+    const period = ALARM_PERIOD;
+    this.alarmOn(
       'DailyPipelineFailedAlarm',
       daily.metricFailed({ period, statistic: 'Sum' }),
       'a DailyPipeline execution failed',
     );
-    alarmOn(
+    this.alarmOn(
       'DailyPipelineTimedOutAlarm',
       daily.metricTimedOut({ period, statistic: 'Sum' }),
       'a DailyPipeline execution timed out',
     );
-    alarmOn(
+    this.alarmOn(
       'DailyPipelineAbortedAlarm',
       daily.metricAborted({ period, statistic: 'Sum' }),
       'a DailyPipeline execution was aborted',
     );
-    alarmOn(
+    this.alarmOn(
       'BackfillFailedAlarm',
-      props.backfill.metricFailed({ period, statistic: 'Sum' }),
+      backfill.metricFailed({ period, statistic: 'Sum' }),
       'a backfill execution failed',
     );
-    alarmOn(
+    this.alarmOn(
       'BackfillTimedOutAlarm',
-      props.backfill.metricTimedOut({ period, statistic: 'Sum' }),
+      backfill.metricTimedOut({ period, statistic: 'Sum' }),
       'a backfill execution timed out',
     );
+  }
 
-    for (const [name, fn] of Object.entries(props.functions)) {
-      alarmOn(
+  private alarmOnFunctionErrors(functions: Record<string, lambda.IFunction>): void {
+    for (const [name, fn] of Object.entries(functions)) {
+      this.alarmOn(
         `${name}ErrorsAlarm`,
-        fn.metricErrors({ period, statistic: 'Sum' }),
+        fn.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }),
         `Lambda ${name} returned errors`,
       );
     }
-    for (const [name, job] of Object.entries(props.jobs)) {
-      alarmOn(
+  }
+
+  private alarmOnJobFailures(jobs: Record<string, glue.IJob>): void {
+    for (const [name, job] of Object.entries(jobs)) {
+      this.alarmOn(
         `${name}FailedAlarm`,
-        job.metricFailure({ period, statistic: 'Sum' }),
+        job.metricFailure({ period: ALARM_PERIOD, statistic: 'Sum' }),
         `Glue job ${name} failed`,
       );
-      alarmOn(
+      this.alarmOn(
         `${name}TimedOutAlarm`,
-        job.metricTimeout({ period, statistic: 'Sum' }),
+        job.metricTimeout({ period: ALARM_PERIOD, statistic: 'Sum' }),
         `Glue job ${name} timed out`,
       );
     }
+  }
 
-    // A failed gate is logged as its Pass state being entered; count those events.
+  /**
+   * A failed gate is logged as its Pass state being entered: a metric filter counts those events, an alarm
+   * watches each count. Returns the counts by state name, for the dashboard.
+   */
+  private alarmOnQualityGates(dailyPipelineLogGroup: logs.ILogGroup): Record<string, cloudwatch.Metric> {
     const qualityFailures: Record<string, cloudwatch.Metric> = {};
     for (const state of [
       DAILY_PIPELINE_STATES.transformQualityFailed,
       DAILY_PIPELINE_STATES.servingQualityFailed,
     ]) {
       const filter = new logs.MetricFilter(this, `${state}Filter`, {
-        logGroup: props.dailyPipelineLogGroup,
+        logGroup: dailyPipelineLogGroup,
         filterPattern: logs.FilterPattern.all(
           logs.FilterPattern.stringValue('$.type', '=', 'PassStateEntered'),
           logs.FilterPattern.stringValue('$.details.name', '=', state),
@@ -153,21 +190,25 @@ export class PipelineMonitoring extends Construct {
         metricValue: '1',
         unit: cloudwatch.Unit.COUNT,
       });
-      qualityFailures[state] = filter.metric({ period, statistic: 'Sum' });
-      alarmOn(`${state}Alarm`, qualityFailures[state], `quality gate failed (${state})`);
+      qualityFailures[state] = filter.metric({ period: ALARM_PERIOD, statistic: 'Sum' });
+      this.alarmOn(`${state}Alarm`, qualityFailures[state], `quality gate failed (${state})`);
     }
+    return qualityFailures;
+  }
 
-    const deliveryStreams = Object.entries(props.deliveryStreams ?? {});
+  /** Firehose deliveries that fall behind their buffering interval or fail. */
+  private alarmOnDeliveries(deliveryStreams: DeliveryStreamEntry[]): void {
+    const period = ALARM_PERIOD;
     for (const [name, { stream, bufferingInterval }] of deliveryStreams) {
       const threshold = deliveryFreshnessThreshold(bufferingInterval);
-      alarmOn(
+      this.alarmOn(
         `${name}DataFreshnessAlarm`,
         stream.metric('DeliveryToS3.DataFreshness', { period, statistic: 'Maximum' }),
         `Firehose ${name}: the oldest undelivered record is over ${threshold} s old (S3 or KMS failing?)`,
         { threshold, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD },
       );
       // DeliveryToS3.Success is the share of S3 puts that succeeded: below 1, some failed.
-      alarmOn(
+      this.alarmOn(
         `${name}DeliveryFailedAlarm`,
         stream.metric('DeliveryToS3.Success', { period, statistic: 'Minimum' }),
         `Firehose ${name}: deliveries to S3 failing for ${DELIVERY_FAILURE_PERIODS * 5} minutes (see its error log group)`,
@@ -178,17 +219,16 @@ export class PipelineMonitoring extends Construct {
         },
       );
     }
+  }
 
-    alarmOn(
-      'ScheduleUndeliveredAlarm',
-      props.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period,
-        statistic: 'Maximum',
-      }),
-      'the daily schedule could not start DailyPipeline (message in the dead-letter queue)',
-    );
-
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+  /** The pipeline at a glance: executions, step errors, Glue runs, quality gates, alarms, deliveries. */
+  private buildDashboard(
+    props: PipelineMonitoringProps,
+    qualityFailures: Record<string, cloudwatch.Metric>,
+    deliveryStreams: DeliveryStreamEntry[],
+  ): cloudwatch.Dashboard {
+    const daily = props.dailyPipeline;
+    return new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.days(7),
       widgets: [
         [
