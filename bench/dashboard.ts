@@ -12,8 +12,10 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { SERVING_SCHEMA, TRANSFORM_SCHEMA } from '../lambdas/shared/platform-names';
 import { DuckDbWarehouse } from '../lib/local/adapters/duckdb-warehouse';
 import { buildDashboard } from '../lib/local/dashboard';
+import { localPaths } from '../lib/local/data-dir';
 import { renderDashboardHtml } from '../lib/local/dashboard/html';
 import { loadDashboardData } from '../lib/local/dashboard/load';
 import { SERVING_VIEWS } from '../test/dashboard/fixture';
@@ -34,24 +36,24 @@ async function main(): Promise<void> {
   const items = itemsPerDay * days;
   const users = Math.max(100, Math.round(items / 20));
   const dir = mkdtempSync(path.join(tmpdir(), 'dashboard-bench-'));
-  const dbFile = path.join(dir, 'serving', 'deftunes.duckdb');
+  const dbFile = localPaths(dir).warehouseDb;
   try {
     const warehouse = await DuckDbWarehouse.open(dbFile);
     const [, setupMs] = await timed(() =>
       warehouse.transaction(
         [
-          'create schema deftunes_serving',
-          'create schema deftunes_transform',
-          `create table deftunes_serving.dim_users as
+          `create schema ${SERVING_SCHEMA}`,
+          `create schema ${TRANSFORM_SCHEMA}`,
+          `create table ${SERVING_SCHEMA}.dim_users as
              select 'uk' || i as user_key, 'user-' || i as user_id,
                chr(65 + cast(i % ${countries} % 26 as integer)) || chr(65 + cast(floor(i % ${countries} / 26) as integer)) as country_code,
                timestamp '2020-01-01' as valid_from, cast(null as timestamp) as valid_to, true as is_current
              from range(${users}) t(i)`,
-          `create table deftunes_serving.dim_artists as
+          `create table ${SERVING_SCHEMA}.dim_artists as
              select 'ak' || i as artist_key, 'AR' || i as artist_id, 'Artist number ' || i as artist_name
              from range(${artists}) t(i)`,
           // Artist popularity is skewed (squared uniform), like real sales.
-          `create table deftunes_serving.fact_session_items as
+          `create table ${SERVING_SCHEMA}.fact_session_items as
              with raw as (
                select i, date '2026-01-01' + cast(i % ${days} as integer) as session_date,
                  cast(hash(i) % 24 as integer) as session_hour,
@@ -68,20 +70,20 @@ async function main(): Promise<void> {
                cast(price as decimal(10, 2)) as price, session_date as ingest_on
              from raw`,
           ...SERVING_VIEWS,
-          `create table deftunes_transform.sessions as select session_id, ingest_on from deftunes_serving.fact_session_items`,
-          `create table deftunes_transform.users as
-             select u.user_id, d.ingest_on from deftunes_serving.dim_users u,
-               (select distinct ingest_on from deftunes_serving.fact_session_items) d`,
-          `create table deftunes_transform.songs as
+          `create table ${TRANSFORM_SCHEMA}.sessions as select session_id, ingest_on from ${SERVING_SCHEMA}.fact_session_items`,
+          `create table ${TRANSFORM_SCHEMA}.users as
+             select u.user_id, d.ingest_on from ${SERVING_SCHEMA}.dim_users u,
+               (select distinct ingest_on from ${SERVING_SCHEMA}.fact_session_items) d`,
+          `create table ${TRANSFORM_SCHEMA}.songs as
              select 'TR' || i as track_id, d.ingest_on from range(10000) t(i),
-               (select distinct ingest_on from deftunes_serving.fact_session_items) d`,
+               (select distinct ingest_on from ${SERVING_SCHEMA}.fact_session_items) d`,
         ].map((sql, index) => ({ sql, label: `bench setup ${index}` })),
       ),
     );
 
     const [data, loadMs] = await timed(() => loadDashboardData({ warehouse, source: 'bench' }));
     const [, renderMs] = await timed(async () => renderDashboardHtml(data));
-    const out = path.join(dir, 'serving', 'dashboard.html');
+    const out = path.join(localPaths(dir).serving, 'dashboard.html');
     const [built, buildMs] = await timed(() => buildDashboard({ warehouse, outFile: out, source: 'bench' }));
     await warehouse.close();
 

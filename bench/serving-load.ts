@@ -12,6 +12,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { buildServingPlan, planPath } from '../bin/build-serving-plan';
 import { DuckDbWarehouse } from '../lib/local/adapters/duckdb-warehouse';
+import { localPaths } from '../lib/local/data-dir';
 import { loadServingPlan } from '../lambdas/shared/serving-plan';
 import { runServingLoad } from '../lambdas/serving-load/load';
 import { createTransformViews } from '../lib/local/spectrum';
@@ -22,7 +23,7 @@ async function bench(itemsPerDay: number): Promise<void> {
   // LISTENS=0 leaves the listens table empty (the figures before it was filled).
   const sizes = syntheticSizes(itemsPerDay, process.env.LISTENS !== '0');
   const plan = loadServingPlan(planPath('duckdb'));
-  const database = path.join(dir, 'serving', 'deftunes.duckdb');
+  const database = localPaths(dir).warehouseDb;
   try {
     const data = await writeSyntheticTransform(dir, sizes);
     console.log(

@@ -25,7 +25,6 @@ export { DBT_PROJECT_DIR } from './plan-builder/dbt';
 export { sourceHash } from './plan-builder/source-hash';
 
 export const PLAN_DIR = path.join(DBT_PROJECT_DIR, 'plan');
-export const SERVING_SCHEMA = 'deftunes_serving';
 
 export function planPath(target: PlanTarget): string {
   return path.join(PLAN_DIR, `${target}.json`);

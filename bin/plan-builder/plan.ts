@@ -2,6 +2,7 @@
  * Plan assembly: a compiled manifest's models (in dependency order) and tests as the serving plan that
  * serving-load and data-quality execute.
  */
+import { ZONES } from '../../lambdas/shared/platform-names';
 import {
   namedParameters,
   parseServingPlan,
@@ -96,7 +97,7 @@ function planTest(node: DbtNode, manifest: DbtManifest): PlanTest {
     fail_calc: node.config.fail_calc ?? 'count(*)',
     warn_if: node.config.warn_if ?? '!=0',
     error_if: node.config.error_if ?? '!=0',
-    stage: source ? 'transform' : 'serving',
+    stage: source ? ZONES.transform : ZONES.serving,
     tested: source
       ? {
           kind: 'source',

@@ -4,6 +4,7 @@
  * so the whole run rolls back and the error names the test. Warn-severity tests are left to the
  * CheckServingQuality gate, which reports every test afterwards.
  */
+import { ZONES } from '../shared/platform-names';
 import type { PlanTest, ServingPlan } from '../shared/serving-plan';
 import type { Statement } from '../shared/warehouse';
 import { dialectOf, sqlText } from './sql';
@@ -42,7 +43,7 @@ export function guardSelect(test: PlanTest, dialect: { readonly textType: string
 
 /** The tests serving-load checks inside its transaction: error severity, serving stage. */
 export function guardedTests(plan: ServingPlan): PlanTest[] {
-  return plan.tests.filter((test) => test.stage === 'serving' && test.severity === 'error');
+  return plan.tests.filter((test) => test.stage === ZONES.serving && test.severity === 'error');
 }
 
 /**

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { LISTENS_LANDING_PREFIXES } from '../../lambdas/shared/landing-keys';
 import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import { parseIsoTime } from '../../lib/local/cli/options';
 import { registerRunCommand, registerStepCommand } from '../../lib/local/cli/run';
@@ -49,7 +50,7 @@ test('consecutive dates deliver only their new arrival intervals, up to each win
   // 36 h of 15-minute intervals each; the second date's first 12 h were the first date's last.
   expect(first).toMatchObject({ written: 144, skipped: 0, until: '2020-03-11T12:00:00.000Z' });
   expect(second).toMatchObject({ written: 96, skipped: 48, until: '2020-03-12T12:00:00.000Z' });
-  const keys = await landing.list('stream/listens/');
+  const keys = await landing.list(`${LISTENS_LANDING_PREFIXES.data}/`);
   expect(keys).toHaveLength(240);
   expect(keys[0]).toMatch(/arrived_on=2020-03-10\/hour=00\//);
   expect(keys.at(-1)).toMatch(/arrived_on=2020-03-12\/hour=11\//);
@@ -71,7 +72,7 @@ test('--listens-delivered-until holds back what has not arrived by then', async 
   });
   expect(report).toMatchObject({ written: 24 });
   // 00:00 .. 06:00 ended by 06:10; 06:00 .. 06:15 has not.
-  const hours = (await landing.list('stream/listens/')).map((key) =>
+  const hours = (await landing.list(`${LISTENS_LANDING_PREFIXES.data}/`)).map((key) =>
     /arrived_on=([\d-]+)\/hour=(\d\d)/.exec(key)!.slice(1).join(' '),
   );
   expect(new Set(hours)).toEqual(

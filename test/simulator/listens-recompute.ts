@@ -4,6 +4,7 @@
  * simulator generated them (only the catalog and the genres, as the serving layer knows them).
  */
 import { gunzipSync } from 'node:zlib';
+import { LISTENS_LANDING_PREFIXES } from '../../lambdas/shared/landing-keys';
 import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 
 const HOUR_MS = 3_600_000;
@@ -30,7 +31,7 @@ export interface ValidEvent {
 /** Every line of every listens object under `root`, with the object's arrival hour (from its key only). */
 export async function readDelivered(root: string): Promise<{ keys: string[]; lines: DeliveredLine[] }> {
   const store = new LocalObjectStore(root);
-  const keys = await store.list('stream/listens/');
+  const keys = await store.list(`${LISTENS_LANDING_PREFIXES.data}/`);
   const lines: DeliveredLine[] = [];
   for (const key of keys) {
     const match = /arrived_on=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\//.exec(key)!;

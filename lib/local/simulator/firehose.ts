@@ -6,16 +6,15 @@
  * the end of its window, stays linear.
  */
 import { constants, gzipSync } from 'node:zlib';
+import { LISTENS_LANDING_PREFIXES } from '../../../lambdas/shared/landing-keys';
 import type { ObjectStore } from '../../../lambdas/shared/object-store';
 import { LocalObjectStore } from '../adapters/local-object-store';
 import { Rng, mix, tag } from './random';
 import { DAY_MS } from './time';
 import type { SimulatedWorld } from './world';
 
-/** Firehose's data prefix (its `!{timestamp:...}` parts filled in by the arrival time). */
-export const LISTENS_PREFIX = 'stream/listens/';
-/** Firehose's error output prefix (the stand-in delivers no errors: every record is a valid JSON line). */
-export const LISTENS_ERRORS_PREFIX = 'stream/listens_errors/';
+// Firehose's data prefix (LISTENS_LANDING_PREFIXES.data), its `!{timestamp:...}` parts filled in by the
+// arrival time; the stand-in delivers no errors (every record is a valid JSON line).
 /** Object names start `<stream name>-<version>-`, as Firehose names them. */
 export const LISTENS_STREAM_NAME = 'deftunes-listens';
 export const LISTENS_STREAM_VERSION = 1;
@@ -59,7 +58,7 @@ export function listensObjectKey(seed: number, interval: number): string {
   const stamp = `${date}-${hour}-${start.slice(14, 16)}-${start.slice(17, 19)}`;
   const uuid = new Rng(mix(seed, OBJECT, interval)).uuid();
   return (
-    `${LISTENS_PREFIX}arrived_on=${date}/hour=${hour}/` +
+    `${LISTENS_LANDING_PREFIXES.data}/arrived_on=${date}/hour=${hour}/` +
     `${LISTENS_STREAM_NAME}-${LISTENS_STREAM_VERSION}-${stamp}-${uuid}.jsonl.gz`
   );
 }

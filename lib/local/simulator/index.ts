@@ -24,7 +24,6 @@ export {
   deliverListens,
   listensObjectKey,
   arrivalHourOfKey,
-  LISTENS_PREFIX,
   ARRIVAL_INTERVAL_MS,
   type DeliverListensOptions,
   type DeliveryReport,
