@@ -51,15 +51,50 @@ export class PipelineStack extends Stack {
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
-    const { config, functions, jobs, enrichmentFunctions } = props;
+    const { config } = props;
+    this.alertTopic = this.createAlertTopic(props);
+    this.runLocks = new RunLockTable(this, 'RunLocks', {
+      key: props.key,
+      removalPolicy: props.removalPolicy,
+    });
+    const functionTimeout = Duration.seconds(config.lambda.timeoutSeconds);
+    const jobTimeout = Duration.minutes(config.glue.timeoutMinutes);
+    this.dailyPipeline = this.createDailyPipeline(props, functionTimeout, jobTimeout);
+    // The topic and the schedule's dead-letter queue are encrypted with the platform key: writing needs it.
+    const useKeyForTopicAndQueue = new iam.PolicyStatement({
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [props.key.keyArn],
+    });
+    this.grantDailyPipelineKeyUse(props.key, useKeyForTopicAndQueue);
+    this.backfill = new BackfillPipeline(this, 'Backfill', {
+      dailyPipeline: this.dailyPipeline.stateMachine,
+      dailyTimeout: dailyPipelineTimeout(jobTimeout, functionTimeout),
+      checkRunDates: props.functions.resolveRunDate.function,
+      checkRunDatesTimeout: RESOLVE_RUN_DATE_TIMEOUT,
+      logExecutionData: config.logExecutionData,
+      logRetention: props.logRetention,
+      logEncryptionKey: props.key,
+      logRemovalPolicy: props.logRemovalPolicy,
+    });
 
+    const scheduleDeadLetterQueue = this.createScheduleDeadLetterQueue(props.key);
+    this.schedule = this.createDailySchedule(config, scheduleDeadLetterQueue, useKeyForTopicAndQueue);
+    this.monitoring = this.createMonitoring(props, scheduleDeadLetterQueue);
+    this.addOutputs();
+  }
+
+  /**
+   * The alert topic. Success events stay on the topic for integrations; the mailbox only gets failures and
+   * alarms.
+   */
+  private createAlertTopic(props: PipelineStackProps): sns.Topic {
+    const { config } = props;
     const alertTopic = new sns.Topic(this, 'AlertTopic', {
       displayName: `DeFtunes ${config.name} alerts`,
       masterKey: props.key,
       enforceSSL: true,
     });
-    // Success events stay on the topic for integrations; the mailbox only gets failures and alarms
-    // (alarm messages carry no `outcome` attribute, hence the `exists: false` branch).
+    // Alarm messages carry no `outcome` attribute, hence the `exists: false` branch.
     alertTopic.addSubscription(
       new subscriptions.EmailSubscription(config.alertEmail, {
         filterPolicy: {
@@ -67,15 +102,16 @@ export class PipelineStack extends Stack {
         },
       }),
     );
-    this.alertTopic = alertTopic;
+    return alertTopic;
+  }
 
-    this.runLocks = new RunLockTable(this, 'RunLocks', {
-      key: props.key,
-      removalPolicy: props.removalPolicy,
-    });
-    const functionTimeout = Duration.seconds(config.lambda.timeoutSeconds);
-    const jobTimeout = Duration.minutes(config.glue.timeoutMinutes);
-    this.dailyPipeline = new DailyPipeline(this, 'DailyPipeline', {
+  private createDailyPipeline(
+    props: PipelineStackProps,
+    functionTimeout: Duration,
+    jobTimeout: Duration,
+  ): DailyPipeline {
+    const { config, functions, jobs, enrichmentFunctions } = props;
+    return new DailyPipeline(this, 'DailyPipeline', {
       functions: {
         resolveRunDate: functions.resolveRunDate.function,
         extractApi: functions.extractApi.function,
@@ -93,7 +129,7 @@ export class PipelineStack extends Stack {
       transformEnrichmentJob: jobs.enrichmentJob,
       transformListensJob: jobs.listensJob,
       jobTimeout,
-      alertTopic,
+      alertTopic: this.alertTopic,
       environmentName: config.name,
       runLockTable: this.runLocks.table,
       logExecutionData: config.logExecutionData,
@@ -101,35 +137,30 @@ export class PipelineStack extends Stack {
       logEncryptionKey: props.key,
       logRemovalPolicy: props.logRemovalPolicy,
     });
-    // The topic is encrypted with the platform key: publishing needs the key too.
-    const useKeyForTopicAndQueue = new iam.PolicyStatement({
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      resources: [props.key.keyArn],
-    });
+  }
+
+  /**
+   * DailyPipeline publishes to the encrypted topic (`useKeyForTopicAndQueue`) and writes to the run-lock
+   * table, encrypted with the same key.
+   */
+  private grantDailyPipelineKeyUse(key: kms.IKey, useKeyForTopicAndQueue: iam.PolicyStatement): void {
     this.dailyPipeline.stateMachine.addToRolePolicy(useKeyForTopicAndQueue);
-    // So is the run-lock table: DynamoDB uses the key on its caller's behalf (the actions the DynamoDB
+    // The run-lock table's key: DynamoDB uses the key on its caller's behalf (the actions the DynamoDB
     // documentation lists for a table's users), and only through DynamoDB.
     this.dailyPipeline.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-        resources: [props.key.keyArn],
+        resources: [key.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` } },
       }),
     );
-    this.backfill = new BackfillPipeline(this, 'Backfill', {
-      dailyPipeline: this.dailyPipeline.stateMachine,
-      dailyTimeout: dailyPipelineTimeout(jobTimeout, functionTimeout),
-      checkRunDates: functions.resolveRunDate.function,
-      checkRunDatesTimeout: RESOLVE_RUN_DATE_TIMEOUT,
-      logExecutionData: config.logExecutionData,
-      logRetention: props.logRetention,
-      logEncryptionKey: props.key,
-      logRemovalPolicy: props.logRemovalPolicy,
-    });
+  }
 
+  /** Where the daily schedule puts the invocations it could not deliver. */
+  private createScheduleDeadLetterQueue(key: kms.IKey): sqs.Queue {
     const scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.key,
+      encryptionMasterKey: key,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
@@ -138,6 +169,15 @@ export class PipelineStack extends Stack {
       'AwsSolutions-SQS3',
       'this queue is itself the dead-letter queue of the daily schedule (an alarm watches it)',
     );
+    return scheduleDeadLetterQueue;
+  }
+
+  /** The daily schedule that starts DailyPipeline. */
+  private createDailySchedule(
+    config: NamedEnvironmentConfig,
+    scheduleDeadLetterQueue: sqs.IQueue,
+    useKeyForTopicAndQueue: iam.PolicyStatement,
+  ): scheduler.Schedule {
     // The schedule's own role (the target adds states:StartExecution and sqs:SendMessage to it), with the key
     // of the encrypted dead-letter queue.
     const scheduleRole = new iam.Role(this, 'ScheduleRole', {
@@ -147,7 +187,7 @@ export class PipelineStack extends Stack {
       }),
     });
     scheduleRole.addToPolicy(useKeyForTopicAndQueue);
-    this.schedule = new scheduler.Schedule(this, 'DailySchedule', {
+    return new scheduler.Schedule(this, 'DailySchedule', {
       description: `DeFtunes ${config.name}: start DailyPipeline every day at ${pad(config.schedule.hour)}:${pad(config.schedule.minute)} ${config.schedule.timeZone}`,
       schedule: scheduler.ScheduleExpression.cron({
         minute: String(config.schedule.minute),
@@ -167,8 +207,14 @@ export class PipelineStack extends Stack {
         maxEventAge: Duration.hours(2),
       }),
     });
+  }
 
-    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+  private createMonitoring(
+    props: PipelineStackProps,
+    scheduleDeadLetterQueue: sqs.IQueue,
+  ): PipelineMonitoring {
+    const { config, functions, jobs, enrichmentFunctions } = props;
+    return new PipelineMonitoring(this, 'Monitoring', {
       environmentName: config.name,
       dailyPipeline: this.dailyPipeline.stateMachine,
       dailyPipelineLogGroup: this.dailyPipeline.logGroup,
@@ -195,9 +241,12 @@ export class PipelineStack extends Stack {
         },
       },
       scheduleDeadLetterQueue,
-      alertTopic,
+      alertTopic: this.alertTopic,
     });
+  }
 
+  /** What an operator needs to start a run or a backfill, the alert topic and the dashboard. */
+  private addOutputs(): void {
     new CfnOutput(this, 'DailyPipelineArn', {
       description: 'Start a run: aws stepfunctions start-execution --input \'{"run_date":"YYYY-MM-DD"}\'',
       value: this.dailyPipeline.stateMachine.stateMachineArn,
@@ -206,7 +255,7 @@ export class PipelineStack extends Stack {
       description: 'Backfill: aws stepfunctions start-execution --input \'{"run_dates":["YYYY-MM-DD",...]}\'',
       value: this.backfill.stateMachine.stateMachineArn,
     });
-    new CfnOutput(this, 'AlertTopicArn', { value: alertTopic.topicArn });
+    new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }
 }
