@@ -10,8 +10,9 @@ import { LandingManifestSchema, type LandingManifest } from '../../lambdas/share
 import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import type { ObjectStore } from '../../lambdas/shared/object-store';
 import { createLogger, type Logger } from '../../lib/local/run-log';
-import { startSources, type RunningSources } from '../../lib/local/simulator';
-import { readJsonLines, tempDir } from './helpers';
+import { InvalidApiKeyError } from '../../lambdas/shared/api-key';
+import { startSources, type EnrichmentFaultReport, type RunningSources } from '../../lib/local/simulator';
+import { failureOf, readJsonLines, tempDir } from './helpers';
 
 /** A logger whose JSON lines are kept in `lines`. */
 export function capturingLogger(serviceName: string): { logger: Logger; lines: string[] } {
@@ -82,4 +83,35 @@ export async function enrichmentEnv(
       cleanup();
     },
   };
+}
+
+/** What the simulator says it did to the enrichment APIs' answers (faults, rate limits, shifted listings). */
+export async function enrichmentFaults(env: EnrichmentEnv): Promise<EnrichmentFaultReport> {
+  return (await (await fetch(`${env.sources.apiUrl}/_faults/enrichment`)).json()) as EnrichmentFaultReport;
+}
+
+/** A run with a key the API refuses, and how the refusal must read. */
+export interface RefusedKeyCase {
+  readonly source: EnrichmentSource;
+  readonly runDate: string;
+  /** The extract's service name in its log lines. */
+  readonly service: string;
+  readonly badKey: string;
+  /** Runs the extract with `apiKey`, logging to `logger`. */
+  readonly run: (apiKey: string, logger: Logger) => Promise<unknown>;
+  /** The refusal as the error message words it, and the masked key it shows. */
+  readonly refusal: RegExp;
+  readonly masked: string;
+}
+
+/** The run fails with InvalidApiKeyError, the key masked and never logged, and lands no manifest. */
+export async function expectKeyRefused(env: EnrichmentEnv, refused: RefusedKeyCase): Promise<void> {
+  const { logger, lines } = capturingLogger(refused.service);
+  const error = await failureOf(refused.run(refused.badKey, logger));
+  expect(error).toBeInstanceOf(InvalidApiKeyError);
+  expect(error.message).toMatch(refused.refusal);
+  expect(error.message).toContain(refused.masked);
+  expect(error.message).not.toContain(refused.badKey);
+  expect(lines.join('')).not.toContain(refused.badKey);
+  expect(await hasManifest(env.store, refused.source, refused.runDate)).toBe(false);
 }

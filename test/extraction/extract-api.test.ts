@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { pipeline, Readable, Transform } from 'node:stream';
 import type { ObjectStore } from '../../lambdas/shared/object-store';
-import { runExtractApi } from '../../lambdas/extract-api/extract-api';
+import { runExtractApi, type ExtractApiDeps } from '../../lambdas/extract-api/extract-api';
 import { landingDataKey, landingManifestKey, quarantineKey } from '../../lambdas/shared/landing-keys';
 import { LandingManifestSchema } from '../../lambdas/shared/landing-manifest';
 import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
@@ -35,6 +35,10 @@ afterEach(() => cleanup());
 
 const fixedNow = () => new Date('2020-02-02T03:00:00.000Z');
 
+/** runExtractApi on the test store and API, answered by `fetch`; `deps` adds to or overrides them. */
+const extract = (input: unknown, fetch: ExtractApiDeps['fetch'], deps: Partial<ExtractApiDeps> = {}) =>
+  runExtractApi(input, { store, apiBaseUrl: API, fetch, ...deps });
+
 describe('runExtractApi: landing', () => {
   it('lands valid sessions, quarantines invalid and duplicate ones with reason and position, writes the manifest', async () => {
     const good = [session(), session(), session()];
@@ -45,10 +49,10 @@ describe('runExtractApi: landing', () => {
     const records = [good[0], invalidPrice, good[1], 'not an object', duplicate, good[2]];
     const fetch = scriptedFetch([{ chunks: chunked(JSON.stringify(records)) }]);
 
-    const result = await runExtractApi(
-      { run_date: RUN_DATE, entity: 'sessions' },
-      { store, apiBaseUrl: API, fetch, sleep: noSleep, now: fixedNow },
-    );
+    const result = await extract({ run_date: RUN_DATE, entity: 'sessions' }, fetch, {
+      sleep: noSleep,
+      now: fixedNow,
+    });
 
     expect(fetch.calls).toEqual([`${API}/sessions?start_date=${LOOKBACK_START}&end_date=${RUN_DATE}`]);
     expect(result).toEqual({
@@ -120,10 +124,7 @@ describe('runExtractApi: landing', () => {
 
   it('writes an empty (valid gzip) quarantine when nothing is rejected and lands an empty day', async () => {
     const fetch = scriptedFetch([{ chunks: ['[]'] }]);
-    const result = await runExtractApi(
-      { run_date: RUN_DATE, entity: 'sessions' },
-      { store, apiBaseUrl: API, fetch },
-    );
+    const result = await extract({ run_date: RUN_DATE, entity: 'sessions' }, fetch);
     expect(result).toMatchObject({ records: 0, rejected: 0 });
     expect(await readJsonLines(store, landingDataKey('sessions', RUN_DATE))).toEqual([]);
     expect(await readJsonLines(store, quarantineKey('sessions', RUN_DATE))).toEqual([]);
@@ -156,12 +157,12 @@ describe('runExtractApi: landing', () => {
 
   it('rejects an invalid event naming the field', async () => {
     const fetch = scriptedFetch([{ chunks: ['[]'] }]);
-    await expect(
-      runExtractApi({ run_date: '2020-02-30', entity: 'sessions' }, { store, apiBaseUrl: API, fetch }),
-    ).rejects.toThrow(/run_date: run_date is not a calendar date/);
-    await expect(
-      runExtractApi({ run_date: RUN_DATE, entity: 'songs' }, { store, apiBaseUrl: API, fetch }),
-    ).rejects.toThrow(/entity: entity must be "users" or "sessions"/);
+    await expect(extract({ run_date: '2020-02-30', entity: 'sessions' }, fetch)).rejects.toThrow(
+      /run_date: run_date is not a calendar date/,
+    );
+    await expect(extract({ run_date: RUN_DATE, entity: 'songs' }, fetch)).rejects.toThrow(
+      /entity: entity must be "users" or "sessions"/,
+    );
     expect(fetch.calls).toEqual([]);
   });
 });
@@ -177,10 +178,7 @@ describe('runExtractApi: retries', () => {
       { chunks: [JSON.stringify(records)] },
     ]);
     const sleeps: number[] = [];
-    const result = await runExtractApi(event, {
-      store,
-      apiBaseUrl: API,
-      fetch,
+    const result = await extract(event, fetch, {
       sleep: async (ms) => void sleeps.push(ms),
       random: () => 0,
     });
@@ -197,10 +195,7 @@ describe('runExtractApi: retries', () => {
   it('caps a very long Retry-After at maxRetryAfterMs', async () => {
     const fetch = scriptedFetch([{ status: 429, headers: { 'retry-after': '3600' } }, { chunks: ['[]'] }]);
     const sleeps: number[] = [];
-    await runExtractApi(event, {
-      store,
-      apiBaseUrl: API,
-      fetch,
+    await extract(event, fetch, {
       sleep: async (ms) => void sleeps.push(ms),
       retryPolicy: { maxRetryAfterMs: 5_000 },
     });
@@ -211,10 +206,7 @@ describe('runExtractApi: retries', () => {
     const fetch = scriptedFetch([{ status: 503 }]);
     const sleeps: number[] = [];
     const error = await failureOf(
-      runExtractApi(event, {
-        store,
-        apiBaseUrl: API,
-        fetch,
+      extract(event, fetch, {
         sleep: async (ms) => void sleeps.push(ms),
         random: () => 0.999999,
         retryPolicy: { maxAttempts: 7, baseDelayMs: 100, maxDelayMs: 1_000 },
@@ -235,10 +227,7 @@ describe('runExtractApi: retries', () => {
     const fetch = scriptedFetch([{ status: 500 }, { status: 500 }, { chunks: ['[]'] }]);
     const sleeps: number[] = [];
     const draws = [0.5, 0.25];
-    await runExtractApi(event, {
-      store,
-      apiBaseUrl: API,
-      fetch,
+    await extract(event, fetch, {
       sleep: async (ms) => void sleeps.push(ms),
       random: () => draws.shift() ?? 0,
       retryPolicy: { baseDelayMs: 1_000 },
@@ -248,7 +237,7 @@ describe('runExtractApi: retries', () => {
 
   it('fails at once on a non-retryable status', async () => {
     const fetch = scriptedFetch([{ status: 404, chunks: ['not found'] }]);
-    await expect(runExtractApi(event, { store, apiBaseUrl: API, fetch, sleep: noSleep })).rejects.toThrow(
+    await expect(extract(event, fetch, { sleep: noSleep })).rejects.toThrow(
       /failed on attempt 1 with a non-retryable client error \(last status 404\)/,
     );
     expect(fetch.calls).toHaveLength(1);
@@ -264,12 +253,7 @@ describe('runExtractApi: retries', () => {
       { chunks },
     ]);
     const sleeps: number[] = [];
-    const result = await runExtractApi(event, {
-      store,
-      apiBaseUrl: API,
-      fetch,
-      sleep: async (ms) => void sleeps.push(ms),
-    });
+    const result = await extract(event, fetch, { sleep: async (ms) => void sleeps.push(ms) });
     expect(fetch.calls).toHaveLength(3);
     expect(sleeps).toHaveLength(2);
     expect(result).toMatchObject({ records: 500, rejected: 0 });
@@ -287,14 +271,14 @@ describe('runExtractApi: retries', () => {
   it('treats a body cut short (truncated JSON) as transient', async () => {
     const text = JSON.stringify([session(), session()]);
     const fetch = scriptedFetch([{ chunks: [text.slice(0, text.length - 20)] }, { chunks: [text] }]);
-    const result = await runExtractApi(event, { store, apiBaseUrl: API, fetch, sleep: noSleep });
+    const result = await extract(event, fetch, { sleep: noSleep });
     expect(result.records).toBe(2);
     expect(fetch.calls).toHaveLength(2);
   });
 
   it('fails at once when the body is not a JSON array', async () => {
     const fetch = scriptedFetch([{ chunks: ['{"sessions": []}'] }]);
-    await expect(runExtractApi(event, { store, apiBaseUrl: API, fetch, sleep: noSleep })).rejects.toThrow(
+    await expect(extract(event, fetch, { sleep: noSleep })).rejects.toThrow(
       /non-retryable.*the body is not a JSON array/,
     );
     expect(fetch.calls).toHaveLength(1);
@@ -306,10 +290,7 @@ describe('runExtractApi: retries', () => {
       { hang: true },
     ]);
     const error = await failureOf(
-      runExtractApi(event, {
-        store,
-        apiBaseUrl: API,
-        fetch,
+      extract(event, fetch, {
         sleep: noSleep,
         retryPolicy: { maxAttempts: 3 },
         timeouts: { responseTimeoutMs: 50, idleTimeoutMs: 50 },
@@ -323,10 +304,7 @@ describe('runExtractApi: retries', () => {
   it('retries a body that stalls longer than the idle timeout', async () => {
     const text = JSON.stringify([session()]);
     const fetch = scriptedFetch([{ chunks: [text.slice(0, 30)], stall: true }, { chunks: [text] }]);
-    const result = await runExtractApi(event, {
-      store,
-      apiBaseUrl: API,
-      fetch,
+    const result = await extract(event, fetch, {
       sleep: noSleep,
       timeouts: { responseTimeoutMs: 1_000, idleTimeoutMs: 50 },
     });
@@ -371,16 +349,10 @@ describe('runExtractApi: retries', () => {
   });
 
   it('deletes the previous manifest first, so a failed re-run leaves the extract incomplete', async () => {
-    await runExtractApi(event, { store, apiBaseUrl: API, fetch: scriptedFetch([{ chunks: ['[]'] }]) });
+    await extract(event, scriptedFetch([{ chunks: ['[]'] }]));
     expect(await store.exists(landingManifestKey('sessions', RUN_DATE))).toBe(true);
     await expect(
-      runExtractApi(event, {
-        store,
-        apiBaseUrl: API,
-        fetch: scriptedFetch([{ status: 500 }]),
-        sleep: noSleep,
-        retryPolicy: { maxAttempts: 2 },
-      }),
+      extract(event, scriptedFetch([{ status: 500 }]), { sleep: noSleep, retryPolicy: { maxAttempts: 2 } }),
     ).rejects.toThrow(/last status 500/);
     expect(await store.exists(landingManifestKey('sessions', RUN_DATE))).toBe(false);
   });

@@ -3,17 +3,17 @@
  * 1,000 events, duplicates from an event added between two pages, 429 bursts, slow answers, a bad key, the
  * request budget; every event of the simulator's truth lands exactly once, and the key is never logged.
  */
-import { InvalidApiKeyError } from '../../lambdas/shared/api-key';
 import { RequestBudgetExceededError } from '../../lambdas/shared/keyed-api-client';
 import {
   runExtractConcerts,
   type ExtractConcertsDeps,
 } from '../../lambdas/extract-concerts/extract-concerts';
 import type { ConcertEvent } from '../../lib/local/simulator';
-import type { EnrichmentFaultReport } from '../../lib/local/simulator';
 import {
   capturingLogger,
   enrichmentEnv,
+  enrichmentFaults,
+  expectKeyRefused,
   FAST_RETRIES,
   hasManifest,
   landed,
@@ -39,10 +39,6 @@ function deps(env: Env, overrides: Partial<ExtractConcertsDeps> = {}): ExtractCo
 }
 
 const idsOf = (events: { id: string }[]) => events.map((event) => event.id).sort();
-
-async function faultsOf(env: Env): Promise<EnrichmentFaultReport> {
-  return (await (await fetch(`${env.sources.apiUrl}/_faults/enrichment`)).json()) as EnrichmentFaultReport;
-}
 
 describe('extract-concerts, clean source', () => {
   let env: Env;
@@ -84,16 +80,15 @@ describe('extract-concerts, clean source', () => {
   });
 
   it('fails with InvalidApiKeyError on a bad key, naming the API and the masked URL, and lands no manifest', async () => {
-    const { logger, lines } = capturingLogger('extract-concerts');
-    const error = await failureOf(
-      runExtractConcerts({ run_date: RUN_DATE }, deps(env, { apiKey: 'wrong-key-123', logger })),
-    );
-    expect(error).toBeInstanceOf(InvalidApiKeyError);
-    expect(error.message).toMatch(/concerts API refused the API key \(HTTP 401\)/);
-    expect(error.message).toContain('apikey=***');
-    expect(error.message).not.toContain('wrong-key-123');
-    expect(lines.join('')).not.toContain('wrong-key-123');
-    expect(await hasManifest(env.store, 'concerts', RUN_DATE)).toBe(false);
+    await expectKeyRefused(env, {
+      source: 'concerts',
+      runDate: RUN_DATE,
+      service: 'extract-concerts',
+      badKey: 'wrong-key-123',
+      run: (apiKey, logger) => runExtractConcerts({ run_date: RUN_DATE }, deps(env, { apiKey, logger })),
+      refusal: /concerts API refused the API key \(HTTP 401\)/,
+      masked: 'apikey=***',
+    });
   });
 
   it('fails naming the budget when the run would need more requests than it may send', async () => {
@@ -157,7 +152,7 @@ describe('extract-concerts under faults', () => {
     );
     const truth = env.sources.world.concertsTruth(RUN_DATE, countries, 30);
     const { manifest, records, quarantine } = await landed<ConcertEvent>(env.store, 'concerts', RUN_DATE);
-    const faults = await faultsOf(env);
+    const faults = await enrichmentFaults(env);
 
     expect(faults.faults['concerts.rate_limit_burst']).toBeGreaterThan(0);
     expect(faults.faults['concerts.slow']).toBeGreaterThan(0);
@@ -191,7 +186,7 @@ describe('extract-concerts against the real rate limit', () => {
     );
     const truth = env.sources.world.concertsTruth(RUN_DATE, ['US'], 30);
     const { records } = await landed<ConcertEvent>(env.store, 'concerts', RUN_DATE);
-    expect((await faultsOf(env)).rate_limited.concerts).toBeGreaterThan(0);
+    expect((await enrichmentFaults(env)).rate_limited.concerts).toBeGreaterThan(0);
     expect(idsOf(records)).toEqual(idsOf(truth.events));
   });
 });
