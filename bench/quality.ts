@@ -23,7 +23,8 @@ import { DuckDbWarehouse } from '../lib/local/adapters/duckdb-warehouse';
 import { landingManifestKey } from '../lambdas/shared/landing-keys';
 import { LocalObjectStore } from '../lib/local/adapters/local-object-store';
 import { localPaths } from '../lib/local/data-dir';
-import { buildSyntheticWarehouse, duckdbPlan, FIRST_DATE, ITEMS_PER_SESSION } from '../test/quality/fixtures';
+import { duckdbPlan } from '../test/fixtures/warehouse';
+import { buildSyntheticWarehouse, FIRST_DATE, ITEMS_PER_SESSION } from '../test/quality/fixtures';
 
 const quiet: QualityLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const noMetrics: QualityMetrics = {

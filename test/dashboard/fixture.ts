@@ -1,7 +1,9 @@
 /**
  * A small warehouse for the dashboard tests: a DuckDB file with the serving tables the dashboard reads
  * (columns as in dbt_modeling's models), the three BI views (the models' SQL with refs resolved), transform
- * tables, and data-quality result documents in a results directory. Seeded, so every run is identical.
+ * tables, and data-quality result documents in a results directory. Seeded, so every run is identical. The
+ * shared test warehouse (test/fixtures/warehouse.ts) runs its statements, not serving-load: the data is
+ * shaped for the page, not loaded from a transform zone.
  *
  * It holds what makes the dashboard's job non-trivial: a buyer who relocates (US to FR) mid-range, sales
  * over a month boundary, a sale whose user version does not resolve, and names that need HTML escaping.
@@ -11,6 +13,7 @@ import * as path from 'node:path';
 import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import type { ResultDocument } from '../../lambdas/data-quality/result-document';
+import { buildWarehouseFile } from '../fixtures/warehouse';
 import { ENRICHMENT_FIXTURE_STATEMENTS } from './enrichment-fixture';
 import { LISTENING_FIXTURE_STATEMENTS } from './listening-fixture';
 
@@ -191,12 +194,7 @@ export async function createFixture(dir: string): Promise<Fixture> {
        select 'TR' || lpad(cast(i as varchar), 16, '0') as track_id, date '2026-01-30' + cast(d as integer) as ingest_on
        from range(0, 200) t(i), range(0, 3) s(d)`,
   ];
-  const warehouse = await DuckDbWarehouse.open(dbFile);
-  try {
-    await warehouse.transaction(statements.map((text, index) => ({ sql: text, label: `fixture ${index}` })));
-  } finally {
-    await warehouse.close();
-  }
+  await buildWarehouseFile(dbFile, { statements });
 
   const results = new LocalObjectStore(resultsDir);
   for (const [index, runDate] of FIXTURE_DATES.entries()) {

@@ -8,14 +8,12 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
 import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
-import { loadServingPlan } from '../../lambdas/shared/serving-plan';
-import { runServingLoad } from '../../lambdas/serving-load/load';
 import { filterSales, hourlyKpis, totalsOf } from '../../lib/local/dashboard/aggregate';
 import { loadDashboardData } from '../../lib/local/dashboard/load';
 import type { DashboardData } from '../../lib/local/dashboard/model';
-import { DAY_1, DAY_2, type Fixture, pointSpectrum, USER, writeFixture } from '../serving/fixtures';
+import { loadServingDay } from '../fixtures/warehouse';
+import { DAY_1, DAY_2, type Fixture, USER, writeFixture } from '../serving/fixtures';
 
 let fixture: Fixture;
 let database: string;
@@ -31,20 +29,10 @@ async function query(sql: string): Promise<Record<string, unknown>[]> {
 }
 
 beforeAll(async () => {
-  buildServingPlan('duckdb');
-  const plan = loadServingPlan(planPath('duckdb'));
   fixture = await writeFixture('deftunes-dashboard-models-');
   database = path.join(fixture.dir, 'serving', 'deftunes.duckdb');
   mkdirSync(path.dirname(database), { recursive: true });
-  for (const day of [DAY_1, DAY_2]) {
-    await pointSpectrum(database, fixture.filesAfter[day]);
-    const warehouse = await DuckDbWarehouse.open(database);
-    try {
-      await runServingLoad({ run_date: day }, { warehouse, plan });
-    } finally {
-      await warehouse.close();
-    }
-  }
+  for (const day of [DAY_1, DAY_2]) await loadServingDay(database, fixture.filesAfter[day], day);
   const warehouse = await DuckDbWarehouse.open(database);
   try {
     data = await loadDashboardData({ warehouse, source: 'serving models' });

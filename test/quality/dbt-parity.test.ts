@@ -3,14 +3,13 @@
  * the compiled plan give every test the same outcome (pass, warn, fail) and the same failure measure,
  * including tests with `warn_if` / `error_if` on a percentage (`fail_calc`) and warn severity.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCompiledTest } from '../../lambdas/data-quality/compiled-tests';
 import type { RuleResult } from '../../lambdas/data-quality/result-document';
+import { runDbt } from '../fixtures/dbt';
 import { MOVED_USER, openFixture, RUN_DATE, userId, type Fixture } from './fixtures';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const PARTITION = `ingest_on = date '${RUN_DATE}'`;
 const LISTENS = `listen_date = date '${RUN_DATE}'`;
 
@@ -28,38 +27,14 @@ interface DbtResult {
 }
 
 function dbtTest(databaseFile: string): DbtResult[] {
-  const project = path.join(PROJECT_ROOT, 'dbt_modeling');
-  const targetPath = path.join(fixture.dir, 'dbt-target');
-  const result = spawnSync(
-    path.join(PROJECT_ROOT, '.venv', 'bin', 'dbt'),
-    [
-      'test',
-      '--target',
-      'duckdb',
-      '--vars',
-      `{run_date: "${RUN_DATE}"}`,
-      '--profiles-dir',
-      project,
-      '--project-dir',
-      project,
-      '--target-path',
-      targetPath,
-      '--log-path',
-      path.join(fixture.dir, 'dbt-logs'),
-      '--no-partial-parse',
-    ],
-    {
-      cwd: project,
-      env: { ...process.env, DEFTUNES_DUCKDB_PATH: databaseFile, DO_NOT_TRACK: '1' },
-      encoding: 'utf8',
-      timeout: 300_000,
-    },
-  );
+  const result = runDbt('test', databaseFile, RUN_DATE, fixture.dir);
   // dbt test exits 1 when a test fails; anything else (2: dbt itself failed) is a broken setup.
   if (result.status !== 0 && result.status !== 1) {
     throw new Error(`dbt test failed to run (exit ${result.status}):\n${result.stdout}${result.stderr}`);
   }
-  const runResults = JSON.parse(readFileSync(path.join(targetPath, 'run_results.json'), 'utf8')) as {
+  const runResults = JSON.parse(
+    readFileSync(path.join(fixture.dir, 'dbt-target', 'run_results.json'), 'utf8'),
+  ) as {
     results: DbtResult[];
   };
   return runResults.results;

@@ -3,7 +3,6 @@
  * answering `200 []` cannot load a quiet zero-sales day; a day declared empty in the execution input turns
  * that failure into a warning that says why.
  */
-import { openLocalDataQuality } from '../../lib/local/local-data-quality';
 import { runCompiledTest } from '../../lambdas/data-quality/compiled-tests';
 import { runDataQuality, type DataQualityDeps } from '../../lambdas/data-quality/run-data-quality';
 import { readFileSync } from 'node:fs';
@@ -22,17 +21,11 @@ beforeAll(async () => {
 afterAll(async () => fixture?.close());
 
 beforeEach(async () => {
-  await fixture.reset();
-  await fixture.writeCleanCounts();
   const quiet = () => undefined;
-  const gate = await openLocalDataQuality({
-    dataDir: fixture.dir,
-    warehouse: fixture.warehouse,
-    plan: fixture.plan,
-    logger: { info: quiet, warn: quiet, error: quiet },
-    metrics: { addDimension: quiet, addMetric: quiet },
-  });
-  deps = gate.deps;
+  deps = await fixture.openGate(
+    { info: quiet, warn: quiet, error: quiet },
+    { addDimension: quiet, addMetric: quiet },
+  );
 });
 
 async function collapseStatus(table: string): Promise<string> {

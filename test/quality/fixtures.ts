@@ -9,15 +9,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
-import { loadServingPlan, type ServingPlan } from '../../lambdas/shared/serving-plan';
+import type { ServingPlan } from '../../lambdas/shared/serving-plan';
 import { jobResultsKey } from '../../lambdas/data-quality/quarantine-rate';
-import { runServingLoad, type ServingLoadResult } from '../../lambdas/serving-load/load';
+import type { ServingLoadResult } from '../../lambdas/serving-load/load';
 import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import { landingManifestKey, type LandingSource } from '../../lambdas/shared/landing-keys';
 import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import type { Statement, Warehouse } from '../../lambdas/shared/warehouse';
 import { localPaths } from '../../lib/local/data-dir';
+import { openLocalDataQuality } from '../../lib/local/local-data-quality';
+import type {
+  DataQualityDeps,
+  QualityLogger,
+  QualityMetrics,
+} from '../../lambdas/data-quality/run-data-quality';
+import { buildWarehouse, duckdbPlan, runStatements } from '../fixtures/warehouse';
 
 /** The run date under test; the seven days before it are the volume history. */
 export const RUN_DATE = '2020-02-08';
@@ -33,17 +39,6 @@ export const MOVED_USER = userId(7);
 
 export function userId(i: number): string {
   return `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-}
-
-let plan: ServingPlan | undefined;
-
-/** The duckdb serving plan, built by the project's build step (a no-op when it is up to date). */
-export function duckdbPlan(): ServingPlan {
-  if (!plan) {
-    buildServingPlan('duckdb');
-    plan = loadServingPlan(planPath('duckdb'));
-  }
-  return plan;
 }
 
 /** Sizes of the synthetic data; the defaults are the tests' small data set. */
@@ -246,14 +241,11 @@ export async function buildSyntheticWarehouse(
   plan: ServingPlan,
   sizes: SyntheticSizes = TEST_SIZES,
 ): Promise<ServingLoadResult[]> {
-  await warehouse.transaction(
-    syntheticTransformSql(sizes).map((sql, index) => ({ sql, label: `synthetic transform data ${index}` })),
-  );
-  const loads: ServingLoadResult[] = [];
-  for (const run_date of syntheticDays(sizes.runDate)) {
-    loads.push(await runServingLoad({ run_date }, { warehouse, plan }));
-  }
-  return loads;
+  return buildWarehouse(warehouse, {
+    transformSql: syntheticTransformSql(sizes),
+    runDates: syntheticDays(sizes.runDate),
+    plan,
+  });
 }
 
 const FIXTURE_SCHEMAS = ['deftunes_transform', 'deftunes_serving'] as const;
@@ -327,6 +319,8 @@ export interface Fixture {
   ): Promise<void>;
   /** Counts for every source with nothing quarantined. */
   writeCleanCounts(): Promise<void>;
+  /** Puts the valid data and the clean counts back and opens the gate on them, as the local pipeline does. */
+  openGate(logger: QualityLogger, metrics: QualityMetrics): Promise<DataQualityDeps>;
   close(): Promise<void>;
 }
 
@@ -338,8 +332,7 @@ export async function openFixture(): Promise<Fixture> {
   const jobResults = new LocalObjectStore(paths.warehouse);
   const currentPlan = duckdbPlan();
   const warehouse = await DuckDbWarehouse.open(dbFile);
-  const exec = async (...sql: string[]): Promise<void> =>
-    warehouse.transaction(sql.map((statement, index) => ({ sql: statement, label: `fixture ${index}` })));
+  const exec = async (...sql: string[]): Promise<void> => runStatements(warehouse, sql, 'fixture');
   let loads: ServingLoadResult[];
   let restore: Statement[];
   try {
@@ -373,6 +366,12 @@ export async function openFixture(): Promise<Fixture> {
     await writeCounts('users', { records: USERS, rejected: 0 });
     await writeCounts('sessions', { records: SESSIONS_PER_DAY, rejected: 0 });
   };
+  const openGate: Fixture['openGate'] = async (logger, metrics) => {
+    await reset();
+    await writeCleanCounts();
+    const options = { dataDir: dir, warehouse, plan: currentPlan, logger, metrics };
+    return (await openLocalDataQuality(options)).deps;
+  };
   return {
     dir,
     dbFile,
@@ -383,6 +382,7 @@ export async function openFixture(): Promise<Fixture> {
     exec,
     writeCounts,
     writeCleanCounts,
+    openGate,
     close: async () => {
       await warehouse.close();
       rmSync(dir, { recursive: true, force: true });

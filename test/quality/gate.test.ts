@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { openLocalDataQuality } from '../../lib/local/local-data-quality';
 import {
   ResultDocumentSchema,
   resultDocumentKey,
@@ -58,18 +57,9 @@ beforeAll(async () => {
 afterAll(async () => fixture?.close());
 
 beforeEach(async () => {
-  await fixture.reset();
-  await fixture.writeCleanCounts();
   metrics = new RecordingMetrics();
   logger = new RecordingLogger();
-  const gate = await openLocalDataQuality({
-    dataDir: fixture.dir,
-    warehouse: fixture.warehouse,
-    plan: fixture.plan,
-    logger,
-    metrics,
-  });
-  deps = gate.deps;
+  deps = await fixture.openGate(logger, metrics);
 });
 
 function readDocument(stage: 'transform' | 'serving'): ResultDocument {

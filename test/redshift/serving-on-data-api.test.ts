@@ -23,11 +23,11 @@ import {
   DAYS,
   type Fixture,
   filesOfDays,
-  pointSpectrum,
   strayBuyerSessionsDay2,
   transformRowsOf,
   writeFixture,
 } from '../serving/fixtures';
+import { pointSpectrum } from '../fixtures/warehouse';
 import { FakeRedshiftData } from './fake/data-api-fake';
 import { replaceTransformTables } from './fake/spectrum-tables';
 

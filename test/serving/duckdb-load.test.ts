@@ -5,13 +5,19 @@
  */
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
 import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
-import { loadServingPlan, ServingPlan } from '../../lambdas/shared/serving-plan';
+import type { ServingPlan } from '../../lambdas/shared/serving-plan';
 import { runServingLoad, ServingLoadResult } from '../../lambdas/serving-load/load';
 import type { TransformDataFiles } from '../../lib/local/spectrum';
+import { compareDatabases } from '../fixtures/dbt';
 import {
-  compareDatabases,
+  buildWarehouseFile,
+  duckdbPlan,
+  loadServingDay,
+  queryServing,
+  writeParquet,
+} from '../fixtures/warehouse';
+import {
   DAY_1,
   DAY_2,
   DAY_3,
@@ -19,12 +25,10 @@ import {
   DAYS,
   Fixture,
   filesOfDays,
-  pointSpectrum,
   STRAY_USER,
   transformRowsOf,
   USER,
   writeFixture,
-  writeParquet,
 } from './fixtures';
 
 let fixture: Fixture;
@@ -57,23 +61,10 @@ async function load(
   files?: TransformDataFiles,
 ): Promise<ServingLoadResult> {
   extracted.add(runDate);
-  await pointSpectrum(database, files ?? filesOfDays(fixture, [...extracted]));
-  const warehouse = await DuckDbWarehouse.open(database);
-  try {
-    return await runServingLoad({ run_date: runDate }, { warehouse, plan: withPlan });
-  } finally {
-    await warehouse.close();
-  }
+  return loadServingDay(database, files ?? filesOfDays(fixture, [...extracted]), runDate, withPlan);
 }
 
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const warehouse = await DuckDbWarehouse.open(database, { searchPath: ['deftunes_serving'] });
-  try {
-    return await warehouse.query(sql);
-  } finally {
-    await warehouse.close();
-  }
-}
+const query = (sql: string): Promise<Record<string, unknown>[]> => queryServing(database, sql);
 
 /** Copies the database file (closed) so a later state can be compared with this one. */
 function backup(name: string): string {
@@ -83,8 +74,7 @@ function backup(name: string): string {
 }
 
 beforeAll(async () => {
-  buildServingPlan('duckdb');
-  plan = loadServingPlan(planPath('duckdb'));
+  plan = duckdbPlan();
   models = plan.models.map((model) => model.name);
   fixture = await writeFixture('deftunes-serving-load-');
   database = path.join(fixture.dir, 'serving', 'deftunes.duckdb');
@@ -402,13 +392,7 @@ describe('dates loaded in any order', () => {
     const seen: string[] = [];
     for (const runDate of runDates) {
       seen.push(runDate);
-      await pointSpectrum(file, filesOfDays(fixture, seen));
-      const warehouse = await DuckDbWarehouse.open(file);
-      try {
-        await runServingLoad({ run_date: runDate }, { warehouse, plan });
-      } finally {
-        await warehouse.close();
-      }
+      await loadServingDay(file, filesOfDays(fixture, seen), runDate, plan);
     }
     return file;
   }
@@ -479,15 +463,10 @@ describe('dates loaded in any order', () => {
     const file = path.join(fixture.dir, 'sequences', 'reruns.duckdb');
     copyFileSync(inOrder, file);
     for (const runDate of [DAY_1, DAY_3, DAY_2, DAY_4]) {
-      const warehouse = await DuckDbWarehouse.open(file);
-      try {
-        const result = await runServingLoad({ run_date: runDate }, { warehouse, plan });
-        expect(result.models.find((model) => model.name === 'dim_users')?.replayed_from).toBe(
-          runDate === DAY_1 ? DAY_1 : DAYS[DAYS.indexOf(runDate) - 1],
-        );
-      } finally {
-        await warehouse.close();
-      }
+      const [result] = await buildWarehouseFile(file, { runDates: [runDate], plan });
+      expect(result.models.find((model) => model.name === 'dim_users')?.replayed_from).toBe(
+        runDate === DAY_1 ? DAY_1 : DAYS[DAYS.indexOf(runDate) - 1],
+      );
       expect({ runDate, differences: await compareDatabases(inOrder, file, relations()) }).toEqual({
         runDate,
         differences: [],

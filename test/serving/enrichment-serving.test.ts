@@ -7,13 +7,11 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
-import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
-import { loadServingPlan, ServingPlan } from '../../lambdas/shared/serving-plan';
-import { runServingLoad } from '../../lambdas/serving-load/load';
+import type { ServingPlan } from '../../lambdas/shared/serving-plan';
 import type { TransformDataFiles } from '../../lib/local/spectrum';
 import { ENRICHMENT_TABLES } from './enrichment-fixtures';
-import { DAY_1, DAY_2, DAY_3, Fixture, filesOfDays, pointSpectrum, writeFixture } from './fixtures';
+import { duckdbPlan, loadServingDay, queryServing } from '../fixtures/warehouse';
+import { DAY_1, DAY_2, DAY_3, Fixture, filesOfDays, writeFixture } from './fixtures';
 
 const A1 = 'ARAAAAAAAAAAAAAAA1';
 const A2 = 'ARBBBBBBBBBBBBBBB2';
@@ -31,23 +29,10 @@ let fixture: Fixture;
 let plan: ServingPlan;
 
 async function load(database: string, runDate: string, files: TransformDataFiles): Promise<void> {
-  await pointSpectrum(database, files);
-  const warehouse = await DuckDbWarehouse.open(database);
-  try {
-    await runServingLoad({ run_date: runDate }, { warehouse, plan });
-  } finally {
-    await warehouse.close();
-  }
+  await loadServingDay(database, files, runDate, plan);
 }
 
-async function query(database: string, sql: string): Promise<Record<string, unknown>[]> {
-  const warehouse = await DuckDbWarehouse.open(database, { searchPath: ['deftunes_serving'] });
-  try {
-    return await warehouse.query(sql);
-  } finally {
-    await warehouse.close();
-  }
-}
+const query = queryServing;
 
 /** Every row of the enrichment models and of dim_artists, in a stable order. */
 async function enrichmentState(database: string): Promise<Record<string, unknown[]>> {
@@ -64,8 +49,7 @@ const MATCHES_SQL = `select event_id, attraction_id, artist_id, match_method, ev
 let database: string;
 
 beforeAll(async () => {
-  buildServingPlan('duckdb');
-  plan = loadServingPlan(planPath('duckdb'));
+  plan = duckdbPlan();
   fixture = await writeFixture('deftunes-enrichment-');
   database = path.join(fixture.dir, 'serving', 'deftunes.duckdb');
   mkdirSync(path.dirname(database), { recursive: true });

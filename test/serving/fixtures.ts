@@ -10,19 +10,13 @@
  * that day, by an artist new to it: loading an older date after it must neither narrow the dimensions nor
  * lose a move. Plays (listens-fixtures.ts) on DAY_2 and DAY_4.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
-import {
-  createTransformViews,
-  TRANSFORM_COLUMNS,
-  TRANSFORM_TABLES,
-  TransformDataFiles,
-  TransformTable,
-} from '../../lib/local/spectrum';
-import { ENRICHMENT_TABLES, enrichmentRowsOf, enrichmentRowsOn } from './enrichment-fixtures';
+import { TRANSFORM_TABLES, TransformDataFiles, TransformTable } from '../../lib/local/spectrum';
+import { writeParquet } from '../fixtures/warehouse';
+import { enrichmentRowsOf } from './enrichment-fixtures';
 import { listensRowsOn } from './listens-fixtures';
 
 export const DAY_1 = '2024-03-01';
@@ -33,7 +27,6 @@ export const DAY_3 = '2024-03-03';
 export const DAY_4 = '2025-01-02';
 /** The story's days in order. */
 export const DAYS = [DAY_1, DAY_2, DAY_3, DAY_4];
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 export const USER = {
   u1: '11111111-1111-4111-8111-111111111111',
@@ -215,32 +208,6 @@ function sessionsOn(day: string): Record_[] {
   ];
 }
 
-function literal(value: Value, type: string): string {
-  if (value === null) return `CAST(NULL AS ${type})`;
-  if (typeof value === 'string') return `CAST('${value.replace(/'/g, "''")}' AS ${type})`;
-  return `CAST(${String(value)} AS ${type})`;
-}
-
-/** Writes one parquet file of `rows` with the table's transform schema; returns its path. */
-export async function writeParquet(
-  warehouse: DuckDbWarehouse,
-  file: string,
-  table: TransformTable,
-  rows: Record_[],
-): Promise<string> {
-  const columns = TRANSFORM_COLUMNS[table];
-  const selects = rows.map(
-    (row) =>
-      `SELECT ${columns.map(([name, type]) => `${literal(row[name] ?? null, type)} AS "${name}"`).join(', ')}`,
-  );
-  const body =
-    selects.length > 0
-      ? selects.join(' UNION ALL ')
-      : `SELECT ${columns.map(([name, type]) => `CAST(NULL AS ${type}) AS "${name}"`).join(', ')} WHERE false`;
-  await warehouse.query(`COPY (${body}) TO '${file}' (FORMAT parquet)`);
-  return file;
-}
-
 export interface Fixture {
   readonly dir: string;
   /** Data files of each table's current snapshot after the run of each day (as Iceberg would list them). */
@@ -303,38 +270,12 @@ export async function writeFixture(prefix = 'deftunes-serving-'): Promise<Fixtur
   const filesOfDay: Record<string, TransformDataFiles> = {};
   try {
     for (const day of DAYS) {
-      files.users.push(
-        await writeParquet(writer, path.join(dataDir, `users-${day}.parquet`), 'users', usersOn(day)),
-      );
-      files.sessions.push(
-        await writeParquet(
-          writer,
-          path.join(dataDir, `sessions-${day}.parquet`),
-          'sessions',
-          sessionsOn(day),
-        ),
-      );
-      files.songs.push(
-        await writeParquet(writer, path.join(dataDir, `songs-${day}.parquet`), 'songs', songsOn(day)),
-      );
-      for (const table of ENRICHMENT_TABLES) {
+      const rows = transformRowsOf([day]);
+      for (const table of TRANSFORM_TABLES) {
         files[table].push(
-          await writeParquet(
-            writer,
-            path.join(dataDir, `${table}-${day}.parquet`),
-            table,
-            enrichmentRowsOn(table, day),
-          ),
+          await writeParquet(writer, path.join(dataDir, `${table}-${day}.parquet`), table, rows[table]),
         );
       }
-      files.listens.push(
-        await writeParquet(
-          writer,
-          path.join(dataDir, `listens-${day}.parquet`),
-          'listens',
-          listensRowsOn(day),
-        ),
-      );
       filesAfter[day] = Object.fromEntries(Object.entries(files).map(([table, list]) => [table, [...list]]));
       filesOfDay[day] = Object.fromEntries(
         Object.entries(files).map(([table, list]) => [table, list.slice(-1)]),
@@ -391,95 +332,4 @@ export function filesOfDays(fixture: Fixture, days: readonly string[]): Transfor
       ordered.flatMap((day) => fixture.filesOfDay[day][table as TransformTable] ?? []),
     ]),
   );
-}
-
-/** Points the DuckDB file's deftunes_transform views at the given files. */
-export async function pointSpectrum(databaseFile: string, files: TransformDataFiles): Promise<void> {
-  const warehouse = await DuckDbWarehouse.open(databaseFile);
-  try {
-    await createTransformViews(warehouse, files);
-  } finally {
-    await warehouse.close();
-  }
-}
-
-/** Runs the real dbt (dbt-duckdb) on a DuckDB file for one run date; throws with dbt's output on failure. */
-export function dbtBuild(databaseFile: string, runDate: string, scratch: string): void {
-  const project = path.join(PROJECT_ROOT, 'dbt_modeling');
-  const result = spawnSync(
-    path.join(PROJECT_ROOT, '.venv', 'bin', 'dbt'),
-    [
-      'build',
-      '--resource-type',
-      'model',
-      '--target',
-      'duckdb',
-      '--vars',
-      `{run_date: "${runDate}"}`,
-      '--profiles-dir',
-      project,
-      '--project-dir',
-      project,
-      '--target-path',
-      path.join(scratch, 'dbt-target'),
-      '--log-path',
-      path.join(scratch, 'dbt-logs'),
-      '--no-partial-parse',
-    ],
-    {
-      cwd: project,
-      env: { ...process.env, DEFTUNES_DUCKDB_PATH: databaseFile, DO_NOT_TRACK: '1' },
-      encoding: 'utf8',
-      timeout: 300_000,
-    },
-  );
-  if (result.status !== 0) throw new Error(`dbt build ${runDate} failed:\n${result.stdout}${result.stderr}`);
-}
-
-export interface TableDifference {
-  readonly model: string;
-  readonly problem: string;
-}
-
-/**
- * Compares every listed relation of two DuckDB files: column names and types, row counts, and rows as a
- * multiset (EXCEPT ALL both ways). Returns the differences (empty when identical).
- */
-export async function compareDatabases(
-  left: string,
-  right: string,
-  relations: readonly string[],
-  schema = 'deftunes_serving',
-): Promise<TableDifference[]> {
-  const warehouse = await DuckDbWarehouse.open(':memory:');
-  const differences: TableDifference[] = [];
-  try {
-    await warehouse.query(`ATTACH '${left}' AS lhs (READ_ONLY)`);
-    await warehouse.query(`ATTACH '${right}' AS rhs (READ_ONLY)`);
-    for (const relation of relations) {
-      const columns = async (catalog: string): Promise<string> =>
-        JSON.stringify(
-          await warehouse.query(
-            `select column_name, data_type from information_schema.columns where table_catalog = '${catalog}' and table_schema = '${schema}' and table_name = '${relation}' order by ordinal_position`,
-          ),
-        );
-      const [leftColumns, rightColumns] = [await columns('lhs'), await columns('rhs')];
-      if (leftColumns === '[]') differences.push({ model: relation, problem: 'missing on the left' });
-      if (leftColumns !== rightColumns) {
-        differences.push({ model: relation, problem: `columns differ: ${leftColumns} vs ${rightColumns}` });
-        continue;
-      }
-      const [counts] = await warehouse.query<{ l: number; r: number; only_l: number; only_r: number }>(
-        `select (select count(*) from lhs.${schema}.${relation}) as l, (select count(*) from rhs.${schema}.${relation}) as r,
-           (select count(*) from (select * from lhs.${schema}.${relation} except all select * from rhs.${schema}.${relation})) as only_l,
-           (select count(*) from (select * from rhs.${schema}.${relation} except all select * from lhs.${schema}.${relation})) as only_r`,
-      );
-      if (counts.l !== counts.r || counts.only_l !== 0 || counts.only_r !== 0) {
-        differences.push({ model: relation, problem: `rows differ: ${JSON.stringify(counts)}` });
-      }
-    }
-  } finally {
-    await warehouse.close();
-  }
-  return differences;
 }

@@ -7,10 +7,8 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
 import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
-import { loadServingPlan, ServingPlan } from '../../lambdas/shared/serving-plan';
-import { runServingLoad } from '../../lambdas/serving-load/load';
+import type { ServingPlan } from '../../lambdas/shared/serving-plan';
 import {
   DAY_1,
   DAY_2,
@@ -18,11 +16,11 @@ import {
   DAY_4,
   Fixture,
   filesOfDays,
-  pointSpectrum,
   transformRowsOf,
   USER,
   writeFixture,
 } from './fixtures';
+import { duckdbPlan, loadServingDay, queryServing } from '../fixtures/warehouse';
 import { eventId, PLAYS, STRANGER, UNKNOWN_TRACK } from './listens-fixtures';
 import { expectedGenreDaily, expectedHourly, rounded } from './listens-reference';
 
@@ -40,23 +38,11 @@ let database: string;
 
 /** Points the transform views at the days transformed so far and loads `runDate`. */
 async function load(runDate: string, transformed: readonly string[]): Promise<void> {
-  await pointSpectrum(database, filesOfDays(fixture, transformed));
-  const warehouse = await DuckDbWarehouse.open(database);
-  try {
-    await runServingLoad({ run_date: runDate }, { warehouse, plan });
-  } finally {
-    await warehouse.close();
-  }
+  await loadServingDay(database, filesOfDays(fixture, transformed), runDate, plan);
 }
 
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const warehouse = await DuckDbWarehouse.open(database, { searchPath: ['deftunes_serving'] });
-  try {
-    return (await warehouse.query(sql)).map(rounded);
-  } finally {
-    await warehouse.close();
-  }
-}
+const query = async (sql: string): Promise<Record<string, unknown>[]> =>
+  (await queryServing(database, sql)).map(rounded);
 
 async function listeningState(): Promise<Record<string, unknown[]>> {
   const state: Record<string, unknown[]> = {};
@@ -74,8 +60,7 @@ const HOURLY_SQL = (day: string): string =>
    from kpi_hourly where listen_date = cast('${day}' as date) order by listen_hour`;
 
 beforeAll(async () => {
-  buildServingPlan('duckdb');
-  plan = loadServingPlan(planPath('duckdb'));
+  plan = duckdbPlan();
   fixture = await writeFixture('deftunes-listens-');
   database = path.join(fixture.dir, 'serving', 'deftunes.duckdb');
   mkdirSync(path.dirname(database), { recursive: true });

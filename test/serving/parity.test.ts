@@ -5,31 +5,18 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
 import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
-import { loadServingPlan, ServingPlan } from '../../lambdas/shared/serving-plan';
-import { runServingLoad } from '../../lambdas/serving-load/load';
-import {
-  compareDatabases,
-  DAY_1,
-  DAY_2,
-  DAY_3,
-  DAY_4,
-  dbtBuild,
-  Fixture,
-  filesOfDays,
-  pointSpectrum,
-  STRAY_USER,
-  writeFixture,
-} from './fixtures';
+import type { ServingPlan } from '../../lambdas/shared/serving-plan';
+import { compareDatabases, dbtBuild } from '../fixtures/dbt';
+import { buildWarehouseFile, duckdbPlan, pointSpectrum } from '../fixtures/warehouse';
+import { DAY_1, DAY_2, DAY_3, DAY_4, Fixture, filesOfDays, STRAY_USER, writeFixture } from './fixtures';
 import type { TransformDataFiles } from '../../lib/local/spectrum';
 
 let fixture: Fixture;
 let plan: ServingPlan;
 
 beforeAll(async () => {
-  buildServingPlan('duckdb');
-  plan = loadServingPlan(planPath('duckdb'));
+  plan = duckdbPlan();
   fixture = await writeFixture('deftunes-parity-');
 }, 300_000);
 
@@ -58,12 +45,7 @@ async function runBoth(
     await pointSpectrum(viaDbt, files);
     await pointSpectrum(viaExecutor, files);
     dbtBuild(viaDbt, runDate, fixture.dir);
-    const warehouse = await DuckDbWarehouse.open(viaExecutor);
-    try {
-      await runServingLoad({ run_date: runDate }, { warehouse, plan });
-    } finally {
-      await warehouse.close();
-    }
+    await buildWarehouseFile(viaExecutor, { runDates: [runDate], plan });
     expect({ step, runDate, differences: await compareDatabases(viaDbt, viaExecutor, relations()) }).toEqual({
       step,
       runDate,
