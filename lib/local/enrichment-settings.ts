@@ -20,6 +20,57 @@ export const LOCAL_ENRICHMENT_PACE = 400;
 export const CONCERTS_API_KEY_ENV = 'DEFTUNES_CONCERTS_API_KEY';
 export const ARTIST_STATS_API_KEY_ENV = 'DEFTUNES_ARTIST_STATS_API_KEY';
 
+/** Where one enrichment extract goes locally, with what key and settings. */
+export interface LocalEnrichmentApi {
+  readonly url: string;
+  /** Never logged. */
+  readonly key: string;
+  /** cdk.json's dev settings, at the local pace when the API is the simulator's. */
+  readonly settings: EnrichmentSettings;
+}
+
+/**
+ * One enrichment API, for `deftunes run` and `deftunes extract`: the simulator's unless a URL is given (then
+ * its key must be given too, from `keyEnv`). Against the simulator the runner raised the limit, so the pace
+ * goes up with it; an API given by URL keeps cdk.json's unless `requestsPerSecond` is given.
+ */
+export function localEnrichmentApi(
+  name: string,
+  given: { url?: string; key?: string },
+  simulated: () => { url: string; key: string },
+  keyEnv: string,
+  requestsPerSecond?: number,
+): LocalEnrichmentApi {
+  if (given.url === undefined) {
+    const simulator = simulated();
+    return {
+      url: simulator.url,
+      key: given.key ?? simulator.key,
+      settings: localEnrichmentSettings(requestsPerSecond ?? LOCAL_ENRICHMENT_PACE),
+    };
+  }
+  return {
+    url: given.url,
+    key: requireEnrichmentApiKey(name, given.url, given.key, keyEnv),
+    settings: localEnrichmentSettings(requestsPerSecond),
+  };
+}
+
+/** The key of an enrichment API given by URL; without one the command stops before anything runs. */
+export function requireEnrichmentApiKey(
+  name: string,
+  url: string,
+  key: string | undefined,
+  keyEnv: string,
+): string {
+  if (!key) {
+    throw new Error(
+      `the ${name} API at ${url} needs its API key in the environment variable ${keyEnv} (it is never printed)`,
+    );
+  }
+  return key;
+}
+
 /** cdk.json's enrichment settings of `environment`, paced at `requestsPerSecond` when one is given. */
 export function localEnrichmentSettings(
   requestsPerSecond?: number,

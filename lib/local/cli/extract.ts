@@ -21,9 +21,9 @@ import { localPaths, requireUsableDataDir } from '../data-dir';
 import {
   ARTIST_STATS_API_KEY_ENV,
   CONCERTS_API_KEY_ENV,
-  LOCAL_ENRICHMENT_PACE,
   LOCAL_ENRICHMENT_RATE_LIMIT,
-  localEnrichmentSettings,
+  localEnrichmentApi,
+  requireEnrichmentApiKey,
 } from '../enrichment-settings';
 import { startSources, type RunningSources } from '../simulator';
 import { openCliTelemetry } from './cli-telemetry';
@@ -130,13 +130,20 @@ export async function runExtractCommand(
     // The catalog's artists come from the songs database.
     'artist-stats': !options.artistStatsApiUrl || !options.songsDbUrl,
   }[entity];
-  const enrichmentKey = {
-    concerts: { url: options.concertsApiUrl, variable: CONCERTS_API_KEY_ENV },
-    'artist-stats': { url: options.artistStatsApiUrl, variable: ARTIST_STATS_API_KEY_ENV },
+  const enrichmentApi = {
+    concerts: { name: 'concerts', url: options.concertsApiUrl, keyEnv: CONCERTS_API_KEY_ENV },
+    'artist-stats': {
+      name: 'artist statistics',
+      url: options.artistStatsApiUrl,
+      keyEnv: ARTIST_STATS_API_KEY_ENV,
+    },
   }[entity as 'concerts' | 'artist-stats'];
-  if (enrichmentKey?.url && !process.env[enrichmentKey.variable]) {
-    throw new Error(
-      `${enrichmentKey.url} needs its API key in the environment variable ${enrichmentKey.variable}`,
+  if (enrichmentApi?.url) {
+    requireEnrichmentApiKey(
+      enrichmentApi.name,
+      enrichmentApi.url,
+      process.env[enrichmentApi.keyEnv],
+      enrichmentApi.keyEnv,
     );
   }
   const telemetry = openCliTelemetry(paths.runLog, SERVICE_NAMES[entity], io.stderr);
@@ -159,22 +166,20 @@ export async function runExtractCommand(
     const event = { run_date: options.date };
     const connections = () => urlConnectionFactory(options.songsDbUrl ?? sources!.songsDbUrl);
     // An API given by URL is paced as cdk.json says; the simulator started here accepts a faster pace.
-    const enrichment = (url: string | undefined, variable: string) => ({
-      store,
-      apiBaseUrl: url ?? sources!.apiUrl,
-      apiKey: url ? process.env[variable]! : sources!.enrichmentApiKey,
-      settings: localEnrichmentSettings(url ? undefined : LOCAL_ENRICHMENT_PACE),
-      logger,
-      metrics,
-    });
+    const enrichment = () => {
+      const { name, url, keyEnv } = enrichmentApi;
+      const simulated = () => ({ url: sources!.apiUrl, key: sources!.enrichmentApiKey });
+      const api = localEnrichmentApi(name, { url, key: url && process.env[keyEnv] }, simulated, keyEnv);
+      return { store, apiBaseUrl: api.url, apiKey: api.key, settings: api.settings, logger, metrics };
+    };
     let result: ExtractResult;
     if (entity === 'songs') {
       result = await runExtractSongs(event, { store, connections: connections(), logger, metrics });
     } else if (entity === 'concerts') {
-      result = await runExtractConcerts(event, enrichment(options.concertsApiUrl, CONCERTS_API_KEY_ENV));
+      result = await runExtractConcerts(event, enrichment());
     } else if (entity === 'artist-stats') {
       result = await runExtractArtistStats(event, {
-        ...enrichment(options.artistStatsApiUrl, ARTIST_STATS_API_KEY_ENV),
+        ...enrichment(),
         connections: connections(),
       });
     } else {

@@ -7,15 +7,14 @@
 import type { Writable } from 'node:stream';
 import { closeStream, createLogger, createMetrics, openRunLog, type Logger, type Metrics } from '../run-log';
 import { DuckDbWarehouse } from '../adapters/duckdb-warehouse';
-import type { EnrichmentSettings } from '../../../lambdas/shared/enrichment-settings';
 import { LocalObjectStore } from '../adapters/local-object-store';
 import { localPaths, type LocalPaths } from '../data-dir';
 import {
   ARTIST_STATS_API_KEY_ENV,
   CONCERTS_API_KEY_ENV,
-  LOCAL_ENRICHMENT_PACE,
   LOCAL_ENRICHMENT_RATE_LIMIT,
-  localEnrichmentSettings,
+  localEnrichmentApi,
+  type LocalEnrichmentApi,
 } from '../enrichment-settings';
 import { startSources, type RunningSources } from '../simulator';
 import { WAREHOUSE_SEARCH_PATH } from '../spectrum';
@@ -63,44 +62,10 @@ export interface LocalServicesOptions {
   readonly enrichmentTimeoutMs?: number;
 }
 
-/** Where one enrichment extract goes, with what key and settings. */
-export interface LocalEnrichmentApi {
-  readonly url: string;
-  /** Never logged. */
-  readonly key: string;
-  /** cdk.json's dev settings, at the local pace when the API is the simulator's. */
-  readonly settings: EnrichmentSettings;
-}
-
 export interface LocalEnrichment {
   readonly concerts: LocalEnrichmentApi;
   readonly artistStats: LocalEnrichmentApi;
   readonly timeoutMs?: number;
-}
-
-/**
- * One enrichment API: the simulator's unless a URL is given (then its key must be given too). Against the
- * simulator the runner raised the limit, so the pace goes up with it; an API given by URL keeps cdk.json's.
- */
-function localEnrichmentApi(
-  name: string,
-  given: { url?: string; key?: string },
-  simulated: () => { url: string; key: string },
-  keyEnv: string,
-  requestsPerSecond: number | undefined,
-): LocalEnrichmentApi {
-  if (given.url === undefined) {
-    const simulator = simulated();
-    return {
-      url: simulator.url,
-      key: given.key ?? simulator.key,
-      settings: localEnrichmentSettings(requestsPerSecond ?? LOCAL_ENRICHMENT_PACE),
-    };
-  }
-  if (!given.key) {
-    throw new Error(`the ${name} API at ${given.url} needs its key: set ${keyEnv} (it is never printed)`);
-  }
-  return { url: given.url, key: given.key, settings: localEnrichmentSettings(requestsPerSecond) };
 }
 
 function localEnrichment(
