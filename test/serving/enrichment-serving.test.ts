@@ -117,80 +117,61 @@ describe('after the first day', () => {
     ]);
   });
 
-  test('every concert date has its dim_date row, and matched keys resolve to dim_artists', async () => {
-    expect(
-      await query(
-        database,
-        `select count(*) filter (where d.date_key is null) as dates,
-            count(*) filter (where f.artist_key is not null and a.artist_key is null) as artists
-          from fact_concerts f
-          left join dim_date d on d.date_key = f.event_date_key
-          left join dim_artists a on a.artist_key = f.artist_key`,
-      ),
-    ).toEqual([{ dates: 0, artists: 0 }]);
-  });
-
-  test('dim_artists carries the newest statistics found: genre in lower case, unknown without a tag', async () => {
-    expect(
-      await query(
-        database,
-        'select artist_id, genre, listeners, playcount, stats_as_of from dim_artists order by artist_id',
-      ),
-    ).toEqual([
-      { artist_id: A1, genre: 'indie pop', listeners: 1000, playcount: 50000, stats_as_of: DAY_1 },
-      { artist_id: A2, genre: 'unknown', listeners: 250, playcount: 50000, stats_as_of: DAY_1 },
-      // Looked up and not found: no statistics.
-      { artist_id: A3, genre: 'unknown', listeners: null, playcount: null, stats_as_of: null },
-      { artist_id: LOST, genre: 'unknown', listeners: null, playcount: null, stats_as_of: null },
-    ]);
-  });
-
-  test('concert_locations_vw: concerts, artists and dates per venue country and city', async () => {
-    expect(await query(database, 'select * from concert_locations_vw order by venue_country_code')).toEqual([
-      {
-        venue_country_code: 'DE',
-        venue_city: 'Berlin',
-        concerts: 1,
-        artists: 2,
-        first_event_date: '2024-03-15',
-        last_event_date: '2024-03-15',
-      },
-      {
-        venue_country_code: 'FR',
-        venue_city: 'Paris',
-        concerts: 1,
-        artists: 1,
-        first_event_date: '2024-03-12',
-        last_event_date: '2024-03-12',
-      },
-      {
-        venue_country_code: 'GB',
-        venue_city: 'London',
-        concerts: 1,
-        artists: 2,
-        first_event_date: '2024-03-10',
-        last_event_date: '2024-03-10',
-      },
-    ]);
-  });
-
-  test('artist_sales_vs_concerts_vw: sales to each country beside the upcoming concerts there', async () => {
-    expect(
-      await query(
-        database,
-        `select artist_id, country_code, items_sold, cast(revenue as varchar) as revenue, upcoming_concerts
-          from artist_sales_vs_concerts_vw order by artist_id, country_code`,
-      ),
-    ).toEqual([
-      { artist_id: A1, country_code: 'DE', items_sold: 0, revenue: '0.00', upcoming_concerts: 1 },
-      { artist_id: A1, country_code: 'FR', items_sold: 1, revenue: '1.99', upcoming_concerts: 0 },
-      { artist_id: A1, country_code: 'GB', items_sold: 0, revenue: '0.00', upcoming_concerts: 1 },
-      { artist_id: A1, country_code: 'US', items_sold: 1, revenue: '1.99', upcoming_concerts: 0 },
-      { artist_id: A2, country_code: 'GB', items_sold: 0, revenue: '0.00', upcoming_concerts: 1 },
-      { artist_id: A2, country_code: 'US', items_sold: 1, revenue: '0.99', upcoming_concerts: 0 },
-      { artist_id: A3, country_code: 'DE', items_sold: 1, revenue: '1.29', upcoming_concerts: 1 },
-      { artist_id: LOST, country_code: 'DE', items_sold: 1, revenue: '2.49', upcoming_concerts: 0 },
-    ]);
+  // [what the model must hold, the query, its rows]
+  test.each<[string, string, Record<string, unknown>[]]>([
+    [
+      'every concert date has its dim_date row, and matched keys resolve to dim_artists',
+      `select count(*) filter (where d.date_key is null) as dates,
+          count(*) filter (where f.artist_key is not null and a.artist_key is null) as artists
+        from fact_concerts f
+        left join dim_date d on d.date_key = f.event_date_key
+        left join dim_artists a on a.artist_key = f.artist_key`,
+      [{ dates: 0, artists: 0 }],
+    ],
+    [
+      'dim_artists carries the newest statistics found: genre in lower case, unknown without a tag',
+      'select artist_id, genre, listeners, playcount, stats_as_of from dim_artists order by artist_id',
+      [
+        { artist_id: A1, genre: 'indie pop', listeners: 1000, playcount: 50000, stats_as_of: DAY_1 },
+        { artist_id: A2, genre: 'unknown', listeners: 250, playcount: 50000, stats_as_of: DAY_1 },
+        // Looked up and not found: no statistics.
+        { artist_id: A3, genre: 'unknown', listeners: null, playcount: null, stats_as_of: null },
+        { artist_id: LOST, genre: 'unknown', listeners: null, playcount: null, stats_as_of: null },
+      ],
+    ],
+    [
+      'concert_locations_vw: concerts, artists and dates per venue country and city',
+      'select * from concert_locations_vw order by venue_country_code',
+      [
+        ['DE', 'Berlin', 1, 2, '2024-03-15'],
+        ['FR', 'Paris', 1, 1, '2024-03-12'],
+        ['GB', 'London', 1, 2, '2024-03-10'],
+      ].map(([venue_country_code, venue_city, concerts, artists, date]) => ({
+        venue_country_code,
+        venue_city,
+        concerts,
+        artists,
+        first_event_date: date,
+        last_event_date: date,
+      })),
+    ],
+    [
+      'artist_sales_vs_concerts_vw: sales to each country beside the upcoming concerts there',
+      `select artist_id, country_code, items_sold, cast(revenue as varchar) as revenue, upcoming_concerts
+        from artist_sales_vs_concerts_vw order by artist_id, country_code`,
+      [
+        { artist_id: A1, country_code: 'DE', items_sold: 0, revenue: '0.00', upcoming_concerts: 1 },
+        { artist_id: A1, country_code: 'FR', items_sold: 1, revenue: '1.99', upcoming_concerts: 0 },
+        { artist_id: A1, country_code: 'GB', items_sold: 0, revenue: '0.00', upcoming_concerts: 1 },
+        { artist_id: A1, country_code: 'US', items_sold: 1, revenue: '1.99', upcoming_concerts: 0 },
+        { artist_id: A2, country_code: 'GB', items_sold: 0, revenue: '0.00', upcoming_concerts: 1 },
+        { artist_id: A2, country_code: 'US', items_sold: 1, revenue: '0.99', upcoming_concerts: 0 },
+        { artist_id: A3, country_code: 'DE', items_sold: 1, revenue: '1.29', upcoming_concerts: 1 },
+        { artist_id: LOST, country_code: 'DE', items_sold: 1, revenue: '2.49', upcoming_concerts: 0 },
+      ],
+    ],
+  ])('%s', async (_title, sql, rows) => {
+    expect(await query(database, sql)).toEqual(rows);
   });
 });
 
@@ -264,20 +245,29 @@ describe('later days', () => {
   }, 300_000);
 });
 
-test('without any enrichment data every model still builds: no concerts, unknown genre', async () => {
-  const empty = path.join(fixture.dir, 'serving', 'before-enrichment.duckdb');
-  const files = filesOfDays(fixture, [DAY_1]);
-  for (const table of ENRICHMENT_TABLES) delete files[table];
-  await load(empty, DAY_1, files);
-  expect(await query(empty, 'select count(*) as n from fact_concerts')).toEqual([{ n: 0 }]);
-  expect(await query(empty, 'select distinct genre, listeners from dim_artists')).toEqual([
-    { genre: 'unknown', listeners: null },
-  ]);
-  expect(await query(empty, 'select count(*) as n from concert_locations_vw')).toEqual([{ n: 0 }]);
-  expect(
-    await query(
-      empty,
+describe('without any enrichment data every model still builds', () => {
+  let empty: string;
+  beforeAll(async () => {
+    empty = path.join(fixture.dir, 'serving', 'before-enrichment.duckdb');
+    const files = filesOfDays(fixture, [DAY_1]);
+    for (const table of ENRICHMENT_TABLES) delete files[table];
+    await load(empty, DAY_1, files);
+  }, 300_000);
+
+  test.each<[string, string, Record<string, unknown>[]]>([
+    ['no concerts', 'select count(*) as n from fact_concerts', [{ n: 0 }]],
+    [
+      'unknown genre, no statistics',
+      'select distinct genre, listeners from dim_artists',
+      [{ genre: 'unknown', listeners: null }],
+    ],
+    ['no concert locations', 'select count(*) as n from concert_locations_vw', [{ n: 0 }]],
+    [
+      'the sales beside no upcoming concert',
       'select sum(upcoming_concerts) as concerts, sum(items_sold) as items from artist_sales_vs_concerts_vw',
-    ),
-  ).toEqual([{ concerts: 0, items: 5 }]);
-}, 300_000);
+      [{ concerts: 0, items: 5 }],
+    ],
+  ])('%s', async (_what, sql, rows) => {
+    expect(await query(empty, sql)).toEqual(rows);
+  });
+});
