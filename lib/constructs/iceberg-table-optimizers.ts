@@ -6,7 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResources } from '../nag';
 import { TRANSFORM_TABLES, WAREHOUSE_PREFIX } from '../../lambdas/shared/platform-names';
-import { glueTableArns } from './transform-jobs';
+import { glueTableArns } from './transform-job-policy';
 
 /** The three Glue table optimizers, with the log group each one writes to (the AWS Glue documentation's). */
 const OPTIMIZER_LOG_GROUPS = {

@@ -27,7 +27,7 @@ import {
   DAILY_PIPELINE_STATES as S,
   type DailyPipelineTaskState,
 } from '../../constructs/daily-pipeline-states';
-import { transformListensArguments } from '../../constructs/transform-jobs';
+import { transformListensArguments } from '../../constructs/transform-job-specs';
 import { localEnvironmentConfig } from '../run-date-bounds';
 import { createTransformViews, type TransformDataFiles } from '../spectrum';
 import type { LocalServices } from './local-services';
