@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "test" / "python"))
 from landing_fixtures import write_extract  # noqa: E402  (an extract and its manifest, as the extraction writes them)
 
 from deftunes_glue.jobs import run_job  # noqa: E402
-from local_session import build_local_spark_session  # noqa: E402
+from local_session import build_local_spark_session, local_paths  # noqa: E402
 from deftunes_glue.maintenance import job_tables, maintain_job_tables, settings_from_mapping  # noqa: E402
 from deftunes_glue.options import options_from_mapping  # noqa: E402
 
@@ -99,7 +99,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} vCPU, load average {open('/proc/loadavg').read().split()[:3]}")
     print(f"maintenance (cdk.json dev, retention by count): {settings}")
     data_dir = Path(tempfile.mkdtemp(prefix="deftunes-iceberg-history-"))
-    landing, warehouse = data_dir / "landing", data_dir / "transform" / "warehouse"
+    landing, warehouse = (Path(local_paths(str(data_dir))[zone]) for zone in ("landing", "warehouse"))
     spark = build_local_spark_session(str(data_dir), str(ROOT / ".jars"), app_name="bench-iceberg-history")
     variants = {"plain": "bench_plain", "maintained": "bench_maintained"}
     rows = []

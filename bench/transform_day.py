@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from transform_jobs import cpu_model, write_extract  # noqa: E402
 from deftunes_glue.jobs import run_job  # noqa: E402
-from local_session import build_local_spark_session  # noqa: E402
+from local_session import build_local_spark_session, local_paths  # noqa: E402
 from deftunes_glue.options import options_from_mapping  # noqa: E402
 
 JOBS = ("transform_api", "transform_songs", "transform_enrichment", "transform_listens")
@@ -116,11 +116,12 @@ def main() -> None:
         parser.error("--data-dir is needed (or --empty)")
     scratch = Path(tempfile.mkdtemp(prefix="deftunes-bench-day-"))
     dates = args.dates.split(",")
+    paths = local_paths(str(scratch))
     if args.empty:
         for date in dates:
-            empty_landing(scratch / "landing", date)
+            empty_landing(Path(paths["landing"]), date)
     else:
-        os.symlink(Path(args.data_dir).resolve() / "landing", scratch / "landing")
+        os.symlink(local_paths(args.data_dir)["landing"], paths["landing"])
     log_dir = scratch / "eventlog"
     log_dir.mkdir()
     overrides = dict(item.split("=", 1) for item in args.conf)
@@ -135,8 +136,8 @@ def main() -> None:
     for date in dates:
         day_started = time.perf_counter()
         for job in JOBS:
-            options = options_from_mapping({"run_date": date, "landing_path": str(scratch / "landing"),
-                                            "warehouse_path": str(scratch / "transform" / "warehouse")})
+            options = options_from_mapping({"run_date": date, "landing_path": paths["landing"],
+                                            "warehouse_path": paths["warehouse"]})
             group = f"{date} {job}"
             spark.sparkContext.setJobGroup(group, group)
             job_started, calls_before = time.perf_counter(), calls.count

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "glue-scripts"), str(ROOT / "lib" / "local" / "spark")]
 
 from deftunes_glue.jobs import run_job  # noqa: E402
-from local_session import build_local_spark_session  # noqa: E402
+from local_session import build_local_spark_session, local_paths  # noqa: E402
 from deftunes_glue.options import options_from_mapping  # noqa: E402
 
 RUN_DATE = "2020-02-01"
@@ -79,7 +79,8 @@ def cpu_model() -> str:
 def main() -> None:
     sessions, users, songs = (int(a) for a in (sys.argv[1:] + ["20000", "5000", "10000"][len(sys.argv) - 1:])[:3])
     data_dir = Path(tempfile.mkdtemp(prefix="deftunes-bench-transform-"))
-    sizes = synthesize(data_dir / "landing", sessions, users, songs)
+    paths = local_paths(str(data_dir))
+    sizes = synthesize(Path(paths["landing"]), sessions, users, songs)
     print(f"machine: {os.cpu_count()} CPUs, {cpu_model()}, "
           f"load average {os.getloadavg()[0]:.1f}, Python {platform.python_version()}")
     for source, (records, size) in sizes.items():
@@ -87,8 +88,8 @@ def main() -> None:
     started = time.perf_counter()
     spark = build_local_spark_session(str(data_dir), str(ROOT / ".jars"), app_name="bench-transform")
     print(f"spark session start: {time.perf_counter() - started:.1f} s (Spark {spark.version}, local[2], 1g driver)")
-    options = options_from_mapping({"run_date": RUN_DATE, "landing_path": str(data_dir / "landing"),
-                                    "warehouse_path": str(data_dir / "transform" / "warehouse")})
+    options = options_from_mapping({"run_date": RUN_DATE, "landing_path": paths["landing"],
+                                    "warehouse_path": paths["warehouse"]})
     for attempt in ("first run", "re-run"):
         for job in ("transform_songs", "transform_api"):
             started = time.perf_counter()

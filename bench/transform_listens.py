@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from transform_jobs import cpu_model  # noqa: E402
 from deftunes_glue.jobs import run_job  # noqa: E402
-from deftunes_glue.listens import window_of  # noqa: E402
+from deftunes_glue.listens import LANDING_PREFIX, window_of  # noqa: E402
 from deftunes_glue.listens_job import window_objects  # noqa: E402
-from local_session import build_local_spark_session  # noqa: E402
+from local_session import build_local_spark_session, local_paths  # noqa: E402
 from deftunes_glue.options import options_from_mapping  # noqa: E402
 from deftunes_glue.schemas import LISTENS_LANDING_SCHEMA  # noqa: E402
 
@@ -80,7 +80,7 @@ def synthesize(landing: Path, plays_per_day: int) -> dict:
     lines = size = 0
     for (hour, part), bucket in buckets.items():
         rng.shuffle(bucket)
-        folder = landing / f"stream/listens/arrived_on={hour:%Y-%m-%d}/hour={hour:%H}"
+        folder = landing / f"{LANDING_PREFIX}/arrived_on={hour:%Y-%m-%d}/hour={hour:%H}"
         folder.mkdir(parents=True, exist_ok=True)
         data = gzip.compress(("\n".join(bucket) + "\n").encode(), compresslevel=6, mtime=0)
         (folder / f"deftunes-listens-1-{hour:%Y-%m-%d-%H}-{part * 15:02d}-00-{part}.jsonl.gz").write_bytes(data)
@@ -118,7 +118,7 @@ def main() -> None:
         print(f"{scale} ({plays:,} plays/day): {landed['lines']:,} lines in the window, {landed['objects']} objects, "
               f"{landed['bytes'] / 2**20:.1f} MiB gzipped (generated in {time.perf_counter() - started:.0f} s)")
         options = options_from_mapping({"run_date": f"{RUN_DATE:%Y-%m-%d}", "landing_path": str(landing),
-                                         "warehouse_path": str(data_dir / "transform" / "warehouse"),
+                                         "warehouse_path": local_paths(str(data_dir))["warehouse"],
                                          "database": f"bench_{plays}", "lateness_hours": LATENESS_HOURS})
         for attempt in ("first run", "re-run"):
             started = time.perf_counter()

@@ -9,11 +9,13 @@ from typing import Mapping, Optional, Sequence, Tuple
 
 DEFAULT_CATALOG = "glue_catalog"
 DEFAULT_DATABASE = "deftunes_transform"
+JOB_RESULTS_DIR = "_job_results"
+"""The jobs' counts folder (lambdas/shared/platform-names.ts JOB_RESULTS_PREFIX, which the quality gate reads)."""
 REQUIRED = ("run_date", "landing_path", "warehouse_path")
 OPTIONAL = {
     "catalog_name": DEFAULT_CATALOG,
     "database": DEFAULT_DATABASE,
-    "job_results_path": None,  # default: <warehouse_path>/_job_results
+    "job_results_path": None,  # default: <warehouse_path>/JOB_RESULTS_DIR
     "lateness_hours": None,  # transform_listens only; default there: listens.DEFAULT_LATENESS_HOURS
 }
 MAX_LATENESS_HOURS = 168
@@ -38,7 +40,7 @@ class JobOptions:
 
     @property
     def results_path(self) -> str:
-        return self.job_results_path or f"{self.warehouse_path.rstrip('/')}/_job_results"
+        return self.job_results_path or f"{self.warehouse_path.rstrip('/')}/{JOB_RESULTS_DIR}"
 
     @property
     def ingest_on(self) -> dt.date:

@@ -11,6 +11,8 @@ export interface LocalPaths {
   readonly root: string;
   /** Landing bucket: raw extracts, manifests, quarantine. */
   readonly landing: string;
+  /** The transform zone's directory: the warehouse, the catalog and the local Spark's own files. */
+  readonly transform: string;
   /** Transform bucket: the Iceberg warehouse (table data and metadata files). */
   readonly warehouse: string;
   /** The SQLite file of the Iceberg JDBC catalog, the local Glue Data Catalog. */
@@ -32,6 +34,7 @@ export function localPaths(dataDir: string = process.env.DEFTUNES_DATA_DIR ?? DE
   return {
     root,
     landing: path.join(root, ZONES.landing),
+    transform: path.join(root, ZONES.transform),
     warehouse: path.join(root, ZONES.transform, WAREHOUSE_PREFIX),
     catalog: path.join(root, ZONES.transform, 'catalog.sqlite'),
     serving: path.join(root, ZONES.serving),

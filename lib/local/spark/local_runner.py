@@ -59,7 +59,7 @@ def protocol_output():
 
 
 def take_lock(data_dir: str):
-    path = os.path.join(local_paths(data_dir)["root"], "transform", ".spark-runner.lock")
+    path = os.path.join(local_paths(data_dir)["transform"], ".spark-runner.lock")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     handle = open(path, "a+")
     try:

@@ -20,13 +20,15 @@ class LocalSparkSetupError(RuntimeError):
 
 
 def local_paths(data_dir: str) -> Dict[str, str]:
-    """The same layout as lib/local/data-dir.ts."""
+    """The same layout as lib/local/data-dir.ts (test/contracts/platform-names.test.ts compares the two)."""
     root = os.path.abspath(data_dir)
+    transform = os.path.join(root, "transform")
     return {
         "root": root,
         "landing": os.path.join(root, "landing"),
-        "warehouse": os.path.join(root, "transform", "warehouse"),
-        "catalog": os.path.join(root, "transform", "catalog.sqlite"),
+        "transform": transform,
+        "warehouse": os.path.join(transform, "warehouse"),
+        "catalog": os.path.join(transform, "catalog.sqlite"),
     }
 
 
@@ -59,7 +61,7 @@ def local_spark_conf(data_dir: str, jars_dir: str, catalog: str = DEFAULT_CATALO
         "spark.sql.sources.parallelPartitionDiscovery.threshold": "1024",
         "spark.default.parallelism": str(cores),
         "spark.sql.session.timeZone": "UTC",
-        "spark.sql.warehouse.dir": os.path.join(paths["root"], "transform", "spark-warehouse"),
+        "spark.sql.warehouse.dir": os.path.join(paths["transform"], "spark-warehouse"),
         "spark.sql.extensions": "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
         prefix: "org.apache.iceberg.spark.SparkCatalog",
         f"{prefix}.catalog-impl": "org.apache.iceberg.jdbc.JdbcCatalog",
