@@ -14,6 +14,20 @@ import type { RedshiftServerlessWarehouse } from './redshift-serverless-warehous
 export const SERVING_PLAN_BUNDLE_PATH = '/var/task/serving-plan.json';
 /** How long resolve-run-date may run: it only parses its event and does calendar arithmetic. */
 export const RESOLVE_RUN_DATE_TIMEOUT = Duration.seconds(30);
+/**
+ * The serving plan each bundling of serving-load and data-quality copies. A fresh clone has no plan, and an
+ * edited dbt project a stale one: the builder compiles offline and returns at once when the plan matches the
+ * dbt sources, so every bundling ships the current plan.
+ */
+const SERVING_PLAN_BUNDLE = {
+  source: 'dbt_modeling/plan/redshift.json',
+  target: 'serving-plan.json',
+  build: ['node_modules/.bin/tsx', 'bin/build-serving-plan.ts', '--target', 'redshift'],
+  hint: 'the serving plan is built by `npm run build` (dbt compile, after `npm run setup` installed dbt)',
+};
+/** The props every function of the group shares (memory, timeout, logs, key). */
+type CommonFunctionProps = ReturnType<typeof groupFunctionProps>;
+
 /** The database role the warehouse functions' IAM identity is mapped to (created by WarehouseSchemas). */
 export const PIPELINE_DB_ROLE = 'deftunes_pipeline';
 
@@ -55,20 +69,10 @@ export class PipelineFunctions extends Construct {
   constructor(scope: Construct, id: string, props: PipelineFunctionsProps) {
     super(scope, id);
     const common = groupFunctionProps(props);
-    const landing = props.landingBucket;
     const runDateEnv = {
       EARLIEST_RUN_DATE: props.runDateBounds.earliestRunDate,
       RUN_DATE_TIME_ZONE: props.runDateBounds.timeZone,
     };
-    const servingPlan = {
-      source: 'dbt_modeling/plan/redshift.json',
-      target: 'serving-plan.json',
-      // A fresh clone has no plan, and an edited dbt project a stale one: the builder compiles offline and
-      // returns at once when the plan matches the dbt sources, so every bundling ships the current plan.
-      build: ['node_modules/.bin/tsx', 'bin/build-serving-plan.ts', '--target', 'redshift'],
-      hint: 'the serving plan is built by `npm run build` (dbt compile, after `npm run setup` installed dbt)',
-    };
-
     // No AWS call: the role PipelineFunction creates can only write the function's logs.
     this.resolveRunDate = new PipelineFunction(this, 'ResolveRunDate', {
       ...common,
@@ -81,21 +85,75 @@ export class PipelineFunctions extends Construct {
       environment: runDateEnv,
     });
 
-    this.extractApi = new PipelineFunction(this, 'ExtractApi', {
+    this.extractApi = this.createExtractApi(props, common, runDateEnv);
+    this.extractSongs = this.createExtractSongs(props, common, runDateEnv);
+    const warehouseRole = this.createWarehouseRole(props);
+    this.warehouseRole = warehouseRole;
+    const warehouseEnv = {
+      REDSHIFT_WORKGROUP: props.warehouse.workgroupName,
+      REDSHIFT_DATABASE: props.warehouse.databaseName,
+      ...runDateEnv,
+    };
+    this.servingLoad = new PipelineFunction(this, 'ServingLoad', {
+      ...common,
+      entry: 'lambdas/serving-load/index.ts',
+      description: 'Runs the serving plan (dbt-compiled models) for one day on Redshift Serverless',
+      serviceName: 'serving-load',
+      role: warehouseRole,
+      environment: { ...warehouseEnv, SERVING_PLAN_PATH: SERVING_PLAN_BUNDLE_PATH },
+      bundledFiles: [SERVING_PLAN_BUNDLE],
+    });
+    this.dataQuality = new PipelineFunction(this, 'DataQuality', {
+      ...common,
+      entry: 'lambdas/data-quality/index.ts',
+      description: 'Runs the quality gate (dbt tests, quarantine rates) of one stage for one day',
+      serviceName: 'data-quality',
+      role: warehouseRole,
+      environment: {
+        ...warehouseEnv,
+        SERVING_PLAN_PATH: SERVING_PLAN_BUNDLE_PATH,
+        LANDING_BUCKET: props.landingBucket.bucketName,
+        RESULTS_BUCKET: props.servingBucket.bucketName,
+        JOB_RESULTS_BUCKET: props.transformBucket.bucketName,
+        JOB_RESULTS_PREFIX: JOB_RESULTS_PREFIX,
+      },
+      bundledFiles: [SERVING_PLAN_BUNDLE],
+    });
+    this.grantQualityGateAccess(warehouseRole, props);
+  }
+
+  /** extract-api, which writes the API's landing prefix only. */
+  private createExtractApi(
+    props: PipelineFunctionsProps,
+    common: CommonFunctionProps,
+    runDateEnv: Record<string, string>,
+  ): PipelineFunction {
+    const landing = props.landingBucket;
+    const extractApi = new PipelineFunction(this, 'ExtractApi', {
       ...common,
       entry: 'lambdas/extract-api/index.ts',
       description: 'Extracts one day of users or sessions from the DeFtunes API to the landing zone',
       serviceName: 'extract-api',
       environment: { LANDING_BUCKET: landing.bucketName, API_BASE_URL: props.apiUrl, ...runDateEnv },
     });
-    grantLandingWrite(this.extractApi.role, LANDING_ORIGINS.api, landing, props.key);
+    grantLandingWrite(extractApi.role, LANDING_ORIGINS.api, landing, props.key);
 
+    return extractApi;
+  }
+
+  /** extract-songs, which reads the songs database's secret and writes its landing prefix only. */
+  private createExtractSongs(
+    props: PipelineFunctionsProps,
+    common: CommonFunctionProps,
+    runDateEnv: Record<string, string>,
+  ): PipelineFunction {
+    const landing = props.landingBucket;
     const songsDbSecret = secretsmanager.Secret.fromSecretNameV2(
       this,
       'SongsDbSecret',
       props.songsDbSecretName,
     );
-    this.extractSongs = new PipelineFunction(this, 'ExtractSongs', {
+    const extractSongs = new PipelineFunction(this, 'ExtractSongs', {
       ...common,
       entry: 'lambdas/extract-songs/index.ts',
       description: 'Extracts the songs table from the songs database to the landing zone',
@@ -110,48 +168,29 @@ export class PipelineFunctions extends Construct {
       // pg loads its optional native binding only when asked to; the pure-JS client is used.
       externalModules: ['pg-native'],
     });
-    grantLandingWrite(this.extractSongs.role, LANDING_ORIGINS.songsDb, landing, props.key);
-    songsDbSecret.grantRead(this.extractSongs.role);
+    grantLandingWrite(extractSongs.role, LANDING_ORIGINS.songsDb, landing, props.key);
+    songsDbSecret.grantRead(extractSongs.role);
 
+    return extractSongs;
+  }
+
+  /** The role of serving-load and data-quality: one Redshift identity, with the Data API. */
+  private createWarehouseRole(props: PipelineFunctionsProps): iam.Role {
     const warehouseRole = new iam.Role(this, 'WarehouseRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'serving-load and data-quality: one Redshift identity (database role deftunes_pipeline)',
     });
     Tags.of(warehouseRole).add('RedshiftDbRoles', PIPELINE_DB_ROLE);
     props.warehouse.grantDataApiAccess(warehouseRole);
-    this.warehouseRole = warehouseRole;
-    const warehouseEnv = {
-      REDSHIFT_WORKGROUP: props.warehouse.workgroupName,
-      REDSHIFT_DATABASE: props.warehouse.databaseName,
-      ...runDateEnv,
-    };
+    return warehouseRole;
+  }
 
-    this.servingLoad = new PipelineFunction(this, 'ServingLoad', {
-      ...common,
-      entry: 'lambdas/serving-load/index.ts',
-      description: 'Runs the serving plan (dbt-compiled models) for one day on Redshift Serverless',
-      serviceName: 'serving-load',
-      role: warehouseRole,
-      environment: { ...warehouseEnv, SERVING_PLAN_PATH: SERVING_PLAN_BUNDLE_PATH },
-      bundledFiles: [servingPlan],
-    });
-    this.dataQuality = new PipelineFunction(this, 'DataQuality', {
-      ...common,
-      entry: 'lambdas/data-quality/index.ts',
-      description: 'Runs the quality gate (dbt tests, quarantine rates) of one stage for one day',
-      serviceName: 'data-quality',
-      role: warehouseRole,
-      environment: {
-        ...warehouseEnv,
-        SERVING_PLAN_PATH: SERVING_PLAN_BUNDLE_PATH,
-        LANDING_BUCKET: landing.bucketName,
-        RESULTS_BUCKET: props.servingBucket.bucketName,
-        JOB_RESULTS_BUCKET: props.transformBucket.bucketName,
-        JOB_RESULTS_PREFIX: JOB_RESULTS_PREFIX,
-      },
-      bundledFiles: [servingPlan],
-    });
-    // The gate reads the extraction manifests and the transform jobs' counts, and writes its result document.
+  /**
+   * The gate reads the extraction manifests and the transform jobs' counts, and writes its result document;
+   * both functions use the platform key.
+   */
+  private grantQualityGateAccess(warehouseRole: iam.Role, props: PipelineFunctionsProps): void {
+    const landing = props.landingBucket;
     warehouseRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadLandingManifests',
