@@ -12,9 +12,6 @@ import {
 } from '../../lambdas/shared/platform-names';
 import type { Warehouse } from '../../lambdas/shared/warehouse';
 
-// Until the test fixtures import them from their home (lambdas/shared/platform-names.ts).
-export { TRANSFORM_TABLES, type TransformTable };
-
 /**
  * The local warehouse's schemas searched for unqualified names: the serving schema first, so
  * `select * from dim_users` works in `deftunes query` and in the local runner's connection.
