@@ -42,9 +42,53 @@ export class DataLakeStorage extends Construct {
   constructor(scope: Construct, id: string, props: DataLakeStorageProps) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const autoDeleteObjects = removalPolicy === RemovalPolicy.DESTROY;
-    const stack = Stack.of(this);
+    this.key = this.createKey(removalPolicy);
+    const common: s3.BucketProps = {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy,
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
+    };
+    // Server access logs can only be delivered to an S3-managed-key bucket.
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
+      ...common,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      lifecycleRules: [ABORT_INCOMPLETE_UPLOADS, { id: 'ExpireAccessLogs', expiration: Duration.days(365) }],
+    });
+    const lakeBucket = (id: string, extra: Partial<s3.BucketProps>): s3.Bucket =>
+      new s3.Bucket(this, id, {
+        ...common,
+        encryption: s3.BucketEncryption.KMS,
+        encryptionKey: this.key,
+        bucketKeyEnabled: true,
+        serverAccessLogsBucket: this.accessLogsBucket,
+        serverAccessLogsPrefix: `${id}/`,
+        ...extra,
+      });
+    // Versioned: a re-run replaces a date's keys, and the replaced objects stay recoverable for a while.
+    this.landingBucket = lakeBucket('LandingBucket', {
+      versioned: true,
+      lifecycleRules: landingLifecycleRules(props.landingLifecycle),
+    });
+    // Iceberg manages its own files (snapshots expire through table maintenance), so no tiering here.
+    this.transformBucket = lakeBucket('TransformBucket', { lifecycleRules: [ABORT_INCOMPLETE_UPLOADS] });
+    this.servingBucket = lakeBucket('ServingBucket', { lifecycleRules: [ABORT_INCOMPLETE_UPLOADS] });
+    this.assetsBucket = lakeBucket('AssetsBucket', {
+      lifecycleRules: [
+        ABORT_INCOMPLETE_UPLOADS,
+        { id: 'ExpireGlueTemporaryFiles', prefix: 'glue-temp/', expiration: Duration.days(7) },
+      ],
+    });
+  }
 
+  /**
+   * The rotating customer-managed key, which CloudWatch Logs and CloudWatch alarms (publishing to the
+   * encrypted topic) may use on this account's behalf.
+   */
+  private createKey(removalPolicy: RemovalPolicy): kms.Key {
+    const stack = Stack.of(this);
     const key = new kms.Key(this, 'Key', {
       description: 'DeFtunes data platform: lake zones, alerts, Glue logs and bookmarks',
       enableKeyRotation: true,
@@ -74,67 +118,32 @@ export class DataLakeStorage extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
-    this.key = key;
-
-    const common: s3.BucketProps = {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy,
-      autoDeleteObjects,
-    };
-    const abortIncompleteUploads: s3.LifecycleRule = {
-      id: 'AbortIncompleteMultipartUploads',
-      abortIncompleteMultipartUploadAfter: Duration.days(7),
-    };
-
-    // Server access logs can only be delivered to an S3-managed-key bucket.
-    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
-      ...common,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      lifecycleRules: [abortIncompleteUploads, { id: 'ExpireAccessLogs', expiration: Duration.days(365) }],
-    });
-
-    const lakeBucket = (id: string, extra: Partial<s3.BucketProps>): s3.Bucket =>
-      new s3.Bucket(this, id, {
-        ...common,
-        encryption: s3.BucketEncryption.KMS,
-        encryptionKey: key,
-        bucketKeyEnabled: true,
-        serverAccessLogsBucket: this.accessLogsBucket,
-        serverAccessLogsPrefix: `${id}/`,
-        ...extra,
-      });
-
-    const { infrequentAccessAfterDays, glacierAfterDays, expireAfterDays } = props.landingLifecycle;
-    // Versioned: a re-run replaces a date's keys, and the replaced objects stay recoverable for a while.
-    this.landingBucket = lakeBucket('LandingBucket', {
-      versioned: true,
-      lifecycleRules: [
-        abortIncompleteUploads,
-        {
-          id: 'TierRawRecords',
-          transitions: [
-            {
-              storageClass: s3.StorageClass.INFREQUENT_ACCESS,
-              transitionAfter: Duration.days(infrequentAccessAfterDays),
-            },
-            { storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(glacierAfterDays) },
-          ],
-          expiration: Duration.days(expireAfterDays),
-        },
-        { id: 'ExpireReplacedVersions', noncurrentVersionExpiration: Duration.days(30) },
-      ],
-    });
-    // Iceberg manages its own files (snapshots expire through table maintenance), so no tiering here.
-    this.transformBucket = lakeBucket('TransformBucket', { lifecycleRules: [abortIncompleteUploads] });
-    this.servingBucket = lakeBucket('ServingBucket', { lifecycleRules: [abortIncompleteUploads] });
-    this.assetsBucket = lakeBucket('AssetsBucket', {
-      lifecycleRules: [
-        abortIncompleteUploads,
-        { id: 'ExpireGlueTemporaryFiles', prefix: 'glue-temp/', expiration: Duration.days(7) },
-      ],
-    });
+    return key;
   }
+}
+
+/** Every bucket drops the parts of multipart uploads left incomplete for a week. */
+const ABORT_INCOMPLETE_UPLOADS: s3.LifecycleRule = {
+  id: 'AbortIncompleteMultipartUploads',
+  abortIncompleteMultipartUploadAfter: Duration.days(7),
+};
+
+/** The landing zone's tiering and expiry, and the expiry of the versions a re-run replaced. */
+function landingLifecycleRules(lifecycle: LandingLifecycle): s3.LifecycleRule[] {
+  const { infrequentAccessAfterDays, glacierAfterDays, expireAfterDays } = lifecycle;
+  return [
+    ABORT_INCOMPLETE_UPLOADS,
+    {
+      id: 'TierRawRecords',
+      transitions: [
+        {
+          storageClass: s3.StorageClass.INFREQUENT_ACCESS,
+          transitionAfter: Duration.days(infrequentAccessAfterDays),
+        },
+        { storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(glacierAfterDays) },
+      ],
+      expiration: Duration.days(expireAfterDays),
+    },
+    { id: 'ExpireReplacedVersions', noncurrentVersionExpiration: Duration.days(30) },
+  ];
 }
