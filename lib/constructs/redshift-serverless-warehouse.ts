@@ -67,21 +67,39 @@ export class RedshiftServerlessWarehouse extends Construct {
       throw new Error('Redshift Serverless needs at least one IAM role (the Spectrum role)');
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.securityGroup = this.createSecurityGroup(props.vpc);
+    this.namespace = this.createNamespace(props, removalPolicy);
+    this.workgroup = this.createWorkgroup(props, removalPolicy);
+    this.namespaceName = props.name;
+    this.workgroupName = props.name;
+    this.databaseName = props.databaseName;
+    this.adminSecretArn = this.lookUpAdminSecretArn(props);
+    this.workgroupArn = this.workgroup.attrWorkgroupWorkgroupArn;
+  }
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: props.vpc,
+  /** No inbound rule (clients use the Data API); HTTPS out to the S3 gateway and the VPC endpoints only. */
+  private createSecurityGroup(vpc: ec2.IVpc): ec2.SecurityGroup {
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc,
       description: 'Redshift Serverless workgroup: no inbound rule; clients use the Data API',
       allowAllOutbound: false,
     });
     // Isolated subnets have no route to the internet: HTTPS egress can only reach the S3 gateway and the
     // interface endpoints (S3's addresses are a region-specific prefix list, unknown without a lookup).
-    this.securityGroup.addEgressRule(
+    securityGroup.addEgressRule(
       ec2.Peer.anyIpv4(),
       ec2.Port.tcp(443),
       'HTTPS to the S3 gateway and VPC endpoints',
     );
+    return securityGroup;
+  }
 
-    this.namespace = new redshiftserverless.CfnNamespace(this, 'Namespace', {
+  /** The namespace: data and admin secret encrypted with the key, audit logs exported. */
+  private createNamespace(
+    props: RedshiftServerlessWarehouseProps,
+    removalPolicy: RemovalPolicy,
+  ): redshiftserverless.CfnNamespace {
+    const namespace = new redshiftserverless.CfnNamespace(this, 'Namespace', {
       namespaceName: props.name,
       dbName: props.databaseName,
       adminUsername: props.adminUsername,
@@ -92,10 +110,18 @@ export class RedshiftServerlessWarehouse extends Construct {
       defaultIamRoleArn: props.iamRoles[0].roleArn,
       logExports: ['userlog', 'connectionlog', 'useractivitylog'],
     });
-    this.namespace.applyRemovalPolicy(removalPolicy);
+    namespace.applyRemovalPolicy(removalPolicy);
 
+    return namespace;
+  }
+
+  /** The workgroup: inside the VPC only, enhanced VPC routing, TLS required, between base and max RPUs. */
+  private createWorkgroup(
+    props: RedshiftServerlessWarehouseProps,
+    removalPolicy: RemovalPolicy,
+  ): redshiftserverless.CfnWorkgroup {
     const subnetIds = props.vpc.selectSubnets(props.vpcSubnets).subnetIds;
-    this.workgroup = new redshiftserverless.CfnWorkgroup(this, 'Workgroup', {
+    const workgroup = new redshiftserverless.CfnWorkgroup(this, 'Workgroup', {
       workgroupName: props.name,
       namespaceName: props.name,
       baseCapacity: props.baseCapacityRpu,
@@ -111,13 +137,15 @@ export class RedshiftServerlessWarehouse extends Construct {
         { parameterKey: 'max_query_execution_time', parameterValue: '3600' },
       ],
     });
-    this.workgroup.addResourceDependency(this.namespace);
-    this.workgroup.applyRemovalPolicy(removalPolicy);
+    workgroup.addResourceDependency(this.namespace);
+    workgroup.applyRemovalPolicy(removalPolicy);
 
-    this.namespaceName = props.name;
-    this.workgroupName = props.name;
-    this.databaseName = props.databaseName;
-    // CloudFormation does not return the managed secret's ARN; read it from the namespace once it exists.
+    return workgroup;
+  }
+
+  /** The ARN of the secret Redshift keeps the admin password in, read from the namespace once it exists. */
+  private lookUpAdminSecretArn(props: RedshiftServerlessWarehouseProps): string {
+    // CloudFormation does not return the managed secret's ARN.
     const adminSecretLookup = new cr.AwsCustomResource(this, 'AdminSecretLookup', {
       resourceType: 'Custom::RedshiftServerlessAdminSecret',
       onUpdate: {
@@ -147,8 +175,7 @@ export class RedshiftServerlessWarehouse extends Construct {
         'the CDK AwsCustomResource function: the managed policy only lets it write its own logs',
       );
     }
-    this.adminSecretArn = adminSecretLookup.getResponseField('namespace.adminPasswordSecretArn');
-    this.workgroupArn = this.workgroup.attrWorkgroupWorkgroupArn;
+    return adminSecretLookup.getResponseField('namespace.adminPasswordSecretArn');
   }
 
   /**
