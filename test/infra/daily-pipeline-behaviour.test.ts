@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { previousDayIn } from '../../lambdas/resolve-run-date/resolve-run-date';
 import { messageOf, runLocks, standIns, type Calls, type Handler } from './daily-pipeline-stand-ins';
+import { DAILY_PIPELINE_STATES as S } from '../../lib/constructs/daily-pipeline-states';
 
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 
@@ -49,20 +50,20 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     const output = (await run({ run_date: '2026-11-19' }, standIns(calls))) as Record<string, unknown>;
     expect(calls.map((call) => call.state).sort()).toEqual(
       [
-        'ResolveRunDate',
-        'CheckServingQuality',
-        'CheckTransformQuality',
-        'ExtractSessions',
-        'ExtractSongs',
-        'ExtractUsers',
-        'ExtractConcerts',
-        'ExtractArtistStats',
-        'LoadServing',
-        'NotifySuccess',
-        'TransformApi',
-        'TransformSongs',
-        'TransformEnrichment',
-        'TransformListens',
+        S.resolveRunDate,
+        S.checkServingQuality,
+        S.checkTransformQuality,
+        S.extractSessions,
+        S.extractSongs,
+        S.extractUsers,
+        S.extractConcerts,
+        S.extractArtistStats,
+        S.loadServing,
+        S.notifySuccess,
+        S.transformApi,
+        S.transformSongs,
+        S.transformEnrichment,
+        S.transformListens,
       ].sort(),
     );
     const byState = Object.fromEntries(calls.map((call) => [call.state, call.input]));
@@ -83,8 +84,8 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     expect(Object.keys(byState.TransformListens.Arguments as object)).toEqual(['--run_date']);
     // The enrichment's transform starts only once both of its extractions are done.
     const order = calls.map((call) => call.state);
-    expect(order.indexOf('TransformEnrichment')).toBeGreaterThan(
-      Math.max(order.indexOf('ExtractConcerts'), order.indexOf('ExtractArtistStats')),
+    expect(order.indexOf(S.transformEnrichment)).toBeGreaterThan(
+      Math.max(order.indexOf(S.extractConcerts), order.indexOf(S.extractArtistStats)),
     );
     const message = messageOf(byState.NotifySuccess);
     expect(message).toMatchObject({
@@ -113,24 +114,24 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
   it("runs the previous day in the schedule's time zone when started by the schedule", async () => {
     const scheduled: Calls = [];
     const output = await run({ scheduled_time: '2026-11-21T01:00:00Z' }, standIns(scheduled));
-    const resolve = scheduled.find((call) => call.state === 'ResolveRunDate')?.input;
+    const resolve = scheduled.find((call) => call.state === S.resolveRunDate)?.input;
     expect(resolve).toEqual({
       execution_input: { scheduled_time: '2026-11-21T01:00:00Z' },
       execution_start_time: expect.any(String),
       time_zone: 'Europe/Paris',
       lock_ttl_seconds: expect.any(Number),
     });
-    expect(scheduled.find((call) => call.state === 'ExtractSongs')?.input).toEqual({
+    expect(scheduled.find((call) => call.state === S.extractSongs)?.input).toEqual({
       run_date: '2026-11-20',
     });
-    expect(scheduled.find((call) => call.state === 'ExtractUsers')?.input).toEqual({
+    expect(scheduled.find((call) => call.state === S.extractUsers)?.input).toEqual({
       run_date: '2026-11-20',
       entity: 'users',
     });
     // Just after midnight in Paris (still the previous day in UTC): the day that just ended.
     const lateNight: Calls = [];
     await run({ scheduled_time: '2026-11-21T23:30:00Z' }, standIns(lateNight));
-    expect(lateNight.find((call) => call.state === 'ExtractSongs')?.input).toEqual({
+    expect(lateNight.find((call) => call.state === S.extractSongs)?.input).toEqual({
       run_date: '2026-11-21',
     });
     expect(output).toMatchObject({ run_date: '2026-11-20' });
@@ -143,12 +144,12 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     const before = previousDayIn(new Date(), 'Europe/Paris');
     await run({}, standIns(manual));
     const after = previousDayIn(new Date(), 'Europe/Paris');
-    const resolved = manual.find((call) => call.state === 'ExtractSongs')?.input.run_date;
+    const resolved = manual.find((call) => call.state === S.extractSongs)?.input.run_date;
     expect([before, after]).toContain(resolved);
 
     const given: Calls = [];
     await run({ run_date: '2026-11-21', scheduled_time: '2026-11-25T01:00:00Z' }, standIns(given));
-    expect(given.find((call) => call.state === 'ExtractSongs')?.input).toEqual({ run_date: '2026-11-21' });
+    expect(given.find((call) => call.state === S.extractSongs)?.input).toEqual({ run_date: '2026-11-21' });
   });
 
   it('alerts and fails, running nothing, when the run date cannot be resolved', async () => {
@@ -156,8 +157,8 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     for (const input of inputs) {
       const calls: Calls = [];
       await expect(run(input, standIns(calls))).rejects.toThrow(ExecutionError);
-      expect(calls.map((call) => call.state)).toEqual(['ResolveRunDate', 'NotifyFailure']);
-      const alert = messageOf(calls.find((call) => call.state === 'NotifyFailure')?.input);
+      expect(calls.map((call) => call.state)).toEqual([S.resolveRunDate, S.notifyFailure]);
+      const alert = messageOf(calls.find((call) => call.state === S.notifyFailure)?.input);
       expect(alert).toMatchObject({
         outcome: 'failed',
         run_date: 'unresolved',
@@ -171,8 +172,8 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     for (const runDate of ['2999-01-01', '2019-12-31']) {
       const calls: Calls = [];
       await expect(run({ run_date: runDate }, standIns(calls))).rejects.toThrow(ExecutionError);
-      expect(calls.map((call) => call.state)).toEqual(['ResolveRunDate', 'NotifyFailure']);
-      const alert = messageOf(calls.find((call) => call.state === 'NotifyFailure')?.input);
+      expect(calls.map((call) => call.state)).toEqual([S.resolveRunDate, S.notifyFailure]);
+      const alert = messageOf(calls.find((call) => call.state === S.notifyFailure)?.input);
       expect(alert).toMatchObject({ outcome: 'failed', error: 'RunDateOutOfRange' });
       expect(String(alert.cause)).toContain(`run date ${runDate} (the execution input's run_date)`);
     }
@@ -183,7 +184,7 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     const handlers = standIns(calls, {
       CheckTransformQuality: async (input) => {
         calls.push({
-          state: 'CheckTransformQuality',
+          state: S.checkTransformQuality,
           input: (input as { Payload: Record<string, unknown> }).Payload,
         });
         return { Payload: { status: 'failed', failed_rules: ['not_null_sessions_session_id'] } };
@@ -191,9 +192,9 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     });
     await expect(run({ run_date: '2026-11-19' }, handlers)).rejects.toThrow(ExecutionError);
     const states = calls.map((call) => call.state);
-    expect(states).not.toContain('LoadServing');
-    expect(states).toContain('NotifyFailure');
-    const alert = messageOf(calls.find((call) => call.state === 'NotifyFailure')?.input);
+    expect(states).not.toContain(S.loadServing);
+    expect(states).toContain(S.notifyFailure);
+    const alert = messageOf(calls.find((call) => call.state === S.notifyFailure)?.input);
     expect(alert).toMatchObject({ outcome: 'failed', run_date: '2026-11-19', error: 'QualityGateFailed' });
     expect(String(alert.cause)).toContain('not_null_sessions_session_id');
   });
@@ -207,20 +208,20 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     let loads = 0;
     const handlers = standIns(calls, {
       LoadServing: async (input) => {
-        calls.push({ state: 'LoadServing', input: (input as { Payload: Record<string, unknown> }).Payload });
+        calls.push({ state: S.loadServing, input: (input as { Payload: Record<string, unknown> }).Payload });
         loads += 1;
         if (loads === 1) throw transient();
         return { Payload: { models: 9 } };
       },
     });
     await run({ run_date: '2026-11-19' }, handlers, { LoadServing: 0 });
-    expect(calls.filter((call) => call.state === 'LoadServing')).toHaveLength(2);
-    expect(calls.map((call) => call.state)).toContain('NotifySuccess');
+    expect(calls.filter((call) => call.state === S.loadServing)).toHaveLength(2);
+    expect(calls.map((call) => call.state)).toContain(S.notifySuccess);
 
     const busy: Calls = [];
     const alwaysBusy = standIns(busy, {
       CheckServingQuality: async () => {
-        busy.push({ state: 'CheckServingQuality', input: {} });
+        busy.push({ state: S.checkServingQuality, input: {} });
         throw transient();
       },
     });
@@ -228,8 +229,8 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
       ExecutionError,
     );
     // The first attempt and MaxAttempts (3) retries, then the alert.
-    expect(busy.filter((call) => call.state === 'CheckServingQuality')).toHaveLength(4);
-    const alert = messageOf(busy.find((call) => call.state === 'NotifyFailure')?.input);
+    expect(busy.filter((call) => call.state === S.checkServingQuality)).toHaveLength(4);
+    const alert = messageOf(busy.find((call) => call.state === S.notifyFailure)?.input);
     expect(alert).toMatchObject({ outcome: 'failed', error: 'TransientWarehouseError' });
   });
 
@@ -242,8 +243,8 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     });
     await expect(run({ run_date: '2026-11-19' }, handlers)).rejects.toThrow(ExecutionError);
     const states = calls.map((call) => call.state);
-    expect(states).not.toContain('CheckTransformQuality');
-    const alert = messageOf(calls.find((call) => call.state === 'NotifyFailure')?.input);
+    expect(states).not.toContain(S.checkTransformQuality);
+    const alert = messageOf(calls.find((call) => call.state === S.notifyFailure)?.input);
     expect(alert).toMatchObject({ outcome: 'failed', error: 'ExtractionError' });
     expect(String(alert.cause)).toContain('API returned 500');
   });
@@ -260,9 +261,9 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     await expect(run({ run_date: '2026-11-19' }, handlers)).rejects.toThrow(ExecutionError);
     const states = calls.map((call) => call.state);
     // A failed job run is alerted, not retried (only starting it is).
-    expect(states).not.toContain('CheckTransformQuality');
-    expect(states).not.toContain('LoadServing');
-    const alert = messageOf(calls.find((call) => call.state === 'NotifyFailure')?.input);
+    expect(states).not.toContain(S.checkTransformQuality);
+    expect(states).not.toContain(S.loadServing);
+    const alert = messageOf(calls.find((call) => call.state === S.notifyFailure)?.input);
     expect(alert).toMatchObject({ outcome: 'failed', run_date: '2026-11-19', error: 'States.TaskFailed' });
     expect(String(alert.cause)).toContain('lateness window unreadable');
     expect(runLocks.read('2026-11-19')).toBeUndefined();
@@ -273,7 +274,7 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     const handlers = standIns(calls, {
       ExtractConcerts: async (input) => {
         calls.push({
-          state: 'ExtractConcerts',
+          state: S.extractConcerts,
           input: (input as { Payload: Record<string, unknown> }).Payload,
         });
         throw Object.assign(
@@ -287,11 +288,11 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     await expect(run({ run_date: '2026-11-19' }, handlers, {}, 'bad-key')).rejects.toThrow(ExecutionError);
     const states = calls.map((call) => call.state);
     // A handler's own error is not a Lambda service error: it is not retried.
-    expect(states.filter((state) => state === 'ExtractConcerts')).toHaveLength(1);
-    for (const state of ['TransformEnrichment', 'CheckTransformQuality', 'LoadServing']) {
+    expect(states.filter((state) => state === S.extractConcerts)).toHaveLength(1);
+    for (const state of [S.transformEnrichment, S.checkTransformQuality, S.loadServing]) {
       expect(states).not.toContain(state);
     }
-    const alert = messageOf(calls.find((call) => call.state === 'NotifyFailure')?.input);
+    const alert = messageOf(calls.find((call) => call.state === S.notifyFailure)?.input);
     expect(alert).toMatchObject({ outcome: 'failed', run_date: '2026-11-19', error: 'InvalidApiKeyError' });
     expect(String(alert.cause)).toContain('HTTP 401 Invalid ApiKey');
     expect(runLocks.read('2026-11-19')).toBeUndefined();
@@ -328,8 +329,8 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
       await expect(run({ run_date: '2026-11-10' }, standIns(second), {}, 'second')).rejects.toThrow(
         ExecutionError,
       );
-      expect(second.map((call) => call.state)).toEqual(['ResolveRunDate', 'NotifyFailure']);
-      const alert = messageOf(second.find((call) => call.state === 'NotifyFailure')?.input);
+      expect(second.map((call) => call.state)).toEqual([S.resolveRunDate, S.notifyFailure]);
+      const alert = messageOf(second.find((call) => call.state === S.notifyFailure)?.input);
       expect(alert).toMatchObject({
         outcome: 'failed',
         run_date: '2026-11-10',
@@ -341,7 +342,7 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
 
       finishExtract();
       await firstRun;
-      expect(first.map((call) => call.state)).toContain('NotifySuccess');
+      expect(first.map((call) => call.state)).toContain(S.notifySuccess);
       expect(lockOf('2026-11-10')).toBeUndefined();
     });
 
@@ -367,7 +368,7 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
       // Nothing is left to block the next execution of the date.
       const calls: Calls = [];
       await run({ run_date: '2026-11-11' }, standIns(calls), {}, 'retry');
-      expect(calls.map((call) => call.state)).toContain('NotifySuccess');
+      expect(calls.map((call) => call.state)).toContain(S.notifySuccess);
     });
 
     it('takes over a lock that expired (its execution was stopped from outside and released nothing)', async () => {
@@ -383,7 +384,7 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
       );
       const calls: Calls = [];
       await run({ run_date: '2026-11-12' }, standIns(calls), {}, 'after-abort');
-      expect(calls.map((call) => call.state)).toContain('NotifySuccess');
+      expect(calls.map((call) => call.state)).toContain(S.notifySuccess);
       expect(lockOf('2026-11-12')).toBeUndefined();
     });
   });

@@ -7,6 +7,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runResolveRunDate } from '../../lambdas/resolve-run-date/resolve-run-date';
 import { LocalRunLocks } from '../../lib/local/pipeline/local-run-locks';
+import {
+  DAILY_PIPELINE_STATES as S,
+  type DailyPipelineTaskState,
+} from '../../lib/constructs/daily-pipeline-states';
 
 export type Handler = (input: unknown) => Promise<unknown>;
 export type Calls = { state: string; input: Record<string, unknown> }[];
@@ -17,7 +21,10 @@ export const runLocks = new LocalRunLocks(fs.mkdtempSync(path.join(os.tmpdir(), 
 /** cdk.json's dev bounds, as the deployed function reads them from its environment. */
 export const BOUNDS = { earliest: '2020-01-01', timeZone: 'Europe/Paris', source: 'test' };
 
-export function standIns(calls: Calls, overrides: Record<string, Handler> = {}): Record<string, Handler> {
+export function standIns(
+  calls: Calls,
+  overrides: Partial<Record<DailyPipelineTaskState, Handler>> = {},
+): Record<DailyPipelineTaskState, Handler> {
   const lambda =
     (state: string, result: unknown): Handler =>
     async (input) => {
@@ -33,32 +40,36 @@ export function standIns(calls: Calls, overrides: Record<string, Handler> = {}):
   // The real function: it is pure, and what the state machine hands it is what is under test.
   const resolveRunDate: Handler = async (input) => {
     const payload = (input as { Payload: Record<string, unknown> }).Payload;
-    calls.push({ state: 'ResolveRunDate', input: payload });
+    calls.push({ state: S.resolveRunDate, input: payload });
     return { Payload: runResolveRunDate(payload, { bounds: BOUNDS }) };
   };
   return {
-    ResolveRunDate: resolveRunDate,
-    AcquireRunLock: runLocks.acquire('AcquireRunLock') as Handler,
-    ReleaseRunLock: runLocks.release('ReleaseRunLock') as Handler,
-    ReleaseRunLockAfterFailure: runLocks.release('ReleaseRunLockAfterFailure') as Handler,
-    ExtractSongs: lambda('ExtractSongs', { records: 3 }),
-    ExtractUsers: lambda('ExtractUsers', { records: 2 }),
-    ExtractSessions: lambda('ExtractSessions', { records: 5 }),
-    TransformSongs: other('TransformSongs', { Id: 'jr_1', JobRunState: 'SUCCEEDED', ExecutionTime: 60 }),
-    TransformApi: other('TransformApi', { Id: 'jr_2', JobRunState: 'SUCCEEDED', ExecutionTime: 70 }),
-    ExtractConcerts: lambda('ExtractConcerts', { records: 7 }),
-    ExtractArtistStats: lambda('ExtractArtistStats', { records: 4 }),
-    TransformEnrichment: other('TransformEnrichment', {
+    [S.resolveRunDate]: resolveRunDate,
+    [S.acquireRunLock]: runLocks.acquire(S.acquireRunLock) as Handler,
+    [S.releaseRunLock]: runLocks.release(S.releaseRunLock) as Handler,
+    [S.releaseRunLockAfterFailure]: runLocks.release(S.releaseRunLockAfterFailure) as Handler,
+    [S.extractSongs]: lambda(S.extractSongs, { records: 3 }),
+    [S.extractUsers]: lambda(S.extractUsers, { records: 2 }),
+    [S.extractSessions]: lambda(S.extractSessions, { records: 5 }),
+    [S.transformSongs]: other(S.transformSongs, { Id: 'jr_1', JobRunState: 'SUCCEEDED', ExecutionTime: 60 }),
+    [S.transformApi]: other(S.transformApi, { Id: 'jr_2', JobRunState: 'SUCCEEDED', ExecutionTime: 70 }),
+    [S.extractConcerts]: lambda(S.extractConcerts, { records: 7 }),
+    [S.extractArtistStats]: lambda(S.extractArtistStats, { records: 4 }),
+    [S.transformEnrichment]: other(S.transformEnrichment, {
       Id: 'jr_3',
       JobRunState: 'SUCCEEDED',
       ExecutionTime: 50,
     }),
-    TransformListens: other('TransformListens', { Id: 'jr_4', JobRunState: 'SUCCEEDED', ExecutionTime: 40 }),
-    CheckTransformQuality: lambda('CheckTransformQuality', { status: 'passed' }),
-    LoadServing: lambda('LoadServing', { models: 9 }),
-    CheckServingQuality: lambda('CheckServingQuality', { status: 'warned' }),
-    NotifySuccess: other('NotifySuccess', { MessageId: 'm1' }),
-    NotifyFailure: other('NotifyFailure', { MessageId: 'm2' }),
+    [S.transformListens]: other(S.transformListens, {
+      Id: 'jr_4',
+      JobRunState: 'SUCCEEDED',
+      ExecutionTime: 40,
+    }),
+    [S.checkTransformQuality]: lambda(S.checkTransformQuality, { status: 'passed' }),
+    [S.loadServing]: lambda(S.loadServing, { models: 9 }),
+    [S.checkServingQuality]: lambda(S.checkServingQuality, { status: 'warned' }),
+    [S.notifySuccess]: other(S.notifySuccess, { MessageId: 'm1' }),
+    [S.notifyFailure]: other(S.notifyFailure, { MessageId: 'm2' }),
     ...overrides,
   };
 }

@@ -31,6 +31,7 @@ import {
   type EnrichmentFaultReport,
   type RunningSources,
 } from '../../lib/local/simulator';
+import { DAILY_PIPELINE_STATES as S } from '../../lib/constructs/daily-pipeline-states';
 
 jest.setTimeout(1_500_000);
 
@@ -157,9 +158,9 @@ describe('artist enrichment, end to end at tiny with the enrichment faults on', 
     const states = first.dates[0].states.map((state) => state.name);
     for (const name of [
       'ExtractEnrichment',
-      'ExtractConcerts',
-      'ExtractArtistStats',
-      'TransformEnrichment',
+      S.extractConcerts,
+      S.extractArtistStats,
+      S.transformEnrichment,
     ]) {
       expect(states).toContain(name);
     }
@@ -335,8 +336,8 @@ describe('artist enrichment, end to end at tiny with the enrichment faults on', 
     const bad = await runPipeline({ ...options, concertsApiKey: 'not-the-key', dates: [DATE] });
     expect(bad.status).toBe('failed');
     const [date] = bad.dates;
-    expect(date.states.find((state) => state.name === 'ExtractConcerts')?.status).toBe('failed');
-    for (const name of ['CheckTransformQuality', 'LoadServing']) {
+    expect(date.states.find((state) => state.name === S.extractConcerts)?.status).toBe('failed');
+    for (const name of [S.checkTransformQuality, S.loadServing]) {
       expect(date.states.map((state) => state.name)).not.toContain(name);
     }
     expect(date.error).toMatchObject({ error: 'InvalidApiKeyError' });
@@ -349,7 +350,7 @@ describe('artist enrichment, end to end at tiny with the enrichment faults on', 
       .split('\n')
       .filter((line) => line.includes('"message":"notification"'))
       .map((line) => JSON.parse(line) as { state: string; notification: string });
-    expect(notifications.map((line) => line.state)).toEqual(['NotifyFailure']);
+    expect(notifications.map((line) => line.state)).toEqual([S.notifyFailure]);
     expect(JSON.parse(notifications[0].notification)).toMatchObject({
       outcome: 'failed',
       run_date: DATE,

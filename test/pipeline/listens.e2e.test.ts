@@ -17,6 +17,7 @@ import type { RunSummary } from '../../lib/local/pipeline/run-summary';
 import { localEnvironmentConfig } from '../../lib/local/run-date-bounds';
 import { SimulatedWorld, type ListensTruth } from '../../lib/local/simulator';
 import { servingSnapshot, withWarehouse } from './serving-snapshot';
+import { DAILY_PIPELINE_STATES as S } from '../../lib/constructs/daily-pipeline-states';
 
 jest.setTimeout(1_500_000);
 
@@ -189,7 +190,7 @@ describe('listening events, end to end at tiny with Firehose faults', () => {
     expect(early.dates.map((date) => [date.run_date, date.status, date.error])).toEqual([
       [DATE, 'succeeded', undefined],
     ]);
-    expect(early.dates[0].states.map((state) => state.name)).toContain('TransformListens');
+    expect(early.dates[0].states.map((state) => state.name)).toContain(S.transformListens);
     expect(early.dq[DATE].transform?.status).not.toBe('failed');
     expect(early.dq[DATE].serving?.status).not.toBe('failed');
     const truth = truthAt(EARLY_RUN_AT);

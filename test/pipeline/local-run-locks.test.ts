@@ -13,6 +13,7 @@ import type { LocalServices } from '../../lib/local/pipeline/local-services';
 import type { StateMachineDefinition } from '../../lib/local/pipeline/local-stepfunctions';
 import { bindTaskStates, collectTaskStates } from '../../lib/local/pipeline/task-states';
 import type { ServingPlan } from '../../lambdas/shared/serving-plan';
+import { DAILY_PIPELINE_STATES as S } from '../../lib/constructs/daily-pipeline-states';
 
 let dir: string;
 beforeEach(() => {
@@ -45,9 +46,9 @@ describe('the local run-lock table', () => {
       (task) => task.service === 'dynamodb',
     );
     expect(dynamo.map((task) => task.name).sort()).toEqual([
-      'AcquireRunLock',
-      'ReleaseRunLock',
-      'ReleaseRunLockAfterFailure',
+      S.acquireRunLock,
+      S.releaseRunLock,
+      S.releaseRunLockAfterFailure,
     ]);
     const bindings = dailyPipelineBindings({
       services: { paths: localPaths(dir) } as unknown as LocalServices,
@@ -63,33 +64,33 @@ describe('the local run-lock table', () => {
 
   it('refuses a held lock, takes an expired one, and releases only its own', async () => {
     const locks = new LocalRunLocks(dir);
-    await locks.acquire('AcquireRunLock')(putItem('2020-02-01', 'exec-1', 100, 200));
+    await locks.acquire(S.acquireRunLock)(putItem('2020-02-01', 'exec-1', 100, 200));
     await expect(
-      locks.acquire('AcquireRunLock')(putItem('2020-02-01', 'exec-2', 150, 250)),
+      locks.acquire(S.acquireRunLock)(putItem('2020-02-01', 'exec-2', 150, 250)),
     ).rejects.toMatchObject({
       name: 'DynamoDB.ConditionalCheckFailedException',
       message: expect.stringMatching(/run date 2020-02-01 is locked by exec-1 \(pid \d+\)/),
     });
-    await expect(locks.release('ReleaseRunLock')(deleteItem('2020-02-01', 'exec-2'))).rejects.toMatchObject({
+    await expect(locks.release(S.releaseRunLock)(deleteItem('2020-02-01', 'exec-2'))).rejects.toMatchObject({
       name: 'DynamoDB.ConditionalCheckFailedException',
     });
     // At 201 the lock of exec-1 has expired.
-    await locks.acquire('AcquireRunLock')(putItem('2020-02-01', 'exec-2', 201, 300));
+    await locks.acquire(S.acquireRunLock)(putItem('2020-02-01', 'exec-2', 201, 300));
     expect(locks.read('2020-02-01')).toMatchObject({ execution_id: 'exec-2', expires_at: 300 });
-    await locks.release('ReleaseRunLock')(deleteItem('2020-02-01', 'exec-2'));
+    await locks.release(S.releaseRunLock)(deleteItem('2020-02-01', 'exec-2'));
     expect(locks.read('2020-02-01')).toBeUndefined();
   });
 
   it('treats the lock of a run whose process is gone as stale (a killed local run)', async () => {
-    await new LocalRunLocks(dir).acquire('AcquireRunLock')(putItem('2020-02-01', 'killed', 100, 10_000));
+    await new LocalRunLocks(dir).acquire(S.acquireRunLock)(putItem('2020-02-01', 'killed', 100, 10_000));
     const afterKill = new LocalRunLocks(dir, () => false);
-    await afterKill.acquire('AcquireRunLock')(putItem('2020-02-01', 'next', 101, 10_001));
+    await afterKill.acquire(S.acquireRunLock)(putItem('2020-02-01', 'next', 101, 10_001));
     expect(afterKill.read('2020-02-01')?.execution_id).toBe('next');
   });
 
   it('fails naming the condition it does not understand', async () => {
     const request = { ...putItem('2020-02-01', 'e', 1, 2), ConditionExpression: 'attribute_not_exists(x)' };
-    await expect(new LocalRunLocks(dir).acquire('AcquireRunLock')(request)).rejects.toThrow(
+    await expect(new LocalRunLocks(dir).acquire(S.acquireRunLock)(request)).rejects.toThrow(
       /understands only the condition "attribute_not_exists\(run_date\) OR expires_at < :now"/,
     );
   });

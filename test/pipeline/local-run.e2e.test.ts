@@ -14,6 +14,7 @@ import { type RunSummary } from '../../lib/local/pipeline/run-summary';
 import { servingSnapshot, withWarehouse } from './serving-snapshot';
 import { startSources, type DayTruth, type RunningSources } from '../../lib/local/simulator';
 import { startLocalGlue } from '../../lib/local/pipeline/local-glue';
+import { DAILY_PIPELINE_STATES as S } from '../../lib/constructs/daily-pipeline-states';
 
 jest.setTimeout(900_000);
 
@@ -95,15 +96,15 @@ describe('deftunes run (local DailyPipeline)', () => {
     );
     const stateNames = first.dates[0].states.map((state) => state.name);
     for (const name of [
-      'ExtractSongs',
-      'ExtractUsers',
-      'ExtractSessions',
-      'TransformSongs',
-      'TransformApi',
-      'CheckTransformQuality',
-      'LoadServing',
-      'CheckServingQuality',
-      'NotifySuccess',
+      S.extractSongs,
+      S.extractUsers,
+      S.extractSessions,
+      S.transformSongs,
+      S.transformApi,
+      S.checkTransformQuality,
+      S.loadServing,
+      S.checkServingQuality,
+      S.notifySuccess,
     ]) {
       expect(stateNames).toContain(name);
     }
@@ -226,10 +227,10 @@ describe('deftunes run (local DailyPipeline)', () => {
     const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
     const refused = await runPipeline({ ...options, dates: [tomorrow], dashboard: false });
     expect(refused.status).toBe('failed');
-    expect(refused.dates[0].error).toMatchObject({ state: 'ResolveRunDate', error: 'RunDateOutOfRange' });
+    expect(refused.dates[0].error).toMatchObject({ state: S.resolveRunDate, error: 'RunDateOutOfRange' });
     const ran = refused.dates[0].states.map((state) => state.name);
-    expect(ran).not.toContain('ExtractSessions');
-    expect(ran).not.toContain('LoadServing');
+    expect(ran).not.toContain(S.extractSessions);
+    expect(ran).not.toContain(S.loadServing);
     expect(await servingSnapshot(dataDir)).toEqual(before);
   });
 
