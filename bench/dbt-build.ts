@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DBT_BIN, DBT_PROJECT_DIR, dbtProjectArgs } from '../bin/plan-builder/dbt';
+import { ZONES } from '../lambdas/shared/platform-names';
 import type { ServingPlan } from '../lambdas/shared/serving-plan';
 
 /** A selector that matches nothing: dbt starts, parses the project, selects no node and exits. */
@@ -36,7 +37,7 @@ export interface DbtBuildRun {
 export function servingSelection(plan: ServingPlan): string[] {
   return [
     ...plan.models.map((model) => model.name),
-    ...plan.tests.filter((test) => test.stage === 'serving').map((test) => test.name),
+    ...plan.tests.filter((test) => test.stage === ZONES.serving).map((test) => test.name),
   ];
 }
 

@@ -19,6 +19,7 @@ import {
   type QualityLogger,
   type QualityMetrics,
 } from '../lambdas/data-quality/run-data-quality';
+import { QUALITY_STAGES } from '../lambdas/shared/platform-names';
 import { DuckDbWarehouse } from '../lib/local/adapters/duckdb-warehouse';
 import { landingManifestKey } from '../lambdas/shared/landing-keys';
 import { LocalObjectStore } from '../lib/local/adapters/local-object-store';
@@ -92,7 +93,7 @@ async function measure(itemsPerDay: number, historyDays: number): Promise<void> 
       `DuckDB file ${(statSync(paths.warehouseDb).size / 2 ** 20).toFixed(0)} MiB, built in ${(buildMs / 1000).toFixed(1)} s)`,
     ].join(' ');
     process.stdout.write(`${line}\n`);
-    for (const stage of ['transform', 'serving'] as const) {
+    for (const stage of QUALITY_STAGES) {
       const started = Date.now();
       const result = await runDataQuality({ run_date: runDate, stage }, deps);
       const ms = Date.now() - started;

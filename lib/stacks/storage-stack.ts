@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { QUALITY_RESULTS_PREFIX } from '../../lambdas/shared/platform-names';
 import type { StreamConfig } from '../config';
 import { DataLakeStorage, type LandingLifecycle } from '../constructs/data-lake-storage';
 import { ListeningEventsStream } from '../constructs/listening-events-stream';
@@ -41,7 +42,7 @@ export class StorageStack extends Stack {
     });
     new CfnOutput(this, 'LandingBucketName', { value: this.storage.landingBucket.bucketName });
     new CfnOutput(this, 'ServingBucketName', {
-      description: 'Quality results: dq-results/run_date=YYYY-MM-DD/<stage>.json',
+      description: `Quality results: ${QUALITY_RESULTS_PREFIX}/run_date=YYYY-MM-DD/<stage>.json`,
       value: this.storage.servingBucket.bucketName,
     });
     new CfnOutput(this, 'ListeningEventsStreamName', {
