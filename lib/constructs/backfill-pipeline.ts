@@ -46,6 +46,36 @@ export class BackfillPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: BackfillPipelineProps) {
     super(scope, id);
+    const runEachDate = this.runEachDate(props);
+    const checkRunDates = this.checkRunDates(props);
+    const invalidInput = new sfn.Fail(this, B.invalidInput, {
+      stateName: B.invalidInput,
+      error: 'InvalidBackfillInput',
+      cause: 'expected {"run_dates": ["YYYY-MM-DD", ...]} with at least one date',
+    });
+    const validateInput = new sfn.Choice(this, B.validateInput, { stateName: B.validateInput })
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.isPresent('$.run_dates'),
+          sfn.Condition.isPresent('$.run_dates[0]'),
+          sfn.Condition.isString('$.run_dates[0]'),
+        ),
+        checkRunDates
+          .next(runEachDate)
+          .next(new sfn.Succeed(this, B.backfillSucceeded, { stateName: B.backfillSucceeded })),
+      )
+      .otherwise(invalidInput);
+
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = addTracedStateMachine(this, {
+      ...props,
+      definition: validateInput,
+      comment: 'DeFtunes backfill: DailyPipeline for each date, in order, one at a time',
+    }));
+    this.acknowledgeStartExecutionGrants(props);
+  }
+
+  /** DailyPipeline for each date of `$.run_dates`, one at a time, waiting for each run to finish. */
+  private runEachDate(props: BackfillPipelineProps): sfn.Map {
     const runDailyPipeline = new tasks.StepFunctionsStartExecution(this, B.runDailyPipeline, {
       stateName: B.runDailyPipeline,
       stateMachine: props.dailyPipeline,
@@ -76,9 +106,15 @@ export class BackfillPipeline extends Construct {
     });
     runEachDate.itemProcessor(runDailyPipeline);
 
-    // Each DailyPipeline checks its own date again; this refuses the whole list before anything is loaded, so a
-    // typo in the tenth date does not leave nine loaded days behind.
-    const checkRunDates = new tasks.LambdaInvoke(this, B.checkRunDates, {
+    return runEachDate;
+  }
+
+  /**
+   * Each DailyPipeline checks its own date again; this refuses the whole list before anything is loaded,
+   * so a typo in the tenth date does not leave nine loaded days behind.
+   */
+  private checkRunDates(props: BackfillPipelineProps): sfn.TaskStateBase {
+    return new tasks.LambdaInvoke(this, B.checkRunDates, {
       stateName: B.checkRunDates,
       lambdaFunction: props.checkRunDates,
       payload: sfn.TaskInput.fromObject({ 'run_dates.$': '$.run_dates' }),
@@ -92,30 +128,10 @@ export class BackfillPipeline extends Construct {
       maxAttempts: 4,
       jitterStrategy: sfn.JitterType.FULL,
     });
+  }
 
-    const invalidInput = new sfn.Fail(this, B.invalidInput, {
-      stateName: B.invalidInput,
-      error: 'InvalidBackfillInput',
-      cause: 'expected {"run_dates": ["YYYY-MM-DD", ...]} with at least one date',
-    });
-    const validateInput = new sfn.Choice(this, B.validateInput, { stateName: B.validateInput })
-      .when(
-        sfn.Condition.and(
-          sfn.Condition.isPresent('$.run_dates'),
-          sfn.Condition.isPresent('$.run_dates[0]'),
-          sfn.Condition.isString('$.run_dates[0]'),
-        ),
-        checkRunDates
-          .next(runEachDate)
-          .next(new sfn.Succeed(this, B.backfillSucceeded, { stateName: B.backfillSucceeded })),
-      )
-      .otherwise(invalidInput);
-
-    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = addTracedStateMachine(this, {
-      ...props,
-      definition: validateInput,
-      comment: 'DeFtunes backfill: DailyPipeline for each date, in order, one at a time',
-    }));
+  /** The wildcards of the CDK's grants to the state machine's role, for cdk-nag. */
+  private acknowledgeStartExecutionGrants(props: BackfillPipelineProps): void {
     acknowledgeWildcardResources(
       this.stateMachine.role,
       [`${props.checkRunDates.functionArn}:*`],
