@@ -3,7 +3,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { acknowledgeWildcardResources } from '../nag';
 import { TRANSFORM_TABLES, WAREHOUSE_PREFIX } from '../../lambdas/shared/platform-names';
 import { glueTableArns } from './transform-job-policy';
@@ -59,8 +59,21 @@ export class IcebergTableOptimizers extends Construct {
 
   constructor(scope: Construct, id: string, props: IcebergTableOptimizersProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     const tables = props.tables ?? TRANSFORM_TABLES;
+    const { role, policy } = this.createRole(props, tables);
+    this.role = role;
+    this.optimizers = this.createOptimizers(props, tables, role, policy);
+  }
+
+  /**
+   * The optimizers' one role (the documented setup), limited to the tables' own prefixes, metadata, the key
+   * and the optimizers' log groups. Returns it with its default policy, which the optimizers wait for.
+   */
+  private createRole(
+    props: IcebergTableOptimizersProps,
+    tables: readonly string[],
+  ): { role: iam.Role; policy: IConstruct } {
+    const stack = Stack.of(this);
     const warehouse = props.warehousePrefix ?? WAREHOUSE_PREFIX;
     const tablePrefixes = tables.map((table) => `${warehouse}/${table}`);
     const tableObjects = tablePrefixes.map((prefix) => props.transformBucket.arnForObjects(`${prefix}/*`));
@@ -131,10 +144,19 @@ export class IcebergTableOptimizers extends Construct {
       logGroups,
       "the optimizers' log groups are named by Glue; their streams are per run",
     );
-    this.role = role;
+    return { role, policy };
+  }
 
+  /** One optimizer of each type per table. */
+  private createOptimizers(
+    props: IcebergTableOptimizersProps,
+    tables: readonly string[],
+    role: iam.IRole,
+    policy: IConstruct,
+  ): glue.CfnTableOptimizer[] {
+    const stack = Stack.of(this);
     const configurations = optimizerConfigurations(props);
-    this.optimizers = tables.flatMap((table) =>
+    return tables.flatMap((table) =>
       (Object.keys(OPTIMIZER_LOG_GROUPS) as OptimizerType[]).map((type) => {
         const optimizer = new glue.CfnTableOptimizer(this, `${pascalCase(table)}${pascalCase(type)}`, {
           catalogId: stack.account,
