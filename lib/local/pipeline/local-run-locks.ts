@@ -43,6 +43,9 @@ function attribute(map: JsonObject, name: string, type: 'S' | 'N', what: string)
   return value;
 }
 
+/** The condition the definition puts on each of its two writes: the only ones the local table understands. */
+const CONDITIONS = { putItem: ACQUIRE_RUN_LOCK_CONDITION, deleteItem: RELEASE_RUN_LOCK_CONDITION } as const;
+
 /**
  * A conditional write as the Task sends it (`Item` of a put, `Key` of a delete, and the values of its
  * condition), after checking that its condition is the one the definition makes; failures name the state.
@@ -50,9 +53,9 @@ function attribute(map: JsonObject, name: string, type: 'S' | 'N', what: string)
 function conditionalRequest(
   state: string,
   input: JsonValue,
-  operation: 'putItem' | 'deleteItem',
-  condition: string,
+  operation: keyof typeof CONDITIONS,
 ): { readonly target: JsonObject; readonly values: JsonObject } {
+  const condition = CONDITIONS[operation];
   const request = requireObject(input, `${state} (dynamodb:${operation})`);
   if (request.ConditionExpression !== condition) {
     throw new Error(
@@ -88,12 +91,7 @@ export class LocalRunLocks {
   /** `dynamodb:putItem` with {@link ACQUIRE_RUN_LOCK_CONDITION}. */
   readonly acquire = (state: string): LocalTaskHandler => {
     return async (input: JsonValue) => {
-      const { target: item, values } = conditionalRequest(
-        state,
-        input,
-        'putItem',
-        ACQUIRE_RUN_LOCK_CONDITION,
-      );
+      const { target: item, values } = conditionalRequest(state, input, 'putItem');
       const A = RUN_LOCK_ATTRIBUTES;
       const lock: LocalRunLock = {
         run_date: attribute(item, A.runDate, 'S', `${state} Item`),
@@ -121,12 +119,7 @@ export class LocalRunLocks {
   /** `dynamodb:deleteItem` with {@link RELEASE_RUN_LOCK_CONDITION}. */
   readonly release = (state: string): LocalTaskHandler => {
     return async (input: JsonValue) => {
-      const { target: key, values } = conditionalRequest(
-        state,
-        input,
-        'deleteItem',
-        RELEASE_RUN_LOCK_CONDITION,
-      );
+      const { target: key, values } = conditionalRequest(state, input, 'deleteItem');
       const runDate = attribute(key, RUN_LOCK_ATTRIBUTES.runDate, 'S', `${state} Key`);
       const execution = attribute(values, ':execution', 'S', `${state} ExpressionAttributeValues`);
       const held = this.read(runDate);
