@@ -79,39 +79,46 @@ describe('enrichment infrastructure (dev)', () => {
   const actionsOf = (s: Statement) => [s.Action].flat() as string[];
   const text = (value: unknown) => JSON.stringify(value);
 
-  it('gives each extractor its API, its key secret by name, the settings and the run-date bounds', () => {
-    const settings = {
-      countries: ['US', 'GB', 'DE', 'FR', 'BR'],
-      concertHorizonDays: 30,
-      requestsPerSecond: 4,
-      dailyRequestBudget: { concerts: 4000, artistStats: 2000 },
-    };
-    const concerts = functionEnv('extract-concerts');
-    expect(concerts).toMatchObject({
-      CONCERTS_API_URL: 'https://app.ticketmaster.com',
-      CONCERTS_API_KEY_SECRET_ID: 'deftunes/dev/concerts-api-key',
-      EARLIEST_RUN_DATE: '2020-01-01',
-      RUN_DATE_TIME_ZONE: 'Europe/Paris',
-      LANDING_BUCKET: expect.anything(),
-    });
-    expect(JSON.parse(String(concerts.ENRICHMENT_SETTINGS))).toEqual(settings);
-    const stats = functionEnv('extract-artist-stats');
-    expect(stats).toMatchObject({
-      ARTIST_STATS_API_URL: 'https://ws.audioscrobbler.com',
-      ARTIST_STATS_API_KEY_SECRET_ID: 'deftunes/dev/artist-stats-api-key',
-      SONGS_DB_SECRET_ID: 'deftunes/dev/songs-db',
-      NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
-      LANDING_BUCKET: expect.anything(),
-    });
-    expect(JSON.parse(String(stats.ENRICHMENT_SETTINGS))).toEqual(settings);
-    // The keys themselves are read at run time: no variable of either function holds one.
-    for (const env of [concerts, stats]) {
+  // [service, the variables it must have, those of the other extractor it must not]
+  it.each([
+    [
+      'extract-concerts',
+      {
+        CONCERTS_API_URL: 'https://app.ticketmaster.com',
+        CONCERTS_API_KEY_SECRET_ID: 'deftunes/dev/concerts-api-key',
+        EARLIEST_RUN_DATE: '2020-01-01',
+        RUN_DATE_TIME_ZONE: 'Europe/Paris',
+        LANDING_BUCKET: expect.anything(),
+      },
+      ['SONGS_DB_SECRET_ID', 'ARTIST_STATS_API_KEY_SECRET_ID'],
+    ],
+    [
+      'extract-artist-stats',
+      {
+        ARTIST_STATS_API_URL: 'https://ws.audioscrobbler.com',
+        ARTIST_STATS_API_KEY_SECRET_ID: 'deftunes/dev/artist-stats-api-key',
+        SONGS_DB_SECRET_ID: 'deftunes/dev/songs-db',
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        LANDING_BUCKET: expect.anything(),
+      },
+      ['CONCERTS_API_KEY_SECRET_ID'],
+    ],
+  ])(
+    'gives %s its API, its key secret by name, the settings and the run-date bounds',
+    (service, vars, absent) => {
+      const env = functionEnv(service);
+      expect(env).toMatchObject(vars);
+      expect(JSON.parse(String(env.ENRICHMENT_SETTINGS))).toEqual({
+        countries: ['US', 'GB', 'DE', 'FR', 'BR'],
+        concertHorizonDays: 30,
+        requestsPerSecond: 4,
+        dailyRequestBudget: { concerts: 4000, artistStats: 2000 },
+      });
+      // The keys themselves are read at run time: no variable holds one.
       expect(Object.keys(env).filter((name) => /KEY$|PASSWORD|TOKEN/.test(name))).toEqual([]);
-    }
-    expect(Object.keys(concerts)).not.toContain('SONGS_DB_SECRET_ID');
-    expect(Object.keys(concerts)).not.toContain('ARTIST_STATS_API_KEY_SECRET_ID');
-    expect(Object.keys(stats)).not.toContain('CONCERTS_API_KEY_SECRET_ID');
-  });
+      for (const name of absent) expect(Object.keys(env)).not.toContain(name);
+    },
+  );
 
   it('lets each extractor read exactly its own secrets, read-only', () => {
     const secretsOf = (policyPrefix: string) => {
