@@ -7,6 +7,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { LISTENS_LANDING_PREFIXES } from '../../lambdas/shared/landing-keys';
 import { acknowledgeWildcardResources } from '../nag';
+import { encryptedLogGroup } from './encrypted-log-group';
 
 /** Firehose's S3 prefix: the arrival time (UTC), never the event time. */
 export const LISTENS_DATA_PREFIX = `${LISTENS_LANDING_PREFIXES.data}/arrived_on=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/`;
@@ -66,10 +67,10 @@ export class ListeningEventsStream extends Construct {
     const stack = Stack.of(this);
     const { landingBucket, key } = props;
 
-    this.errorLogGroup = new logs.LogGroup(this, 'ErrorLogGroup', {
+    this.errorLogGroup = encryptedLogGroup(this, 'ErrorLogGroup', {
       retention: props.logRetention,
-      encryptionKey: key,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+      key,
+      removalPolicy: props.logRemovalPolicy,
     });
 
     // Firehose passes the account id as the external id (console-made Firehose roles carry the same

@@ -7,6 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag';
+import { encryptedLogGroup } from './encrypted-log-group';
 
 /** The repository root: entries, the lock file and the serving plan are resolved from it. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -146,10 +147,10 @@ export class PipelineFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+    this.logGroup = encryptedLogGroup(this, 'LogGroup', {
       retention: props.logRetention,
-      encryptionKey: props.logEncryptionKey,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+      key: props.logEncryptionKey,
+      removalPolicy: props.logRemovalPolicy,
     });
     const role =
       props.role ??

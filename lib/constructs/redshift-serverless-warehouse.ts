@@ -7,6 +7,7 @@ import * as redshiftserverless from 'aws-cdk-lib/aws-redshiftserverless';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag';
+import { encryptedLogGroup } from './encrypted-log-group';
 
 /** Construct id of the function AwsCustomResource creates once per stack. */
 const AWS_CUSTOM_RESOURCE_SINGLETON_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
@@ -159,9 +160,9 @@ export class RedshiftServerlessWarehouse extends Construct {
         resources: [this.namespace.attrNamespaceNamespaceArn],
       }),
       installLatestAwsSdk: false,
-      logGroup: new logs.LogGroup(this, 'AdminSecretLookupLogGroup', {
+      logGroup: encryptedLogGroup(this, 'AdminSecretLookupLogGroup', {
         retention: props.logRetention,
-        encryptionKey: props.key,
+        key: props.key,
         removalPolicy: RemovalPolicy.DESTROY,
       }),
     });

@@ -4,6 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../nag';
+import { encryptedLogGroup } from './encrypted-log-group';
 
 /** How a pipeline state machine logs: shared by DailyPipeline and Backfill. */
 export interface StateMachineLoggingProps {
@@ -35,10 +36,10 @@ export function addTracedStateMachine(
   scope: Construct,
   props: TracedStateMachineProps,
 ): { stateMachine: sfn.StateMachine; logGroup: logs.LogGroup } {
-  const logGroup = new logs.LogGroup(scope, 'LogGroup', {
+  const logGroup = encryptedLogGroup(scope, 'LogGroup', {
     retention: props.logRetention,
-    encryptionKey: props.logEncryptionKey,
-    removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    key: props.logEncryptionKey,
+    removalPolicy: props.logRemovalPolicy,
   });
   const stateMachine = new sfn.StateMachine(scope, 'StateMachine', {
     definitionBody: sfn.DefinitionBody.fromChainable(props.definition),

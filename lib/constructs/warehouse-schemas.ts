@@ -8,6 +8,7 @@ import type { WarehouseSchemasSpec } from './warehouse-schemas-handler/ensure-sc
 import { acknowledge, acknowledgeWildcardResources } from '../nag';
 import { PipelineFunction } from './pipeline-function';
 import type { RedshiftServerlessWarehouse } from './redshift-serverless-warehouse';
+import { encryptedLogGroup } from './encrypted-log-group';
 
 export interface WarehouseSchemasProps {
   readonly warehouse: RedshiftServerlessWarehouse;
@@ -77,9 +78,9 @@ export class WarehouseSchemas extends Construct {
 
     this.provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.handler.function,
-      logGroup: new logs.LogGroup(this, 'ProviderLogGroup', {
+      logGroup: encryptedLogGroup(this, 'ProviderLogGroup', {
         retention: props.logRetention,
-        encryptionKey: props.key,
+        key: props.key,
         removalPolicy: RemovalPolicy.DESTROY,
       }),
     });

@@ -11,6 +11,7 @@ import { RedshiftServerlessWarehouse } from '../constructs/redshift-serverless-w
 import { SpectrumRole } from '../constructs/spectrum-role';
 import { SERVING_SCHEMA, TRANSFORM_SCHEMA, WAREHOUSE_PREFIX } from '../../lambdas/shared/platform-names';
 import { WarehouseSchemas } from '../constructs/warehouse-schemas';
+import { encryptedLogGroup } from '../constructs/encrypted-log-group';
 
 export interface WarehouseStackProps extends StackProps {
   readonly environmentName: string;
@@ -54,9 +55,9 @@ export class WarehouseStack extends Stack {
       flowLogs: {
         RejectedTraffic: {
           destination: ec2.FlowLogDestination.toCloudWatchLogs(
-            new logs.LogGroup(this, 'FlowLogGroup', {
+            encryptedLogGroup(this, 'FlowLogGroup', {
               retention: props.logRetention,
-              encryptionKey: props.key,
+              key: props.key,
               removalPolicy,
             }),
           ),
