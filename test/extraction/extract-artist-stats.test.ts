@@ -28,10 +28,7 @@ import { failureOf } from './helpers';
 const RUN_DATE = '2020-03-14';
 const KEY = 'stats_Key_91be02';
 
-type Env = EnrichmentEnv;
-const environment = (options: Parameters<typeof enrichmentEnv>[1]) => enrichmentEnv(KEY, options);
-
-function deps(env: Env, overrides: Partial<ExtractArtistStatsDeps> = {}): ExtractArtistStatsDeps {
+function deps(env: EnrichmentEnv, overrides: Partial<ExtractArtistStatsDeps> = {}): ExtractArtistStatsDeps {
   return {
     store: env.store,
     apiBaseUrl: env.sources.artistStatsApiUrl,
@@ -47,11 +44,11 @@ const byId = <T extends { artist_id: string }>(rows: T[]) =>
   [...rows].sort((a, b) => (a.artist_id < b.artist_id ? -1 : a.artist_id > b.artist_id ? 1 : 0));
 
 describe('extract-artist-stats, clean source', () => {
-  let env: Env;
+  let env: EnrichmentEnv;
   let truth: ArtistStatsExpectation[];
   beforeAll(async () => {
     // Seed 42: at tiny, artists of all three outcomes.
-    env = await environment({ seed: 42 });
+    env = await enrichmentEnv(KEY, { seed: 42 });
     truth = env.sources.world.artistStatsTruth();
   });
   afterAll(() => env.close());
@@ -113,9 +110,9 @@ describe('extract-artist-stats, clean source', () => {
 });
 
 describe('extract-artist-stats under faults', () => {
-  let env: Env;
+  let env: EnrichmentEnv;
   beforeAll(
-    async () => (env = await environment({ seed: 11, enrichmentFaultRate: 0.3, slowResponseMs: 800 })),
+    async () => (env = await enrichmentEnv(KEY, { seed: 11, enrichmentFaultRate: 0.3, slowResponseMs: 800 })),
   );
   afterAll(() => env.close());
 
@@ -136,10 +133,10 @@ describe('extract-artist-stats under faults', () => {
 });
 
 describe('extract-artist-stats over its budget', () => {
-  let env: Env;
+  let env: EnrichmentEnv;
   // Nine requests in ten start a fault: the retries take the slice's lookups past a small budget.
   beforeAll(
-    async () => (env = await environment({ seed: 11, enrichmentFaultRate: 0.9, slowResponseMs: 10 })),
+    async () => (env = await enrichmentEnv(KEY, { seed: 11, enrichmentFaultRate: 0.9, slowResponseMs: 10 })),
   );
   afterAll(() => env.close());
 

@@ -24,10 +24,7 @@ import { failureOf } from './helpers';
 const RUN_DATE = '2020-03-14';
 const KEY = 'concerts-Key-7f3a9c';
 
-type Env = EnrichmentEnv;
-const environment = (options: Parameters<typeof enrichmentEnv>[1]) => enrichmentEnv(KEY, options);
-
-function deps(env: Env, overrides: Partial<ExtractConcertsDeps> = {}): ExtractConcertsDeps {
+function deps(env: EnrichmentEnv, overrides: Partial<ExtractConcertsDeps> = {}): ExtractConcertsDeps {
   return {
     store: env.store,
     apiBaseUrl: env.sources.concertsApiUrl,
@@ -41,8 +38,8 @@ function deps(env: Env, overrides: Partial<ExtractConcertsDeps> = {}): ExtractCo
 const idsOf = (events: { id: string }[]) => events.map((event) => event.id).sort();
 
 describe('extract-concerts, clean source', () => {
-  let env: Env;
-  beforeAll(async () => (env = await environment({ seed: 11 })));
+  let env: EnrichmentEnv;
+  beforeAll(async () => (env = await enrichmentEnv(KEY, { seed: 11 })));
   afterAll(() => env.close());
 
   it('pages every window to its last page and lands every event of the truth once, as served', async () => {
@@ -105,8 +102,8 @@ describe('extract-concerts, clean source', () => {
 });
 
 describe('extract-concerts, windows over 1,000 events', () => {
-  let env: Env;
-  beforeAll(async () => (env = await environment({ seed: 5, concertDensity: 15 })));
+  let env: EnrichmentEnv;
+  beforeAll(async () => (env = await enrichmentEnv(KEY, { seed: 5, concertDensity: 15 })));
   afterAll(() => env.close());
 
   it('splits a window in halves until each is within the paging depth, and lands every event once', async () => {
@@ -131,10 +128,10 @@ describe('extract-concerts, windows over 1,000 events', () => {
 });
 
 describe('extract-concerts under faults', () => {
-  let env: Env;
+  let env: EnrichmentEnv;
   beforeAll(
     async () =>
-      (env = await environment({
+      (env = await enrichmentEnv(KEY, {
         seed: 4,
         enrichmentFaultRate: 0.3,
         insertedEvents: true,
@@ -174,8 +171,8 @@ describe('extract-concerts under faults', () => {
 });
 
 describe('extract-concerts against the real rate limit', () => {
-  let env: Env;
-  beforeAll(async () => (env = await environment({ seed: 11, enrichmentRateLimit: 5 })));
+  let env: EnrichmentEnv;
+  beforeAll(async () => (env = await enrichmentEnv(KEY, { seed: 11, enrichmentRateLimit: 5 })));
   afterAll(() => env.close());
 
   it('retries the 429s of a client that goes faster than 5 requests per second, honouring Retry-After', async () => {
