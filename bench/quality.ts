@@ -19,7 +19,7 @@ import {
   type QualityLogger,
   type QualityMetrics,
 } from '../lambdas/data-quality/run-data-quality';
-import { QUALITY_STAGES } from '../lambdas/shared/platform-names';
+import { QUALITY_STAGES, SERVING_SCHEMA } from '../lambdas/shared/platform-names';
 import { DuckDbWarehouse } from '../lib/local/adapters/duckdb-warehouse';
 import { landingManifestKey } from '../lambdas/shared/landing-keys';
 import { LocalObjectStore } from '../lib/local/adapters/local-object-store';
@@ -69,7 +69,7 @@ async function measure(itemsPerDay: number, historyDays: number): Promise<void> 
       );
     }
     const [{ fact_rows: factRows }] = await warehouse.query<{ fact_rows: number }>(
-      'select count(*) as fact_rows from deftunes_serving.fact_session_items',
+      `select count(*) as fact_rows from ${SERVING_SCHEMA}.fact_session_items`,
     );
     const results = new LocalObjectStore(paths.serving);
     const deps = {

@@ -26,6 +26,7 @@ import { openLocalDataQuality } from '../lib/local/local-data-quality';
 import { runDataQuality, type DataQualityResult } from '../lambdas/data-quality/run-data-quality';
 import { runServingLoad, type ServingLoadResult } from '../lambdas/serving-load/load';
 import { DuckDbWarehouse } from '../lib/local/adapters/duckdb-warehouse';
+import { ZONES } from '../lambdas/shared/platform-names';
 import { loadServingPlan, type ServingPlan } from '../lambdas/shared/serving-plan';
 import type { Row, SqlParameters, Statement, Warehouse } from '../lambdas/shared/warehouse';
 import { localPaths } from '../lib/local/data-dir';
@@ -103,7 +104,7 @@ async function runOurs(
   const loaded = performance.now();
   const local = await openLocalDataQuality({ dataDir, warehouse, plan, logger: quiet, metrics: noMetrics });
   try {
-    const gate = await runDataQuality({ run_date: runDate, stage: 'serving' }, local.deps);
+    const gate = await runDataQuality({ run_date: runDate, stage: ZONES.serving }, local.deps);
     return { loadMs: loaded - started, gateMs: performance.now() - loaded, load, gate };
   } finally {
     await local.close();

@@ -6,7 +6,7 @@
  */
 import * as z from '../shared/zod';
 import type { ObjectStore } from '../shared/object-store';
-import { QUALITY_STAGES } from '../shared/platform-names';
+import { QUALITY_STAGES, ZONES } from '../shared/platform-names';
 import { RunDateSchema } from '../shared/run-date';
 import type { PlanTest, ServingPlan } from '../shared/serving-plan';
 import type { Warehouse } from '../shared/warehouse';
@@ -124,7 +124,7 @@ export async function runDataQuality(event: unknown, deps: DataQualityDeps): Pro
     const rule = await runCompiledTest(deps.warehouse, test, runDate);
     return declaredEmpty ? acceptDeclaredEmptyDay(rule, test) : rule;
   });
-  if (stage === 'transform') {
+  if (stage === ZONES.transform) {
     rules.push(
       ...(await checkQuarantineRates({
         runDate,

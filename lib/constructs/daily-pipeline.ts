@@ -5,6 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ZONES } from '../../lambdas/shared/platform-names';
 import { acknowledgeWildcardResources } from '../nag';
 import { DailyPipelineOutcomes, type DailyPipelineOutcomesProps } from './daily-pipeline-outcomes';
 import { CONDITIONAL_CHECK_FAILED, DAILY_PIPELINE_STATES, WAREHOUSE_ATTEMPTS } from './daily-pipeline-states';
@@ -221,14 +222,14 @@ export class DailyPipeline extends Construct {
       checkTransformQuality: warehouseStep(
         S.checkTransformQuality,
         functions.dataQuality,
-        { ...RUN_DATE, stage: 'transform', declared_empty: sfn.JsonPath.stringAt('$.declared_empty') },
+        { ...RUN_DATE, stage: ZONES.transform, declared_empty: sfn.JsonPath.stringAt('$.declared_empty') },
         '$.transformQuality',
       ),
       loadServing: warehouseStep(S.loadServing, functions.servingLoad, RUN_DATE, '$.servingLoad'),
       checkServingQuality: warehouseStep(
         S.checkServingQuality,
         functions.dataQuality,
-        { ...RUN_DATE, stage: 'serving' },
+        { ...RUN_DATE, stage: ZONES.serving },
         '$.servingQuality',
       ),
     };
