@@ -186,32 +186,7 @@ export class PipelineFunction extends Construct {
         POWERTOOLS_LOGGER_LOG_EVENT: 'false',
         ...props.environment,
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node22',
-        format: nodejs.OutputFormat.CJS,
-        // The SDK's and Powertools' ES module builds tree-shake far better than their CommonJS ones.
-        mainFields: ['module', 'main'],
-        bundleAwsSDK: true,
-        // In Lambda the credentials are in the environment: the SDK's default chain (SSO, ini files, STS,
-        // metadata services) is replaced by its environment source alone (see lambda-credentials.ts).
-        esbuildArgs: {
-          '--alias': [`@aws-sdk/credential-provider-node=${path.join(PROJECT_ROOT, LAMBDA_CREDENTIALS)}`],
-        },
-        externalModules: props.externalModules ?? [],
-        tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
-        commandHooks:
-          bundledFiles.length === 0
-            ? undefined
-            : {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                afterBundling: (inputDir: string, outputDir: string) =>
-                  bundledFileCommands(bundledFiles, inputDir, outputDir),
-              },
-      },
+      bundling: bundlingOptions(props.externalModules ?? [], bundledFiles),
     });
     acknowledge(
       this.function,
@@ -226,4 +201,37 @@ export class PipelineFunction extends Construct {
       );
     }
   }
+}
+
+/**
+ * esbuild as the functions are bundled: minified, source maps without sources, ES module builds first, the
+ * SDK bundled with its environment-only credentials; `bundledFiles` are copied beside the handler.
+ */
+function bundlingOptions(externalModules: string[], bundledFiles: BundledFile[]): nodejs.BundlingOptions {
+  return {
+    minify: true,
+    sourceMap: true,
+    sourcesContent: false,
+    target: 'node22',
+    format: nodejs.OutputFormat.CJS,
+    // The SDK's and Powertools' ES module builds tree-shake far better than their CommonJS ones.
+    mainFields: ['module', 'main'],
+    bundleAwsSDK: true,
+    // In Lambda the credentials are in the environment: the SDK's default chain (SSO, ini files, STS,
+    // metadata services) is replaced by its environment source alone (see lambda-credentials.ts).
+    esbuildArgs: {
+      '--alias': [`@aws-sdk/credential-provider-node=${path.join(PROJECT_ROOT, LAMBDA_CREDENTIALS)}`],
+    },
+    externalModules,
+    tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
+    commandHooks:
+      bundledFiles.length === 0
+        ? undefined
+        : {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (inputDir: string, outputDir: string) =>
+              bundledFileCommands(bundledFiles, inputDir, outputDir),
+          },
+  };
 }
