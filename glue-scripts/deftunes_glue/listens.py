@@ -40,7 +40,8 @@ DEFAULT_LATENESS_HOURS = 12
 
 KEY_SEGMENTS = 5
 """An object key's segments: stream/listens/arrived_on=YYYY-MM-DD/hour=HH/<name> (the job lists those folders)."""
-ARRIVED_ON_AT, HOUR_AT = len("stream/listens/arrived_on=") + 1, len("stream/listens/arrived_on=YYYY-MM-DD/hour=") + 1
+ARRIVED_ON_AT = len(f"{LANDING_PREFIX}/arrived_on=") + 1
+HOUR_AT = len(f"{LANDING_PREFIX}/arrived_on=YYYY-MM-DD/hour=") + 1
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 TRACK_ID_PATTERN = r"^TR[A-Z0-9]{16}$"
 """A Million Song Dataset track id: TR and 16 upper-case letters or digits."""
