@@ -47,45 +47,8 @@ export class WarehouseStack extends Stack {
     this.configuredAvailabilityZones = [...props.availabilityZones];
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
-    const vpc = new ec2.Vpc(this, 'Vpc', {
-      ipAddresses: ec2.IpAddresses.cidr(props.vpcCidr),
-      availabilityZones: props.availabilityZones,
-      natGateways: 0,
-      subnetConfiguration: [{ name: 'Warehouse', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
-      flowLogs: {
-        RejectedTraffic: {
-          destination: ec2.FlowLogDestination.toCloudWatchLogs(
-            encryptedLogGroup(this, 'FlowLogGroup', {
-              retention: props.logRetention,
-              key: props.key,
-              removalPolicy,
-            }),
-          ),
-          trafficType: ec2.FlowLogTrafficType.REJECT,
-        },
-      },
-    });
+    const { vpc, glueEndpoint } = this.createNetwork(props, removalPolicy);
     this.vpc = vpc;
-    for (const subnet of vpc.isolatedSubnets) {
-      acknowledge(
-        subnet,
-        'CloudFormation-Validate::W3010',
-        'The zones are written in cdk.json on purpose: synthesis makes no AWS call, and the Redshift workgroup ' +
-          'needs three named zones that never move under it (Fn::GetAZs could return other ones).',
-      );
-    }
-    vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3 });
-    const endpointSubnets: ec2.SubnetSelection = {
-      subnetType: ec2.SubnetType.PRIVATE_ISOLATED,
-      availabilityZones: props.availabilityZones.slice(0, props.interfaceEndpointZones),
-    };
-    const glueEndpoint = vpc.addInterfaceEndpoint('GlueEndpoint', {
-      service: ec2.InterfaceVpcEndpointAwsService.GLUE,
-      subnets: endpointSubnets,
-      privateDnsEnabled: true,
-      // Only the warehouse may use it (rule added below), not the whole VPC.
-      open: false,
-    });
 
     this.spectrumRole = new SpectrumRole(this, 'SpectrumRole', {
       database: props.database,
@@ -130,6 +93,55 @@ export class WarehouseStack extends Stack {
       value: this.warehouse.workgroupName,
     });
     new CfnOutput(this, 'DatabaseName', { value: this.warehouse.databaseName });
+  }
+
+  /**
+   * The VPC (isolated subnets in the configured zones, rejected traffic logged), the S3 gateway endpoint and
+   * the Glue interface endpoint, which only the warehouse may use.
+   */
+  private createNetwork(
+    props: WarehouseStackProps,
+    removalPolicy: RemovalPolicy,
+  ): { vpc: ec2.Vpc; glueEndpoint: ec2.InterfaceVpcEndpoint } {
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(props.vpcCidr),
+      availabilityZones: props.availabilityZones,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'Warehouse', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+      flowLogs: {
+        RejectedTraffic: {
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(
+            encryptedLogGroup(this, 'FlowLogGroup', {
+              retention: props.logRetention,
+              key: props.key,
+              removalPolicy,
+            }),
+          ),
+          trafficType: ec2.FlowLogTrafficType.REJECT,
+        },
+      },
+    });
+    for (const subnet of vpc.isolatedSubnets) {
+      acknowledge(
+        subnet,
+        'CloudFormation-Validate::W3010',
+        'The zones are written in cdk.json on purpose: synthesis makes no AWS call, and the Redshift workgroup ' +
+          'needs three named zones that never move under it (Fn::GetAZs could return other ones).',
+      );
+    }
+    vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+    const endpointSubnets: ec2.SubnetSelection = {
+      subnetType: ec2.SubnetType.PRIVATE_ISOLATED,
+      availabilityZones: props.availabilityZones.slice(0, props.interfaceEndpointZones),
+    };
+    const glueEndpoint = vpc.addInterfaceEndpoint('GlueEndpoint', {
+      service: ec2.InterfaceVpcEndpointAwsService.GLUE,
+      subnets: endpointSubnets,
+      privateDnsEnabled: true,
+      // Only the warehouse may use it (rule added below), not the whole VPC.
+      open: false,
+    });
+    return { vpc, glueEndpoint };
   }
 
   /**
