@@ -40,8 +40,6 @@ export class WarehouseSchemas extends Construct {
 
   constructor(scope: Construct, id: string, props: WarehouseSchemasProps) {
     super(scope, id);
-    const { warehouse } = props;
-
     this.handler = new PipelineFunction(this, 'Handler', {
       entry: 'lib/constructs/warehouse-schemas-handler/index.ts',
       description: 'Creates the warehouse schemas and the pipeline database role (custom resource)',
@@ -53,6 +51,24 @@ export class WarehouseSchemas extends Construct {
       logRemovalPolicy: RemovalPolicy.DESTROY,
     });
     const role = this.handler.role;
+    this.grantHandlerAccess(role, props);
+
+    this.provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: this.handler.function,
+      logGroup: encryptedLogGroup(this, 'ProviderLogGroup', {
+        retention: props.logRetention,
+        key: props.key,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+    });
+
+    this.acknowledgeGrants(role);
+    this.createResource(props);
+  }
+
+  /** The handler runs statements on the workgroup as the admin, whose secret it reads. */
+  private grantHandlerAccess(role: iam.IRole, props: WarehouseSchemasProps): void {
+    const { warehouse } = props;
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'RunStatementsOnTheWorkgroup',
@@ -75,16 +91,10 @@ export class WarehouseSchemas extends Construct {
       }),
     );
     props.key.grantDecrypt(role);
+  }
 
-    this.provider = new cr.Provider(this, 'Provider', {
-      onEventHandler: this.handler.function,
-      logGroup: encryptedLogGroup(this, 'ProviderLogGroup', {
-        retention: props.logRetention,
-        key: props.key,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
-    });
-
+  /** The wildcards of the handler's and the provider framework's roles, for cdk-nag. */
+  private acknowledgeGrants(role: iam.IRole): void {
     acknowledge(
       role,
       'AwsSolutions-IAM5[Resource::*]',
@@ -101,6 +111,11 @@ export class WarehouseSchemas extends Construct {
       [`${this.handler.function.functionArn}:*`],
       'the CDK custom resource framework invokes any version of the one schema handler function',
     );
+  }
+
+  /** The custom resource, after the workgroup exists. */
+  private createResource(props: WarehouseSchemasProps): void {
+    const { warehouse } = props;
     const spec: WarehouseSchemasSpec = {
       workgroupName: warehouse.workgroupName,
       database: warehouse.databaseName,
