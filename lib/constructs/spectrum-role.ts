@@ -41,43 +41,8 @@ export class SpectrumRole extends Construct {
         new iam.ServicePrincipal('redshift-serverless.amazonaws.com'),
       ),
     });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadTransformCatalog',
-        actions: [
-          'glue:GetDatabase',
-          'glue:GetTable',
-          'glue:GetTables',
-          'glue:GetPartition',
-          'glue:GetPartitions',
-          'glue:BatchGetPartition',
-        ],
-        resources: [catalogArn, props.database.databaseArn, tablesArn],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ListWarehousePrefix',
-        actions: ['s3:ListBucket'],
-        resources: [props.transformBucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${props.warehousePrefix}/*`] } },
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadWarehouseFiles',
-        actions: ['s3:GetObject'],
-        resources: [props.transformBucket.arnForObjects(`${props.warehousePrefix}/*`)],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'DecryptWarehouseFiles',
-        actions: ['kms:Decrypt'],
-        resources: [props.key.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
-      }),
-    );
+    for (const statement of spectrumStatements(props, stack, { catalogArn, tablesArn }))
+      role.addToPolicy(statement);
     acknowledgeWildcardResources(
       role,
       [tablesArn],
@@ -90,4 +55,44 @@ export class SpectrumRole extends Construct {
     );
     this.role = role;
   }
+}
+
+/** Read the transform database's catalog and the warehouse's files (decrypting through S3 only). */
+function spectrumStatements(
+  props: SpectrumRoleProps,
+  stack: Stack,
+  arns: { readonly catalogArn: string; readonly tablesArn: string },
+): iam.PolicyStatement[] {
+  const { catalogArn, tablesArn } = arns;
+  return [
+    new iam.PolicyStatement({
+      sid: 'ReadTransformCatalog',
+      actions: [
+        'glue:GetDatabase',
+        'glue:GetTable',
+        'glue:GetTables',
+        'glue:GetPartition',
+        'glue:GetPartitions',
+        'glue:BatchGetPartition',
+      ],
+      resources: [catalogArn, props.database.databaseArn, tablesArn],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ListWarehousePrefix',
+      actions: ['s3:ListBucket'],
+      resources: [props.transformBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${props.warehousePrefix}/*`] } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadWarehouseFiles',
+      actions: ['s3:GetObject'],
+      resources: [props.transformBucket.arnForObjects(`${props.warehousePrefix}/*`)],
+    }),
+    new iam.PolicyStatement({
+      sid: 'DecryptWarehouseFiles',
+      actions: ['kms:Decrypt'],
+      resources: [props.key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
+    }),
+  ];
 }
