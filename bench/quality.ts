@@ -9,35 +9,14 @@
  *   npx tsx bench/quality.ts [session items per day ...]     (default: 20000 200000)
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { jobResultsKey } from '../lambdas/data-quality/quarantine-rate';
-import type { ResultDocument } from '../lambdas/data-quality/result-document';
-import { resultDocumentKey } from '../lambdas/data-quality/result-document';
-import {
-  runDataQuality,
-  type QualityLogger,
-  type QualityMetrics,
-} from '../lambdas/data-quality/run-data-quality';
 import { QUALITY_STAGES, SERVING_SCHEMA } from '../lambdas/shared/platform-names';
 import { DuckDbWarehouse } from '../lib/local/adapters/duckdb-warehouse';
-import { landingManifestKey } from '../lambdas/shared/landing-keys';
-import { LocalObjectStore } from '../lib/local/adapters/local-object-store';
 import { localPaths } from '../lib/local/data-dir';
 import { duckdbPlan } from '../test/fixtures/warehouse';
 import { buildSyntheticWarehouse, FIRST_DATE, ITEMS_PER_SESSION } from '../test/quality/fixtures';
-
-const quiet: QualityLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const noMetrics: QualityMetrics = {
-  addDimension: () => undefined,
-  addMetric: () => undefined,
-};
-
-function addDays(date: string, days: number): string {
-  const day = new Date(`${date}T00:00:00Z`);
-  day.setUTCDate(day.getUTCDate() + days);
-  return day.toISOString().slice(0, 10);
-}
+import { addDays, cleanDayGate, machineLine, notPassed, slowestRules, timeStage } from './quality-gate';
 
 async function measure(itemsPerDay: number, historyDays: number): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-quality-'));
@@ -58,34 +37,11 @@ async function measure(itemsPerDay: number, historyDays: number): Promise<void> 
     await warehouse.query('checkpoint');
     const buildMs = Date.now() - buildStarted;
 
-    const landing = new LocalObjectStore(paths.landing);
-    const jobResults = new LocalObjectStore(paths.warehouse);
     const counts = { songs: sizes.songs, users: sizes.users, sessions: sessionsPerDay };
-    for (const [source, records] of Object.entries(counts) as ['songs' | 'users' | 'sessions', number][]) {
-      await landing.putObject(landingManifestKey(source, runDate), JSON.stringify({ records, rejected: 0 }));
-      await jobResults.putObject(
-        jobResultsKey(source, runDate),
-        JSON.stringify({ read: records, written: records, quarantined: 0 }),
-      );
-    }
     const [{ fact_rows: factRows }] = await warehouse.query<{ fact_rows: number }>(
       `select count(*) as fact_rows from ${SERVING_SCHEMA}.fact_session_items`,
     );
-    const results = new LocalObjectStore(paths.serving);
-    const deps = {
-      warehouse,
-      plan,
-      landingStore: landing,
-      resultsStore: results,
-      transformCounts: async (source: 'songs' | 'users' | 'sessions') => ({
-        read: counts[source],
-        written: counts[source],
-        quarantined: 0,
-      }),
-      logger: quiet,
-      metrics: noMetrics,
-      concurrency: 1,
-    };
+    const deps = await cleanDayGate(paths, warehouse, plan, runDate, counts);
     const line = [
       `items/day ${itemsPerDay.toLocaleString('en-US')}`,
       `history ${historyDays} days (fact ${Number(factRows).toLocaleString('en-US')} rows,`,
@@ -94,23 +50,14 @@ async function measure(itemsPerDay: number, historyDays: number): Promise<void> 
     ].join(' ');
     process.stdout.write(`${line}\n`);
     for (const stage of QUALITY_STAGES) {
-      const started = Date.now();
-      const result = await runDataQuality({ run_date: runDate, stage }, deps);
-      const ms = Date.now() - started;
-      const document = JSON.parse(
-        (await results.getObject(resultDocumentKey(runDate, stage))).toString('utf8'),
-      ) as ResultDocument;
-      const slowest = [...document.rules]
-        .sort((a, b) => b.elapsed_ms - a.elapsed_ms)
-        .slice(0, 3)
+      const timed = await timeStage(deps, runDate, stage);
+      const slowest = slowestRules(timed.rules, 3)
         .map((rule) => `${rule.rule} ${rule.elapsed_ms} ms`)
         .join(', ');
       process.stdout.write(
-        `  ${stage.padEnd(9)} ${String(document.rules.length).padStart(2)} rules in ${ms} ms (${result.status}); slowest: ${slowest}\n`,
+        `  ${stage.padEnd(9)} ${String(timed.rules.length).padStart(2)} rules in ${timed.ms.toFixed(0)} ms (${timed.result.status}); slowest: ${slowest}\n`,
       );
-      if (result.status !== 'passed') {
-        process.stdout.write(`    not passed: ${[...result.failed, ...result.warned].join(', ')}\n`);
-      }
+      if (notPassed(timed)) process.stdout.write(`    ${notPassed(timed)}\n`);
     }
   } finally {
     await warehouse.close();
@@ -124,9 +71,7 @@ async function main(): Promise<void> {
   if (itemsPerDay.some((value) => !Number.isInteger(value) || value <= 0)) {
     throw new Error('usage: npx tsx bench/quality.ts [session items per day ...] (positive integers)');
   }
-  process.stdout.write(
-    `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}\n`,
-  );
+  process.stdout.write(`${machineLine()}\n`);
   for (const items of itemsPerDay) {
     for (const history of [8, 30]) await measure(items, history);
   }
