@@ -64,15 +64,24 @@ export class ListeningEventsStream extends Construct {
     super(scope, id);
     const problems = firehosePrefixProblems(LISTENS_DATA_PREFIX, LISTENS_ERROR_PREFIX);
     if (problems.length > 0) throw new Error(`Firehose would refuse the prefixes: ${problems.join('; ')}`);
-    const stack = Stack.of(this);
-    const { landingBucket, key } = props;
-
     this.errorLogGroup = encryptedLogGroup(this, 'ErrorLogGroup', {
       retention: props.logRetention,
-      key,
+      key: props.key,
       removalPolicy: props.logRemovalPolicy,
     });
 
+    const deliveryStream = this.createDeliveryStream(props);
+    this.deliveryStream = deliveryStream;
+    this.producerRole = this.createProducerRole(props, deliveryStream);
+  }
+
+  /**
+   * The delivery stream, with a role that may write only the two listening-events prefixes (with the key,
+   * through S3) and the error log stream.
+   */
+  private createDeliveryStream(props: ListeningEventsStreamProps): firehose.DeliveryStream {
+    const stack = Stack.of(this);
+    const { landingBucket, key } = props;
     // Firehose passes the account id as the external id (console-made Firehose roles carry the same
     // condition): only this account's streams may use the role.
     const deliveryRole = new iam.Role(this, 'DeliveryRole', {
@@ -100,7 +109,6 @@ export class ListeningEventsStream extends Construct {
       // neither its role nor the producers need the key.
       encryption: firehose.StreamEncryption.customerManagedKey(key),
     });
-    this.deliveryStream = deliveryStream;
 
     // The destination adds the log stream to the group; it goes with the group.
     const logStream = this.errorLogGroup.node.findChild(ERROR_LOG_STREAM_ID) as logs.LogStream;
@@ -122,12 +130,20 @@ export class ListeningEventsStream extends Construct {
       'Firehose names its objects itself (arrival hour, stream name, uuid) below the two listening-events prefixes; write-only',
     );
 
+    return deliveryStream;
+  }
+
+  /** The role the app assumes to send plays. */
+  private createProducerRole(
+    props: ListeningEventsStreamProps,
+    deliveryStream: firehose.DeliveryStream,
+  ): iam.IRole {
     const producerRole = new iam.Role(this, 'ProducerRole', {
       description: 'The app: put listening events into their Firehose delivery stream',
       assumedBy: props.producerPrincipal ?? new iam.AccountRootPrincipal(),
     });
     deliveryStream.grants.putRecords(producerRole);
-    this.producerRole = producerRole;
+    return producerRole;
   }
 }
 
