@@ -9,11 +9,7 @@ import { formatInteger } from './aggregate';
 import { baseOptions, drawChart, element, fillTable, numeric, PALETTE, type Cell } from './client-dom';
 import type { EnrichmentPanelsData, SalesVsConcerts } from './enrichment-model';
 import type { DashboardFilter } from './model';
-
-export interface EnrichmentFormat {
-  readonly money: (cents: number) => string;
-  readonly countryLabel: (code: string) => string;
-}
+import type { PanelFormat } from './panel-format';
 
 /** Bars and table rows a panel shows at most; the tables say how many rows there are in all. */
 const SHOWN = 15;
@@ -24,14 +20,14 @@ const allDates = 'All dates (these views are not by day).';
 export function renderEnrichment(
   panels: EnrichmentPanelsData,
   filter: DashboardFilter,
-  format: EnrichmentFormat,
+  format: PanelFormat,
 ): void {
   renderTopSongs(panels, format);
   renderConcertLocations(panels, filter, format);
   renderSalesVsConcerts(panels, filter, format);
 }
 
-function renderTopSongs(panels: EnrichmentPanelsData, { money }: EnrichmentFormat): void {
+function renderTopSongs(panels: EnrichmentPanelsData, { money }: PanelFormat): void {
   const shown = panels.topSongs.slice(0, SHOWN);
   drawChart(
     'top-songs',
@@ -64,7 +60,7 @@ function renderTopSongs(panels: EnrichmentPanelsData, { money }: EnrichmentForma
 function renderConcertLocations(
   panels: EnrichmentPanelsData,
   filter: DashboardFilter,
-  { countryLabel }: EnrichmentFormat,
+  { countryLabel }: PanelFormat,
 ): void {
   const rows = panels.concertLocations.filter(
     (row) => filter.country === null || row.country === filter.country,
@@ -133,7 +129,7 @@ function perArtist(rows: readonly SalesVsConcerts[]): SalesVsConcerts[] {
 function renderSalesVsConcerts(
   panels: EnrichmentPanelsData,
   filter: DashboardFilter,
-  { money, countryLabel }: EnrichmentFormat,
+  { money, countryLabel }: PanelFormat,
 ): void {
   const rows = panels.salesVsConcerts.filter(
     (row) => filter.country === null || row.country === filter.country,
