@@ -27,6 +27,7 @@ interface PythonNames {
   job_results_dir: string;
   tables: string[];
   local_paths: Record<string, string>;
+  job_paths: { landing_path: string; warehouse_path: string };
 }
 
 /** The Python copies, as the Glue scripts and the local Spark session import them. */
@@ -35,6 +36,7 @@ function pythonNames(dataDir: string): PythonNames {
     'import json, sys',
     'from deftunes_glue import jobs, listens, options, schemas',
     'from local_session import local_paths',
+    'job, _ = options.resolve_job_options(["job", "--run_date", "2020-01-01", "--local_data_dir", sys.argv[1]])',
     'print(json.dumps({',
     '  "landing_prefixes": jobs.LANDING_PREFIXES,',
     '  "listens_landing_prefix": listens.LANDING_PREFIX,',
@@ -42,6 +44,7 @@ function pythonNames(dataDir: string): PythonNames {
     '  "job_results_dir": options.JOB_RESULTS_DIR,',
     '  "tables": list(schemas.TABLE_SCHEMAS),',
     '  "local_paths": local_paths(sys.argv[1]),',
+    '  "job_paths": {name: getattr(job, name) for name in ("landing_path", "warehouse_path")},',
     '}))',
   ].join('\n');
   const output = execFileSync(path.join(ROOT, '.venv', 'bin', 'python'), ['-c', script, dataDir], {
@@ -87,6 +90,11 @@ describe('the Glue scripts use the platform names', () => {
       warehouse: paths.warehouse,
       catalog: paths.catalog,
     });
+  });
+
+  it('runs a job given only --local_data_dir on the data directory’s landing zone and warehouse', () => {
+    const paths = localPaths(dataDir);
+    expect(python.job_paths).toEqual({ landing_path: paths.landing, warehouse_path: paths.warehouse });
   });
 });
 
