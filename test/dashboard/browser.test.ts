@@ -16,6 +16,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import { buildDashboard } from '../../lib/local/dashboard';
 import { createFixture, HOSTILE_ARTIST } from './fixture';
+import { localPaths } from '../../lib/local/data-dir';
 
 const CHROMIUM = process.env.DEFTUNES_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
@@ -86,7 +87,7 @@ beforeAll(async () => {
   const built = await buildDashboard({
     warehouse,
     resultsStore: fixture.results,
-    outFile: path.join(dir, 'serving', 'dashboard.html'),
+    outFile: path.join(localPaths(dir).serving, 'dashboard.html'),
     source: 'test fixture (DuckDB)',
   });
   context = await chromium.launchPersistentContext(path.join(dir, 'chromium-profile'), {

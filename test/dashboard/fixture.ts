@@ -9,13 +9,13 @@
  * over a month boundary, a sale whose user version does not resolve, and names that need HTML escaping.
  */
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import { LocalObjectStore } from '../../lib/local/adapters/local-object-store';
 import type { ResultDocument } from '../../lambdas/data-quality/result-document';
 import { buildWarehouseFile } from '../fixtures/warehouse';
 import { ENRICHMENT_FIXTURE_STATEMENTS } from './enrichment-fixture';
 import { LISTENING_FIXTURE_STATEMENTS } from './listening-fixture';
+import { localPaths } from '../../lib/local/data-dir';
 
 export const FIXTURE_DATES = ['2026-01-30', '2026-01-31', '2026-02-01'] as const;
 export const HOSTILE_ARTIST = `<script>alert("x")</script> & 'Friends'`;
@@ -95,8 +95,7 @@ const sql = (value: string | null) => (value === null ? 'null' : `'${value.repla
 
 /** Creates the fixture under `dir` (a fresh temporary directory). */
 export async function createFixture(dir: string): Promise<Fixture> {
-  const dbFile = path.join(dir, 'serving', 'deftunes.duckdb');
-  const resultsDir = path.join(dir, 'serving');
+  const { warehouseDb: dbFile, serving: resultsDir } = localPaths(dir);
   await fs.mkdir(resultsDir, { recursive: true });
   const next = random(20260130);
   const pick = <T>(values: readonly T[]) => values[Math.floor(next() * values.length)];

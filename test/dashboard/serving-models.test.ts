@@ -14,6 +14,7 @@ import { loadDashboardData } from '../../lib/local/dashboard/load';
 import type { DashboardData } from '../../lib/local/dashboard/model';
 import { loadServingDay } from '../fixtures/warehouse';
 import { DAY_1, DAY_2, type Fixture, USER, writeFixture } from '../serving/fixtures';
+import { localPaths } from '../../lib/local/data-dir';
 
 let fixture: Fixture;
 let database: string;
@@ -30,7 +31,7 @@ async function query(sql: string): Promise<Record<string, unknown>[]> {
 
 beforeAll(async () => {
   fixture = await writeFixture('deftunes-dashboard-models-');
-  database = path.join(fixture.dir, 'serving', 'deftunes.duckdb');
+  database = localPaths(fixture.dir).warehouseDb;
   mkdirSync(path.dirname(database), { recursive: true });
   for (const day of [DAY_1, DAY_2]) await loadServingDay(database, fixture.filesAfter[day], day);
   const warehouse = await DuckDbWarehouse.open(database);

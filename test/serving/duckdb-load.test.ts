@@ -30,6 +30,7 @@ import {
   USER,
   writeFixture,
 } from './fixtures';
+import { localPaths } from '../../lib/local/data-dir';
 
 let fixture: Fixture;
 let plan: ServingPlan;
@@ -77,7 +78,7 @@ beforeAll(async () => {
   plan = duckdbPlan();
   models = plan.models.map((model) => model.name);
   fixture = await writeFixture('deftunes-serving-load-');
-  database = path.join(fixture.dir, 'serving', 'deftunes.duckdb');
+  database = localPaths(fixture.dir).warehouseDb;
   mkdirSync(path.dirname(database), { recursive: true });
   results[DAY_1] = await load(DAY_1);
   afterDay1 = backup('after-day-1');

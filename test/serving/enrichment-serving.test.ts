@@ -12,6 +12,7 @@ import type { TransformDataFiles } from '../../lib/local/spectrum';
 import { ENRICHMENT_TABLES } from './enrichment-fixtures';
 import { duckdbPlan, loadServingDay, queryServing } from '../fixtures/warehouse';
 import { DAY_1, DAY_2, DAY_3, Fixture, filesOfDays, writeFixture } from './fixtures';
+import { localPaths } from '../../lib/local/data-dir';
 
 const A1 = 'ARAAAAAAAAAAAAAAA1';
 const A2 = 'ARBBBBBBBBBBBBBBB2';
@@ -51,7 +52,7 @@ let database: string;
 beforeAll(async () => {
   plan = duckdbPlan();
   fixture = await writeFixture('deftunes-enrichment-');
-  database = path.join(fixture.dir, 'serving', 'deftunes.duckdb');
+  database = localPaths(fixture.dir).warehouseDb;
   mkdirSync(path.dirname(database), { recursive: true });
   await load(database, DAY_1, filesOfDays(fixture, [DAY_1]));
 }, 300_000);
@@ -248,7 +249,7 @@ describe('later days', () => {
 describe('without any enrichment data every model still builds', () => {
   let empty: string;
   beforeAll(async () => {
-    empty = path.join(fixture.dir, 'serving', 'before-enrichment.duckdb');
+    empty = path.join(localPaths(fixture.dir).serving, 'before-enrichment.duckdb');
     const files = filesOfDays(fixture, [DAY_1]);
     for (const table of ENRICHMENT_TABLES) delete files[table];
     await load(empty, DAY_1, files);

@@ -23,6 +23,7 @@ import {
 import { duckdbPlan, loadServingDay, queryServing } from '../fixtures/warehouse';
 import { eventId, PLAYS, STRANGER, UNKNOWN_TRACK } from './listens-fixtures';
 import { expectedGenreDaily, expectedHourly, rounded } from './listens-reference';
+import { localPaths } from '../../lib/local/data-dir';
 
 const LISTENING_MODELS = [
   'fact_listens',
@@ -62,7 +63,7 @@ const HOURLY_SQL = (day: string): string =>
 beforeAll(async () => {
   plan = duckdbPlan();
   fixture = await writeFixture('deftunes-listens-');
-  database = path.join(fixture.dir, 'serving', 'deftunes.duckdb');
+  database = localPaths(fixture.dir).warehouseDb;
   mkdirSync(path.dirname(database), { recursive: true });
   await load(DAY_1, [DAY_1]);
   await load(DAY_2, [DAY_1, DAY_2]);

@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { landingDataKey, landingManifestKey, type LandingSource } from '../../lambdas/shared/landing-keys';
 import { LocalSparkRunner } from '../../lib/local/spark-runner';
+import { localPaths } from '../../lib/local/data-dir';
 
 const RUN_DATE = '2020-02-01';
 const USER_ID = '0b9ad1a4-5c1f-4a58-9d7e-2d0c8e6b7f01';
@@ -112,7 +113,7 @@ describe('LocalSparkRunner', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'deftunes-spark-runner-'));
     for (const source of ['users', 'sessions', 'songs'] as const) {
-      writeExtract(path.join(dataDir, 'landing'), source, RECORDS[source]);
+      writeExtract(localPaths(dataDir).landing, source, RECORDS[source]);
     }
     runner = await LocalSparkRunner.start({ dataDir });
   }, 240_000);
