@@ -4,6 +4,7 @@
  * dbt_modeling/models/bi/*.sql define them with ref() resolved. The fixture has no dim_songs or genre, so
  * the top-song view names the song by its track id and the genre after the artist's key.
  */
+import { SERVING_SCHEMA } from '../../lambdas/shared/platform-names';
 export const HOSTILE_CITY = `<img src=x onerror=alert("city")> & Co`;
 
 const CONCERTS: readonly [string, string, string | null, string, string, string][] = [
@@ -19,16 +20,16 @@ const CONCERTS: readonly [string, string, string | null, string, string, string]
 const sql = (value: string | null) => (value === null ? 'null' : `'${value.replace(/'/g, "''")}'`);
 
 export const ENRICHMENT_FIXTURE_STATEMENTS: readonly string[] = [
-  `create table deftunes_serving.fact_concerts (event_id varchar, attraction_id varchar, artist_key varchar,
+  `create table ${SERVING_SCHEMA}.fact_concerts (event_id varchar, attraction_id varchar, artist_key varchar,
      venue_country_code varchar, venue_city varchar, event_date date, ingest_on date)`,
-  `insert into deftunes_serving.fact_concerts values ${CONCERTS.map(
+  `insert into ${SERVING_SCHEMA}.fact_concerts values ${CONCERTS.map(
     ([event, attraction, artist, country, city, date]) =>
       `(${sql(event)}, ${sql(attraction)}, ${sql(artist)}, ${sql(country)}, ${sql(city)}, date ${sql(date)}, date '2026-02-01')`,
   ).join(', ')}`,
-  `create view deftunes_serving.artist_top_song_vw as
+  `create view ${SERVING_SCHEMA}.artist_top_song_vw as
      with song_sales as (
        select facts.artist_key, facts.track_id, count(*) as items_sold, sum(facts.price) as revenue
-       from deftunes_serving.fact_session_items as facts group by facts.artist_key, facts.track_id
+       from ${SERVING_SCHEMA}.fact_session_items as facts group by facts.artist_key, facts.track_id
      ),
      ranked as (
        select song_sales.*, row_number() over (partition by song_sales.artist_key
@@ -37,31 +38,31 @@ export const ENRICHMENT_FIXTURE_STATEMENTS: readonly string[] = [
      )
      select ranked.artist_key, artists.artist_id, artists.artist_name, 'genre of ' || ranked.artist_key as genre,
        ranked.track_id, 'Song ' || ranked.track_id as song_title, ranked.items_sold, ranked.revenue
-     from ranked left join deftunes_serving.dim_artists as artists on artists.artist_key = ranked.artist_key
+     from ranked left join ${SERVING_SCHEMA}.dim_artists as artists on artists.artist_key = ranked.artist_key
      where ranked.song_rank = 1`,
-  `create view deftunes_serving.concert_locations_vw as
+  `create view ${SERVING_SCHEMA}.concert_locations_vw as
      select venue_country_code, venue_city, count(distinct event_id) as concerts,
        count(distinct attraction_id) as artists, min(event_date) as first_event_date,
        max(event_date) as last_event_date
-     from deftunes_serving.fact_concerts group by venue_country_code, venue_city`,
-  `create view deftunes_serving.artist_sales_vs_concerts_vw as
+     from ${SERVING_SCHEMA}.fact_concerts group by venue_country_code, venue_city`,
+  `create view ${SERVING_SCHEMA}.artist_sales_vs_concerts_vw as
      with sales as (
        select facts.artist_key, users.country_code, count(*) as items_sold, sum(facts.price) as revenue,
          0 as upcoming_concerts
-       from deftunes_serving.fact_session_items as facts
-       left join deftunes_serving.dim_users as users on users.user_key = facts.user_key
+       from ${SERVING_SCHEMA}.fact_session_items as facts
+       left join ${SERVING_SCHEMA}.dim_users as users on users.user_key = facts.user_key
        group by facts.artist_key, users.country_code
      ),
      upcoming as (
        select artist_key, venue_country_code as country_code, 0 as items_sold,
          cast(0 as decimal(38, 2)) as revenue, count(distinct event_id) as upcoming_concerts
-       from deftunes_serving.fact_concerts where artist_key is not null and event_date > ingest_on
+       from ${SERVING_SCHEMA}.fact_concerts where artist_key is not null and event_date > ingest_on
        group by artist_key, venue_country_code
      ),
      both_sides as (select * from sales union all select * from upcoming)
      select both_sides.artist_key, artists.artist_id, artists.artist_name, both_sides.country_code,
        sum(both_sides.items_sold) as items_sold, sum(both_sides.revenue) as revenue,
        sum(both_sides.upcoming_concerts) as upcoming_concerts
-     from both_sides left join deftunes_serving.dim_artists as artists on artists.artist_key = both_sides.artist_key
+     from both_sides left join ${SERVING_SCHEMA}.dim_artists as artists on artists.artist_key = both_sides.artist_key
      group by both_sides.artist_key, artists.artist_id, artists.artist_name, both_sides.country_code`,
 ];

@@ -16,6 +16,7 @@ import { buildWarehouseFile } from '../fixtures/warehouse';
 import { ENRICHMENT_FIXTURE_STATEMENTS } from './enrichment-fixture';
 import { LISTENING_FIXTURE_STATEMENTS } from './listening-fixture';
 import { localPaths } from '../../lib/local/data-dir';
+import { SERVING_SCHEMA, TRANSFORM_SCHEMA } from '../../lambdas/shared/platform-names';
 
 export const FIXTURE_DATES = ['2026-01-30', '2026-01-31', '2026-02-01'] as const;
 export const HOSTILE_ARTIST = `<script>alert("x")</script> & 'Friends'`;
@@ -50,31 +51,31 @@ function random(seed: number): () => number {
 
 /** The BI views: dbt_modeling/models/bi/*.sql with ref() resolved (DuckDB). */
 export const SERVING_VIEWS: readonly string[] = [
-  `create view deftunes_serving.sales_per_artist_vw as
+  `create view ${SERVING_SCHEMA}.sales_per_artist_vw as
      select cast(extract(year from facts.session_start_time) as integer) as session_year, artists.artist_name,
        sum(facts.price) as total_sales
-     from deftunes_serving.fact_session_items as facts
-     inner join deftunes_serving.dim_artists as artists on artists.artist_key = facts.artist_key
+     from ${SERVING_SCHEMA}.fact_session_items as facts
+     inner join ${SERVING_SCHEMA}.dim_artists as artists on artists.artist_key = facts.artist_key
      group by 1, 2`,
-  `create view deftunes_serving.sales_per_country_vw as
+  `create view ${SERVING_SCHEMA}.sales_per_country_vw as
      select cast(extract(month from facts.session_start_time) as integer) as session_month,
        cast(extract(year from facts.session_start_time) as integer) as session_year, users.country_code,
        sum(facts.price) as total_sales
-     from deftunes_serving.fact_session_items as facts
-     left join deftunes_serving.dim_users as users on users.user_key = facts.user_key
+     from ${SERVING_SCHEMA}.fact_session_items as facts
+     left join ${SERVING_SCHEMA}.dim_users as users on users.user_key = facts.user_key
      group by 1, 2, 3`,
-  `create view deftunes_serving.hourly_kpis_vw as
+  `create view ${SERVING_SCHEMA}.hourly_kpis_vw as
      with hourly as (
        select session_date, session_hour, count(distinct user_id) as unique_buyers, count(*) as items_sold,
          sum(price) as revenue, cast(count(distinct track_id) as double precision) / count(*) as track_diversity_index
-       from deftunes_serving.fact_session_items group by 1, 2
+       from ${SERVING_SCHEMA}.fact_session_items group by 1, 2
      ),
      artist_revenue as (
        select facts.session_date, facts.session_hour, artists.artist_name,
          row_number() over (partition by facts.session_date, facts.session_hour
                             order by sum(facts.price) desc, artists.artist_name) as revenue_rank
-       from deftunes_serving.fact_session_items as facts
-       inner join deftunes_serving.dim_artists as artists on artists.artist_key = facts.artist_key
+       from ${SERVING_SCHEMA}.fact_session_items as facts
+       inner join ${SERVING_SCHEMA}.dim_artists as artists on artists.artist_key = facts.artist_key
        group by 1, 2, 3
      )
      select hourly.session_date, hourly.session_hour, hourly.unique_buyers, hourly.items_sold, hourly.revenue,
@@ -164,32 +165,32 @@ export async function createFixture(dir: string): Promise<Fixture> {
   }
 
   const statements = [
-    'create schema if not exists deftunes_serving',
-    'create schema if not exists deftunes_transform',
-    `create table deftunes_serving.dim_users (user_key varchar, user_id varchar, country_code varchar,
+    `create schema if not exists ${SERVING_SCHEMA}`,
+    `create schema if not exists ${TRANSFORM_SCHEMA}`,
+    `create table ${SERVING_SCHEMA}.dim_users (user_key varchar, user_id varchar, country_code varchar,
        valid_from timestamp, valid_to timestamp, is_current boolean)`,
-    `insert into deftunes_serving.dim_users values ${userVersions
+    `insert into ${SERVING_SCHEMA}.dim_users values ${userVersions
       .map(
         (v) =>
           `(${sql(v.key)}, ${sql(v.userId)}, ${sql(v.country)}, timestamp ${sql(v.from)}, ${v.to === null ? 'null' : `timestamp ${sql(v.to)}`}, ${v.to === null})`,
       )
       .join(', ')}`,
-    `create table deftunes_serving.dim_artists (artist_key varchar, artist_id varchar, artist_name varchar)`,
-    `insert into deftunes_serving.dim_artists values ${ARTISTS.map((name, index) => `(${sql(`artist-${index}`)}, ${sql(`AR${index}`)}, ${sql(name)})`).join(', ')}`,
-    `create table deftunes_serving.fact_session_items (session_item_key varchar, session_id varchar, item_index integer,
+    `create table ${SERVING_SCHEMA}.dim_artists (artist_key varchar, artist_id varchar, artist_name varchar)`,
+    `insert into ${SERVING_SCHEMA}.dim_artists values ${ARTISTS.map((name, index) => `(${sql(`artist-${index}`)}, ${sql(`AR${index}`)}, ${sql(name)})`).join(', ')}`,
+    `create table ${SERVING_SCHEMA}.fact_session_items (session_item_key varchar, session_id varchar, item_index integer,
        user_key varchar, song_key varchar, artist_key varchar, user_id varchar, track_id varchar, artist_id varchar,
        session_start_time timestamp, session_date date, session_hour integer, price decimal(10, 2), ingest_on date)`,
-    `insert into deftunes_serving.fact_session_items values ${facts.join(', ')}`,
+    `insert into ${SERVING_SCHEMA}.fact_session_items values ${facts.join(', ')}`,
     ...SERVING_VIEWS,
     ...ENRICHMENT_FIXTURE_STATEMENTS,
     ...LISTENING_FIXTURE_STATEMENTS,
     // Transform tables (locally views over Iceberg files; plain tables are enough for row counts).
-    `create table deftunes_transform.sessions as
-       select session_id, item_index, ingest_on from deftunes_serving.fact_session_items`,
-    `create table deftunes_transform.users as
-       select u.user_id, d.ingest_on from deftunes_serving.dim_users u,
-         (select distinct ingest_on from deftunes_serving.fact_session_items) d where u.is_current`,
-    `create table deftunes_transform.songs as
+    `create table ${TRANSFORM_SCHEMA}.sessions as
+       select session_id, item_index, ingest_on from ${SERVING_SCHEMA}.fact_session_items`,
+    `create table ${TRANSFORM_SCHEMA}.users as
+       select u.user_id, d.ingest_on from ${SERVING_SCHEMA}.dim_users u,
+         (select distinct ingest_on from ${SERVING_SCHEMA}.fact_session_items) d where u.is_current`,
+    `create table ${TRANSFORM_SCHEMA}.songs as
        select 'TR' || lpad(cast(i as varchar), 16, '0') as track_id, date '2026-01-30' + cast(d as integer) as ingest_on
        from range(0, 200) t(i), range(0, 3) s(d)`,
   ];
@@ -218,7 +219,7 @@ function resultDocument(
   const rule = (name: string, status: 'passed' | 'warned' | 'failed', failingRows = 0) => ({
     rule: name,
     kind: 'dbt_test' as const,
-    table: stage === 'transform' ? 'deftunes_transform.sessions' : 'deftunes_serving.fact_session_items',
+    table: stage === 'transform' ? `${TRANSFORM_SCHEMA}.sessions` : `${SERVING_SCHEMA}.fact_session_items`,
     column: 'session_id',
     severity: status === 'warned' ? ('warn' as const) : ('error' as const),
     status,

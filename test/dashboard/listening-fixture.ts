@@ -6,6 +6,7 @@
  * an artist without a genre, a track without a title and a title that needs escaping; some plays are of a
  * track the catalog does not know. Seeded, so every run is identical.
  */
+import { SERVING_SCHEMA } from '../../lambdas/shared/platform-names';
 export const HOSTILE_TITLE = `</script><b onclick="x">Song</b> & 'more'`;
 
 /** 16 days: the two oldest fall outside a 14-day window. */
@@ -117,7 +118,7 @@ const sql = (value: string | number | null) =>
   value === null ? 'null' : typeof value === 'number' ? String(value) : `'${value.replace(/'/g, "''")}'`;
 const trackOf = (trackId: string) => TRACKS.find((track) => track.trackId === trackId);
 
-const S = 'deftunes_serving';
+const S = SERVING_SCHEMA;
 
 export const LISTENING_FIXTURE_STATEMENTS: readonly string[] = [
   `create table ${S}.listening_fixture_tracks (track_id varchar, title varchar, duration double,

@@ -24,6 +24,7 @@ import type {
   QualityMetrics,
 } from '../../lambdas/data-quality/run-data-quality';
 import { buildWarehouse, duckdbPlan, runStatements } from '../fixtures/warehouse';
+import { SERVING_SCHEMA, TRANSFORM_SCHEMA } from '../../lambdas/shared/platform-names';
 
 /** The run date under test; the seven days before it are the volume history. */
 export const RUN_DATE = '2020-02-08';
@@ -68,8 +69,8 @@ export function syntheticTransformSql(sizes: SyntheticSizes = TEST_SIZES): strin
   const days = `(select cast(day as date) as ingest_on, row_number() over (order by day) - 1 as day_number
   from range(date '${FIRST_DATE}', date '${RUN_DATE}' + interval 1 day, interval 1 day) as t(day))`;
   return [
-    'create schema deftunes_transform',
-    `create table deftunes_transform.songs as
+    `create schema ${TRANSFORM_SCHEMA}`,
+    `create table ${TRANSFORM_SCHEMA}.songs as
    select
      'TR' || lpad(cast(i as varchar), 16, '0') as track_id,
      'Song ' || i as title,
@@ -89,7 +90,7 @@ export function syntheticTransformSql(sizes: SyntheticSizes = TEST_SIZES): strin
      cast(days.ingest_on as timestamp) + interval 1 hour as processing_timestamp,
      'songs_db' as source_from
    from range(${SONGS}) as t(i) cross join ${days} as days`,
-    `create table deftunes_transform.users as
+    `create table ${TRANSFORM_SCHEMA}.users as
    select
      '00000000-0000-4000-8000-' || lpad(cast(i as varchar), 12, '0') as user_id,
      'Name' || i as user_name,
@@ -105,7 +106,7 @@ export function syntheticTransformSql(sizes: SyntheticSizes = TEST_SIZES): strin
      cast(days.ingest_on as timestamp) + interval 1 hour as processing_timestamp,
      'api_users' as source_from
    from range(${USERS}) as t(i) cross join ${days} as days`,
-    `create table deftunes_transform.sessions as
+    `create table ${TRANSFORM_SCHEMA}.sessions as
    select
      '10000000-0000-4000-8000-' || lpad(cast(days.day_number * 10000000 + s as varchar), 12, '0') as session_id,
      '00000000-0000-4000-8000-' || lpad(cast(s % ${USERS} as varchar), 12, '0') as user_id,
@@ -137,7 +138,7 @@ export const PLAYS_PER_DAY = 100;
  * track coverage), every twentieth arrived the next day (5% late).
  */
 function syntheticListensSql(days: string, users: number, songs: number): string {
-  return `create table deftunes_transform.listens as
+  return `create table ${TRANSFORM_SCHEMA}.listens as
    with plays as (
      select p, days.ingest_on as listen_date, days.day_number,
        cast(days.ingest_on as timestamp) + to_minutes(cast(14 * p as bigint)) as listened_at
@@ -173,7 +174,7 @@ function syntheticEnrichmentSql(days: string): string[] {
      'Venue ' || (e % 4) as venue_name, 'City ' || (e % 4) as venue_city,
      ['US', 'GB', 'DE'][1 + e % 3] as venue_country_code`;
   return [
-    `create table deftunes_transform.artist_stats as
+    `create table ${TRANSFORM_SCHEMA}.artist_stats as
    select
      'AR' || lpad(cast(i as varchar), 16, '0') as artist_id,
      'name' as lookup,
@@ -187,7 +188,7 @@ function syntheticEnrichmentSql(days: string): string[] {
      cast(days.ingest_on as timestamp) + interval 4 hour as processing_timestamp,
      'ext_artist_stats' as source_from
    from range(20) as t(i) cross join ${days} as days`,
-    `create table deftunes_transform.concerts as
+    `create table ${TRANSFORM_SCHEMA}.concerts as
    with events as (
      select 'EV-' || days.day_number || '-' || e as event_id, 'Event ' || e as event_name,
        cast(days.ingest_on + to_days(cast(1 + e as integer)) as date) as event_date, e, days.ingest_on
@@ -204,18 +205,18 @@ function syntheticEnrichmentSql(days: string): string[] {
      null::varchar as attraction_mbid, 2 as attraction_rank, ingest_on,
      cast(ingest_on as timestamp) + interval 4 hour as processing_timestamp, 'ext_concerts' as source_from
    from events where e % 4 = 0`,
-    `create table deftunes_transform.quarantine as
+    `create table ${TRANSFORM_SCHEMA}.quarantine as
    select 'concerts' as source, days.ingest_on, 'the event has no attractions' as reason,
      '{"id": "EV-Q"}' as raw_record, 'ext_concerts' as source_from,
      cast(days.ingest_on as timestamp) + interval 4 hour as processing_timestamp
    from ${days} as days`,
-    `create table deftunes_transform.concert_windows as
+    `create table ${TRANSFORM_SCHEMA}.concert_windows as
    select country_code, ingest_on + 1 as start_date, ingest_on + 30 as end_date,
      cast(count(*) as integer) as total_elements, 1 as pages, cast(count(*) as integer) as records, ingest_on
    from (
-     select distinct venue_country_code as country_code, event_id, ingest_on from deftunes_transform.concerts
+     select distinct venue_country_code as country_code, event_id, ingest_on from ${TRANSFORM_SCHEMA}.concerts
      union all
-     select 'FR', raw_record, ingest_on from deftunes_transform.quarantine where source = 'concerts'
+     select 'FR', raw_record, ingest_on from ${TRANSFORM_SCHEMA}.quarantine where source = 'concerts'
    ) as announced
    group by country_code, ingest_on`,
   ];
@@ -248,7 +249,7 @@ export async function buildSyntheticWarehouse(
   });
 }
 
-const FIXTURE_SCHEMAS = ['deftunes_transform', 'deftunes_serving'] as const;
+const FIXTURE_SCHEMAS = [TRANSFORM_SCHEMA, SERVING_SCHEMA] as const;
 const baselineSchema = (schema: string): string => `fixture_baseline_${schema}`;
 
 /**
