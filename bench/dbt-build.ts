@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DBT_BIN, DBT_PROJECT_DIR, dbtProjectArgs } from '../bin/plan-builder/dbt';
+import { DBT_BIN, DBT_PROJECT_DIR, dbtArgs } from '../bin/plan-builder/dbt';
 import { ZONES } from '../lambdas/shared/platform-names';
 import type { ServingPlan } from '../lambdas/shared/serving-plan';
 
@@ -49,19 +49,16 @@ export async function dbtBuild(
   workDir: string,
 ): Promise<DbtBuildRun> {
   const targetPath = path.join(workDir, 'dbt-target');
-  const args = [
+  const args = dbtArgs(
     'build',
-    '--target',
-    'duckdb',
+    { target: 'duckdb', targetPath, logPath: path.join(workDir, 'dbt-logs') },
     '--vars',
     `{run_date: "${runDate}"}`,
-    ...dbtProjectArgs({ targetPath, logPath: path.join(workDir, 'dbt-logs') }),
-    '--no-partial-parse',
     '--indirect-selection',
     'empty',
     '--select',
     ...selection,
-  ];
+  );
   const started = performance.now();
   const { status, output } = await run(DBT_BIN, args, {
     ...process.env,

@@ -16,19 +16,29 @@ export const DBT_PROJECT_DIR = path.join(PROJECT_ROOT, 'dbt_modeling');
 export const DBT_BIN = path.join(PROJECT_ROOT, '.venv', 'bin', 'dbt');
 
 /**
- * The arguments that point dbt at the project and its profiles, and keep its target and logs at the
- * given paths (outside the repository), after the command and its own options.
+ * A dbt command's arguments on dbt_modeling: the target, the project and its profiles, target and logs at the
+ * given paths (outside the repository), no partial parsing (every run parses the project, as a fresh
+ * container would); `options` are the command's own.
  */
-export function dbtProjectArgs(paths: { readonly targetPath: string; readonly logPath: string }): string[] {
+export function dbtArgs(
+  command: string,
+  run: { readonly target: string; readonly targetPath: string; readonly logPath: string },
+  ...options: string[]
+): string[] {
   return [
+    command,
+    '--target',
+    run.target,
     '--profiles-dir',
     DBT_PROJECT_DIR,
     '--project-dir',
     DBT_PROJECT_DIR,
     '--target-path',
-    paths.targetPath,
+    run.targetPath,
     '--log-path',
-    paths.logPath,
+    run.logPath,
+    '--no-partial-parse',
+    ...options,
   ];
 }
 
@@ -55,16 +65,13 @@ function compileEnvironment(target: PlanTarget, scratch: string): NodeJS.Process
 /** Runs `dbt compile` for the target and returns the parsed manifest. */
 export function compileManifest(target: PlanTarget, scratch: string): DbtManifest {
   const targetPath = path.join(scratch, 'target');
-  const args = [
+  const args = dbtArgs(
     'compile',
+    { target, targetPath, logPath: path.join(scratch, 'logs') },
     '--no-introspect',
     '--no-populate-cache',
-    '--no-partial-parse',
-    '--target',
-    target,
-    ...dbtProjectArgs({ targetPath, logPath: path.join(scratch, 'logs') }),
     '--quiet',
-  ];
+  );
   const result = spawnSync(DBT_BIN, args, {
     cwd: DBT_PROJECT_DIR,
     env: compileEnvironment(target, scratch),
