@@ -23,7 +23,6 @@ export const SERVING_SCHEMA = 'deftunes_serving';
  * directory holding the same keys (lib/local/data-dir.ts).
  */
 export const ZONES = { landing: 'landing', transform: 'transform', serving: 'serving' } as const;
-export type Zone = (typeof ZONES)[keyof typeof ZONES];
 
 /** The stages the quality gate checks, named after the zone whose data they check. */
 export const QUALITY_STAGES = [ZONES.transform, ZONES.serving] as const;
