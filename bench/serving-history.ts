@@ -29,6 +29,7 @@ import {
   type TransformTable,
 } from '../lambdas/shared/platform-names';
 import type { ServingPlan } from '../lambdas/shared/serving-plan';
+import type { Statement, Warehouse } from '../lambdas/shared/warehouse';
 import { DuckDbWarehouse } from '../lib/local/adapters/duckdb-warehouse';
 import { localPaths, type LocalPaths } from '../lib/local/data-dir';
 import { resolveScale, type ScaleSizes } from '../lib/local/simulator/scale';
@@ -54,6 +55,8 @@ const ALL_DAYS_SCHEMA = 'bench_all_days';
 /** Days of serving loads averaged for a measured day (noise on a shared machine). */
 const LOAD_WINDOW = 7;
 const SLOWEST = 5;
+/** Where the load's queries outside its transaction (what exists, row counts) are timed. */
+const OUTSIDE = 'queries outside the transaction (what exists, row counts)';
 
 interface Options {
   readonly days: number;
@@ -138,6 +141,42 @@ function windowMean(loadMs: readonly number[], day: number): number {
   return window.reduce((sum, value) => sum + value, 0) / window.length;
 }
 
+/**
+ * The warehouse as serving-load sees it, timing each statement of its transaction by label (guards: the
+ * packed serving tests) and its other queries together under {@link OUTSIDE}. The transaction is the same
+ * BEGIN ... COMMIT on the same connection DuckDbWarehouse runs, one statement at a time.
+ */
+function statementTimer(warehouse: Warehouse): { warehouse: Warehouse; times: Map<string, number> } {
+  const times = new Map<string, number>();
+  const add = (label: string, ms: number): void => {
+    times.set(label, (times.get(label) ?? 0) + ms);
+  };
+  const timed: Warehouse = {
+    query: async (sql, parameters) => {
+      const started = performance.now();
+      const rows = await warehouse.query(sql, parameters);
+      add(OUTSIDE, performance.now() - started);
+      return rows as never;
+    },
+    transaction: async (statements: readonly Statement[]) => {
+      await warehouse.query('begin transaction');
+      try {
+        for (const [index, { sql, parameters, label }] of statements.entries()) {
+          const started = performance.now();
+          await warehouse.query(sql, parameters);
+          add(label ?? `statement ${index + 1}`, performance.now() - started);
+        }
+        await warehouse.query('commit');
+      } catch (error) {
+        await warehouse.query('rollback').catch(() => undefined);
+        throw error;
+      }
+    },
+    close: () => warehouse.close(),
+  };
+  return { warehouse: timed, times };
+}
+
 interface DayFigures {
   readonly day: number;
   readonly date: string;
@@ -145,6 +184,8 @@ interface DayFigures {
   readonly factListens: number;
   readonly loadMs: number;
   readonly loadWindowMs: number;
+  /** The day's load, per statement label. */
+  readonly loadStatementMs: Map<string, number>;
   /** Median wall time per stage. */
   readonly stageMs: Record<QualityStage, number>;
   /** Median time of each serving rule. */
@@ -211,25 +252,33 @@ function printFigures(figures: readonly DayFigures[]): void {
     if (day.notPassed.length > 0) process.stdout.write(`day ${day.day}: ${day.notPassed.join('; ')}\n`);
   }
   const last = figures[figures.length - 1];
-  const rules = [...last.servingRuleMs].map(([rule, time]) => ({
-    rule,
-    time,
-    before: base.servingRuleMs.get(rule) ?? NaN,
-  }));
-  const list = (title: string, picked: typeof rules): string =>
-    `\n${title} (median ms on day ${last.day}; on day ${base.day}; ratio)\n${picked
-      .map(({ rule, time, before }) => `  ${rule}: ${time} ms; ${before} ms; ${ratio(time, before)}`)
-      .join('\n')}\n`;
-  process.stdout.write(
-    list(
-      `${SLOWEST} slowest serving rules on day ${last.day}`,
-      [...rules].sort((a, b) => b.time - a.time).slice(0, SLOWEST),
-    ) +
-      list(
-        `${SLOWEST} serving rules grown most since day ${base.day}`,
-        [...rules].sort((a, b) => b.time - b.before - (a.time - a.before)).slice(0, SLOWEST),
-      ),
-  );
+  const write = (title: string, byName: Map<string, number>, before: Map<string, number>): void => {
+    // A guard's label lists every test it packs: cut at the colon.
+    const short = (name: string): string =>
+      name.length > 100 ? `${name.slice(0, name.indexOf(':'))}: ...` : name;
+    const entries = [...byName].map(([name, time]) => ({
+      name: short(name),
+      time,
+      before: before.get(name) ?? NaN,
+    }));
+    const picked = (order: (a: (typeof entries)[0], b: (typeof entries)[0]) => number): string =>
+      [...entries]
+        .sort(order)
+        .slice(0, SLOWEST)
+        .map(
+          ({ name, time, before: then }) => `  ${name}: ${ms(time)} ms; ${ms(then)} ms; ${ratio(time, then)}`,
+        )
+        .join('\n');
+    const columns = `(ms on day ${last.day}; on day ${base.day}; ratio)`;
+    process.stdout.write(
+      `\n${SLOWEST} slowest ${title} on day ${last.day} ${columns}\n${picked((a, b) => b.time - a.time)}\n` +
+        `${SLOWEST} ${title} grown most since day ${base.day} ${columns}\n${picked(
+          (a, b) => b.time - b.before - (a.time - a.before),
+        )}\n`,
+    );
+  };
+  write('serving rules (gate, median)', last.servingRuleMs, base.servingRuleMs);
+  write('statements of the load', last.loadStatementMs, base.loadStatementMs);
 }
 
 async function run(options: Options): Promise<void> {
@@ -252,8 +301,9 @@ async function run(options: Options): Promise<void> {
     for (const [index, date] of dates.entries()) {
       const day = index + 1;
       await runStatements(warehouse, appendDaySql(date), `append ${date}`);
+      const timer = statementTimer(warehouse);
       const loadStarted = performance.now();
-      await runServingLoad({ run_date: date }, { warehouse, plan });
+      await runServingLoad({ run_date: date }, { warehouse: timer.warehouse, plan });
       loadMs.push(performance.now() - loadStarted);
       if (day % 30 === 0) {
         process.stdout.write(
@@ -269,6 +319,7 @@ async function run(options: Options): Promise<void> {
         factListens: await countRows(warehouse, 'fact_listens'),
         loadMs: loadMs[index],
         loadWindowMs: NaN,
+        loadStatementMs: timer.times,
         ...gate,
       });
     }
