@@ -96,12 +96,7 @@ export class DailyPipeline extends Construct {
     // The failure handlers are wired in this order (NotifyFailure's predecessors, hence the order of the
     // states in the definition): the run-date failure, the lock, then the gates.
     const { notifyFailure } = outcomes;
-    // NotifyFailure reads `$.run_date`, which an input without one (the schedule's) lacks: name it unresolved.
-    const resolveRunDateFailed = new sfn.Pass(this, S.resolveRunDateFailed, {
-      stateName: S.resolveRunDateFailed,
-      parameters: { run_date: 'unresolved', 'error.$': '$.error' },
-    }).next(notifyFailure);
-    resolveRunDate.addCatch(resolveRunDateFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    this.notifyResolveRunDateFailure(resolveRunDate, notifyFailure);
 
     // --- one execution per run date: the lock, before anything is touched ---
     resolveRunDate.next(outcomes.acquireRunLock()).next(extractAndTransform);
@@ -169,6 +164,21 @@ export class DailyPipeline extends Construct {
         taskTimeout: sfn.Timeout.duration(props.resolveRunDateTimeout.plus(Duration.seconds(30))),
       }),
     );
+  }
+
+  /**
+   * A failure to resolve the run date goes to NotifyFailure, which reads `$.run_date`: an input without one
+   * (the schedule's) lacks it, so it is named `unresolved`.
+   */
+  private notifyResolveRunDateFailure(
+    resolveRunDate: sfn.TaskStateBase,
+    notifyFailure: sfn.IChainable,
+  ): void {
+    const resolveRunDateFailed = new sfn.Pass(this, S.resolveRunDateFailed, {
+      stateName: S.resolveRunDateFailed,
+      parameters: { run_date: 'unresolved', 'error.$': '$.error' },
+    }).next(notifyFailure);
+    resolveRunDate.addCatch(resolveRunDateFailed, { errors: ['States.ALL'], resultPath: '$.error' });
   }
 
   /** Extract and transform, the four sources in parallel; a failure in any branch goes to NotifyFailure. */
