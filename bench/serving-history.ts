@@ -131,14 +131,30 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/**
- * Mean load time of the {@link LOAD_WINDOW} days ending on `day`, or of the first ones from day 2 on (day 1
- * creates the tables); `loadMs[i]` is day i + 1's.
- */
-function windowMean(loadMs: readonly number[], day: number): number {
+/** The {@link LOAD_WINDOW} day numbers ending on `day`, or the first ones from day 2 on (day 1 creates the tables). */
+function windowDays(day: number): number[] {
   const first = Math.max(2, day - LOAD_WINDOW + 1);
-  const window = loadMs.slice(first - 1, first - 1 + LOAD_WINDOW);
-  return window.reduce((sum, value) => sum + value, 0) / window.length;
+  return Array.from({ length: LOAD_WINDOW }, (_, offset) => first + offset);
+}
+
+/** Mean of `values` (of day i + 1 at index i) over the window of `day`, the days run so far. */
+function windowMean(values: readonly number[], day: number): number {
+  const window = windowDays(day).filter((windowDay) => windowDay <= values.length);
+  return window.reduce((sum, windowDay) => sum + values[windowDay - 1], 0) / window.length;
+}
+
+/** Mean time of each statement label over the window of `day` (`byDay[i]`: day i + 1's loads). */
+function windowStatementMeans(byDay: readonly Map<string, number>[], day: number): Map<string, number> {
+  const labels = new Set(windowDays(day).flatMap((windowDay) => [...(byDay[windowDay - 1]?.keys() ?? [])]));
+  return new Map(
+    [...labels].map((label) => [
+      label,
+      windowMean(
+        byDay.map((times) => times.get(label) ?? 0),
+        day,
+      ),
+    ]),
+  );
 }
 
 /**
@@ -164,7 +180,9 @@ function statementTimer(warehouse: Warehouse): { warehouse: Warehouse; times: Ma
         for (const [index, { sql, parameters, label }] of statements.entries()) {
           const started = performance.now();
           await warehouse.query(sql, parameters);
-          add(label ?? `statement ${index + 1}`, performance.now() - started);
+          // Dates in labels (the replay's bounds) vary by day: one label across days.
+          const name = (label ?? `statement ${index + 1}`).replace(/\d{4}-\d{2}-\d{2}/g, 'YYYY-MM-DD');
+          add(name, performance.now() - started);
         }
         await warehouse.query('commit');
       } catch (error) {
@@ -184,7 +202,7 @@ interface DayFigures {
   readonly factListens: number;
   readonly loadMs: number;
   readonly loadWindowMs: number;
-  /** The day's load, per statement label. */
+  /** The load's mean time per statement label over the window (dates in labels as YYYY-MM-DD). */
   readonly loadStatementMs: Map<string, number>;
   /** Median wall time per stage. */
   readonly stageMs: Record<QualityStage, number>;
@@ -278,7 +296,7 @@ function printFigures(figures: readonly DayFigures[]): void {
     );
   };
   write('serving rules (gate, median)', last.servingRuleMs, base.servingRuleMs);
-  write('statements of the load', last.loadStatementMs, base.loadStatementMs);
+  write('statements of the load (7-day mean)', last.loadStatementMs, base.loadStatementMs);
 }
 
 async function run(options: Options): Promise<void> {
@@ -297,6 +315,7 @@ async function run(options: Options): Promise<void> {
     await runStatements(warehouse, historySql(sizes), 'synthetic history');
     process.stdout.write(`synthetic history generated in ${ms(performance.now() - started)} ms\n`);
     const loadMs: number[] = [];
+    const statementMs: Map<string, number>[] = [];
     const figures: DayFigures[] = [];
     for (const [index, date] of dates.entries()) {
       const day = index + 1;
@@ -305,6 +324,7 @@ async function run(options: Options): Promise<void> {
       const loadStarted = performance.now();
       await runServingLoad({ run_date: date }, { warehouse: timer.warehouse, plan });
       loadMs.push(performance.now() - loadStarted);
+      statementMs.push(timer.times);
       if (day % 30 === 0) {
         process.stdout.write(
           `day ${day}: load ${ms(loadMs[index])} ms, ${ms(performance.now() - started)} ms so far\n`,
@@ -319,12 +339,16 @@ async function run(options: Options): Promise<void> {
         factListens: await countRows(warehouse, 'fact_listens'),
         loadMs: loadMs[index],
         loadWindowMs: NaN,
-        loadStatementMs: timer.times,
+        loadStatementMs: new Map(),
         ...gate,
       });
     }
     for (const [index, figure] of figures.entries()) {
-      figures[index] = { ...figure, loadWindowMs: windowMean(loadMs, figure.day) };
+      figures[index] = {
+        ...figure,
+        loadWindowMs: windowMean(loadMs, figure.day),
+        loadStatementMs: windowStatementMeans(statementMs, figure.day),
+      };
     }
     printFigures(figures);
     await warehouse.query('checkpoint');
