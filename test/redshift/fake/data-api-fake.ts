@@ -23,6 +23,8 @@
  *   non-empty, unknown ids (ResourceNotFoundException).
  * - Sessions: each statement or batch is its own session (temporary tables do not outlive it).
  *
+ * The wire (limits, validation, typed fields) is in data-api-wire.ts; late-binding views in late-binding-views.ts.
+ *
  * Not reproduced: concurrency (statements run one at a time, in submission order), Redshift's type
  * system (see redshift-dialect.ts for every translation), result formats other than JSON, events.
  * Redshift-only SQL is translated in ONE place, redshift-dialect.ts; anything else fails on Postgres.
@@ -30,28 +32,36 @@
 import {
   BatchExecuteStatementCommand,
   CancelStatementCommand,
-  ColumnMetadata,
   DescribeStatementCommand,
   DescribeStatementResponse,
   ExecuteStatementCommand,
-  Field,
   GetStatementResultCommand,
   type RedshiftDataClient,
-  ResourceNotFoundException,
   SqlParameter,
   StatementStatusString,
-  ValidationException,
 } from '@aws-sdk/client-redshift-data';
 import { randomUUID } from 'node:crypto';
 import { type PollingOptions, RedshiftDataWarehouse } from '../../../lambdas/shared/redshift-data-warehouse';
-import { namedParameters, rewriteNamedParameters } from '../../../lambdas/shared/serving-plan';
-import { PgliteSession, SessionField, SessionResult } from './pglite-session';
-import { FAKE_SCHEMA, REDSHIFT_COMPATIBILITY_SQL, translateStatement } from './redshift-dialect';
-
-/** Data API limit on one SQL text (bytes). */
-export const DATA_API_MAX_SQL_BYTES = 100 * 1024;
-/** Data API limit on the Sqls of one BatchExecuteStatement. */
-export const DATA_API_MAX_BATCH_SQLS = 40;
+import { rewriteNamedParameters } from '../../../lambdas/shared/serving-plan';
+import {
+  checkDatabase,
+  checkParameters,
+  checkSql,
+  DATA_API_MAX_BATCH_SQLS,
+  notFound,
+  offsetOfPageToken,
+  resultPage,
+  validation,
+} from './data-api-wire';
+import {
+  canonicalName,
+  forgetLateBindingViews,
+  onlyLateBindingViewsDependOn,
+  rememberLateBindingView,
+  restoreLateBindingViews,
+} from './late-binding-views';
+import { PgliteSession, SessionResult } from './pglite-session';
+import { REDSHIFT_COMPATIBILITY_SQL, translateStatement } from './redshift-dialect';
 
 export interface FakeRedshiftDataOptions {
   /** Rows per GetStatementResult page (small values exercise NextToken). @default 1000 */
@@ -83,51 +93,6 @@ interface StatementRecord {
   cancelRequested: boolean;
   /** A final status is only shown after STARTED has been shown once (the real service is never instant). */
   startedShown: boolean;
-}
-
-/** Data API types as Redshift names them, by Postgres type oid. */
-const TYPE_NAMES: Readonly<Record<number, string>> = {
-  16: 'bool',
-  20: 'int8',
-  21: 'int2',
-  23: 'int4',
-  25: 'text',
-  700: 'float4',
-  701: 'float8',
-  1042: 'bpchar',
-  1043: 'varchar',
-  1082: 'date',
-  1114: 'timestamp',
-  1184: 'timestamptz',
-  1700: 'numeric',
-};
-const LONG_TYPES = new Set([20, 21, 23]);
-const DOUBLE_TYPES = new Set([700, 701]);
-const BOOLEAN_TYPE = 16;
-
-function validation(message: string): ValidationException {
-  return new ValidationException({ message, Message: message, $metadata: {} });
-}
-
-function notFound(message: string, id: string): ResourceNotFoundException {
-  return new ResourceNotFoundException({ message, Message: message, ResourceId: id, $metadata: {} });
-}
-
-/** One Postgres text value as the Data API field Redshift would send for its type. */
-export function fieldOf(text: string | null, field: SessionField): Field {
-  if (text === null) return { isNull: true };
-  if (LONG_TYPES.has(field.dataTypeID)) return { longValue: Number(text) };
-  if (DOUBLE_TYPES.has(field.dataTypeID)) return { doubleValue: Number(text) };
-  if (field.dataTypeID === BOOLEAN_TYPE) return { booleanValue: text === 't' };
-  return { stringValue: text };
-}
-
-function columnMetadataOf(field: SessionField): ColumnMetadata {
-  return {
-    name: field.name,
-    label: field.name,
-    typeName: TYPE_NAMES[field.dataTypeID] ?? `oid ${field.dataTypeID}`,
-  };
 }
 
 export class FakeRedshiftData {
@@ -196,25 +161,25 @@ export class FakeRedshiftData {
   async send(command: unknown): Promise<any> {
     if (command instanceof ExecuteStatementCommand) {
       const input = command.input;
-      this.checkTarget(input.Database);
-      this.checkSql(input.Sql, 'Sql');
-      const parameters = this.checkParameters(input.Parameters ?? [], [input.Sql!]);
+      checkDatabase(input.Database, this.database);
+      checkSql(input.Sql, 'Sql');
+      const parameters = checkParameters(input.Parameters ?? [], [input.Sql!]);
       return this.submit([input.Sql!], parameters, false);
     }
     if (command instanceof BatchExecuteStatementCommand) {
       const input = command.input;
-      this.checkTarget(input.Database);
+      checkDatabase(input.Database, this.database);
       const sqls = input.Sqls ?? [];
       if (sqls.length < 1 || sqls.length > DATA_API_MAX_BATCH_SQLS) {
         throw validation(`Sqls must hold 1 to ${DATA_API_MAX_BATCH_SQLS} statements (got ${sqls.length})`);
       }
-      sqls.forEach((sql, index) => this.checkSql(sql, `Sqls[${index}]`));
+      sqls.forEach((sql, index) => checkSql(sql, `Sqls[${index}]`));
       if (input.ExecutionMode !== undefined && input.ExecutionMode !== 'TRANSACTION') {
         throw new Error(
           `the Data API fake implements ExecutionMode TRANSACTION only (got ${input.ExecutionMode})`,
         );
       }
-      const parameters = this.checkParameters(input.Parameters ?? [], sqls);
+      const parameters = checkParameters(input.Parameters ?? [], sqls);
       return this.submit(sqls, parameters, true);
     }
     if (command instanceof DescribeStatementCommand) return this.describe(command.input.Id);
@@ -222,34 +187,6 @@ export class FakeRedshiftData {
       return this.result(command.input.Id, command.input.NextToken);
     if (command instanceof CancelStatementCommand) return this.cancel(command.input.Id);
     throw new Error(`the Data API fake does not implement ${(command as object).constructor.name}`);
-  }
-
-  private checkTarget(database: string | undefined): void {
-    if (!database) throw validation('Database is required');
-    if (database !== this.database) throw validation(`database "${database}" does not exist`);
-  }
-
-  private checkSql(sql: string | undefined, what: string): void {
-    if (!sql || sql.trim() === '') throw validation(`${what} must not be empty`);
-    const bytes = Buffer.byteLength(sql, 'utf8');
-    if (bytes > DATA_API_MAX_SQL_BYTES) {
-      throw validation(`${what} is ${bytes} bytes; the maximum query statement size is 100 KB`);
-    }
-  }
-
-  private checkParameters(parameters: readonly SqlParameter[], sqls: readonly string[]): SqlParameter[] {
-    const used = new Set(sqls.flatMap(namedParameters));
-    for (const parameter of parameters) {
-      if (!parameter.name || !/^[0-9A-Za-z_]+$/.test(parameter.name))
-        throw validation(`invalid parameter name "${parameter.name ?? ''}"`);
-      if (parameter.value === undefined || parameter.value === '')
-        throw validation(
-          `parameter "${parameter.name}" has an empty value; values must be non-empty strings`,
-        );
-      if (!used.has(parameter.name))
-        throw validation(`parameter "${parameter.name}" is not referenced by the SQL`);
-    }
-    return [...parameters];
   }
 
   private submit(
@@ -310,7 +247,7 @@ export class FakeRedshiftData {
         await this.session.query('rollback');
         return this.finish(record, 'ABORTED');
       }
-      await this.restoreLateBindingViews();
+      await restoreLateBindingViews(this.session);
       await this.session.query('commit');
       this.finish(record, 'FINISHED');
     } catch (error: unknown) {
@@ -352,66 +289,22 @@ export class FakeRedshiftData {
       }
       return `$${positions.get(name)}`;
     });
-    if (statement.droppedTables && (await this.onlyLateBindingViewsDependOn(statement.droppedTables))) {
+    if (
+      statement.droppedTables &&
+      (await onlyLateBindingViewsDependOn(this.session, statement.droppedTables))
+    ) {
       return this.session.query(`${text.replace(/[\s;]+$/, '')} cascade`, values);
     }
     const droppedViews: string[] = [];
     for (const view of statement.droppedViews ?? []) {
-      const name = await this.canonicalName(view);
+      const name = await canonicalName(this.session, view);
       if (name) droppedViews.push(name);
     }
     const result = await this.session.query(text, values);
-    for (const droppedView of droppedViews) {
-      await this.session.query(`delete from ${FAKE_SCHEMA}.late_binding_views where relation = $1`, [
-        droppedView,
-      ]);
-    }
-    if (statement.lateBindingView) {
-      await this.session.query(
-        `insert into ${FAKE_SCHEMA}.late_binding_views (relation, create_sql) values ($1, $2) ` +
-          'on conflict (relation) do update set create_sql = excluded.create_sql',
-        [(await this.canonicalName(statement.lateBindingView))!, text],
-      );
-    }
+    await forgetLateBindingViews(this.session, droppedViews);
+    if (statement.lateBindingView)
+      await rememberLateBindingView(this.session, statement.lateBindingView, text);
     return result;
-  }
-
-  /** `schema.name` with both parts quoted, or null when the relation does not exist. */
-  private async canonicalName(relation: string): Promise<string | null> {
-    const { rows } = await this.session.query(
-      "select format('%I.%I', n.nspname, c.relname) from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = to_regclass($1)",
-      [relation],
-    );
-    return rows[0]?.[0] ?? null;
-  }
-
-  /** True when views depend on the tables and every one of them was created late-binding. */
-  private async onlyLateBindingViewsDependOn(tables: readonly string[]): Promise<boolean> {
-    const { rows } = await this.session.query(
-      `select bool_and(exists (select 1 from ${FAKE_SCHEMA}.late_binding_views l where l.relation = format('%I.%I', n.nspname, v.relname)))
-       from pg_depend d join pg_rewrite r on r.oid = d.objid join pg_class v on v.oid = r.ev_class
-       join pg_namespace n on n.oid = v.relnamespace
-       where d.refobjid = any (select to_regclass(t) from unnest(string_to_array($1, ',')) as t) and v.oid <> d.refobjid`,
-      [tables.join(',')],
-    );
-    return rows[0]?.[0] === 't';
-  }
-
-  /** Late-binding views dropped with their tables come back when they compile again (see redshift-dialect.ts). */
-  private async restoreLateBindingViews(): Promise<void> {
-    const { rows } = await this.session.query(
-      `select create_sql from ${FAKE_SCHEMA}.late_binding_views where to_regclass(relation) is null`,
-    );
-    for (const [createSql] of rows) {
-      await this.session.query('savepoint restore_late_binding_view');
-      try {
-        await this.session.query(createSql!);
-        await this.session.query('release savepoint restore_late_binding_view');
-      } catch {
-        // Its tables are still missing: it stays absent, and querying it fails as on Redshift.
-        await this.session.query('rollback to savepoint restore_late_binding_view');
-      }
-    }
   }
 
   private find(id: string | undefined): { record: StatementRecord; sub?: SubStatement } {
@@ -482,31 +375,8 @@ export class FakeRedshiftData {
       throw validation(`Query ${statement.id} is not FINISHED (it is ${statement.status})`);
     if (statement.result.fields.length === 0)
       throw notFound(`Query ${statement.id} does not have result`, statement.id);
-    const offset = nextToken ? this.decodeToken(nextToken, statement.id) : 0;
-    const rows = statement.result.rows.slice(offset, offset + this.pageSize);
-    const fields = statement.result.fields;
-    const next = offset + rows.length;
-    return {
-      ColumnMetadata: fields.map(columnMetadataOf),
-      Records: rows.map((row) => row.map((value, index) => fieldOf(value, fields[index]))),
-      TotalNumRows: statement.result.rows.length,
-      ...(next < statement.result.rows.length
-        ? { NextToken: Buffer.from(JSON.stringify({ id: statement.id, offset: next })).toString('base64') }
-        : {}),
-    };
-  }
-
-  private decodeToken(token: string, id: string): number {
-    try {
-      const decoded = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as {
-        id: string;
-        offset: number;
-      };
-      if (decoded.id === id && Number.isInteger(decoded.offset)) return decoded.offset;
-    } catch {
-      // fall through
-    }
-    throw validation(`invalid NextToken for query ${id}`);
+    const offset = nextToken ? offsetOfPageToken(nextToken, statement.id) : 0;
+    return resultPage(statement.result, statement.id, offset, this.pageSize);
   }
 
   private cancel(id: string | undefined): { Status: boolean } {
