@@ -1,7 +1,7 @@
 /**
  * serving-load on DuckDB: type-2 history, facts pointing at the user version valid at the session time,
- * BI totals, idempotent re-runs, dates loaded in any order ending as if loaded in order, and a failed run
- * leaving the serving layer exactly as it was.
+ * BI totals, idempotent re-runs and a failed run leaving the serving layer exactly as it was (dates loaded in
+ * any order: duckdb-load-order.test.ts).
  */
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
@@ -10,23 +10,16 @@ import type { ServingPlan } from '../../lambdas/shared/serving-plan';
 import { runServingLoad, ServingLoadResult } from '../../lambdas/serving-load/load';
 import type { TransformDataFiles } from '../../lib/local/spectrum';
 import { compareDatabases } from '../fixtures/dbt';
-import {
-  buildWarehouseFile,
-  duckdbPlan,
-  loadServingDay,
-  queryServing,
-  writeParquet,
-} from '../fixtures/warehouse';
+import { duckdbPlan, loadServingDay, queryServing, writeParquet } from '../fixtures/warehouse';
 import {
   DAY_1,
   DAY_2,
   DAY_3,
-  DAY_4,
-  DAYS,
   Fixture,
   filesOfDays,
   STRAY_USER,
   transformRowsOf,
+  UNRESOLVED_FACT_KEYS,
   USER,
   writeFixture,
 } from './fixtures';
@@ -38,21 +31,6 @@ let database: string;
 let models: string[];
 const results: Record<string, ServingLoadResult> = {};
 let afterDay1: string;
-/**
- * Fact rows whose keys resolve to no dimension row, per dimension; a user key must also be the version
- * valid at the session's start.
- */
-const UNRESOLVED_FACT_KEYS = `select
-    count(*) filter (where u.user_key is null or f.session_start_time < u.valid_from
-      or f.session_start_time >= coalesce(u.valid_to, timestamp '9999-12-31')) as users,
-    count(*) filter (where s.song_key is null) as songs,
-    count(*) filter (where a.artist_key is null) as artists,
-    count(*) filter (where d.date_key is null) as dates
-  from fact_session_items f
-  left join dim_users u on u.user_key = f.user_key
-  left join dim_songs s on s.song_key = f.song_key
-  left join dim_artists a on a.artist_key = f.artist_key
-  left join dim_date d on d.date_key = f.date_key`;
 /** The days extracted and transformed so far: the transform zone keeps every day's partition. */
 const extracted = new Set<string>();
 
@@ -377,112 +355,6 @@ test('rejects a run date that is not a calendar date', async () => {
   } finally {
     await warehouse.close();
   }
-});
-
-describe('dates loaded in any order', () => {
-  /** The relations an out-of-order load must leave as an in-order one: every model and the watermark. */
-  const relations = (): string[] => [...models, 'dim_users__runs'];
-
-  /**
-   * Loads `runDates` one after the other into a new database; the transform zone holds the days run so
-   * far (a day is extracted and transformed when it is first run). Returns the database file.
-   */
-  async function loadSequence(name: string, runDates: readonly string[]): Promise<string> {
-    const file = path.join(fixture.dir, 'sequences', `${name}.duckdb`);
-    mkdirSync(path.dirname(file), { recursive: true });
-    const seen: string[] = [];
-    for (const runDate of runDates) {
-      seen.push(runDate);
-      await loadServingDay(file, filesOfDays(fixture, seen), runDate, plan);
-    }
-    return file;
-  }
-
-  async function queryIn(file: string, sql: string): Promise<Record<string, unknown>[]> {
-    const warehouse = await DuckDbWarehouse.open(file, { readOnly: true, searchPath: ['deftunes_serving'] });
-    try {
-      return await warehouse.query(sql);
-    } finally {
-      await warehouse.close();
-    }
-  }
-
-  let inOrder: string;
-
-  beforeAll(async () => {
-    inOrder = await loadSequence('in-order', DAYS);
-  }, 300_000);
-
-  test('in order, the story ends with u1 back in New York, the later year in dim_date and the new track', async () => {
-    expect(
-      await queryIn(
-        inOrder,
-        `select country_code, cast(valid_from as varchar) as valid_from, cast(valid_to as varchar) as valid_to, is_current
-         from dim_users where user_id = '${USER.u1}' order by valid_from`,
-      ),
-    ).toEqual([
-      {
-        country_code: 'US',
-        valid_from: '1900-01-01 00:00:00',
-        valid_to: `${DAY_2} 00:00:00`,
-        is_current: false,
-      },
-      {
-        country_code: 'GB',
-        valid_from: `${DAY_2} 00:00:00`,
-        valid_to: `${DAY_4} 00:00:00`,
-        is_current: false,
-      },
-      { country_code: 'US', valid_from: `${DAY_4} 00:00:00`, valid_to: null, is_current: true },
-    ]);
-    expect(
-      await queryIn(
-        inOrder,
-        `select (select count(*) from dim_date) as days, (select count(*) from fact_session_items) as items,
-           (select count(*) from dim_songs where in_catalog) as catalog_tracks,
-           (select count(*) from dim_artists where in_catalog) as catalog_artists`,
-      ),
-    ).toEqual([{ days: 366 + 365, items: 11, catalog_tracks: 5, catalog_artists: 4 }]);
-  });
-
-  test.each([
-    [[DAY_1, DAY_3, DAY_2, DAY_4]],
-    [[DAY_3, DAY_1, DAY_2, DAY_4]],
-    [[DAY_4, DAY_3, DAY_1, DAY_2]],
-    [[DAY_2, DAY_4, DAY_1, DAY_3]],
-    [[DAY_1, DAY_4, DAY_2, DAY_3, DAY_2, DAY_1]],
-  ])(
-    'loading %j ends with the same tables as loading the dates in order',
-    async (runDates) => {
-      const file = await loadSequence(runDates.join('_'), runDates);
-      expect(await compareDatabases(inOrder, file, relations())).toEqual([]);
-    },
-    120_000,
-  );
-
-  test('after the newest date, re-running each older date leaves every table as it was', async () => {
-    const file = path.join(fixture.dir, 'sequences', 'reruns.duckdb');
-    copyFileSync(inOrder, file);
-    for (const runDate of [DAY_1, DAY_3, DAY_2, DAY_4]) {
-      const [result] = await buildWarehouseFile(file, { runDates: [runDate], plan });
-      expect(result.models.find((model) => model.name === 'dim_users')?.replayed_from).toBe(
-        runDate === DAY_1 ? DAY_1 : DAYS[DAYS.indexOf(runDate) - 1],
-      );
-      expect({ runDate, differences: await compareDatabases(inOrder, file, relations()) }).toEqual({
-        runDate,
-        differences: [],
-      });
-    }
-  }, 120_000);
-
-  test('every fact row of every sequence resolves all its dimension keys, user versions included', async () => {
-    const file = await loadSequence('orphans', [DAY_4, DAY_1, DAY_3, DAY_2]);
-    for (const database_ of [inOrder, file]) {
-      expect(await queryIn(database_, UNRESOLVED_FACT_KEYS)).toEqual([
-        { users: 0, songs: 0, artists: 0, dates: 0 },
-      ]);
-    }
-  }, 120_000);
 });
 
 test('an artist sold outside the catalog under several spellings has one row, named by its latest sale', async () => {

@@ -334,3 +334,19 @@ export function filesOfDays(fixture: Fixture, days: readonly string[]): Transfor
     ]),
   );
 }
+
+/**
+ * Fact rows whose keys resolve to no dimension row, per dimension; a user key must also be the version
+ * valid at the session's start.
+ */
+export const UNRESOLVED_FACT_KEYS = `select
+    count(*) filter (where u.user_key is null or f.session_start_time < u.valid_from
+      or f.session_start_time >= coalesce(u.valid_to, timestamp '9999-12-31')) as users,
+    count(*) filter (where s.song_key is null) as songs,
+    count(*) filter (where a.artist_key is null) as artists,
+    count(*) filter (where d.date_key is null) as dates
+  from fact_session_items f
+  left join dim_users u on u.user_key = f.user_key
+  left join dim_songs s on s.song_key = f.song_key
+  left join dim_artists a on a.artist_key = f.artist_key
+  left join dim_date d on d.date_key = f.date_key`;
