@@ -1,6 +1,7 @@
 /**
- * A break case of the rules tests (rules.test.ts, with sales-cases.ts, enrichment-cases.ts and listens-cases.ts): SQL that
- * breaks the synthetic data of fixtures.ts, the rules that must fire and those that may fire too.
+ * A break case of the rules tests (rules.test.ts, with sales-cases.ts, enrichment-cases.ts and
+ * listens-cases.ts): SQL that breaks the synthetic data of fixtures.ts, the rules that must fire and those that
+ * may fire too.
  */
 
 export interface BreakCase {
