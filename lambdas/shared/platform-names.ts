@@ -32,8 +32,9 @@ export type QualityStage = (typeof QUALITY_STAGES)[number];
 export const WAREHOUSE_PREFIX = 'warehouse';
 
 /**
- * Transform-zone key prefix of the Glue jobs' row counts (`--job_results_path`), which the quality gate
- * reads: `_job_results/<job>/<source>/ingest_on=D.json`.
+ * Folder of the Glue jobs' row counts (`--job_results_path`), which the quality gate reads:
+ * `_job_results/<job>/<source>/ingest_on=D.json`. On AWS at the transform bucket's root; locally inside the
+ * warehouse directory (`<data-dir>/transform/warehouse/_job_results`, where the local jobs write it).
  */
 export const JOB_RESULTS_PREFIX = '_job_results';
 

@@ -110,9 +110,9 @@ def test_file_uris_become_local_paths():
 def test_a_runner_whose_client_was_killed_exits_and_frees_the_lock(tmp_path):
     # A client (bash) starts a runner stand-in that locks the directory and watches its parent as main()
     # does, then sleeps as a runner busy in a long job would; the client is killed with SIGKILL.
-    glue_dir = os.path.dirname(os.path.abspath(local_runner.__file__))
+    runner_dir = os.path.dirname(os.path.abspath(local_runner.__file__))
     code = (
-        f"import sys, time; sys.path.insert(0, {glue_dir!r}); import local_runner as r; "
+        f"import sys, time; sys.path.insert(0, {runner_dir!r}); import local_runner as r; "
         f"lock = r.take_lock({str(tmp_path)!r}); r.watch_parent(0.1); print('locked', flush=True); time.sleep(120)"
     )
     client = subprocess.Popen(

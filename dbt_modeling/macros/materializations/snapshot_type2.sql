@@ -1,4 +1,4 @@
-{#- Type-2 snapshot; the same statements serving-load runs (lambdas/serving-load/load.ts), so `dbt build`
+{#- Type-2 snapshot; the same statements serving-load runs (lambdas/serving-load/materializations/snapshot-type2.ts), so `dbt build`
     and the executor give identical tables (test/serving/parity.test.ts).
 
     Any date can be loaded in any order, and the history ends as if the dates had been loaded in order.

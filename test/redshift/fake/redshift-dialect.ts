@@ -2,7 +2,7 @@
  * Every Redshift-only construct the Data API fake accepts on Postgres, in ONE place. The fake runs the SQL
  * the project sends to Redshift on real Postgres (PGlite); whatever is not listed here reaches Postgres
  * unchanged and fails there when Postgres does not know it. The list is kept to what the redshift serving
- * plan and `lambdas/serving-load/load.ts` actually use, and each entry must leave Postgres as strict as
+ * plan and `lambdas/serving-load/` (load.ts and materializations/) actually use, and each entry must leave Postgres as strict as
  * Redshift or stricter, so that SQL passing on the fake is not thereby shown to be wrong on Redshift.
  *
  * | Redshift | on Postgres | why it is safe |
