@@ -146,6 +146,7 @@ function printRows(ours: ServingLoadResult, dbt: Map<string, number>): number {
   let mismatches = 0;
   const cells = ours.models.map((model) => {
     const theirs = dbt.get(model.name);
+    if (model.rows === null) return `${model.name}=view`;
     if (theirs === model.rows) return `${model.name}=${model.rows}`;
     mismatches += 1;
     return `${model.name}=${model.rows} (dbt ${String(theirs)}) MISMATCH`;

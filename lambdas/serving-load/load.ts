@@ -47,8 +47,11 @@ export interface ServingLoadDeps {
 export interface ModelLoadResult {
   readonly name: string;
   readonly materialization: PlanModel['materialization'];
-  /** Rows in the relation after the run. */
-  readonly rows: number;
+  /**
+   * Rows in the relation after the run; null for a view (not counted: counting a BI view computes it over
+   * every date, a cost that grows with history).
+   */
+  readonly rows: number | null;
   /** Type-2 snapshots: the first snapshot date the run replayed (null for other materializations). */
   readonly replayed_from: string | null;
 }
@@ -123,16 +126,11 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
   });
   await warehouse.transaction(statements);
 
-  const counts = await warehouse.query<{ model: string; row_count: unknown }>(
-    plan.models
-      .map((model) => `select '${model.name}' as model, count(*) as row_count from ${model.relation}`)
-      .join('\nunion all\n'),
-  );
-  const rowsByModel = new Map(counts.map((row) => [row.model, Number(row.row_count)]));
+  const rowsByModel = await countTables(warehouse, plan);
   const models = plan.models.map((model) => ({
     name: model.name,
     materialization: model.materialization,
-    rows: rowsByModel.get(model.name) ?? 0,
+    rows: model.materialization === 'view' ? null : (rowsByModel.get(model.name) ?? 0),
     replayed_from: replayedFrom.get(model.name) ?? null,
   }));
   logger.info('serving load: done', { run_date: runDate, rows: Object.fromEntries(rowsByModel) });
@@ -143,4 +141,16 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
     statements: statements.length,
     guarded_tests: guarded,
   };
+}
+
+/** Row counts of the plan's tables after the run, in one query (views are not counted). */
+async function countTables(warehouse: Warehouse, plan: ServingPlan): Promise<Map<string, number>> {
+  const tables = plan.models.filter((model) => model.materialization !== 'view');
+  if (tables.length === 0) return new Map();
+  const counts = await warehouse.query<{ model: string; row_count: unknown }>(
+    tables
+      .map((model) => `select '${model.name}' as model, count(*) as row_count from ${model.relation}`)
+      .join('\nunion all\n'),
+  );
+  return new Map(counts.map((row) => [row.model, Number(row.row_count)]));
 }

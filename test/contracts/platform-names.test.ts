@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { DEFAULT_SESSIONS_LOOKBACK_DAYS } from '../../lambdas/extract-api/extract-api';
 import { LANDING_PREFIXES, LISTENS_LANDING_PREFIXES } from '../../lambdas/shared/landing-keys';
 import {
   JOB_RESULTS_PREFIX,
@@ -61,6 +62,9 @@ function pythonNames(dataDir: string): PythonNames {
 
 interface SourcesYml {
   sources: { name: string; schema: string; tables: { name: string }[] }[];
+}
+interface ProjectYml {
+  vars: Record<string, unknown>;
 }
 interface ProfilesYml {
   deftunes: { outputs: Record<string, { schema: string; path?: string }> };
@@ -117,5 +121,10 @@ describe('the dbt project uses the platform names', () => {
     expect(duckdbPath?.[1]).toBe(
       path.relative(ROOT, localPaths(path.join(ROOT, DEFAULT_DATA_DIR)).warehouseDb),
     );
+  });
+
+  it('checks the BI views from the earliest sale date the API extraction loads (the sessions look-back)', () => {
+    const project = parse(readFileSync(path.join(DBT_DIR, 'dbt_project.yml'), 'utf8')) as ProjectYml;
+    expect(project.vars.sessions_lookback_days).toBe(DEFAULT_SESSIONS_LOOKBACK_DAYS);
   });
 });

@@ -222,6 +222,13 @@ export const SALES_SERVING_CASES: BreakCase[] = [
     `update deftunes_serving.fact_session_items set user_key = 'dangling' where session_id = (select min(session_id) from deftunes_serving.fact_session_items where ${PARTITION})`,
     { relationships_fact_session_items_user_key__user_key__ref_dim_users_: 'failed' },
   ),
+  // A look-back longer than the dbt var sessions_lookback_days: the BI-view checks would not read this sale.
+  breaks(
+    'a sale of the run dated before the BI-view checks read (the sessions look-back is longer than the plan knows)',
+    `update deftunes_serving.fact_session_items set session_date = date '${RUN_DATE}' - 5
+       where session_id = (select min(session_id) from deftunes_serving.fact_session_items where ${PARTITION})`,
+    { bi_checks_cover_run_sale_dates: 'failed' },
+  ),
   breaks(
     'a fact row whose date is not in dim_date',
     `update deftunes_serving.fact_session_items set date_key = 19000101 where session_id = (select min(session_id) from deftunes_serving.fact_session_items where ${PARTITION})`,

@@ -65,7 +65,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(fixture.dir, { recursive: true, force: true }));
 
-test('returns the models loaded in dependency order with their row counts', () => {
+test('returns the models loaded in dependency order with their row counts (tables; a view is not counted)', () => {
   const result = results[DAY_2];
   expect(result.run_date).toBe(DAY_2);
   expect(result.target).toBe('duckdb');
@@ -76,6 +76,7 @@ test('returns the models loaded in dependency order with their row counts', () =
     dim_songs: 5,
     dim_artists: 4,
     dim_date: 366,
+    hourly_kpis_vw: null,
   });
   expect(result.models.map((model) => model.name)).toEqual(models);
   expect(models.indexOf('dim_users')).toBeLessThan(models.indexOf('fact_session_items'));
