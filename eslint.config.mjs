@@ -31,6 +31,15 @@ const CDK_NEVER_IMPORTS_LOCAL = {
     'must not import it. Local code may import the CDK code, not the other way round.',
 };
 
+/**
+ * The same rule for `import('...')` and `require('...')`, which no-restricted-imports does not see: the
+ * `regex` of a restricted-imports pattern on the module text of either call.
+ */
+const dynamicImportsMatching = ({ regex, message }) => ({
+  selector: `:matches(ImportExpression, CallExpression[callee.name='require']) > Literal[value=/${regex.replaceAll('/', '\\/')}/]`,
+  message,
+});
+
 export default tseslint.config(
   {
     ignores: [
@@ -71,6 +80,7 @@ export default tseslint.config(
             'about 35 KiB of a bundle where classic zod is about 95 KiB (issue 17: every bundle <= 512 KiB), and it ' +
             'configures the English messages zod/mini does not load (without them every issue reads "Invalid input").',
         },
+        dynamicImportsMatching(LAMBDAS_IMPORT_ONLY_LAMBDAS),
       ],
     },
   },
@@ -80,7 +90,14 @@ export default tseslint.config(
   },
   {
     files: ['lib/*.ts', 'lib/constructs/**/*.ts', 'lib/stacks/**/*.ts', 'bin/app.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [CDK_NEVER_IMPORTS_LOCAL] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [CDK_NEVER_IMPORTS_LOCAL] }],
+      'no-restricted-syntax': [
+        'error',
+        ZOD_NAMESPACE_IMPORT,
+        dynamicImportsMatching(CDK_NEVER_IMPORTS_LOCAL),
+      ],
+    },
   },
   {
     files: [LAMBDA_ZOD_MODULE],
