@@ -177,14 +177,16 @@ function statementTimer(warehouse: Warehouse): { warehouse: Warehouse; times: Ma
     transaction: async (statements: readonly Statement[]) => {
       await warehouse.query('begin transaction');
       try {
+        const rows = [];
         for (const [index, { sql, parameters, label }] of statements.entries()) {
           const started = performance.now();
-          await warehouse.query(sql, parameters);
+          rows.push(await warehouse.query(sql, parameters));
           // Dates in labels (the replay's bounds) vary by day: one label across days.
           const name = (label ?? `statement ${index + 1}`).replace(/\d{4}-\d{2}-\d{2}/g, 'YYYY-MM-DD');
           add(name, performance.now() - started);
         }
         await warehouse.query('commit');
+        return rows;
       } catch (error) {
         await warehouse.query('rollback').catch(() => undefined);
         throw error;

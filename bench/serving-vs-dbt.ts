@@ -64,11 +64,15 @@ function timedWarehouse(inner: Warehouse, timings: Timings): Warehouse {
     transaction: async (statements: readonly Statement[]) => {
       await inner.query('begin transaction');
       try {
+        const rows: Row[][] = [];
         for (const statement of statements)
-          await timed(statement.label ?? statement.sql.slice(0, 90), () =>
-            inner.query(statement.sql, statement.parameters),
+          rows.push(
+            await timed(statement.label ?? statement.sql.slice(0, 90), () =>
+              inner.query(statement.sql, statement.parameters),
+            ),
           );
         await inner.query('commit');
+        return rows;
       } catch (error) {
         await inner.query('rollback').catch(() => undefined);
         throw error;

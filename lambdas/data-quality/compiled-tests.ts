@@ -2,7 +2,10 @@
  * Runs one compiled dbt test through the Warehouse interface, the way `dbt test` does: its SQL returns the
  * failing rows; `fail_calc` over them (default `count(*)`) is compared with `warn_if` / `error_if`.
  * A test whose query fails is a failed rule naming the test and the engine's message, never a pass.
+ * Given the measure serving-load took of the same test inside its transaction, the test is not run again:
+ * that measure is judged, and only a test with failing rows reads its sample.
  */
+import type { GuardMeasure } from '../shared/guard-measures';
 import type { PlanTest } from '../shared/serving-plan';
 import type { Row, SqlParameters, Warehouse } from '../shared/warehouse';
 import { isTransientWarehouseError } from '../shared/warehouse-errors';
@@ -32,6 +35,7 @@ export async function runCompiledTest(
   warehouse: Warehouse,
   test: PlanTest,
   runDate: string,
+  loadMeasure?: GuardMeasure,
 ): Promise<RuleResult> {
   const started = Date.now();
   const failCalc = failCalcOf(test);
@@ -49,13 +53,10 @@ export async function runCompiledTest(
   try {
     const parameters = bindParameters(test, runDate);
     const body = stripTrailingSemicolons(test.sql);
-    const [summary] = await warehouse.query(
-      `select ${failCalc} as failures, count(*) as failing_rows from (\n${body}\n) dbt_internal_test`,
-      parameters,
-    );
-    if (!summary) throw new Error('the failure count query returned no row');
-    const failingRows = toNumber(summary.failing_rows) ?? 0;
-    const observed = toNumber(summary.failures);
+    const { failingRows, observed } =
+      loadMeasure !== undefined
+        ? { failingRows: loadMeasure.failing_rows, observed: loadMeasure.failures }
+        : await measure(warehouse, failCalc, body, parameters);
     // dbt compares a null fail_calc with the thresholds in SQL: null never meets one, so the test passes.
     const status =
       observed === null
@@ -74,6 +75,7 @@ export async function runCompiledTest(
       failing_rows: failingRows,
       observed,
       sample_failing_keys: sample.map((row) => sampleKeys(row, test.tested.column)),
+      ...(loadMeasure !== undefined ? { measured_by: 'serving-load' as const } : {}),
       elapsed_ms: Date.now() - started,
     };
   } catch (error: unknown) {
@@ -90,6 +92,21 @@ export async function runCompiledTest(
       elapsed_ms: Date.now() - started,
     };
   }
+}
+
+/** The test's measure (`fail_calc`) and failing rows, as dbt computes them. */
+async function measure(
+  warehouse: Warehouse,
+  failCalc: string,
+  body: string,
+  parameters: SqlParameters | undefined,
+): Promise<{ failingRows: number; observed: number | null }> {
+  const [summary] = await warehouse.query(
+    `select ${failCalc} as failures, count(*) as failing_rows from (\n${body}\n) dbt_internal_test`,
+    parameters,
+  );
+  if (!summary) throw new Error('the failure count query returned no row');
+  return { failingRows: toNumber(summary.failing_rows) ?? 0, observed: toNumber(summary.failures) };
 }
 
 function bindParameters(test: PlanTest, runDate: string): SqlParameters | undefined {

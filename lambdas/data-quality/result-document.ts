@@ -31,6 +31,11 @@ export const RuleResultSchema = z.object({
   error: z.optional(z.string()),
   /** Why the status differs from what the measure alone gives (e.g. a failure accepted on a day declared empty). */
   note: z.optional(z.string()),
+  /**
+   * `serving-load`: the measure is the one serving-load took inside the transaction it committed (its
+   * guard), not re-run by the gate. Absent when the gate measured the rule itself.
+   */
+  measured_by: z.optional(z.enum(['serving-load'])),
   /** Milliseconds the rule took. */
   elapsed_ms: z.number().check(z.nonnegative()),
 });

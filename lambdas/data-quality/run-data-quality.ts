@@ -5,6 +5,7 @@
  * machine's Choice reads: `failed` only when an error-severity rule failed or a rule could not run.
  */
 import * as z from '../shared/zod';
+import { GuardMeasureSchema, type GuardMeasure } from '../shared/guard-measures';
 import type { ObjectStore } from '../shared/object-store';
 import { QUALITY_STAGES, ZONES } from '../shared/platform-names';
 import { RunDateSchema } from '../shared/run-date';
@@ -32,6 +33,12 @@ export const DataQualityEventSchema = z.object({
    * rules of {@link EMPTY_DAY_TESTS} then warn instead of failing the gate.
    */
   declared_empty: z._default(z.boolean(), false),
+  /**
+   * Serving stage: what LoadServing measured of its guarded tests inside the transaction it committed
+   * (its result's `guard_measures`). Those tests are reported from these measures instead of being run
+   * again; a test without one is run. Absent when the gate runs on its own (`deftunes quality`).
+   */
+  load_measures: z.optional(z.array(GuardMeasureSchema)),
 });
 
 /** Generic dbt tests that fail on an empty or collapsed source day, the failure a declared-empty day expects. */
@@ -109,7 +116,17 @@ export async function runDataQuality(event: unknown, deps: DataQualityDeps): Pro
     );
     throw new Error(`invalid data-quality event ${JSON.stringify(event)}: ${issues.join('; ')}`);
   }
-  const { run_date: runDate, stage, declared_empty: declaredEmpty } = parsed.data;
+  const {
+    run_date: runDate,
+    stage,
+    declared_empty: declaredEmpty,
+    load_measures: loadMeasures,
+  } = parsed.data;
+  if (loadMeasures && stage !== ZONES.serving)
+    throw new Error(
+      `invalid data-quality event: load_measures are the serving load's, not the ${stage} stage's`,
+    );
+  const measured = new Map<string, GuardMeasure>(loadMeasures?.map((measure) => [measure.test, measure]));
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
   const tests = deps.plan.tests.filter((test) => test.stage === stage);
@@ -118,10 +135,15 @@ export async function runDataQuality(event: unknown, deps: DataQualityDeps): Pro
       `the ${deps.plan.target} serving plan has no ${stage} tests: the gate would check nothing`,
     );
   }
-  deps.logger.info('data quality started', { run_date: runDate, stage, tests: tests.length });
+  deps.logger.info('data quality started', {
+    run_date: runDate,
+    stage,
+    tests: tests.length,
+    measured_by_the_load: tests.filter((test) => measured.has(test.name)).length,
+  });
 
   const rules: RuleResult[] = await mapConcurrently(tests, deps.concurrency ?? 4, async (test) => {
-    const rule = await runCompiledTest(deps.warehouse, test, runDate);
+    const rule = await runCompiledTest(deps.warehouse, test, runDate, measured.get(test.name));
     return declaredEmpty ? acceptDeclaredEmptyDay(rule, test) : rule;
   });
   if (stage === ZONES.transform) {

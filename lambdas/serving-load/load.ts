@@ -11,11 +11,12 @@
  * This file orders the statements, runs them in one transaction and reports the result.
  */
 import { parseEvent } from '../shared/contracts';
+import type { GuardMeasure } from '../shared/guard-measures';
 import { RunDateEventSchema } from '../shared/run-date';
 import type { PlanModel, PlanTarget, ServingPlan } from '../shared/serving-plan';
 import type { Statement, Warehouse } from '../shared/warehouse';
 import { inspect, replayFromOf, type Existing } from './existing';
-import { guardedTests, guardStatements } from './guards';
+import { guardedTests, guardMeasuresOf, guardStatements } from './guards';
 import { incrementalStatements } from './materializations/incremental-run-date';
 import { snapshotStatements } from './materializations/snapshot-type2';
 import { tableDrops, tableStatements } from './materializations/table';
@@ -27,6 +28,7 @@ export { runsTableOf } from './existing';
 export {
   GUARD_STATEMENT_BYTES,
   guardedTests,
+  guardMeasuresOf,
   guardSelect,
   guardStatements,
   thresholdCondition,
@@ -61,13 +63,16 @@ export interface ServingLoadResult {
   readonly target: PlanTarget;
   readonly models: ModelLoadResult[];
   readonly statements: number;
-  /** Error-severity serving tests checked inside the transaction before it committed. */
-  readonly guarded_tests: string[];
+  /**
+   * Error-severity serving tests checked inside the transaction before it committed, with their measures
+   * (what CheckServingQuality reports for them).
+   */
+  readonly guard_measures: GuardMeasure[];
 }
 
 const silentLogger: LoadLogger = { info: () => undefined, warn: () => undefined };
 
-/** The statements of one run, in order. */
+/** The statements of one run, in order; the guards last. */
 export function planStatements(plan: ServingPlan, runDate: string, existing: Existing): Statement[] {
   const dialect = dialectOf(plan.target);
   const statements: Statement[] = [...new Set(plan.models.map((model) => model.schema))].map((schema) => ({
@@ -117,6 +122,7 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
     logger.info(`model ${name}: replaying the applied snapshots from ${from}`, { run_date: runDate });
   }
   const guarded = guardedTests(plan).map((test) => test.name);
+  const guards = guardStatements(plan, runDate).length;
   logger.info('serving load: executing the plan in one transaction', {
     run_date: runDate,
     target: plan.target,
@@ -124,7 +130,12 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
     guarded_tests: guarded.length,
     statements: statements.length,
   });
-  await warehouse.transaction(statements);
+  const rows = await warehouse.transaction(statements);
+  const measures = guardMeasuresOf(rows.slice(statements.length - guards).flat());
+  const unmeasured = guarded.filter((name) => !measures.some((measure) => measure.test === name));
+  // The run has committed: a missing measure only means the gate runs that test itself.
+  if (unmeasured.length > 0)
+    logger.warn('serving load: guards returned no measure for some tests', { tests: unmeasured });
 
   const rowsByModel = await countTables(warehouse, plan);
   const models = plan.models.map((model) => ({
@@ -139,7 +150,7 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
     target: plan.target,
     models,
     statements: statements.length,
-    guarded_tests: guarded,
+    guard_measures: measures,
   };
 }
 

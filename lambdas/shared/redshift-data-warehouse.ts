@@ -147,8 +147,8 @@ export class RedshiftDataWarehouse implements Warehouse {
     return (await this.readResult(requireId(started.Id))) as T[];
   }
 
-  async transaction(statements: readonly Statement[]): Promise<void> {
-    if (statements.length === 0) return;
+  async transaction(statements: readonly Statement[]): Promise<Row[][]> {
+    if (statements.length === 0) return [];
     if (statements.length > MAX_BATCH_STATEMENTS) {
       throw new Error(
         `transaction of ${statements.length} statements exceeds the Data API's ${MAX_BATCH_STATEMENTS} statements per BatchExecuteStatement (first: "${labelOf(statements[0], 0)}")`,
@@ -170,7 +170,8 @@ export class RedshiftDataWarehouse implements Warehouse {
         }),
       ),
     );
-    await this.waitFor(requireId(started.Id), labels);
+    const description = await this.waitFor(requireId(started.Id), labels);
+    return this.subStatementRows(description, statements.length);
   }
 
   async close(): Promise<void> {
@@ -243,6 +244,19 @@ export class RedshiftDataWarehouse implements Warehouse {
       }
       throw error;
     }
+  }
+
+  /** The rows of each sub-statement of a finished batch, read as `<id>:<n>`; [] without a result set. */
+  private async subStatementRows(batch: DescribeStatementResponse, expected: number): Promise<Row[][]> {
+    const subStatements = batch.SubStatements ?? [];
+    if (subStatements.length !== expected)
+      throw new Error(
+        `BatchExecuteStatement ${batch.Id} reported ${subStatements.length} sub-statements for the ${expected} sent`,
+      );
+    const rows: Row[][] = [];
+    for (const sub of subStatements)
+      rows.push(sub.HasResultSet ? await this.readResult(requireId(sub.Id)) : []);
+    return rows;
   }
 
   private async readResult(id: string): Promise<Row[]> {

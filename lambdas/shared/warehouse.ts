@@ -20,9 +20,10 @@ export interface Warehouse {
   query<T extends Row = Row>(sql: string, parameters?: SqlParameters): Promise<T[]>;
   /**
    * Runs the statements in order in ONE transaction: all of them take effect, or none does. A failure
-   * rejects with an error naming the failing statement's label and the engine's message.
+   * rejects with an error naming the failing statement's label and the engine's message. Resolves to the
+   * rows each statement returned, in order (`[]` for a statement without a result set: DDL, DML).
    */
-  transaction(statements: readonly Statement[]): Promise<void>;
+  transaction(statements: readonly Statement[]): Promise<Row[][]>;
   /** Releases connections. */
   close(): Promise<void>;
 }

@@ -236,10 +236,15 @@ export class DailyPipeline extends Construct {
         '$.transformQuality',
       ),
       loadServing: warehouseStep(S.loadServing, functions.servingLoad, RUN_DATE, '$.servingLoad'),
+      // The load's measures of the tests it guarded: the gate reports them instead of running them again.
       checkServingQuality: warehouseStep(
         S.checkServingQuality,
         functions.dataQuality,
-        { ...RUN_DATE, stage: ZONES.serving },
+        {
+          ...RUN_DATE,
+          stage: ZONES.serving,
+          load_measures: sfn.JsonPath.listAt('$.servingLoad.result.guard_measures'),
+        },
         '$.servingQuality',
       ),
     };

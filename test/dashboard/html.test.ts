@@ -160,7 +160,7 @@ describe('buildDashboard', () => {
     try {
       const failing = {
         query: () => Promise.reject(new Error('connection reset')),
-        transaction: () => Promise.resolve(),
+        transaction: () => Promise.resolve([]),
         close: () => Promise.resolve(),
       };
       const out = path.join(dir, 'dashboard.html');

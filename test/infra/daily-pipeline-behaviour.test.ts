@@ -9,7 +9,14 @@ import { synthesizeDailyPipelineDefinition } from '../../lib/daily-pipeline-defi
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { previousDayIn } from '../../lambdas/resolve-run-date/resolve-run-date';
-import { messageOf, runLocks, standIns, type Calls, type Handler } from './daily-pipeline-stand-ins';
+import {
+  GUARD_MEASURES,
+  messageOf,
+  runLocks,
+  standIns,
+  type Calls,
+  type Handler,
+} from './daily-pipeline-stand-ins';
 import { DAILY_PIPELINE_STATES as S } from '../../lib/constructs/daily-pipeline-states';
 
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
@@ -74,7 +81,11 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
       stage: 'transform',
       declared_empty: false,
     });
-    expect(byState.CheckServingQuality).toEqual({ run_date: '2026-11-19', stage: 'serving' });
+    expect(byState.CheckServingQuality).toEqual({
+      run_date: '2026-11-19',
+      stage: 'serving',
+      load_measures: GUARD_MEASURES,
+    });
     expect(byState.TransformApi).toMatchObject({ Arguments: { '--run_date': '2026-11-19' } });
     expect(byState.ExtractConcerts).toEqual({ run_date: '2026-11-19' });
     expect(byState.ExtractArtistStats).toEqual({ run_date: '2026-11-19' });
@@ -108,7 +119,11 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
       stage: 'transform',
       declared_empty: true,
     });
-    expect(byState.CheckServingQuality).toEqual({ run_date: '2026-11-19', stage: 'serving' });
+    expect(byState.CheckServingQuality).toEqual({
+      run_date: '2026-11-19',
+      stage: 'serving',
+      load_measures: GUARD_MEASURES,
+    });
   });
 
   it("runs the previous day in the schedule's time zone when started by the schedule", async () => {
@@ -211,7 +226,7 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
         calls.push({ state: S.loadServing, input: (input as { Payload: Record<string, unknown> }).Payload });
         loads += 1;
         if (loads === 1) throw transient();
-        return { Payload: { models: 9 } };
+        return { Payload: { models: 9, guard_measures: GUARD_MEASURES } };
       },
     });
     await run({ run_date: '2026-11-19' }, handlers, { LoadServing: 0 });

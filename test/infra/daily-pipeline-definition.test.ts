@@ -227,9 +227,15 @@ describe('DailyPipeline definition', () => {
       FunctionName: expect.stringMatching(/^OUTPUT_PublishOutputFnGetAttFunctionsExtractApiFunction/),
       Payload: { 'run_date.$': '$.run_date', entity: 'users' },
     });
+    // The serving gate gets the measures the load took of its guarded tests, not to run them again.
     expect(byName.CheckServingQuality.Parameters).toMatchObject({
-      Payload: { 'run_date.$': '$.run_date', stage: 'serving' },
+      Payload: {
+        'run_date.$': '$.run_date',
+        stage: 'serving',
+        'load_measures.$': '$.servingLoad.result.guard_measures',
+      },
     });
+    expect(byName.LoadServing.ResultPath).toBe('$.servingLoad');
     expect(byName.TransformSongs.Parameters).toMatchObject({ Arguments: { '--run_date.$': '$.run_date' } });
   });
 

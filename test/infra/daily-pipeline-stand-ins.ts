@@ -21,6 +21,9 @@ export const runLocks = new LocalRunLocks(fs.mkdtempSync(path.join(os.tmpdir(), 
 /** cdk.json's dev bounds, as the deployed function reads them from its environment. */
 export const BOUNDS = { earliest: '2020-01-01', timeZone: 'Europe/Paris', source: 'test' };
 
+/** What the LoadServing stand-in measured of its guarded tests (CheckServingQuality gets them). */
+export const GUARD_MEASURES = [{ test: 'unique_dim_users_user_key', failures: 0, failing_rows: 0 }];
+
 export function standIns(
   calls: Calls,
   overrides: Partial<Record<DailyPipelineTaskState, Handler>> = {},
@@ -66,7 +69,7 @@ export function standIns(
       ExecutionTime: 40,
     }),
     [S.checkTransformQuality]: lambda(S.checkTransformQuality, { status: 'passed' }),
-    [S.loadServing]: lambda(S.loadServing, { models: 9 }),
+    [S.loadServing]: lambda(S.loadServing, { models: 9, guard_measures: GUARD_MEASURES }),
     [S.checkServingQuality]: lambda(S.checkServingQuality, { status: 'warned' }),
     [S.notifySuccess]: other(S.notifySuccess, { MessageId: 'm1' }),
     [S.notifyFailure]: other(S.notifyFailure, { MessageId: 'm2' }),

@@ -344,7 +344,9 @@ export async function openFixture(): Promise<Fixture> {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  const reset = async (): Promise<void> => warehouse.transaction(restore);
+  const reset = async (): Promise<void> => {
+    await warehouse.transaction(restore);
+  };
   const writeCounts: Fixture['writeCounts'] = async (source, extraction, quarantinedAtTransform = 0) => {
     await landing.putObject(
       landingManifestKey(source, RUN_DATE),

@@ -15,6 +15,7 @@ import {
   type QualityLogger,
   type QualityMetrics,
 } from '../../lambdas/data-quality/run-data-quality';
+import type { Row, SqlParameters, Warehouse } from '../../lambdas/shared/warehouse';
 import { Command } from 'commander';
 import { registerQualityCommand } from '../../lib/local/cli/quality';
 import { localPaths } from '../../lib/local/data-dir';
@@ -193,6 +194,46 @@ describe('runDataQuality', () => {
     expect(document.rules.length).toBe(fixture.plan.tests.filter((test) => test.stage === 'serving').length);
   });
 
+  it("reports the load's measures of the tests it guarded instead of running them again", async () => {
+    const measures = fixture.loads.at(-1)!.guard_measures;
+    expect(fixture.loads.at(-1)!.run_date).toBe(RUN_DATE);
+    const guarded = new Set(measures.map((measure) => measure.test));
+    const serving = fixture.plan.tests.filter((test) => test.stage === 'serving');
+    expect(guarded.size).toBeGreaterThan(30);
+    // A measure says a key repeats: the gate judges it as given (the data itself is clean).
+    const tampered = measures.map((measure) =>
+      measure.test === 'unique_dim_users_user_key' ? { ...measure, failures: 3, failing_rows: 3 } : measure,
+    );
+    const measuredQueries: string[] = [];
+    const recording: Warehouse = {
+      query: <T extends Row = Row>(sql: string, parameters?: SqlParameters) => {
+        if (/^select .* as failures, count\(\*\) as failing_rows from \(/s.test(sql))
+          measuredQueries.push(sql);
+        return deps.warehouse.query<T>(sql, parameters);
+      },
+      transaction: (statements) => deps.warehouse.transaction(statements),
+      close: async () => undefined,
+    };
+    const result = await runDataQuality(
+      { run_date: RUN_DATE, stage: 'serving', load_measures: tampered },
+      { ...deps, warehouse: recording },
+    );
+    expect(result.failed).toEqual(['unique_dim_users_user_key']);
+    // Only the tests the load did not guard (warn severity) are measured by the gate.
+    expect(measuredQueries).toHaveLength(serving.filter((test) => !guarded.has(test.name)).length);
+    const rules = readDocument('serving').rules;
+    const byLoad = rules.filter((rule) => rule.measured_by === 'serving-load').map((rule) => rule.rule);
+    expect(byLoad.sort()).toEqual([...guarded].sort());
+    expect(rules.find((rule) => rule.rule === 'unique_dim_users_user_key')).toMatchObject({
+      status: 'failed',
+      observed: 3,
+      failing_rows: 3,
+      sample_failing_keys: [], // read from the data, which has no repeated key
+    });
+    // The same day measured by the gate itself passes.
+    expect((await runDataQuality({ run_date: RUN_DATE, stage: 'serving' }, deps)).status).toBe('passed');
+  });
+
   it('fails a rule whose query errors, naming it, even with warn severity', async () => {
     await fixture.exec('drop view deftunes_serving.hourly_kpis_vw');
     const result = await runDataQuality({ run_date: RUN_DATE, stage: 'serving' }, deps);
@@ -226,6 +267,19 @@ describe('runDataQuality', () => {
       /invalid data-quality event .*run_date/,
     );
     await expect(runDataQuality({ run_date: RUN_DATE, stage: 'load' }, deps)).rejects.toThrow(/stage/);
+    await expect(
+      runDataQuality({ run_date: RUN_DATE, stage: 'transform', load_measures: [] }, deps),
+    ).rejects.toThrow(/load_measures are the serving load's, not the transform stage's/);
+    await expect(
+      runDataQuality(
+        {
+          run_date: RUN_DATE,
+          stage: 'serving',
+          load_measures: [{ test: 'x', failures: 0, failing_rows: -1 }],
+        },
+        deps,
+      ),
+    ).rejects.toThrow(/load_measures\.0\.failing_rows/);
     const empty = {
       ...deps,
       plan: { ...deps.plan, tests: deps.plan.tests.filter((test) => test.stage !== 'serving') },

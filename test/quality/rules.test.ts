@@ -58,7 +58,9 @@ describe('on valid data', () => {
     expect(days[0]).toBe(FIRST_DATE);
     expect(fixture.loads.map((load) => load.run_date)).toEqual(days);
     for (const load of fixture.loads) {
-      expect(load.guarded_tests.length).toBeGreaterThan(5);
+      expect(load.guard_measures.length).toBeGreaterThan(5);
+      // A clean day: every guarded test measured nothing failing (the gate reports these measures).
+      expect(load.guard_measures.filter((measure) => measure.failing_rows > 0)).toEqual([]);
       // Days in order: each run replays from the day before (the first from itself).
       expect(load.models.find((model) => model.name === 'dim_users')?.replayed_from).toBe(
         days[Math.max(0, days.indexOf(load.run_date) - 1)],

@@ -41,7 +41,7 @@ function failingWarehouse(error: Error): Warehouse {
     query: async () => {
       throw error;
     },
-    transaction: async () => undefined,
+    transaction: async () => [],
     close: async () => undefined,
   };
 }

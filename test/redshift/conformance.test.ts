@@ -43,18 +43,30 @@ function recordDataApi(respond: (sql: string) => Row[]): DataApiCall[] {
     results.set(id, respond(input.Sql));
     return { Id: id };
   });
+  const batchSizes = new Map<string, number>();
   redshift.on(BatchExecuteStatementCommand).callsFake((input: { Sqls: string[] }) => {
     const id = `batch-${++next}`;
     calls.push({
       api: 'BatchExecuteStatement',
       statements: input.Sqls.map((sql, index) => ({ label: `batch ${next} statement ${index + 1}`, sql })),
     });
+    batchSizes.set(id, input.Sqls.length);
     return { Id: id };
   });
+  // A batch's sub-statements have no result set here (the guards' measures are the fake's business).
   redshift.on(DescribeStatementCommand).callsFake((input: { Id: string }) => ({
     Id: input.Id,
     Status: 'FINISHED',
     HasResultSet: (results.get(input.Id) ?? []).length > 0,
+    ...(batchSizes.has(input.Id)
+      ? {
+          SubStatements: Array.from({ length: batchSizes.get(input.Id)! }, (_, index) => ({
+            Id: `${input.Id}:${index + 1}`,
+            Status: 'FINISHED',
+            HasResultSet: false,
+          })),
+        }
+      : {}),
   }));
   redshift.on(GetStatementResultCommand).callsFake((input: { Id: string }) => {
     const rows = results.get(input.Id) ?? [];

@@ -156,6 +156,15 @@ test('the redshift plan on the Data API fake builds the same tables and test out
       await runServingLoad({ run_date: runDate }, { warehouse: redshift, plan: redshiftPlan }),
     ];
     expect({ step, runDate, models: viaFake.models }).toEqual({ step, runDate, models: viaDuckDb.models });
+    // The guards' measures, read from the batch's sub-statement result on the Data API, are DuckDB's.
+    const byTest = (measures: typeof viaFake.guard_measures) =>
+      [...measures].sort((a, b) => a.test.localeCompare(b.test));
+    expect(viaFake.guard_measures.length).toBeGreaterThan(30);
+    expect({ step, runDate, measures: byTest(viaFake.guard_measures) }).toEqual({
+      step,
+      runDate,
+      measures: byTest(viaDuckDb.guard_measures),
+    });
     expect({ step, runDate, tables: await contentsOf(redshift, relations) }).toEqual({
       step,
       runDate,

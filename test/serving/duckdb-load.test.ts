@@ -258,7 +258,7 @@ test('a date that only corrected attributes in place still stops an older date f
 });
 
 test('an error-severity serving test failing inside the run rolls the whole run back and names the test', async () => {
-  expect(results[DAY_2].guarded_tests).toEqual(
+  expect(results[DAY_2].guard_measures.map((measure) => measure.test)).toEqual(
     expect.arrayContaining(['fact_session_items_inferred_user_share', 'unique_dim_users_user_key']),
   );
   const before = backup('before-failed-guard');
@@ -288,7 +288,9 @@ test('an error-severity serving test failing inside the run rolls the whole run 
     ),
   };
   const loaded = await load(DAY_2, warnOnly, strayBuyer);
-  expect(loaded.guarded_tests).not.toContain('fact_session_items_inferred_user_share');
+  expect(loaded.guard_measures.map((measure) => measure.test)).not.toContain(
+    'fact_session_items_inferred_user_share',
+  );
   // The stray buyer's item points to an inferred member: flagged, attributes unknown.
   expect(
     await query(

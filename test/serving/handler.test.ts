@@ -93,8 +93,23 @@ test('runs the redshift plan through the Data API with the configured workgroup,
   const redshift = mockClient(sdk.RedshiftDataClient);
   try {
     redshift.on(sdk.ExecuteStatementCommand).resolves({ Id: 'q' });
-    redshift.on(sdk.BatchExecuteStatementCommand).resolves({ Id: 'b' });
-    redshift.on(sdk.DescribeStatementCommand).resolves({ Status: 'FINISHED', HasResultSet: true });
+    let batchSize = 0;
+    redshift.on(sdk.BatchExecuteStatementCommand).callsFake((input: { Sqls: string[] }) => {
+      batchSize = input.Sqls.length;
+      return { Id: 'b' };
+    });
+    redshift.on(sdk.DescribeStatementCommand).callsFake((input: { Id: string }) => ({
+      Status: 'FINISHED',
+      HasResultSet: input.Id !== 'b',
+      ...(input.Id === 'b'
+        ? {
+            SubStatements: Array.from({ length: batchSize }, (_, index) => ({
+              Id: `b:${index + 1}`,
+              HasResultSet: false,
+            })),
+          }
+        : {}),
+    }));
     redshift.on(sdk.GetStatementResultCommand).resolves({ ColumnMetadata: [{ name: 'x' }], Records: [] });
 
     const result = await handler({ run_date: '2024-03-01' }, { awsRequestId: 'req-1' });

@@ -139,8 +139,14 @@ test('polling gives up after the timeout, naming the statement', async () => {
 
 test('a transaction is one BatchExecuteStatement with parameters inlined as checked literals', async () => {
   redshift.on(BatchExecuteStatementCommand).resolves({ Id: 'b-1' });
-  redshift.on(DescribeStatementCommand).resolvesOnce({ Status: 'STARTED' }).resolves({ Status: 'FINISHED' });
-  await warehouse().transaction([
+  const subStatements = (count: number) =>
+    Array.from({ length: count }, (_, index) => ({ Id: `b-1:${index + 1}`, HasResultSet: false }));
+  redshift
+    .on(DescribeStatementCommand)
+    .resolvesOnce({ Status: 'STARTED' })
+    .resolvesOnce({ Status: 'FINISHED', SubStatements: subStatements(2) })
+    .resolves({ Status: 'FINISHED', SubStatements: subStatements(1) });
+  const rows = await warehouse().transaction([
     { sql: 'create schema if not exists "deftunes_serving"', label: 'schema' },
     {
       sql: "delete from f where ingest_on = cast(:run_date as date) and note <> 'keep :run_date' and n > :n and ok = :ok",
@@ -158,6 +164,7 @@ test('a transaction is one BatchExecuteStatement with parameters inlined as chec
     ExecutionMode: 'TRANSACTION',
   });
   expect(redshift).toHaveReceivedCommandTimes(DescribeStatementCommand, 2);
+  expect(rows).toEqual([[], []]);
 
   // Each transaction has its own idempotency token: an SDK retry reuses it, a new transaction does not.
   await warehouse().transaction([{ sql: 'select 1', label: 'again' }]);
@@ -167,6 +174,36 @@ test('a transaction is one BatchExecuteStatement with parameters inlined as chec
   expect(tokens).toHaveLength(2);
   expect(tokens[0]).toMatch(/^[0-9a-f-]{36}$/);
   expect(tokens[1]).not.toBe(tokens[0]);
+});
+
+test('a transaction returns the rows of each sub-statement with a result set, read as <id>:<n>', async () => {
+  redshift.on(BatchExecuteStatementCommand).resolves({ Id: 'b-2' });
+  redshift.on(DescribeStatementCommand).resolves({
+    Status: 'FINISHED',
+    SubStatements: [
+      { Id: 'b-2:1', HasResultSet: false },
+      { Id: 'b-2:2', HasResultSet: true },
+    ],
+  });
+  redshift.on(GetStatementResultCommand, { Id: 'b-2:2' }).resolves({
+    ColumnMetadata: [{ name: 'test_name' }, { name: 'failures' }],
+    Records: [[{ stringValue: 'unique_dim_users_user_key' }, { doubleValue: 0 }]],
+  });
+  const statements = [
+    { sql: 'insert into t values (1)', label: 'insert' },
+    { sql: 'select 1', label: 'guard' },
+  ];
+  expect(await warehouse().transaction(statements)).toEqual([
+    [],
+    [{ test_name: 'unique_dim_users_user_key', failures: 0 }],
+  ]);
+  expect(redshift).toHaveReceivedCommandTimes(GetStatementResultCommand, 1);
+
+  // A description that does not list every sub-statement cannot say which rows are whose.
+  redshift.on(DescribeStatementCommand).resolves({ Id: 'b-2', Status: 'FINISHED', SubStatements: [] });
+  await expect(warehouse().transaction(statements)).rejects.toThrow(
+    'BatchExecuteStatement b-2 reported 0 sub-statements for the 2 sent',
+  );
 });
 
 test('a failed transaction names the failing statement’s label and Redshift’s message', async () => {

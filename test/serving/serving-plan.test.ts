@@ -26,6 +26,7 @@ import {
 } from '../../lambdas/shared/serving-plan';
 import {
   guardedTests,
+  guardMeasuresOf,
   guardStatements,
   planStatements,
   runServingLoad,
@@ -177,14 +178,45 @@ test('the redshift run fits one BatchExecuteStatement on a fresh and on a loaded
   ]);
 });
 
-test('the redshift plan runs through the Data API: inspection, one batch with the run date inlined, row counts', async () => {
+test('the redshift plan runs through the Data API: inspection, one batch with the run date inlined, guard measures, row counts', async () => {
   const redshift = mockClient(RedshiftDataClient);
   const plan = plans.redshift!;
+  const guarded = guardedTests(plan);
   redshift.on(ExecuteStatementCommand).callsFake((input: { Sql: string }) => ({
     Id: input.Sql.includes('information_schema') ? 'inspect' : 'counts',
   }));
-  redshift.on(BatchExecuteStatementCommand).resolves({ Id: 'load' });
-  redshift.on(DescribeStatementCommand).resolves({ Status: 'FINISHED', HasResultSet: true });
+  let batchSize = 0;
+  redshift.on(BatchExecuteStatementCommand).callsFake((input: { Sqls: string[] }) => {
+    batchSize = input.Sqls.length;
+    return { Id: 'load' };
+  });
+  // The batch's last sub-statement is the one guard statement (the plan's guards fit one): it has a result.
+  redshift.on(DescribeStatementCommand).callsFake((input: { Id: string }) => ({
+    Id: input.Id,
+    Status: 'FINISHED',
+    HasResultSet: input.Id !== 'load',
+    ...(input.Id === 'load'
+      ? {
+          SubStatements: Array.from({ length: batchSize }, (_, index) => ({
+            Id: `load:${index + 1}`,
+            Status: 'FINISHED',
+            HasResultSet: index === batchSize - 1,
+          })),
+        }
+      : {}),
+  }));
+  redshift.on(GetStatementResultCommand).callsFake((input: { Id: string }) => {
+    if (input.Id !== `load:${batchSize}`) throw new Error(`no result set for ${input.Id}`);
+    return {
+      ColumnMetadata: ['test_name', 'failures', 'failing_rows', 'guard'].map((name) => ({ name })),
+      Records: guarded.map((test, index) => [
+        { stringValue: test.name },
+        { doubleValue: index % 2 },
+        { longValue: index % 2 },
+        { isNull: true },
+      ]),
+    };
+  });
   redshift.on(GetStatementResultCommand, { Id: 'inspect' }).resolves({
     ColumnMetadata: [{ name: 'table_schema' }, { name: 'table_name' }, { name: 'table_type' }],
     Records: [],
@@ -233,10 +265,12 @@ test('the redshift plan runs through the Data API: inspection, one batch with th
   const viewDrops = sqls.filter((sql) => sql.startsWith('drop view'));
   expect(viewDrops).toEqual([`drop view if exists ${views.map((model) => model.relation).join(', ')}`]);
   expect(sqls.indexOf(viewDrops[0])).toBeLessThan(sqls.findIndex((sql) => sql.startsWith('create view')));
-  // The serving tests' guards close the batch, after every model, so a failing one rolls the run back.
-  const guarded = guardedTests(plan);
+  // The serving tests' guards close the batch, after every model, so a failing one rolls the run back; their
+  // rows (read as the sub-statement's result) are the measures the load returns for the serving gate.
   expect(guarded.length).toBeGreaterThan(30);
-  expect(result.guarded_tests).toEqual(guarded.map((test) => test.name));
+  expect(result.guard_measures).toEqual(
+    guarded.map((test, index) => ({ test: test.name, failures: index % 2, failing_rows: index % 2 })),
+  );
   const guardSqls = sqls.filter((sql) => sql.includes("cast('serving test failed: "));
   expect(guardSqls.length).toBeGreaterThanOrEqual(1);
   expect(sqls.slice(-guardSqls.length)).toEqual(guardSqls);
@@ -275,6 +309,24 @@ test('guards cover the error-severity serving tests only, packed into statements
   expect(named).toEqual(guarded.map((test) => test.name));
   expect(guardStatements(withWarn, '2024-03-01')).toHaveLength(1);
   expect(() => guardStatements(withWarn, '2024-03-01', 200)).toThrow(/its guard is \d+ bytes, over 200/);
+});
+
+test("guard rows become the gate's measures; a row that does not read as one is left to the gate", () => {
+  expect(
+    guardMeasuresOf([
+      { test_name: 'unique_dim_users_user_key', failures: 0, failing_rows: 0, guard: null },
+      // Redshift's Data API returns decimals as strings.
+      { test_name: 'fact_session_items_inferred_user_share', failures: '7.5', failing_rows: 3, guard: null },
+      { test_name: 'a_sum_over_no_rows', failures: null, failing_rows: 0, guard: null },
+      { test_name: 'negative_rows', failures: 0, failing_rows: -1, guard: null },
+      { test_name: 'not_a_number', failures: 'n/a', failing_rows: 0, guard: null },
+      { failures: 0, failing_rows: 0, guard: null },
+    ]),
+  ).toEqual([
+    { test: 'unique_dim_users_user_key', failures: 0, failing_rows: 0 },
+    { test: 'fact_session_items_inferred_user_share', failures: 7.5, failing_rows: 3 },
+    { test: 'a_sum_over_no_rows', failures: null, failing_rows: 0 },
+  ]);
 });
 
 test('dbt thresholds become SQL conditions', () => {

@@ -9,6 +9,7 @@ import {
   DuckDBInstance,
   DuckDBResultReader,
   DuckDBTypeId,
+  ResultReturnType,
   StatementType,
 } from '@duckdb/node-api';
 import * as path from 'node:path';
@@ -133,14 +134,19 @@ export class DuckDbWarehouse implements Warehouse {
     });
   }
 
-  transaction(statements: readonly Statement[]): Promise<void> {
+  transaction(statements: readonly Statement[]): Promise<Row[][]> {
     if (this.sandboxed) return Promise.reject(new Error('a sandboxed DuckDB warehouse only reads'));
     return this.exclusive(async () => {
       await this.connection.run('BEGIN TRANSACTION');
       try {
-        for (const statement of statements)
-          await this.run(statement.sql, statement.parameters ?? {}, statement.label);
+        const rows: Row[][] = [];
+        for (const statement of statements) {
+          const result = await this.run(statement.sql, statement.parameters ?? {}, statement.label);
+          // As the Data API: only a query has a result set (an INSERT's changed-row count is none).
+          rows.push(result.returnType === ResultReturnType.QUERY_RESULT ? toRows(result) : []);
+        }
         await this.connection.run('COMMIT');
+        return rows;
       } catch (error) {
         try {
           await this.connection.run('ROLLBACK');
