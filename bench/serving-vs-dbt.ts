@@ -4,8 +4,8 @@
  * same parquet files; for each bench day in order:
  *
  * - ours: `runServingLoad` (the duckdb serving plan in one transaction, error-severity serving tests
- *   guarded inside it) then the serving gate (`runDataQuality` stage serving, every serving test, as the
- *   local pipeline's CheckServingQuality runs it), in this process;
+ *   guarded inside it) then the serving gate (`runDataQuality` stage serving with the load's guard measures,
+ *   as the pipeline's CheckServingQuality runs it: it measures the warn-severity tests), in this process;
  * - dbt: `dbt build --target duckdb --vars '{run_date: D}'` of the same selection (the plan's models and
  *   serving tests) on the other file, and the same command selecting nothing: dbt's floor (Python start-up,
  *   parsing the project), so the figures give dbt's time with and without it.
@@ -108,7 +108,10 @@ async function runOurs(
   const loaded = performance.now();
   const local = await openLocalDataQuality({ dataDir, warehouse, plan, logger: quiet, metrics: noMetrics });
   try {
-    const gate = await runDataQuality({ run_date: runDate, stage: ZONES.serving }, local.deps);
+    const gate = await runDataQuality(
+      { run_date: runDate, stage: ZONES.serving, load_measures: load.guard_measures },
+      local.deps,
+    );
     return { loadMs: loaded - started, gateMs: performance.now() - loaded, load, gate };
   } finally {
     await local.close();
