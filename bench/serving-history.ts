@@ -29,7 +29,7 @@ import {
   type TransformTable,
 } from '../lambdas/shared/platform-names';
 import type { ServingPlan } from '../lambdas/shared/serving-plan';
-import type { Statement, Warehouse } from '../lambdas/shared/warehouse';
+import type { Row, Statement, Warehouse } from '../lambdas/shared/warehouse';
 import { DuckDbWarehouse } from '../lib/local/adapters/duckdb-warehouse';
 import { localPaths, type LocalPaths } from '../lib/local/data-dir';
 import { resolveScale, type ScaleSizes } from '../lib/local/simulator/scale';
@@ -177,7 +177,7 @@ function statementTimer(warehouse: Warehouse): { warehouse: Warehouse; times: Ma
     transaction: async (statements: readonly Statement[]) => {
       await warehouse.query('begin transaction');
       try {
-        const rows = [];
+        const rows: Row[][] = [];
         for (const [index, { sql, parameters, label }] of statements.entries()) {
           const started = performance.now();
           rows.push(await warehouse.query(sql, parameters));
