@@ -9,6 +9,7 @@ import {
   RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { Warehouse } from '../../lambdas/shared/warehouse';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildServingPlan, DBT_PROJECT_DIR, planPath, sourceHash } from '../../bin/build-serving-plan';
@@ -309,6 +310,27 @@ test('guards cover the error-severity serving tests only, packed into statements
   expect(named).toEqual(guarded.map((test) => test.name));
   expect(guardStatements(withWarn, '2024-03-01')).toHaveLength(1);
   expect(() => guardStatements(withWarn, '2024-03-01', 200)).toThrow(/its guard is \d+ bytes, over 200/);
+});
+
+test('a committed run whose guards returned no rows reports no measures and says which tests the gate must run', async () => {
+  const plan = plans.duckdb!;
+  // A warehouse where nothing exists yet and no statement returns rows (as an engine that keeps no results).
+  const silent: Warehouse = {
+    query: async () => [],
+    transaction: async (statements) => statements.map(() => []),
+    close: async () => undefined,
+  };
+  const warnings: Record<string, unknown>[] = [];
+  const result = await runServingLoad(
+    { run_date: '2024-03-01' },
+    {
+      warehouse: silent,
+      plan,
+      logger: { info: () => undefined, warn: (_message, ...attributes) => warnings.push(...attributes) },
+    },
+  );
+  expect(result.guard_measures).toEqual([]);
+  expect(warnings).toEqual([{ tests: guardedTests(plan).map((test) => test.name) }]);
 });
 
 test("guard rows become the gate's measures; a row that does not read as one is left to the gate", () => {
