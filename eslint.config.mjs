@@ -32,13 +32,17 @@ const CDK_NEVER_IMPORTS_LOCAL = {
 };
 
 /**
- * The same rule for `import('...')` and `require('...')`, which no-restricted-imports does not see: the
- * `regex` of a restricted-imports pattern on the module text of either call.
+ * The same rule for `import('...')` and `require('...')` (a string or a template literal), which
+ * no-restricted-imports does not see: the `regex` of a restricted-imports pattern on the module text.
  */
-const dynamicImportsMatching = ({ regex, message }) => ({
-  selector: `:matches(ImportExpression, CallExpression[callee.name='require']) > Literal[value=/${regex.replaceAll('/', '\\/')}/]`,
-  message,
-});
+const dynamicImportsMatching = ({ regex, message }) => {
+  const pattern = `/${regex.replaceAll('/', '\\/')}/`;
+  const call = ":matches(ImportExpression, CallExpression[callee.name='require'])";
+  return [
+    { selector: `${call} > Literal[value=${pattern}]`, message },
+    { selector: `${call} > TemplateLiteral > TemplateElement[value.raw=${pattern}]`, message },
+  ];
+};
 
 export default tseslint.config(
   {
@@ -80,7 +84,7 @@ export default tseslint.config(
             'about 35 KiB of a bundle where classic zod is about 95 KiB (issue 17: every bundle <= 512 KiB), and it ' +
             'configures the English messages zod/mini does not load (without them every issue reads "Invalid input").',
         },
-        dynamicImportsMatching(LAMBDAS_IMPORT_ONLY_LAMBDAS),
+        ...dynamicImportsMatching(LAMBDAS_IMPORT_ONLY_LAMBDAS),
       ],
     },
   },
@@ -95,7 +99,7 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         ZOD_NAMESPACE_IMPORT,
-        dynamicImportsMatching(CDK_NEVER_IMPORTS_LOCAL),
+        ...dynamicImportsMatching(CDK_NEVER_IMPORTS_LOCAL),
       ],
     },
   },

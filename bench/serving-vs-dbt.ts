@@ -109,7 +109,7 @@ async function runOurs(
   const local = await openLocalDataQuality({ dataDir, warehouse, plan, logger: quiet, metrics: noMetrics });
   try {
     const gate = await runDataQuality(
-      { run_date: runDate, stage: ZONES.serving, load_measures: load.guard_measures },
+      { run_date: runDate, stage: ZONES.serving, serving_load: load },
       local.deps,
     );
     return { loadMs: loaded - started, gateMs: performance.now() - loaded, load, gate };

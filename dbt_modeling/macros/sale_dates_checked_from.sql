@@ -9,5 +9,5 @@
   {%- if days is not number or days < 0 or days > 31 or days != days | int -%}
     {{ exceptions.raise_compiler_error("var sessions_lookback_days must be a whole number of days 0 to 31, got '" ~ days ~ "'") }}
   {%- endif -%}
-  ({{ run_date() }} - {{ days }})
+  ({{ run_date() }} - {{ days | int }})
 {%- endmacro %}

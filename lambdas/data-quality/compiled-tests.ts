@@ -3,7 +3,7 @@
  * failing rows; `fail_calc` over them (default `count(*)`) is compared with `warn_if` / `error_if`.
  * A test whose query fails is a failed rule naming the test and the engine's message, never a pass.
  * Given the measure serving-load took of the same test inside its transaction, the test is not run again:
- * that measure is judged, and only a test with failing rows reads its sample.
+ * that measure is judged. Only a test that warned or failed reads its sample of failing rows.
  */
 import type { GuardMeasure } from '../shared/guard-measures';
 import type { PlanTest } from '../shared/serving-plan';
@@ -62,8 +62,9 @@ export async function runCompiledTest(
       observed === null
         ? 'passed'
         : judge({ severity: test.severity, warnIf: test.warn_if, errorIf: test.error_if }, observed);
+    // A passed test returns rows too when its measure is a share (one row holding the percent): no sample.
     const sample =
-      failingRows > 0
+      status !== 'passed' && failingRows > 0
         ? await warehouse.query(
             `select * from (\n${body}\n) dbt_internal_test limit ${SAMPLE_SIZE}`,
             parameters,

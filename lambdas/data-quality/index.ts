@@ -1,6 +1,6 @@
 /**
  * Lambda `data-quality`: event `{run_date, stage: "transform" | "serving", declared_empty?: boolean,
- * load_measures?: [{test, failures, failing_rows}]}` (the serving load's guard measures), result
+ * serving_load?: {guard_measures?: [{test, failures, failing_rows}]}}` (this run's LoadServing result), result
  * `{run_date, stage, status: "passed" | "warned" | "failed", failed: [rule...], warned: [rule...], results_key}`.
  * The state machine's quality gates (`TransformQualityGate`, `ServingQualityGate`) fail the run when
  * `status` is `failed`. The handler only wires AWS adapters from the environment; the work is

@@ -34,11 +34,13 @@ export const DataQualityEventSchema = z.object({
    */
   declared_empty: z._default(z.boolean(), false),
   /**
-   * Serving stage: what LoadServing measured of its guarded tests inside the transaction it committed
-   * (its result's `guard_measures`). Those tests are reported from these measures instead of being run
-   * again; a test without one is run. Absent when the gate runs on its own (`deftunes quality`).
+   * Serving stage: the result of this run's LoadServing, whose `guard_measures` are what it measured of
+   * its guarded tests inside the transaction it committed. Those tests are reported from these measures
+   * instead of being run again; a test without one is run. The state machine passes the whole result (a
+   * path that always exists once LoadServing succeeded), so a result without `guard_measures` only means
+   * every test is run. Absent when the gate runs on its own (`deftunes quality`).
    */
-  load_measures: z.optional(z.array(GuardMeasureSchema)),
+  serving_load: z.optional(z.object({ guard_measures: z.optional(z.array(GuardMeasureSchema)) })),
 });
 
 /** Generic dbt tests that fail on an empty or collapsed source day, the failure a declared-empty day expects. */
@@ -116,17 +118,14 @@ export async function runDataQuality(event: unknown, deps: DataQualityDeps): Pro
     );
     throw new Error(`invalid data-quality event ${JSON.stringify(event)}: ${issues.join('; ')}`);
   }
-  const {
-    run_date: runDate,
-    stage,
-    declared_empty: declaredEmpty,
-    load_measures: loadMeasures,
-  } = parsed.data;
-  if (loadMeasures && stage !== ZONES.serving)
+  const { run_date: runDate, stage, declared_empty: declaredEmpty, serving_load: servingLoad } = parsed.data;
+  if (servingLoad && stage !== ZONES.serving)
     throw new Error(
-      `invalid data-quality event: load_measures are the serving load's, not the ${stage} stage's`,
+      `invalid data-quality event: serving_load is for the serving stage, not the ${stage} stage`,
     );
-  const measured = new Map<string, GuardMeasure>(loadMeasures?.map((measure) => [measure.test, measure]));
+  const measured = new Map<string, GuardMeasure>(
+    servingLoad?.guard_measures?.map((measure) => [measure.test, measure]),
+  );
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
   const tests = deps.plan.tests.filter((test) => test.stage === stage);
@@ -139,7 +138,7 @@ export async function runDataQuality(event: unknown, deps: DataQualityDeps): Pro
     run_date: runDate,
     stage,
     tests: tests.length,
-    measured_by_the_load: tests.filter((test) => measured.has(test.name)).length,
+    measured_by_load: tests.filter((test) => measured.has(test.name)).length,
   });
 
   const rules: RuleResult[] = await mapConcurrently(tests, deps.concurrency ?? 4, async (test) => {

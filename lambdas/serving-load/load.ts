@@ -122,7 +122,7 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
     logger.info(`model ${name}: replaying the applied snapshots from ${from}`, { run_date: runDate });
   }
   const guarded = guardedTests(plan).map((test) => test.name);
-  const guards = guardStatements(plan, runDate).length;
+  const guardCount = guardStatements(plan, runDate).length;
   logger.info('serving load: executing the plan in one transaction', {
     run_date: runDate,
     target: plan.target,
@@ -130,8 +130,9 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
     guarded_tests: guarded.length,
     statements: statements.length,
   });
-  const rows = await warehouse.transaction(statements);
-  const measures = guardMeasuresOf(rows.slice(statements.length - guards).flat());
+  const returned = await warehouse.transaction(statements);
+  // planStatements puts the guards last.
+  const measures = guardMeasuresOf(returned.slice(statements.length - guardCount).flat());
   const unmeasured = guarded.filter((name) => !measures.some((measure) => measure.test === name));
   // The run has committed: a missing measure only means the gate runs that test itself.
   if (unmeasured.length > 0)

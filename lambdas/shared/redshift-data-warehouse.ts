@@ -171,7 +171,13 @@ export class RedshiftDataWarehouse implements Warehouse {
       ),
     );
     const description = await this.waitFor(requireId(started.Id), labels);
-    return this.subStatementRows(description, statements.length);
+    // The batch has committed: rows that cannot be read (a description without its sub-statements, a
+    // throttled GetStatementResult) must not report the transaction as failed; it gets no rows instead.
+    try {
+      return await this.subStatementRows(description, statements.length);
+    } catch {
+      return statements.map(() => []);
+    }
   }
 
   async close(): Promise<void> {

@@ -21,7 +21,9 @@ export interface Warehouse {
   /**
    * Runs the statements in order in ONE transaction: all of them take effect, or none does. A failure
    * rejects with an error naming the failing statement's label and the engine's message. Resolves to the
-   * rows each statement returned, in order (`[]` for a statement without a result set: DDL, DML).
+   * rows each statement returned, in order (`[]` for a statement without a result set: DDL, DML). An
+   * engine that reads them after COMMIT (the Data API) gives `[]` for every statement when it cannot read
+   * them: the transaction did commit.
    */
   transaction(statements: readonly Statement[]): Promise<Row[][]>;
   /** Releases connections. */

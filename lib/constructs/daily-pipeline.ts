@@ -236,14 +236,16 @@ export class DailyPipeline extends Construct {
         '$.transformQuality',
       ),
       loadServing: warehouseStep(S.loadServing, functions.servingLoad, RUN_DATE, '$.servingLoad'),
-      // The load's measures of the tests it guarded: the gate reports them instead of running them again.
+      // The load's result, with its measures of the tests it guarded: the gate reports them instead of running
+      // them again. The whole result, not its guard_measures: a JSONPath to a missing field is a
+      // States.Runtime error, which no Catch sees.
       checkServingQuality: warehouseStep(
         S.checkServingQuality,
         functions.dataQuality,
         {
           ...RUN_DATE,
           stage: ZONES.serving,
-          load_measures: sfn.JsonPath.listAt('$.servingLoad.result.guard_measures'),
+          serving_load: sfn.JsonPath.objectAt('$.servingLoad.result'),
         },
         '$.servingQuality',
       ),

@@ -84,7 +84,7 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     expect(byState.CheckServingQuality).toEqual({
       run_date: '2026-11-19',
       stage: 'serving',
-      load_measures: GUARD_MEASURES,
+      serving_load: { models: 9, guard_measures: GUARD_MEASURES },
     });
     expect(byState.TransformApi).toMatchObject({ Arguments: { '--run_date': '2026-11-19' } });
     expect(byState.ExtractConcerts).toEqual({ run_date: '2026-11-19' });
@@ -122,7 +122,7 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
     expect(byState.CheckServingQuality).toEqual({
       run_date: '2026-11-19',
       stage: 'serving',
-      load_measures: GUARD_MEASURES,
+      serving_load: { models: 9, guard_measures: GUARD_MEASURES },
     });
   });
 
@@ -226,12 +226,18 @@ describe('DailyPipeline behaviour (aws-local-stepfunctions)', () => {
         calls.push({ state: S.loadServing, input: (input as { Payload: Record<string, unknown> }).Payload });
         loads += 1;
         if (loads === 1) throw transient();
-        return { Payload: { models: 9, guard_measures: GUARD_MEASURES } };
+        // A result without guard_measures (an older serving-load): the gate still runs, measuring every test.
+        return { Payload: { models: 9 } };
       },
     });
     await run({ run_date: '2026-11-19' }, handlers, { LoadServing: 0 });
     expect(calls.filter((call) => call.state === S.loadServing)).toHaveLength(2);
     expect(calls.map((call) => call.state)).toContain(S.notifySuccess);
+    expect(calls.find((call) => call.state === S.checkServingQuality)?.input).toEqual({
+      run_date: '2026-11-19',
+      stage: 'serving',
+      serving_load: { models: 9 },
+    });
 
     const busy: Calls = [];
     const alwaysBusy = standIns(busy, {

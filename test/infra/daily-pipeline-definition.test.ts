@@ -232,7 +232,7 @@ describe('DailyPipeline definition', () => {
       Payload: {
         'run_date.$': '$.run_date',
         stage: 'serving',
-        'load_measures.$': '$.servingLoad.result.guard_measures',
+        'serving_load.$': '$.servingLoad.result',
       },
     });
     expect(byName.LoadServing.ResultPath).toBe('$.servingLoad');

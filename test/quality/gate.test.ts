@@ -215,7 +215,11 @@ describe('runDataQuality', () => {
       close: async () => undefined,
     };
     const result = await runDataQuality(
-      { run_date: RUN_DATE, stage: 'serving', load_measures: tampered },
+      {
+        run_date: RUN_DATE,
+        stage: 'serving',
+        serving_load: { ...fixture.loads.at(-1)!, guard_measures: tampered },
+      },
       { ...deps, warehouse: recording },
     );
     expect(result.failed).toEqual(['unique_dim_users_user_key']);
@@ -230,8 +234,10 @@ describe('runDataQuality', () => {
       failing_rows: 3,
       sample_failing_keys: [], // read from the data, which has no repeated key
     });
-    // The same day measured by the gate itself passes.
+    // The same day measured by the gate itself passes, also given a load result without measures.
     expect((await runDataQuality({ run_date: RUN_DATE, stage: 'serving' }, deps)).status).toBe('passed');
+    await runDataQuality({ run_date: RUN_DATE, stage: 'serving', serving_load: { models: [] } }, deps);
+    expect(readDocument('serving').rules.filter((rule) => rule.measured_by)).toEqual([]);
   });
 
   it('fails a rule whose query errors, naming it, even with warn severity', async () => {
@@ -268,18 +274,18 @@ describe('runDataQuality', () => {
     );
     await expect(runDataQuality({ run_date: RUN_DATE, stage: 'load' }, deps)).rejects.toThrow(/stage/);
     await expect(
-      runDataQuality({ run_date: RUN_DATE, stage: 'transform', load_measures: [] }, deps),
-    ).rejects.toThrow(/load_measures are the serving load's, not the transform stage's/);
+      runDataQuality({ run_date: RUN_DATE, stage: 'transform', serving_load: { guard_measures: [] } }, deps),
+    ).rejects.toThrow(/serving_load is for the serving stage, not the transform stage/);
     await expect(
       runDataQuality(
         {
           run_date: RUN_DATE,
           stage: 'serving',
-          load_measures: [{ test: 'x', failures: 0, failing_rows: -1 }],
+          serving_load: { guard_measures: [{ test: 'x', failures: 0, failing_rows: -1 }] },
         },
         deps,
       ),
-    ).rejects.toThrow(/load_measures\.0\.failing_rows/);
+    ).rejects.toThrow(/serving_load\.guard_measures\.0\.failing_rows/);
     const empty = {
       ...deps,
       plan: { ...deps.plan, tests: deps.plan.tests.filter((test) => test.stage !== 'serving') },

@@ -176,7 +176,7 @@ test('a transaction is one BatchExecuteStatement with parameters inlined as chec
   expect(tokens[1]).not.toBe(tokens[0]);
 });
 
-test('a transaction returns the rows of each sub-statement with a result set, read as <id>:<n>', async () => {
+test('a transaction returns the rows of each sub-statement with a result set, read as <id>:<n>, or none after COMMIT when they cannot be read', async () => {
   redshift.on(BatchExecuteStatementCommand).resolves({ Id: 'b-2' });
   redshift.on(DescribeStatementCommand).resolves({
     Status: 'FINISHED',
@@ -199,11 +199,21 @@ test('a transaction returns the rows of each sub-statement with a result set, re
   ]);
   expect(redshift).toHaveReceivedCommandTimes(GetStatementResultCommand, 1);
 
-  // A description that does not list every sub-statement cannot say which rows are whose.
+  // The batch has committed: rows it cannot read (a description without every sub-statement, a failing
+  // GetStatementResult) are none, not a failed transaction.
   redshift.on(DescribeStatementCommand).resolves({ Id: 'b-2', Status: 'FINISHED', SubStatements: [] });
-  await expect(warehouse().transaction(statements)).rejects.toThrow(
-    'BatchExecuteStatement b-2 reported 0 sub-statements for the 2 sent',
-  );
+  expect(await warehouse().transaction(statements)).toEqual([[], []]);
+  redshift.on(DescribeStatementCommand).resolves({
+    Status: 'FINISHED',
+    SubStatements: [
+      { Id: 'b-2:1', HasResultSet: false },
+      { Id: 'b-2:2', HasResultSet: true },
+    ],
+  });
+  redshift
+    .on(GetStatementResultCommand, { Id: 'b-2:2' })
+    .rejects(new Error('ThrottlingException: Rate exceeded'));
+  expect(await warehouse().transaction(statements)).toEqual([[], []]);
 });
 
 test('a failed transaction names the failing statement’s label and Redshift’s message', async () => {
