@@ -166,9 +166,10 @@ describe('what serving-load sends', () => {
 });
 
 test('what the data-quality checks send (every test of both stages, with a failing-row sample) conforms to Redshift', async () => {
-  // Every test reports one failure, so the sample query is sent too.
+  // Every test reports a measure above any of its thresholds (counts and percents alike), so every rule
+  // warns or fails and its sample query is sent too (a passed rule reads none).
   const calls = recordDataApi((sql) =>
-    /as failing_rows from/.test(sql) ? [{ failures: 1, failing_rows: 1 }] : [{ id: 'x' }],
+    /as failing_rows from/.test(sql) ? [{ failures: 1000, failing_rows: 1 }] : [{ id: 'x' }],
   );
   for (const test of plan.tests) {
     const result = await runCompiledTest(warehouse(), test, RUN_DATE);
