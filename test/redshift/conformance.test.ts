@@ -23,6 +23,7 @@ import { loadServingPlan, type ServingPlan } from '../../lambdas/shared/serving-
 import type { Row } from '../../lambdas/shared/warehouse';
 import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
 import { ensureWarehouseSchemas } from '../../lib/constructs/warehouse-schemas-handler/ensure-schemas';
+import { finishedBatch } from '../fixtures/data-api';
 import { checkRedshiftConformance, type DataApiCall } from './conformance-checker';
 
 const RUN_DATE = '2020-02-02';
@@ -54,20 +55,13 @@ function recordDataApi(respond: (sql: string) => Row[]): DataApiCall[] {
     return { Id: id };
   });
   // A batch's sub-statements have no result set here (the guards' measures are the fake's business).
-  redshift.on(DescribeStatementCommand).callsFake((input: { Id: string }) => ({
-    Id: input.Id,
-    Status: 'FINISHED',
-    HasResultSet: (results.get(input.Id) ?? []).length > 0,
-    ...(batchSizes.has(input.Id)
-      ? {
-          SubStatements: Array.from({ length: batchSizes.get(input.Id)! }, (_, index) => ({
-            Id: `${input.Id}:${index + 1}`,
-            Status: 'FINISHED',
-            HasResultSet: false,
-          })),
-        }
-      : {}),
-  }));
+  redshift
+    .on(DescribeStatementCommand)
+    .callsFake((input: { Id: string }) =>
+      batchSizes.has(input.Id)
+        ? finishedBatch(input.Id, batchSizes.get(input.Id)!)
+        : { Id: input.Id, Status: 'FINISHED', HasResultSet: (results.get(input.Id) ?? []).length > 0 },
+    );
   redshift.on(GetStatementResultCommand).callsFake((input: { Id: string }) => {
     const rows = results.get(input.Id) ?? [];
     const names = rows.length > 0 ? Object.keys(rows[0]) : [];

@@ -7,6 +7,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildServingPlan, planPath } from '../../bin/build-serving-plan';
+import { finishedBatch } from '../fixtures/data-api';
 import { LAMBDA_CONTEXT } from '../lambda-context';
 
 const ENV_KEYS = [
@@ -98,18 +99,11 @@ test('runs the redshift plan through the Data API with the configured workgroup,
       batchSize = input.Sqls.length;
       return { Id: 'b' };
     });
-    redshift.on(sdk.DescribeStatementCommand).callsFake((input: { Id: string }) => ({
-      Status: 'FINISHED',
-      HasResultSet: input.Id !== 'b',
-      ...(input.Id === 'b'
-        ? {
-            SubStatements: Array.from({ length: batchSize }, (_, index) => ({
-              Id: `b:${index + 1}`,
-              HasResultSet: false,
-            })),
-          }
-        : {}),
-    }));
+    redshift
+      .on(sdk.DescribeStatementCommand)
+      .callsFake((input: { Id: string }) =>
+        input.Id === 'b' ? finishedBatch('b', batchSize) : { Status: 'FINISHED', HasResultSet: true },
+      );
     redshift.on(sdk.GetStatementResultCommand).resolves({ ColumnMetadata: [{ name: 'x' }], Records: [] });
 
     const result = await handler({ run_date: '2024-03-01' }, { awsRequestId: 'req-1' });

@@ -10,6 +10,7 @@ import {
   RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
 import { mockClient } from 'aws-sdk-client-mock';
+import { finishedBatch } from '../fixtures/data-api';
 import {
   inlineParameters,
   MAX_BATCH_STATEMENTS,
@@ -139,13 +140,11 @@ test('polling gives up after the timeout, naming the statement', async () => {
 
 test('a transaction is one BatchExecuteStatement with parameters inlined as checked literals', async () => {
   redshift.on(BatchExecuteStatementCommand).resolves({ Id: 'b-1' });
-  const subStatements = (count: number) =>
-    Array.from({ length: count }, (_, index) => ({ Id: `b-1:${index + 1}`, HasResultSet: false }));
   redshift
     .on(DescribeStatementCommand)
     .resolvesOnce({ Status: 'STARTED' })
-    .resolvesOnce({ Status: 'FINISHED', SubStatements: subStatements(2) })
-    .resolves({ Status: 'FINISHED', SubStatements: subStatements(1) });
+    .resolvesOnce(finishedBatch('b-1', 2))
+    .resolves(finishedBatch('b-1', 1));
   const rows = await warehouse().transaction([
     { sql: 'create schema if not exists "deftunes_serving"', label: 'schema' },
     {
@@ -178,13 +177,7 @@ test('a transaction is one BatchExecuteStatement with parameters inlined as chec
 
 test('a transaction returns the rows of each sub-statement with a result set, read as <id>:<n>, or none after COMMIT when they cannot be read', async () => {
   redshift.on(BatchExecuteStatementCommand).resolves({ Id: 'b-2' });
-  redshift.on(DescribeStatementCommand).resolves({
-    Status: 'FINISHED',
-    SubStatements: [
-      { Id: 'b-2:1', HasResultSet: false },
-      { Id: 'b-2:2', HasResultSet: true },
-    ],
-  });
+  redshift.on(DescribeStatementCommand).resolves(finishedBatch('b-2', 2, (index) => index === 1));
   redshift.on(GetStatementResultCommand, { Id: 'b-2:2' }).resolves({
     ColumnMetadata: [{ name: 'test_name' }, { name: 'failures' }],
     Records: [[{ stringValue: 'unique_dim_users_user_key' }, { doubleValue: 0 }]],
@@ -203,13 +196,7 @@ test('a transaction returns the rows of each sub-statement with a result set, re
   // GetStatementResult) are none, not a failed transaction.
   redshift.on(DescribeStatementCommand).resolves({ Id: 'b-2', Status: 'FINISHED', SubStatements: [] });
   expect(await warehouse().transaction(statements)).toEqual([[], []]);
-  redshift.on(DescribeStatementCommand).resolves({
-    Status: 'FINISHED',
-    SubStatements: [
-      { Id: 'b-2:1', HasResultSet: false },
-      { Id: 'b-2:2', HasResultSet: true },
-    ],
-  });
+  redshift.on(DescribeStatementCommand).resolves(finishedBatch('b-2', 2, (index) => index === 1));
   redshift
     .on(GetStatementResultCommand, { Id: 'b-2:2' })
     .rejects(new Error('ThrottlingException: Rate exceeded'));

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Warehouse } from '../../lambdas/shared/warehouse';
+import { finishedBatch } from '../fixtures/data-api';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildServingPlan, DBT_PROJECT_DIR, planPath, sourceHash } from '../../bin/build-serving-plan';
@@ -192,20 +193,13 @@ test('the redshift plan runs through the Data API: inspection, one batch with th
     return { Id: 'load' };
   });
   // The batch's last sub-statement is the one guard statement (the plan's guards fit one): it has a result.
-  redshift.on(DescribeStatementCommand).callsFake((input: { Id: string }) => ({
-    Id: input.Id,
-    Status: 'FINISHED',
-    HasResultSet: input.Id !== 'load',
-    ...(input.Id === 'load'
-      ? {
-          SubStatements: Array.from({ length: batchSize }, (_, index) => ({
-            Id: `load:${index + 1}`,
-            Status: 'FINISHED',
-            HasResultSet: index === batchSize - 1,
-          })),
-        }
-      : {}),
-  }));
+  redshift
+    .on(DescribeStatementCommand)
+    .callsFake((input: { Id: string }) =>
+      input.Id === 'load'
+        ? finishedBatch('load', batchSize, (index) => index === batchSize - 1)
+        : { Id: input.Id, Status: 'FINISHED', HasResultSet: true },
+    );
   redshift.on(GetStatementResultCommand).callsFake((input: { Id: string }) => {
     if (input.Id !== `load:${batchSize}`) throw new Error(`no result set for ${input.Id}`);
     return {
