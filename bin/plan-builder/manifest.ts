@@ -18,6 +18,7 @@ export interface DbtNodeConfig {
   first_valid_from?: string;
   inferred_flag?: string;
   surrogate_key?: string;
+  order_by?: string[];
   [key: string]: unknown;
 }
 export interface DbtNode {

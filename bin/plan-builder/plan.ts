@@ -23,6 +23,21 @@ function asList(value: string | string[] | null | undefined): string[] {
   return Array.isArray(value) ? value : [value];
 }
 
+/** Config order_by of a first_row_per_key model: entries "column" or "column desc". */
+function orderBy(node: DbtNode): { column: string; descending: boolean }[] {
+  const entries = node.config.order_by;
+  if (!Array.isArray(entries) || entries.length === 0)
+    throw new Error(`${node.unique_id}: first_row_per_key models need config order_by (a list of columns)`);
+  return entries.map((entry) => {
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)(?:\s+(asc|desc))?\s*$/i.exec(String(entry));
+    if (!match)
+      throw new Error(
+        `${node.unique_id}: order_by entry '${String(entry)}' is not 'column' or 'column desc'`,
+      );
+    return { column: match[1]!, descending: match[2]?.toLowerCase() === 'desc' };
+  });
+}
+
 function planModel(node: DbtNode, modelsById: Map<string, DbtNode>): PlanModel {
   const sql = compiledSql(node);
   const name = node.alias ?? node.name;
@@ -71,6 +86,8 @@ function planModel(node: DbtNode, modelsById: Map<string, DbtNode>): PlanModel {
           ...(node.config.inferred_flag ? { inferred_flag: node.config.inferred_flag } : {}),
         },
       };
+    case 'first_row_per_key':
+      return { ...base, materialization, first_row: { order_by: orderBy(node) } };
     default:
       throw new Error(
         `${node.unique_id}: materialization ${String(materialization)} is not supported by the serving plan`,

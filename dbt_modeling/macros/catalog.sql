@@ -11,21 +11,25 @@ catalog_day as (
 )
 {%- endmacro %}
 
-{#- sessions_key: the sessions column identifying the row (song_id, a track id; artist_id); catalog_key: the
-    catalog column it matches; columns: the sessions columns kept (SQL expressions over `sessions`);
-    sale_rank 1 is the first sale, or with newest_first the latest one (the API serves one artist id under
-    several name spellings: dim_artists keeps the latest). -#}
-{% macro sold_outside_catalog_cte(sessions_key, catalog_key, columns, newest_first=false) -%}
+{#- The order of sales a first sale is taken in: start time, session, item; of a sale the look-back
+    extracted on two dates, the newest extraction. -#}
+{% macro first_sale_order() -%}
+  {{ return(['session_start_time', 'session_id', 'item_index', 'ingest_on desc']) }}
+{%- endmacro %}
+
+{#- key: track_id (dim_songs) or artist_id (dim_artists), the column matching the catalog's; columns: the
+    int_first_sales columns kept (SQL over `first_sales`). sale_rank 1 is the key's first sale. Reads
+    int_first_sales (one row per track and artist pair sold), never the sessions' history. -#}
+{% macro sold_outside_catalog_cte(key, columns) -%}
 sold_outside_catalog as (
   select
     {{ columns | join(',\n    ') }},
     row_number() over (
-      partition by sessions.{{ sessions_key }}
-      {%- if newest_first %} order by sessions.session_start_time desc, sessions.session_id desc, sessions.item_index desc
-      {%- else %} order by sessions.session_start_time, sessions.session_id, sessions.item_index{% endif %}
+      partition by first_sales.{{ key }}
+      order by {% for entry in first_sale_order() %}first_sales.{{ entry }}{{ ', ' if not loop.last }}{% endfor %}
     ) as sale_rank
-  from {{ source('deftunes_transform', 'sessions') }} as sessions
-  where sessions.{{ sessions_key }} is not null
-    and not exists (select 1 from catalog where catalog.{{ catalog_key }} = sessions.{{ sessions_key }})
+  from {{ ref('int_first_sales') }} as first_sales
+  where first_sales.{{ key }} is not null
+    and not exists (select 1 from catalog where catalog.{{ key }} = first_sales.{{ key }})
 )
 {%- endmacro %}

@@ -6,7 +6,8 @@
  *
  * Each materialization has its file in materializations/, with the same semantics as the dbt
  * materialization it mirrors (dbt_modeling/macros/materializations/; view and table are dbt's built-ins),
- * which the parity test checks: view.ts, table.ts, incremental-run-date.ts, snapshot-type2.ts. Before
+ * which the parity test checks: view.ts, table.ts, incremental-run-date.ts, snapshot-type2.ts,
+ * first-row-per-key.ts. Before
  * COMMIT, the plan's error-severity serving tests run inside the same transaction as guards (guards.ts).
  * This file orders the statements, runs them in one transaction and reports the result.
  */
@@ -17,6 +18,7 @@ import type { PlanModel, PlanTarget, ServingPlan } from '../shared/serving-plan'
 import type { Statement, Warehouse } from '../shared/warehouse';
 import { inspect, replayFromOf, type Existing } from './existing';
 import { guardedTests, guardMeasuresOf, guardStatements } from './guards';
+import { firstRowStatements } from './materializations/first-row-per-key';
 import { incrementalStatements } from './materializations/incremental-run-date';
 import { snapshotStatements } from './materializations/snapshot-type2';
 import { tableDrops, tableStatements } from './materializations/table';
@@ -75,10 +77,17 @@ const silentLogger: LoadLogger = { info: () => undefined, warn: () => undefined 
 /** The statements of one run, in order; the guards last. */
 export function planStatements(plan: ServingPlan, runDate: string, existing: Existing): Statement[] {
   const dialect = dialectOf(plan.target);
-  const statements: Statement[] = [...new Set(plan.models.map((model) => model.schema))].map((schema) => ({
-    sql: `create schema if not exists ${quote(schema)}`,
-    label: `schema ${schema}`,
-  }));
+  // A schema holding one of the plan's relations exists: no statement for it (one of the Data API's 40
+  // per batch saved on every run after the first).
+  const existingSchemas = new Set(
+    plan.models.filter((model) => existing.tables.has(model.name)).map((model) => model.schema),
+  );
+  const statements: Statement[] = [...new Set(plan.models.map((model) => model.schema))]
+    .filter((schema) => !existingSchemas.has(schema))
+    .map((schema) => ({
+      sql: `create schema if not exists ${quote(schema)}`,
+      label: `schema ${schema}`,
+    }));
   let viewsDropped = false;
   let tablesDropped = false;
   for (const model of plan.models) {
@@ -98,6 +107,9 @@ export function planStatements(plan: ServingPlan, runDate: string, existing: Exi
         break;
       case 'snapshot_type2':
         statements.push(...snapshotStatements(model, existing, runDate, dialect));
+        break;
+      case 'first_row_per_key':
+        statements.push(...firstRowStatements(model, existing, runDate));
         break;
     }
   }

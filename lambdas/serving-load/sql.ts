@@ -51,16 +51,29 @@ export function sqlText(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+/** The dates a materialization binds besides the run date. */
+export interface BoundDates {
+  /** A snapshot's first replayed date (`:replay_from`). */
+  readonly replay_from?: string;
+  /** The first partition a first_row_per_key model reads (`:reads_from`). */
+  readonly reads_from?: string;
+}
+
 /**
- * The values of a model's named parameters (`:run_date`, and `:replay_from` for a snapshot), or undefined
- * when it has none; a parameter the run cannot bind is an error naming the model.
+ * The values of a model's named parameters (`:run_date`, and the `dates` its materialization sets), or
+ * undefined when it has none; a parameter the run cannot bind is an error naming the model.
  */
-export function bound(model: PlanModel, runDate: string, replayFrom?: string): SqlParameters | undefined {
+export function bound(model: PlanModel, runDate: string, dates: BoundDates = {}): SqlParameters | undefined {
   if (model.parameters.length === 0) return undefined;
   const parameters: Record<string, string> = {};
   for (const name of model.parameters) {
-    if (name === 'run_date') parameters[name] = runDate;
-    else if (name === 'replay_from' && replayFrom !== undefined) parameters[name] = replayFrom;
+    const date =
+      name === 'run_date'
+        ? runDate
+        : Object.hasOwn(dates, name)
+          ? dates[name as keyof BoundDates]
+          : undefined;
+    if (date !== undefined) parameters[name] = date;
     else throw new Error(`model ${model.name}: unknown parameter :${name} in its compiled SQL`);
   }
   return parameters;

@@ -15,7 +15,13 @@ export const SERVING_PLAN_FORMAT_VERSION = 1;
 export const PlanTargetSchema = z.enum(['duckdb', 'redshift']);
 export type PlanTarget = z.infer<typeof PlanTargetSchema>;
 
-export const MaterializationSchema = z.enum(['view', 'table', 'incremental', 'snapshot_type2']);
+export const MaterializationSchema = z.enum([
+  'view',
+  'table',
+  'incremental',
+  'snapshot_type2',
+  'first_row_per_key',
+]);
 export type Materialization = z.infer<typeof MaterializationSchema>;
 
 const identifier = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain SQL identifier'));
@@ -69,6 +75,17 @@ export const SnapshotConfigSchema = z.object({
 });
 export type SnapshotConfig = z.infer<typeof SnapshotConfigSchema>;
 
+/**
+ * First-row-per-key models: the table keeps, per unique key (one column), the first row in `order_by`
+ * among every row any run's model returned; the model reads the partitions from `:reads_from` on and
+ * returns at most one row per key (see lambdas/serving-load/materializations/first-row-per-key.ts).
+ */
+export const FirstRowConfigSchema = z.object({
+  /** The order rows are compared in; the first column where two rows differ decides. Never null columns. */
+  order_by: z.array(z.object({ column: identifier, descending: z.boolean() })).check(z.minLength(1)),
+});
+export type FirstRowConfig = z.infer<typeof FirstRowConfigSchema>;
+
 export const PlanModelSchema = z
   .object({
     /** dbt model name, also the relation name (`dim_users`). */
@@ -90,6 +107,7 @@ export const PlanModelSchema = z
     depends_on: z.array(identifier),
     incremental: z.optional(IncrementalConfigSchema),
     snapshot: z.optional(SnapshotConfigSchema),
+    first_row: z.optional(FirstRowConfigSchema),
   })
   .check(
     z.superRefine((model, ctx) => {
@@ -103,6 +121,15 @@ export const PlanModelSchema = z
         ctx.addIssue({
           code: 'custom',
           message: `snapshot model ${model.name} needs snapshot config and unique_key`,
+        });
+      }
+      if (
+        model.materialization === 'first_row_per_key' &&
+        (!model.first_row || model.unique_key.length !== 1)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `first_row_per_key model ${model.name} needs order_by and one unique_key column`,
         });
       }
     }),

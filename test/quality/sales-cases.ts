@@ -284,4 +284,10 @@ export const SALES_SERVING_CASES: BreakCase[] = [
     { unique_dim_songs_track_id: 'failed' },
     ['unique_artist_top_song_vw_artist_key'],
   ),
+  // A merge that inserted a pair's newer first sale beside the kept one.
+  breaks(
+    'a track and artist pair listed twice in int_first_sales',
+    `insert into deftunes_serving.int_first_sales select * from deftunes_serving.int_first_sales where track_id = '${track(8)}'`,
+    { unique_int_first_sales_track_artist_key: 'failed' },
+  ),
 ];

@@ -59,6 +59,7 @@ describe.each(['duckdb', 'redshift'] as const)('the %s plan', (target) => {
       dim_date: 'table',
       dim_songs: 'table',
       dim_users: 'snapshot_type2',
+      int_first_sales: 'first_row_per_key',
       fact_session_items: 'incremental',
       fact_concerts: 'table',
       hourly_kpis_vw: 'view',
@@ -124,6 +125,8 @@ describe.each(['duckdb', 'redshift'] as const)('the %s plan', (target) => {
       dim_artists: [],
       dim_users: ['replay_from'],
       fact_session_items: ['run_date'],
+      // The sessions partitions from the run date on (every one when the table is new).
+      int_first_sales: ['reads_from'],
     });
     const fact = plans[target]!.models.find((model) => model.name === 'fact_session_items')!;
     expect(fact.sql).toContain('"deftunes_transform"."sessions"');

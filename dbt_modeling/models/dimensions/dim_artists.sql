@@ -1,5 +1,6 @@
 {#- One row per artist: the latest catalog's artists, plus artists sold on any date that the catalog
-    lacks; with the newest statistics found for each artist (genre, popularity), whatever the run date. -#}
+    lacks (named by their first sale); with the newest statistics found for each artist (genre,
+    popularity), whatever the run date. -#}
 {{ config(materialized='table', unique_key='artist_id') }}
 
 with {{ catalog_day_cte() }},
@@ -18,8 +19,8 @@ catalog as (
 ),
 
 {#- One row per artist id whatever its spellings (the API serves several): the catalog's name, else the
-    name of the artist's latest sale (newest_first). -#}
-{{ sold_outside_catalog_cte('artist_id', 'artist_id', ['sessions.artist_id', 'sessions.artist_name'], newest_first=true) }},
+    name of the artist's first sale, which later sales never change. -#}
+{{ sold_outside_catalog_cte('artist_id', ['first_sales.artist_id', 'first_sales.artist_name']) }},
 
 {{ artist_stats_newest_cte() }},
 

@@ -1,15 +1,15 @@
-{#- One row per day over the whole calendar years all the sessions and all the concerts span, whatever the
-    run date: a re-run of an old date must not drop the days that later dates' facts point at. -#}
+{#- One row per day over the whole calendar years the loaded sales and the current concerts span, whatever
+    the run date: a re-run of an old date must not drop the days that later dates' facts point at. Read from
+    the facts (one date column of the warehouse's own tables), not from every sessions and concerts
+    partition of the transform zone (issue 17). -#}
 {{ config(materialized='table', unique_key='date_key') }}
 
 with ranges as (
-  select
-    min(cast(session_start_time as date)) as first_day,
-    max(cast(session_start_time as date)) as last_day
-  from {{ source('deftunes_transform', 'sessions') }}
+  select min(session_date) as first_day, max(session_date) as last_day
+  from {{ ref('fact_session_items') }}
   union all
   select min(event_date) as first_day, max(event_date) as last_day
-  from {{ source('deftunes_transform', 'concerts') }}
+  from {{ ref('fact_concerts') }}
 ),
 
 day_range as (

@@ -13,7 +13,7 @@ catalog as (
   where songs.track_id is not null
 ),
 
-{{ sold_outside_catalog_cte('song_id', 'track_id', ['sessions.song_id as track_id', 'sessions.song_name', 'sessions.artist_id', 'sessions.artist_name']) }}
+{{ sold_outside_catalog_cte('track_id', ['first_sales.track_id', 'first_sales.song_name', 'first_sales.artist_id', 'first_sales.artist_name']) }}
 
 select
   {{ surrogate_key(['track_id']) }} as song_key,

@@ -156,7 +156,7 @@ export function snapshotStatements(
     },
     {
       sql: `create temp table ${quote(stage)} as\n${model.sql}`,
-      parameters: bound(model, runDate, replayFrom),
+      parameters: bound(model, runDate, { replay_from: replayFrom }),
       label: `model ${model.name}: select the snapshots from ${replayFrom}`,
     },
   );
