@@ -299,6 +299,16 @@ function printFigures(figures: readonly DayFigures[]): void {
   };
   write('serving rules (gate, median)', last.servingRuleMs, base.servingRuleMs);
   write('statements of the load (7-day mean)', last.loadStatementMs, base.loadStatementMs);
+  // The dimensions that once re-read every sessions partition (issue 17, target 4), whatever their rank.
+  const dimensions = [...last.loadStatementMs]
+    .filter(([name]) => /^model (dim_songs|dim_artists|dim_date|int_first_sales):/.test(name))
+    .map(
+      ([name, time]) =>
+        `  ${name}: ${ms(time)} ms; ${ms(base.loadStatementMs.get(name) ?? NaN)} ms; ${ratio(time, base.loadStatementMs.get(name) ?? NaN)}`,
+    );
+  process.stdout.write(
+    `\nthe catalog and date dimensions' statements (7-day mean; ms on day ${last.day}; on day ${base.day}; ratio)\n${dimensions.join('\n')}\n`,
+  );
 }
 
 async function run(options: Options): Promise<void> {

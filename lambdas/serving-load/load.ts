@@ -76,6 +76,11 @@ const silentLogger: LoadLogger = { info: () => undefined, warn: () => undefined 
 
 /** The statements of one run, in order; the guards last. */
 export function planStatements(plan: ServingPlan, runDate: string, existing: Existing): Statement[] {
+  return [...modelStatements(plan, runDate, existing), ...guardStatements(plan, runDate)];
+}
+
+/** The models' statements of one run, in dependency order. */
+function modelStatements(plan: ServingPlan, runDate: string, existing: Existing): Statement[] {
   const dialect = dialectOf(plan.target);
   // A schema holding one of the plan's relations exists: no statement for it (one of the Data API's 40
   // per batch saved on every run after the first).
@@ -113,7 +118,6 @@ export function planStatements(plan: ServingPlan, runDate: string, existing: Exi
         break;
     }
   }
-  statements.push(...guardStatements(plan, runDate));
   return statements;
 }
 
@@ -124,7 +128,8 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
   const logger = deps.logger ?? silentLogger;
 
   const existing = await inspect(warehouse, plan, runDate);
-  const statements = planStatements(plan, runDate, existing);
+  const guards = guardStatements(plan, runDate);
+  const statements = [...modelStatements(plan, runDate, existing), ...guards];
   const replayedFrom = new Map(
     plan.models
       .filter((model) => model.materialization === 'snapshot_type2')
@@ -134,7 +139,6 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
     logger.info(`model ${name}: replaying the applied snapshots from ${from}`, { run_date: runDate });
   }
   const guarded = guardedTests(plan).map((test) => test.name);
-  const guardCount = guardStatements(plan, runDate).length;
   logger.info('serving load: executing the plan in one transaction', {
     run_date: runDate,
     target: plan.target,
@@ -143,8 +147,7 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
     statements: statements.length,
   });
   const returned = await warehouse.transaction(statements);
-  // planStatements puts the guards last.
-  const measures = guardMeasuresOf(returned.slice(statements.length - guardCount).flat());
+  const measures = guardMeasuresOf(returned.slice(statements.length - guards.length).flat());
   const unmeasured = guarded.filter((name) => !measures.some((measure) => measure.test === name));
   // The run has committed: a missing measure only means the gate runs that test itself.
   if (unmeasured.length > 0)

@@ -157,6 +157,9 @@ test('the redshift run fits one BatchExecuteStatement on a fresh and on a loaded
     runTables: new Set(['dim_users']),
     previousRuns: new Map([['dim_users', '2024-03-01']]),
   });
+  // The schema is created on a fresh warehouse only: a loaded one holds the plan's relations in it.
+  expect(fresh.filter((statement) => statement.sql.startsWith('create schema'))).toHaveLength(1);
+  expect(loaded.filter((statement) => statement.sql.startsWith('create schema'))).toEqual([]);
   for (const statements of [fresh, loaded]) {
     expect(statements.length).toBeLessThanOrEqual(MAX_BATCH_STATEMENTS);
     for (const statement of statements)

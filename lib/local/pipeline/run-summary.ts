@@ -53,9 +53,10 @@ export function summarizeStates(states: readonly StateRecord[]): DateSummary['st
   }));
 }
 
+/** Rows of each serving table; views are not counted (counting a BI view computes it over every date). */
 export async function servingTableCounts(warehouse: Warehouse): Promise<Record<string, number>> {
   const tables = await warehouse.query<{ table_name: string }>(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = :schema ORDER BY table_name`,
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = :schema AND table_type = 'BASE TABLE' ORDER BY table_name`,
     { schema: SERVING_SCHEMA },
   );
   const counts: Record<string, number> = {};
