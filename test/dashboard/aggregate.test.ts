@@ -33,6 +33,7 @@ const data: DashboardData = {
   title: 't',
   generatedAt: '2026-02-03T00:00:00.000Z',
   source: 'test',
+  salesWindow: { from: '2026-01-01', to: '2026-02-02', months: 2, firstSale: '2026-01-31' },
   currency: 'USD',
   dates: ['2026-01-31', '2026-02-01', '2026-02-02'],
   countries: ['FR', 'US'],

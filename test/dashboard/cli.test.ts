@@ -80,6 +80,18 @@ describe('deftunes dashboard (local)', () => {
     expect(process.exitCode).toBeUndefined();
   });
 
+  it('--sales-months sets the window the page holds; a bad value is refused', async () => {
+    const out = path.join(dir, 'one-month.html');
+    await run('--data-dir', dir, '--out', out, '--sales-months', '1', '--json');
+    const result = JSON.parse(stdout.join('')) as { totals: { days: number } };
+    // The fixture's newest sale is 2026-02-01: one calendar month holds that day only.
+    expect(result.totals.days).toBe(1);
+    expect(readFileSync(out, 'utf8')).toContain('sales 2026-02-01 to 2026-02-01 (the latest calendar month');
+    await expect(run('--data-dir', dir, '--sales-months', '0')).rejects.toThrow(
+      'must be a whole number of months in [1, 120]; got "0"',
+    );
+  });
+
   it('says what is missing when there is no warehouse', async () => {
     await expect(run('--data-dir', path.join(dir, 'nowhere'))).rejects.toThrow(
       `no warehouse at ${path.join(dir, 'nowhere', 'serving', 'deftunes.duckdb')}: run \`deftunes run\` first`,

@@ -13,6 +13,7 @@ const hostile: DashboardData = {
   title: 'Sales </title><script>alert(1)</script>',
   generatedAt: '2026-02-02T00:00:00.000Z',
   source: '"><img src=x onerror=alert(2)>',
+  salesWindow: { from: '2026-01-01', to: '2026-02-01', months: 2, firstSale: '2025-06-30' },
   currency: 'USD',
   dates: ['2026-02-01'],
   countries: ['FR'],

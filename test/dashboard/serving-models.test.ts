@@ -36,7 +36,8 @@ beforeAll(async () => {
   for (const day of [DAY_1, DAY_2]) await loadServingDay(database, fixture.filesAfter[day], day);
   const warehouse = await DuckDbWarehouse.open(database);
   try {
-    data = await loadDashboardData({ warehouse, source: 'serving models' });
+    // Three months back from March 2024: the window holds all of 2024, so the yearly view is compared too.
+    data = await loadDashboardData({ warehouse, source: 'serving models', salesWindowMonths: 3 });
   } finally {
     await warehouse.close();
   }

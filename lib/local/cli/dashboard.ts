@@ -16,6 +16,8 @@ import type { Warehouse } from '../../../lambdas/shared/warehouse';
 import { formatInteger, formatMoney } from '../dashboard/aggregate';
 import { buildDashboard, DASHBOARD_FILE_NAME, type BuildDashboardResult } from '../dashboard';
 import { localPaths } from '../data-dir';
+import { SALES_WINDOW_MONTHS } from '../dashboard/load';
+import { parseMonths } from './options';
 
 interface DashboardOptions {
   readonly dataDir?: string;
@@ -25,6 +27,7 @@ interface DashboardOptions {
   readonly database?: string;
   readonly region?: string;
   readonly resultsBucket?: string;
+  readonly salesMonths?: number;
   readonly json?: boolean;
 }
 
@@ -61,6 +64,11 @@ export function registerDashboardCommand(program: Command): void {
     .option('--database <name>', 'Redshift database (default with --env: cdk.json redshift.databaseName)')
     .option('--region <region>', 'AWS region (default with --env: cdk.json region; else the SDK default)')
     .option('--results-bucket <bucket>', 'S3 bucket holding dq-results/ (with --env or --workgroup)')
+    .option(
+      '--sales-months <n>',
+      `calendar months of sales the page holds day by day, up to the newest sale (default: ${SALES_WINDOW_MONTHS})`,
+      parseMonths,
+    )
     .option('--json', 'print the result as JSON on stdout')
     .action(async (options: DashboardOptions) => {
       const source = await openSource(options);
@@ -71,6 +79,7 @@ export function registerDashboardCommand(program: Command): void {
           resultsStore: source.resultsStore,
           outFile: options.out ?? source.defaultOut,
           source: source.description,
+          salesWindowMonths: options.salesMonths,
         });
       } finally {
         await source.warehouse.close();

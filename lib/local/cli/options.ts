@@ -34,6 +34,15 @@ export function parseSeed(value: string): number {
   return seed;
 }
 
+/** A whole number of calendar months, 1 to 120 (the dashboard's sales window). */
+export function parseMonths(value: string): number {
+  const months = Number(value);
+  if (!/^\d+$/.test(value) || months < 1 || months > 120) {
+    throw new InvalidArgumentError(`must be a whole number of months in [1, 120]; got "${value}"`);
+  }
+  return months;
+}
+
 export function parseScale(value: string): string {
   try {
     resolveScale(value);

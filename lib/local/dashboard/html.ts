@@ -82,6 +82,14 @@ function sha256(text: string): string {
   return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 }
 
+/** The sales window, in words, after the build time (nothing before the first sale). */
+export function salesWindowText(data: Pick<DashboardData, 'salesWindow'>): string {
+  const { from, to, months, firstSale } = data.salesWindow;
+  if (from === null || to === null) return '';
+  const held = firstSale !== null && firstSale < from ? `; the warehouse holds sales from ${firstSale}` : '';
+  return ` · sales ${from} to ${to} (the latest ${months === 1 ? 'calendar month' : `${months} calendar months`}${held})`;
+}
+
 export function renderDashboardHtml(data: DashboardData): string {
   const chartJs = chartJsBundle();
   const client = clientBundle();
@@ -127,7 +135,7 @@ export function renderDashboardHtml(data: DashboardData): string {
 <header class="page-header">
   <div>
     <h1>${escapeHtml(data.title)}</h1>
-    <p class="subtitle">Source: ${escapeHtml(data.source)} · built ${escapeHtml(generated)}</p>
+    <p class="subtitle">Source: ${escapeHtml(data.source)} · built ${escapeHtml(generated)}${escapeHtml(salesWindowText(data))}</p>
   </div>
 </header>
 <form class="filters" id="filters" aria-label="Filters">

@@ -32,13 +32,15 @@ export interface BuildDashboardOptions {
   readonly title?: string;
   /** @default now */
   readonly generatedAt?: Date;
+  /** Calendar months of sales the page holds day by day. @default SALES_WINDOW_MONTHS (2) */
+  readonly salesWindowMonths?: number;
 }
 
 export interface BuildDashboardResult {
   /** Absolute path of the HTML file written. */
   readonly path: string;
   readonly bytes: number;
-  /** Totals over everything the page holds (equal to the fact table's when every check agrees). */
+  /** Totals over the sales the page holds (its window; equal to the fact table's there when every check agrees). */
   readonly totals: DashboardTotals;
   /** Comparisons of the page's numbers with the BI views and the fact table. */
   readonly checks: readonly ConsistencyCheck[];
@@ -57,6 +59,7 @@ export async function buildDashboard(options: BuildDashboardOptions): Promise<Bu
     source: options.source ?? 'the warehouse',
     title: options.title,
     generatedAt: options.generatedAt,
+    salesWindowMonths: options.salesWindowMonths,
   });
   const html = renderDashboardHtml(data);
   const target = path.resolve(options.outFile);

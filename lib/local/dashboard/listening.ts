@@ -16,6 +16,7 @@ import {
 } from './listening-model';
 import type { ConsistencyCheck } from './model';
 import { SERVING_SCHEMA } from '../../../lambdas/shared/platform-names';
+import { onOrAfter } from './sql';
 import { count, decimal, text } from './values';
 
 export const LISTENING_VIEWS = ['listening_hourly_vw', 'genre_daily_vw'] as const;
@@ -31,12 +32,9 @@ select listen_date from (
 ) held_days
 order by listen_date desc`;
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** `listen_date >= first`, with the date checked before it goes into the SQL text. */
+/** `listen_date >= first`. */
 function fromDay(first: string): string {
-  if (!ISO_DATE.test(first)) throw new Error(`dashboard: listen_date ${first} is not an ISO date`);
-  return `listen_date >= cast('${first}' as date)`;
+  return onOrAfter('listen_date', first);
 }
 
 /** The hours of the window's days, ordered by their key (date, hour) so that every load reads the same page. */

@@ -95,6 +95,16 @@ export interface DashboardData {
   readonly enrichment: EnrichmentPanelsData;
   /** The listening BI views of the latest days (empty when the serving layer has none yet). */
   readonly listening: ListeningPanelsData;
+  /**
+   * The sales the panels hold day by day: from the first of a month (`months` calendar months back) to
+   * the newest sale; null before the first sale. `firstSale` is the oldest sale the fact holds.
+   */
+  readonly salesWindow: {
+    readonly from: string | null;
+    readonly to: string | null;
+    readonly months: number;
+    readonly firstSale: string | null;
+  };
   readonly checks: readonly ConsistencyCheck[];
   /** Things the reader should know (e.g. a part that could not be read), shown on the page. */
   readonly notes: readonly string[];

@@ -18,12 +18,31 @@ export const COUNTED_TRANSFORM_TABLES = [
 
 const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `value`, checked to be an ISO date before it goes into SQL text. */
+function isoDate(what: string, value: string): string {
+  if (!ISO_DATE.test(value)) throw new Error(`dashboard: ${what} ${value} is not an ISO date`);
+  return value;
+}
+
+/** `<column> >= <first>` for a date column. */
+export function onOrAfter(column: string, first: string): string {
+  return `${column} >= cast('${isoDate(column, first)}' as date)`;
+}
+
+/** The first and the newest sale date of the fact (null before the first sale): where the window ends. */
+export const SALE_DATES_SQL = `
+select cast(min(session_date) as varchar) as first_day, cast(max(session_date) as varchar) as last_day
+from ${SERVING_SCHEMA}.fact_session_items`;
+
 /**
- * One row per sold item with what the dashboard groups by. The buyer's country is the one of the user
- * version the fact row points to (the version valid at purchase time, resolved by the serving layer).
- * Left joins keep a sale whose dimension row is missing, so the cube always adds up to the fact table.
+ * One row per item sold from `first` on, with what the dashboard groups by. The buyer's country is the one
+ * of the user version the fact row points to (the version valid at purchase time, resolved by the serving
+ * layer). Left joins keep a sale whose dimension row is missing, so the cube always adds up to the fact.
  */
-const SOLD_ITEMS = `
+function soldItems(first: string): string {
+  return `
   select
     cast(f.session_date as varchar) as session_date,
     cast(f.session_hour as integer) as session_hour,
@@ -34,26 +53,32 @@ const SOLD_ITEMS = `
     cast(round(f.price * 100) as bigint) as price_cents
   from ${SERVING_SCHEMA}.fact_session_items f
   left join ${SERVING_SCHEMA}.dim_users u on u.user_key = f.user_key
-  left join ${SERVING_SCHEMA}.dim_artists a on a.artist_key = f.artist_key`;
+  left join ${SERVING_SCHEMA}.dim_artists a on a.artist_key = f.artist_key
+  where ${onOrAfter('f.session_date', first)}`;
+}
 
 /**
- * Revenue and items per day, buyer country and artist. Ordered, so the same serving layer always gives the
- * same cube and the same page (a parallel aggregate returns its groups in any order).
+ * Revenue and items per day, buyer country and artist, from `first` on. Ordered, so the same serving layer
+ * always gives the same cube and the same page (a parallel aggregate returns its groups in any order).
  */
-export const SALES_CUBE_SQL = `
-with sold_items as (${SOLD_ITEMS}
+export function salesCubeSql(first: string): string {
+  return `
+with sold_items as (${soldItems(first)}
 )
 select session_date, country_code, artist_name, sum(price_cents) as revenue_cents, count(*) as items
 from sold_items
 group by session_date, country_code, artist_name
 order by session_date, country_code, artist_name`;
+}
 
 /**
- * The hourly KPIs per buyer country, defined like `hourly_kpis_vw` (unique buyers, items, revenue, the
- * artist with the most revenue, ties by name; unique tracks / items) but for one country at a time.
+ * The hourly KPIs per buyer country from `first` on, defined like `hourly_kpis_vw` (unique buyers, items,
+ * revenue, the artist with the most revenue, ties by name; unique tracks / items) but for one country at
+ * a time.
  */
-export const HOURLY_BY_COUNTRY_SQL = `
-with sold_items as (${SOLD_ITEMS}
+export function hourlyByCountrySql(first: string): string {
+  return `
+with sold_items as (${soldItems(first)}
 ),
 hourly as (
   select session_date, session_hour, country_code,
@@ -81,24 +106,38 @@ left join artist_revenue a
   on a.session_date = h.session_date and a.session_hour = h.session_hour
   and a.country_code = h.country_code and a.revenue_rank = 1
 order by h.session_date, h.session_hour, h.country_code`;
+}
 
-export const HOURLY_VIEW_SQL = `
+export function hourlyViewSql(first: string): string {
+  return `
 select cast(session_date as varchar) as session_date, cast(session_hour as integer) as session_hour,
   unique_buyers, items_sold, cast(round(revenue * 100) as bigint) as revenue_cents, top_artist,
   cast(track_diversity_index as double precision) as track_diversity_index
-from ${SERVING_SCHEMA}.hourly_kpis_vw`;
+from ${SERVING_SCHEMA}.hourly_kpis_vw
+where ${onOrAfter('session_date', first)}`;
+}
 
-export const SALES_PER_ARTIST_VIEW_SQL = `
+/** The years from `first`'s on (the page compares those it holds whole). */
+export function salesPerArtistViewSql(first: string): string {
+  const year = Number(isoDate('the window start', first).slice(0, 4));
+  return `
 select cast(session_year as integer) as session_year,
   coalesce(artist_name, ${quote(UNKNOWN_ARTIST)}) as artist_name,
   cast(round(total_sales * 100) as bigint) as revenue_cents
-from ${SERVING_SCHEMA}.sales_per_artist_vw`;
+from ${SERVING_SCHEMA}.sales_per_artist_vw
+where session_year >= ${year}`;
+}
 
-export const SALES_PER_COUNTRY_VIEW_SQL = `
+/** The months from `first`'s on (the window starts on the first of a month, so it holds them whole). */
+export function salesPerCountryViewSql(first: string): string {
+  const [year, month] = isoDate('the window start', first).split('-').map(Number);
+  return `
 select cast(session_year as integer) as session_year, cast(session_month as integer) as session_month,
   coalesce(country_code, ${quote(UNKNOWN_COUNTRY)}) as country_code,
   cast(round(total_sales * 100) as bigint) as revenue_cents
-from ${SERVING_SCHEMA}.sales_per_country_vw`;
+from ${SERVING_SCHEMA}.sales_per_country_vw
+where session_year * 100 + session_month >= ${year! * 100 + month!}`;
+}
 
 /** The serving relations the dashboard reads. */
 export const SERVING_RELATIONS = [
@@ -114,13 +153,20 @@ export const SERVING_RELATIONS = [
 export const SERVING_RELATIONS_SQL = `
 select table_name from information_schema.tables where table_schema = ${quote(SERVING_SCHEMA)}`;
 
-export const FACT_TOTALS_SQL = `
+/** The fact's items and revenue from `first` on (every date without it). */
+export function factTotalsSql(first?: string): string {
+  return `
 select count(*) as items, coalesce(sum(cast(round(price * 100) as bigint)), 0) as revenue_cents
-from ${SERVING_SCHEMA}.fact_session_items`;
+from ${SERVING_SCHEMA}.fact_session_items${first === undefined ? '' : `\nwhere ${onOrAfter('session_date', first)}`}`;
+}
 
-export function transformRowCountsSql(table: (typeof COUNTED_TRANSFORM_TABLES)[number]): string {
+export function transformRowCountsSql(
+  table: (typeof COUNTED_TRANSFORM_TABLES)[number],
+  first: string,
+): string {
   return `
 select cast(ingest_on as varchar) as ingest_on, count(*) as row_count
 from ${TRANSFORM_SCHEMA}.${table}
+where ${onOrAfter('ingest_on', first)}
 group by ingest_on`;
 }
