@@ -86,8 +86,21 @@ function planModel(node: DbtNode, modelsById: Map<string, DbtNode>): PlanModel {
           ...(node.config.inferred_flag ? { inferred_flag: node.config.inferred_flag } : {}),
         },
       };
-    case 'first_row_per_key':
-      return { ...base, materialization, first_row: { order_by: orderBy(node) } };
+    case 'first_row_per_key': {
+      const order = orderBy(node);
+      // Caught here, not on the second run (the first only creates the table): a model that reads every
+      // partition each day, or an order column it does not return.
+      if (!base.parameters.includes('reads_from'))
+        throw new Error(
+          `${node.unique_id}: a first_row_per_key model reads its partitions from first_row_reads_from()`,
+        );
+      const missing = order.filter(({ column }) => !new RegExp(`\\b${column}\\b`).test(sql));
+      if (missing.length > 0)
+        throw new Error(
+          `${node.unique_id}: order_by names ${missing.map(({ column }) => column).join(', ')}, which its SQL does not mention`,
+        );
+      return { ...base, materialization, first_row: { order_by: order } };
+    }
     default:
       throw new Error(
         `${node.unique_id}: materialization ${String(materialization)} is not supported by the serving plan`,

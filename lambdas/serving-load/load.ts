@@ -76,10 +76,19 @@ const silentLogger: LoadLogger = { info: () => undefined, warn: () => undefined 
 
 /** The statements of one run, in order; the guards last. */
 export function planStatements(plan: ServingPlan, runDate: string, existing: Existing): Statement[] {
-  return [...modelStatements(plan, runDate, existing), ...guardStatements(plan, runDate)];
+  const { models, guards } = runStatements(plan, runDate, existing);
+  return [...models, ...guards];
 }
 
-/** The models' statements of one run, in dependency order. */
+/** One run's statements: the models' in dependency order, and the guards that end the transaction. */
+function runStatements(
+  plan: ServingPlan,
+  runDate: string,
+  existing: Existing,
+): { models: Statement[]; guards: Statement[] } {
+  return { models: modelStatements(plan, runDate, existing), guards: guardStatements(plan, runDate) };
+}
+
 function modelStatements(plan: ServingPlan, runDate: string, existing: Existing): Statement[] {
   const dialect = dialectOf(plan.target);
   // A schema holding one of the plan's relations exists: no statement for it (one of the Data API's 40
@@ -128,8 +137,8 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
   const logger = deps.logger ?? silentLogger;
 
   const existing = await inspect(warehouse, plan, runDate);
-  const guards = guardStatements(plan, runDate);
-  const statements = [...modelStatements(plan, runDate, existing), ...guards];
+  const { models: modelRun, guards } = runStatements(plan, runDate, existing);
+  const statements = [...modelRun, ...guards];
   const replayedFrom = new Map(
     plan.models
       .filter((model) => model.materialization === 'snapshot_type2')

@@ -6,6 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { DbtManifest } from '../../bin/plan-builder/manifest';
+import { planFromManifest } from '../../bin/plan-builder/plan';
 import { DuckDbWarehouse } from '../../lib/local/adapters/duckdb-warehouse';
 import type { PlanModel } from '../../lambdas/shared/serving-plan';
 import {
@@ -145,4 +147,40 @@ test('precedes: the first column where the rows differ decides, in its direction
       'r',
     ),
   ).toBe('(l."a" < r."a" or (l."a" = r."a" and (l."b" > r."b" or (l."b" = r."b" and l."c" < r."c"))))');
+});
+
+describe('the plan builder refuses a first_row_per_key model it could only fail on later', () => {
+  const manifestOf = (compiled: string, orderBy: string[]): DbtManifest => ({
+    metadata: { dbt_version: '1.10.15' },
+    sources: {},
+    nodes: {
+      'model.deftunes.first_sales': {
+        unique_id: 'model.deftunes.first_sales',
+        resource_type: 'model',
+        name: 'first_sales',
+        schema: 'deftunes_serving',
+        compiled_code: compiled,
+        config: { materialized: 'first_row_per_key', unique_key: 'track', order_by: orderBy },
+        depends_on: { nodes: [] },
+      },
+    },
+  });
+  const plan = (compiled: string, orderBy: string[]) =>
+    planFromManifest(manifestOf(compiled, orderBy), 'duckdb', 'h');
+
+  it('carries the order of a model that reads from first_row_reads_from()', () => {
+    expect(plan(model.sql, ['sold_at', 'ingest_on desc']).models[0]!.first_row).toEqual(model.first_row);
+  });
+
+  it('names a model that reads every partition each day, an unknown order column and a bad entry', () => {
+    expect(() => plan('select track, sold_at from sales', ['sold_at'])).toThrow(
+      'model.deftunes.first_sales: a first_row_per_key model reads its partitions from first_row_reads_from()',
+    );
+    expect(() => plan(model.sql, ['sold_at', 'price desc'])).toThrow(
+      'order_by names price, which its SQL does not mention',
+    );
+    expect(() => plan(model.sql, ['sold_at nulls first'])).toThrow(
+      "order_by entry 'sold_at nulls first' is not 'column' or 'column desc'",
+    );
+  });
 });

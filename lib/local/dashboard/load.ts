@@ -19,6 +19,7 @@ import type {
 import {
   COUNTED_TRANSFORM_TABLES,
   factTotalsSql,
+  firstWholeYear,
   hourlyByCountrySql,
   hourlyViewSql,
   SALE_DATES_SQL,
@@ -55,7 +56,7 @@ export interface LoadDashboardOptions {
   readonly salesWindowMonths?: number;
 }
 
-/** Calendar months of sales the page holds by default: 32 to 62 days. */
+/** Calendar months of sales the page holds by default: 29 to 62 days. */
 export const SALES_WINDOW_MONTHS = 2;
 
 /** The first day of the window: the first of the month `months - 1` months before `lastDay`'s. */
@@ -304,19 +305,19 @@ export function consistencyChecks(inputs: CheckInputs): ConsistencyCheck[] {
     detail: `fact table from ${windowStart}: ${fact.items} items, ${fact.cents} cents; dashboard: ${cubeItems} items, ${cubeRevenue} cents`,
   });
 
-  const firstWholeYear = Number(windowStart.slice(0, 4)) + (windowStart.endsWith('-01-01') ? 0 : 1);
+  const wholeFrom = firstWholeYear(windowStart);
   const byArtistYear = new Map<string, number>();
   const byCountryMonth = new Map<string, number>();
   for (const [date, country, artist, cents] of sales) {
     const year = Number(dates[date].slice(0, 4));
     const month = Number(dates[date].slice(5, 7));
-    if (year >= firstWholeYear) add(byArtistYear, `${year} / ${artists[artist]}`, cents);
+    if (year >= wholeFrom) add(byArtistYear, `${year} / ${artists[artist]}`, cents);
     add(byCountryMonth, `${year}-${String(month).padStart(2, '0')} / ${countries[country]}`, cents);
   }
   const artistView = new Map<string, number>();
   for (const row of inputs.artistViewRows) {
     const year = count(row.session_year, 'session_year');
-    if (year < firstWholeYear) continue;
+    if (year < wholeFrom) continue;
     add(
       artistView,
       `${year} / ${text(row.artist_name, 'artist_name')}`,

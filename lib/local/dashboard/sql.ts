@@ -117,9 +117,17 @@ from ${SERVING_SCHEMA}.hourly_kpis_vw
 where ${onOrAfter('session_date', first)}`;
 }
 
-/** The years from `first`'s on (the page compares those it holds whole). */
+/**
+ * The first year a window from `first` holds whole (the window ends with the newest sale, so every later
+ * year it reaches is whole): its own year when it starts on the first of January.
+ */
+export function firstWholeYear(first: string): number {
+  return Number(isoDate('the window start', first).slice(0, 4)) + (first.endsWith('-01-01') ? 0 : 1);
+}
+
+/** The yearly view's years the window from `first` holds whole: those the page compares. */
 export function salesPerArtistViewSql(first: string): string {
-  const year = Number(isoDate('the window start', first).slice(0, 4));
+  const year = firstWholeYear(first);
   return `
 select cast(session_year as integer) as session_year,
   coalesce(artist_name, ${quote(UNKNOWN_ARTIST)}) as artist_name,
