@@ -7,9 +7,9 @@
  * Each materialization has its file in materializations/, with the same semantics as the dbt
  * materialization it mirrors (dbt_modeling/macros/materializations/; view and table are dbt's built-ins),
  * which the parity test checks: view.ts, table.ts, incremental-run-date.ts, snapshot-type2.ts,
- * first-row-per-key.ts. Before
- * COMMIT, the plan's error-severity serving tests run inside the same transaction as guards (guards.ts).
- * This file orders the statements, runs them in one transaction and reports the result.
+ * first-row-per-key.ts. Before COMMIT, the plan's error-severity serving tests run inside the same
+ * transaction as guards (guards.ts). This file orders the statements, runs them in one transaction and
+ * reports the result.
  */
 import { parseEvent } from '../shared/contracts';
 import type { GuardMeasure } from '../shared/guard-measures';
@@ -137,8 +137,8 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
   const logger = deps.logger ?? silentLogger;
 
   const existing = await inspect(warehouse, plan, runDate);
-  const { models: modelRun, guards } = runStatements(plan, runDate, existing);
-  const statements = [...modelRun, ...guards];
+  const run = runStatements(plan, runDate, existing);
+  const statements = [...run.models, ...run.guards];
   const replayedFrom = new Map(
     plan.models
       .filter((model) => model.materialization === 'snapshot_type2')
@@ -156,7 +156,7 @@ export async function runServingLoad(event: unknown, deps: ServingLoadDeps): Pro
     statements: statements.length,
   });
   const returned = await warehouse.transaction(statements);
-  const measures = guardMeasuresOf(returned.slice(statements.length - guards.length).flat());
+  const measures = guardMeasuresOf(returned.slice(run.models.length).flat());
   const unmeasured = guarded.filter((name) => !measures.some((measure) => measure.test === name));
   // The run has committed: a missing measure only means the gate runs that test itself.
   if (unmeasured.length > 0)
