@@ -58,8 +58,7 @@
     {% elif not has_history -%}
     delete from {{ runs_relation }};
     {% endif -%}
-    delete from {{ runs_relation }} where run_date = {{ run_day }};
-    insert into {{ runs_relation }} (run_date) values ({{ run_day }});
+    insert into {{ runs_relation }} (run_date) select {{ run_day }} from (select count(*) as applied from {{ runs_relation }} where run_date = {{ run_day }}) as previous where previous.applied = 0;
     create temp table {{ stage }} as
 {{ sql }};
     {% if existing_relation is none -%}

@@ -145,14 +145,10 @@ export function snapshotStatements(
   }
   statements.push(
     {
-      sql: `delete from ${runs} where run_date = cast(:run_date as date)`,
+      // Once per date, in one statement (a delete and an insert would take two of the Data API's 40).
+      sql: `insert into ${runs} (run_date) select cast(:run_date as date) from (select count(*) as applied from ${runs} where run_date = cast(:run_date as date)) as previous where previous.applied = 0`,
       parameters: { run_date: runDate },
-      label: `model ${model.name}: record the run date (clear a previous run of it)`,
-    },
-    {
-      sql: `insert into ${runs} (run_date) values (cast(:run_date as date))`,
-      parameters: { run_date: runDate },
-      label: `model ${model.name}: record the run date`,
+      label: `model ${model.name}: record the run date (once)`,
     },
     {
       sql: `create temp table ${quote(stage)} as\n${model.sql}`,
