@@ -1,8 +1,9 @@
 /**
  * Lambda `serving-load`: event `{run_date}`, result `{run_date, target, models: [{name, materialization,
- * rows (null for a view), replayed_from}], statements, guard_measures: [{test, failures, failing_rows}]}`. It executes the redshift serving plan (dbt_modeling/plan/redshift.json,
- * bundled beside the handler) through the Redshift Data API; the work is {@link runServingLoad}, which the
- * local runner calls with a DuckDB warehouse and the duckdb plan.
+ * rows (null for a view), replayed_from}], statements, guard_measures: [{test, failures, failing_rows}]}`.
+ * It executes the redshift serving plan (dbt_modeling/plan/redshift.json, bundled beside the handler)
+ * through the Redshift Data API; the work is {@link runServingLoad}, which the local runner calls with a
+ * DuckDB warehouse and the duckdb plan.
  *
  * Environment:
  * - REDSHIFT_WORKGROUP, REDSHIFT_DATABASE, optionally REDSHIFT_SECRET_ARN (else IAM temporary credentials).

@@ -151,3 +151,29 @@ test('a serving layer without the enrichment views: empty panels and a note, the
     await warehouse.transaction(definitions.map((view) => ({ sql: view.sql })));
   }
 });
+
+test('artist_sales_vs_concerts_vw is checked against the whole fact: a row counted twice is reported', async () => {
+  await warehouse.transaction([
+    { sql: 'alter view deftunes_serving.artist_sales_vs_concerts_vw rename to sales_vs_concerts_kept' },
+    {
+      sql: `create view deftunes_serving.artist_sales_vs_concerts_vw as
+        select * from deftunes_serving.sales_vs_concerts_kept
+        union all (select * from deftunes_serving.sales_vs_concerts_kept where items_sold > 0 order by artist_id, country_code limit 1)`,
+    },
+  ]);
+  try {
+    const doubled = await loadDashboardData({ warehouse, source: 'fixture' });
+    const check = doubled.checks.find(
+      (candidate) => candidate.name === 'artist_sales_vs_concerts_vw (items and revenue)',
+    );
+    expect(check?.ok).toBe(false);
+    expect(check?.detail).toMatch(
+      /^view: \d+ items, \d+ cents; fact table \(every date\): \d+ items, \d+ cents$/,
+    );
+  } finally {
+    await warehouse.transaction([
+      { sql: 'drop view deftunes_serving.artist_sales_vs_concerts_vw' },
+      { sql: 'alter view deftunes_serving.sales_vs_concerts_kept rename to artist_sales_vs_concerts_vw' },
+    ]);
+  }
+});

@@ -32,11 +32,6 @@ select listen_date from (
 ) held_days
 order by listen_date desc`;
 
-/** `listen_date >= first`. */
-function fromDay(first: string): string {
-  return onOrAfter('listen_date', first);
-}
-
 /** The hours of the window's days, ordered by their key (date, hour) so that every load reads the same page. */
 export function listeningHourlySql(first: string): string {
   return `
@@ -44,7 +39,7 @@ select cast(listen_date as varchar) as listen_date, cast(listen_hour as integer)
   unique_listeners, unique_tracks, cast(track_diversity_index as double precision) as track_diversity_index,
   top_artist_name, top_artist_plays
 from ${SERVING_SCHEMA}.listening_hourly_vw
-where ${fromDay(first)}
+where ${onOrAfter('listen_date', first)}
 order by listen_date, listen_hour`;
 }
 
@@ -57,7 +52,7 @@ select cast(listen_date as varchar) as listen_date, genre, listen_count,
   cast(avg_popularity as double precision) as avg_popularity,
   top_track_id, top_track_title, top_track_artist_name, top_track_plays
 from ${SERVING_SCHEMA}.genre_daily_vw
-where ${fromDay(first)}
+where ${onOrAfter('listen_date', first)}
 order by listen_date, genre`;
 }
 
@@ -66,7 +61,7 @@ export function factListensPerDaySql(first: string): string {
   return `
 select cast(listen_date as varchar) as listen_date, count(*) as plays
 from ${SERVING_SCHEMA}.${LISTENING_FACT}
-where ${fromDay(first)}
+where ${onOrAfter('listen_date', first)}
 group by listen_date
 order by listen_date`;
 }

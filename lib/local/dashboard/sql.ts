@@ -7,7 +7,9 @@ import {
   TRANSFORM_SCHEMA,
   type TransformTable,
 } from '../../../lambdas/shared/platform-names';
+import type { Row } from '../../../lambdas/shared/warehouse';
 import { UNKNOWN_ARTIST, UNKNOWN_COUNTRY } from './model';
+import { count } from './values';
 
 /** The transform tables whose rows per ingest date the dashboard shows. */
 export const COUNTED_TRANSFORM_TABLES = [
@@ -160,6 +162,20 @@ export const SERVING_RELATIONS = [
 /** Tables and views of the serving schema (information_schema lists both, on DuckDB and on Redshift). */
 export const SERVING_RELATIONS_SQL = `
 select table_name from information_schema.tables where table_schema = ${quote(SERVING_SCHEMA)}`;
+
+/** Items and revenue in cents. */
+export interface SalesTotals {
+  readonly items: number;
+  readonly cents: number;
+}
+
+/** The row of {@link factTotalsSql} (none: no sale). */
+export function factTotalsOf(row: Row | undefined): SalesTotals {
+  return {
+    items: count(row?.items ?? 0, 'items'),
+    cents: count(row?.revenue_cents ?? 0, 'revenue_cents'),
+  };
+}
 
 /** The fact's items and revenue from `first` on (every date without it). */
 export function factTotalsSql(first?: string): string {
