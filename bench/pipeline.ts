@@ -8,7 +8,7 @@
  *
  * Every run uses a fresh data directory under the OS temp dir and the embedded sources.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +37,58 @@ function taskStates(date: DateSummary): DateSummary['states'] {
   );
 }
 
+/** CPU seconds (user + system) of this process and of its descendants (the Spark runner and its JVM). */
+interface CpuSeconds {
+  readonly node: number;
+  readonly spark: number;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** utime + stime and parent of every process, from /proc (Linux); empty elsewhere. */
+function processTable(): Map<number, { parent: number; ticks: number }> {
+  const table = new Map<number, { parent: number; ticks: number }>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return table;
+  }
+  for (const entry of entries) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name may hold spaces and parentheses: the fields follow its last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(entry), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return table;
+}
+
+function cpuSeconds(): CpuSeconds | undefined {
+  const table = processTable();
+  if (!table.has(process.pid)) return undefined;
+  const usage = process.cpuUsage();
+  let descendants = 0;
+  const parents = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, { parent, ticks }] of table) {
+      if (parents.has(parent) && !parents.has(pid)) {
+        parents.add(pid);
+        descendants += ticks;
+        grew = true;
+      }
+    }
+  }
+  return { node: (usage.user + usage.system) / 1e6, spark: descendants / CLOCK_TICKS_PER_SECOND };
+}
+
+/** Each date's CPU seconds, from its start (listening events delivered first) to its end. */
+const dayCpu = new Map<string, CpuSeconds>();
+
 async function runDays(scale: string, dates: string[]): Promise<DateSummary[]> {
   const dataDir = mkdtempSync(path.join(tmpdir(), `deftunes-bench-${scale}-`));
   try {
@@ -48,6 +100,17 @@ async function runDays(scale: string, dates: string[]): Promise<DateSummary[]> {
       definition,
       startGlue: startLocalGlue,
       dashboard: false,
+      observer: {
+        dateStarted: (runDate) => {
+          const now = cpuSeconds();
+          if (now) dayCpu.set(runDate, now);
+        },
+        dateFinished: (runDate) => {
+          const [start, end] = [dayCpu.get(runDate), cpuSeconds()];
+          if (start && end)
+            dayCpu.set(runDate, { node: end.node - start.node, spark: end.spark - start.spark });
+        },
+      },
     });
     if (summary.status !== 'succeeded') {
       throw new Error(
@@ -62,8 +125,18 @@ async function runDays(scale: string, dates: string[]): Promise<DateSummary[]> {
 
 function printDay(label: string, date: DateSummary): void {
   console.log(`  ${label}: total ${formatMs(date.ms)}`);
+  const cpu = dayCpu.get(date.run_date);
+  if (cpu) {
+    const total = cpu.node + cpu.spark;
+    console.log(
+      `    CPU ${total.toFixed(1)} s (Node: pipeline, simulator, songs database, DuckDB ${cpu.node.toFixed(1)} s; ` +
+        `Spark runner and JVM ${cpu.spark.toFixed(1)} s), ${(total / cpus().length).toFixed(1)} s on ${cpus().length} cores at best`,
+    );
+  }
   for (const state of taskStates(date))
-    console.log(`    ${state.name.padEnd(24)} ${formatMs(state.ms).padStart(10)}`);
+    console.log(
+      `    ${state.name.padEnd(24)} ${formatMs(state.ms).padStart(10)}  (from ${formatMs(state.started_ms)} to ${formatMs(state.started_ms + state.ms)})`,
+    );
 }
 
 async function main(): Promise<void> {

@@ -104,6 +104,30 @@ class Py4jCalls:
         clientserver.ClientServerConnection.send_command = counted
 
 
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and its descendants (the JVM), from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue  # ended between the listing and the read
+        fields = stat[stat.rindex(")") + 2:].split()
+        table[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    family, total, grew = {os.getpid()}, table.get(os.getpid(), (0, 0))[1], True
+    while grew:
+        grew = False
+        for pid, (parent, used) in table.items():
+            if parent in family and pid not in family:
+                family.add(pid)
+                total += used
+                grew = True
+    return total / ticks
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", help="a data directory whose landing a local run filled")
@@ -134,7 +158,7 @@ def main() -> None:
     print(f"spark session start: {time.perf_counter() - started:.1f} s")
     walls, calls = [], Py4jCalls()
     for date in dates:
-        day_started = time.perf_counter()
+        day_started, cpu_before = time.perf_counter(), cpu_seconds()
         for job in JOBS:
             options = options_from_mapping({"run_date": date, "landing_path": paths["landing"],
                                             "warehouse_path": paths["warehouse"]})
@@ -144,7 +168,7 @@ def main() -> None:
             run_job(spark, job, options)
             walls.append((group, time.perf_counter() - job_started, calls.count - calls_before))
         print(f"day {date}: four jobs {time.perf_counter() - day_started:.1f} s, "
-              f"load average {os.getloadavg()[0]:.2f}")
+              f"CPU {cpu_seconds() - cpu_before:.1f} s (driver and JVM), load average {os.getloadavg()[0]:.2f}")
     spark.stop()
     work = spark_work_by_group(read_event_log(log_dir))
     print(f"{'job':36} {'wall':>6} {'spark':>6} {'driver':>6} {'py4j':>6} {'jobs':>5} {'stages':>6} {'tasks':>6}")

@@ -2,13 +2,28 @@
  * Which transform jobs exist: each one's script, the landing prefixes it reads, the tables it writes and
  * its own arguments. {@link TransformJobs} builds a job and a role scoped to exactly that from each.
  */
-import { ENRICHMENT_TABLES, LISTENS_TABLE, QUARANTINE_TABLE } from '../../lambdas/shared/platform-names';
+import {
+  ENRICHMENT_TABLES,
+  LISTENS_TABLE,
+  QUARANTINE_TABLE,
+  type TransformTable,
+} from '../../lambdas/shared/platform-names';
 import { LANDING_ORIGINS, LISTENS_LANDING_PREFIXES } from '../../lambdas/shared/landing-keys';
 import { ENRICHMENT_LANDING_PREFIXES } from './enrichment-functions';
 
+export type TransformJobId = 'TransformApi' | 'TransformSongs' | 'TransformEnrichment' | 'TransformListens';
+
+/** The Iceberg tables each transform job writes (locally, the views a job's run re-points). */
+export const TRANSFORM_JOB_TABLES: Readonly<Record<TransformJobId, readonly TransformTable[]>> = {
+  TransformApi: ['users', 'sessions', QUARANTINE_TABLE],
+  TransformSongs: ['songs', QUARANTINE_TABLE],
+  TransformEnrichment: [...ENRICHMENT_TABLES, QUARANTINE_TABLE],
+  TransformListens: [LISTENS_TABLE, QUARANTINE_TABLE],
+};
+
 /** One transform job: its script and the landing prefixes and tables it owns. */
 export interface JobSpec {
-  readonly id: 'TransformApi' | 'TransformSongs' | 'TransformEnrichment' | 'TransformListens';
+  readonly id: TransformJobId;
   readonly script: string;
   readonly description: string;
   /** Landing prefixes the job reads. */
@@ -34,14 +49,14 @@ export const jobSpecs = (latenessHours: number): readonly JobSpec[] => [
     script: 'transform_api.py',
     description: 'Landing API records (users, sessions) to Iceberg tables in the transform zone',
     readsLanding: [`${LANDING_ORIGINS.api}/*`],
-    writesTables: ['users', 'sessions', QUARANTINE_TABLE],
+    writesTables: [...TRANSFORM_JOB_TABLES.TransformApi],
   },
   {
     id: 'TransformSongs',
     script: 'transform_songs.py',
     description: 'Landing songs catalog extract to the Iceberg songs table in the transform zone',
     readsLanding: [`${LANDING_ORIGINS.songsDb}/*`],
-    writesTables: ['songs', QUARANTINE_TABLE],
+    writesTables: [...TRANSFORM_JOB_TABLES.TransformSongs],
   },
   {
     id: 'TransformEnrichment',
@@ -50,7 +65,7 @@ export const jobSpecs = (latenessHours: number): readonly JobSpec[] => [
       'Landing concerts and artist statistics (external APIs) to Iceberg tables in the transform zone',
     // The two extractors' own prefixes, exactly: ext/ may hold other sources later.
     readsLanding: Object.values(ENRICHMENT_LANDING_PREFIXES).map((source) => `${source}/*`),
-    writesTables: [...ENRICHMENT_TABLES, QUARANTINE_TABLE],
+    writesTables: [...TRANSFORM_JOB_TABLES.TransformEnrichment],
   },
   {
     id: 'TransformListens',
@@ -59,7 +74,7 @@ export const jobSpecs = (latenessHours: number): readonly JobSpec[] => [
       'Landing listening events (Firehose, by arrival hour) to the Iceberg listens table in the transform zone',
     // The delivered objects only: Firehose's error records (listens_errors) are not events.
     readsLanding: [`${LISTENS_LANDING_PREFIXES.data}/*`],
-    writesTables: [LISTENS_TABLE, QUARANTINE_TABLE],
+    writesTables: [...TRANSFORM_JOB_TABLES.TransformListens],
     arguments: transformListensArguments(latenessHours),
   },
 ];

@@ -209,14 +209,14 @@ export class LocalSparkRunner {
   }
 
   /**
-   * Absolute paths of the table's current data files, listed by Iceberg (its `data_files` metadata table).
-   * A table that does not exist yet has none.
+   * Absolute paths of each table's current data files, planned by Iceberg from its manifests, all in one
+   * request (one consistent listing). A table that does not exist yet has none.
    */
-  async listDataFiles(table: string, database?: string): Promise<string[]> {
+  async listDataFiles(tables: readonly string[], database?: string): Promise<Record<string, string[]>> {
     return (await this.request(
-      { op: 'list_data_files', table, ...(database ? { database } : {}) },
-      `list_data_files ${table}`,
-    )) as string[];
+      { op: 'list_data_files', tables, ...(database ? { database } : {}) },
+      `list_data_files ${tables.join(', ')}`,
+    )) as Record<string, string[]>;
   }
 
   /** Asks the runner to stop Spark and exit; waits for it (killing it if it does not exit in time). */

@@ -19,7 +19,7 @@ describe('TransformListens, locally', () => {
         calls.push({ job, args });
         return { job };
       },
-      listDataFiles: async () => [],
+      listDataFiles: async () => ({}),
     };
     const services = {
       paths: { root: '/data', landing: '/data/landing', warehouse: '/data/transform/warehouse' },

@@ -236,7 +236,7 @@ def test_a_window_without_objects_writes_nothing_and_empties_the_partitions(
     result = runner.handle({"op": "run_job", "job": "transform_listens", "args": {
         "run_date": D, "landing_path": str(landing), "database": database, "lateness_hours": "12",
         "job_results_path": str(tmp_path / "results")}})
-    assert runner.handle({"op": "list_data_files", "table": "listens", "database": database}) == []
+    assert runner.handle({"op": "list_data_files", "tables": ["listens"], "database": database})["listens"] == []
     assert {k: result[k] for k in ("objects", "read", "written", "quarantined", "late")} == {
         "objects": 0, "read": 0, "written": 0, "quarantined": 0, "late": 0}
     assert rows(spark, database, "listens", f"listen_date = '{D}'") == []

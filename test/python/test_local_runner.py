@@ -29,10 +29,10 @@ def test_run_job_defaults_to_the_data_directory_and_list_data_files_lists_the_cu
     first = runner.handle({"op": "run_job", "job": "transform_songs", "args": args})
     assert first["sources"]["songs"]["written"] == 2
     assert first["results_path"].startswith(str(spark_data_dir / "transform" / "warehouse" / "_job_results"))
-    before = runner.handle({"op": "list_data_files", "table": "songs", "database": database})
+    before = runner.handle({"op": "list_data_files", "tables": ["songs"], "database": database})["songs"]
 
     runner.handle({"op": "run_job", "job": "transform_songs", "args": args})
-    files = runner.handle({"op": "list_data_files", "table": "songs", "database": database})
+    files = runner.handle({"op": "list_data_files", "tables": ["songs"], "database": database})["songs"]
 
     assert files and all(os.path.isfile(f) and f.endswith(".parquet") for f in files)
     assert all(f.startswith(str(spark_data_dir / "transform" / "warehouse")) for f in files)
@@ -52,8 +52,11 @@ def test_the_enrichment_job_runs_by_name_and_its_tables_list_their_files(runner,
     assert {source: counts["written"] for source, counts in result["sources"].items()} == {
         "concerts": 2, "artist_stats": 1,
     }
-    for table in ("concerts", "concert_windows", "artist_stats"):
-        assert runner.handle({"op": "list_data_files", "table": table, "database": database}), table
+    tables = ["concerts", "concert_windows", "artist_stats", "listens"]
+    listed = runner.handle({"op": "list_data_files", "tables": tables, "database": database})
+    assert sorted(listed) == sorted(tables)
+    assert all(listed[table] for table in tables[:3]), listed
+    assert listed["listens"] == []  # not created yet: its job has not run
 
 
 @pytest.mark.parametrize(
@@ -63,7 +66,9 @@ def test_the_enrichment_job_runs_by_name_and_its_tables_list_their_files(runner,
         ({"op": "run_job", "job": "transform_everything", "args": {}}, "unknown job 'transform_everything'"),
         ({"op": "run_job", "job": "transform_api", "args": {}}, "missing job arguments: --run_date"),
         ({"op": "run_job", "job": "transform_api", "args": {"run_date": D1, "catalog_name": "x"}}, "catalog is glue_catalog"),
-        ({"op": "list_data_files", "table": "users; DROP"}, "invalid table"),
+        ({"op": "list_data_files", "tables": ["users; DROP"]}, "invalid table"),
+        ({"op": "list_data_files", "tables": ["users"], "database": "x.y"}, "invalid table"),
+        ({"op": "list_data_files", "table": "users"}, "needs tables"),
     ],
 )
 def test_bad_requests_fail_with_a_clear_message(runner, request_, message):
@@ -72,7 +77,7 @@ def test_bad_requests_fail_with_a_clear_message(runner, request_, message):
 
 
 def test_a_table_not_created_yet_has_no_data_files(runner, database):
-    assert runner.handle({"op": "list_data_files", "table": "users", "database": database}) == []
+    assert runner.handle({"op": "list_data_files", "tables": ["users"], "database": database})["users"] == []
 
 
 def test_a_missing_extract_is_reported_by_path(runner, database, tmp_path):

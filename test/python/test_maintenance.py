@@ -213,5 +213,5 @@ def test_the_local_runner_maintains_the_tables_a_job_wrote(spark, spark_data_dir
     assert set(result["maintenance"]["tables"]) == {"songs", "quarantine"}
     assert result["maintenance"]["tables"]["songs"]["snapshots_expired"] == 1
     assert spark.sql(f"SELECT count(*) FROM glue_catalog.{database}.songs.snapshots").first()[0] == 1
-    files = runner.handle({"op": "list_data_files", "table": "songs", "database": database})
+    files = runner.handle({"op": "list_data_files", "tables": ["songs"], "database": database})["songs"]
     assert files and all(os.path.isfile(f) for f in files)

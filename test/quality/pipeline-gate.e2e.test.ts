@@ -43,7 +43,7 @@ describe('the quality gate in the local pipeline at --bad-record-rate 0.01', () 
         return {
           runJob: (job: string, args: Record<string, string>) =>
             runner.runJob(job as 'transform_api' | 'transform_songs', { ...args, run_date: args.run_date }),
-          listDataFiles: (table: string) => runner.listDataFiles(table),
+          listDataFiles: (tables: readonly string[]) => runner.listDataFiles(tables),
           close: () => runner.close(),
         };
       },

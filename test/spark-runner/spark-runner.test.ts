@@ -123,8 +123,8 @@ describe('LocalSparkRunner', () => {
     rmSync(dataDir, { recursive: true, force: true });
   }, 120_000);
 
-  it('lists no data files for a table whose job has not run', async () => {
-    await expect(runner.listDataFiles('songs')).resolves.toEqual([]);
+  it('lists no data files for the tables whose job has not run', async () => {
+    await expect(runner.listDataFiles(['songs', 'sessions'])).resolves.toEqual({ songs: [], sessions: [] });
   });
 
   it('runs transform_api and reports its counts', async () => {
@@ -145,7 +145,8 @@ describe('LocalSparkRunner', () => {
   }, 240_000);
 
   it('lists the current data files, which DuckDB reads with the transform types', async () => {
-    const files = await runner.listDataFiles('sessions');
+    const { sessions: files, songs } = await runner.listDataFiles(['sessions', 'songs']);
+    expect(songs).toEqual([]);
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {
       expect(path.isAbsolute(file)).toBe(true);
@@ -175,9 +176,9 @@ describe('LocalSparkRunner', () => {
   }, 120_000);
 
   it('re-runs a date into new files with the same rows', async () => {
-    const before = await runner.listDataFiles('sessions');
+    const { sessions: before } = await runner.listDataFiles(['sessions']);
     await runner.runJob('transform_api', { run_date: RUN_DATE });
-    const after = await runner.listDataFiles('sessions');
+    const { sessions: after } = await runner.listDataFiles(['sessions']);
     expect(after.filter((file) => before.includes(file))).toEqual([]);
     const [{ n }] = await readParquet(after, 'SELECT count(*)::INTEGER AS n FROM $files');
     expect(n).toBe(2);
@@ -186,7 +187,8 @@ describe('LocalSparkRunner', () => {
   it('runs transform_songs on the same session', async () => {
     const result = await runner.runJob('transform_songs', { run_date: RUN_DATE });
     expect(result.sources.songs).toMatchObject({ read: 1, written: 1, quarantined: 0 });
-    await expect(runner.listDataFiles('songs')).resolves.toHaveLength(1);
+    const { songs } = await runner.listDataFiles(['songs']);
+    expect(songs).toHaveLength(1);
   }, 240_000);
 
   it("passes a job's failure through, naming the missing manifest", async () => {
@@ -226,6 +228,6 @@ describe('LocalSparkRunner', () => {
 
   it('rejects requests after close', async () => {
     await runner.close();
-    await expect(runner.listDataFiles('users')).rejects.toThrow('local Spark runner is not running');
+    await expect(runner.listDataFiles(['users'])).rejects.toThrow('local Spark runner is not running');
   }, 120_000);
 });

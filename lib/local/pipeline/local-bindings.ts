@@ -21,13 +21,17 @@ import { runResolveRunDate } from '../../../lambdas/resolve-run-date/resolve-run
 import { runServingLoad } from '../../../lambdas/serving-load/load';
 import { urlConnectionFactory } from '../adapters/pg-url-connection';
 import { checkEventRunDate, type RunDateBounds } from '../../../lambdas/shared/run-date';
-import { TRANSFORM_TABLES } from '../../../lambdas/shared/platform-names';
+import { TRANSFORM_TABLES, type TransformTable } from '../../../lambdas/shared/platform-names';
 import type { ServingPlan } from '../../../lambdas/shared/serving-plan';
 import {
   DAILY_PIPELINE_STATES as S,
   type DailyPipelineTaskState,
 } from '../../constructs/daily-pipeline-states';
-import { transformListensArguments } from '../../constructs/transform-job-specs';
+import {
+  TRANSFORM_JOB_TABLES,
+  transformListensArguments,
+  type TransformJobId,
+} from '../../constructs/transform-job-specs';
 import { localEnvironmentConfig } from '../run-date-bounds';
 import { createTransformViews, type TransformDataFiles } from '../spectrum';
 import type { LocalServices } from './local-services';
@@ -37,7 +41,8 @@ import { requireObject, type JsonObject, type JsonValue, type LocalTaskHandler }
 /** The local Glue: runs a job's script on the run's one Spark session and lists Iceberg data files. */
 export interface LocalGlue {
   runJob(job: string, args: Record<string, string>): Promise<Record<string, unknown>>;
-  listDataFiles(table: string): Promise<string[]>;
+  /** Each table's current data files, listed at once ([] for a table not created yet). */
+  listDataFiles(tables: readonly TransformTable[]): Promise<Record<string, string[]>>;
 }
 
 export interface LocalBindingContext {
@@ -92,17 +97,35 @@ function jobArguments(
   return { ...args, landing_path: paths.landing, warehouse_path: paths.warehouse };
 }
 
-/** Spectrum reads the Glue catalog's current snapshot; locally the DuckDB views are re-pointed after a job. */
-async function refreshTransformViews(context: LocalBindingContext, glue: LocalGlue): Promise<void> {
-  const files: TransformDataFiles = {};
-  for (const table of TRANSFORM_TABLES) files[table] = await glue.listDataFiles(table);
-  await createTransformViews(context.services.warehouse, files);
+/**
+ * Spectrum reads the Glue catalog's current snapshot; locally the DuckDB views are re-pointed after a job:
+ * every table's on the first job of a run, then the tables the job wrote (nothing else writes them during
+ * a run: the runner holds the data directory). One refresh at a time, so an older listing never replaces a
+ * newer one.
+ */
+class TransformViews {
+  private readonly files: TransformDataFiles = {};
+  private listed = false;
+  private last: Promise<void> = Promise.resolve();
+
+  constructor(private readonly warehouse: LocalServices['warehouse']) {}
+
+  refresh(glue: LocalGlue, written: readonly TransformTable[]): Promise<void> {
+    const next = this.last.then(async () => {
+      Object.assign(this.files, await glue.listDataFiles(this.listed ? written : TRANSFORM_TABLES));
+      this.listed = true;
+      await createTransformViews(this.warehouse, this.files);
+    });
+    this.last = next.catch(() => undefined);
+    return next;
+  }
 }
 
 function glueTask(
-  state: string,
+  state: TransformJobId,
   job: string,
   context: LocalBindingContext,
+  views: TransformViews,
   jobDefaults: Record<string, string> = {},
 ): LocalTaskHandler {
   return async (input) => {
@@ -110,7 +133,7 @@ function glueTask(
     const started = Date.now();
     const glue = await context.glue();
     const result = await glue.runJob(job, jobArguments(state, request, context, jobDefaults));
-    await refreshTransformViews(context, glue);
+    await views.refresh(glue, TRANSFORM_JOB_TABLES[state]);
     return {
       Id: `local-${job}-${started}`,
       JobName: String(request.JobName ?? job),
@@ -156,6 +179,7 @@ export function dailyPipelineBindings(
 ): Record<DailyPipelineTaskState, LocalTaskHandler> {
   const { services } = context;
   const { enrichment } = services;
+  const views = new TransformViews(services.warehouse);
   const extractApi = (state: string) =>
     lambdaTask(state, context, (payload) =>
       runExtractApi(payload, {
@@ -183,8 +207,8 @@ export function dailyPipelineBindings(
         metrics: services.metrics('extract-songs'),
       }),
     ),
-    [S.transformSongs]: glueTask(S.transformSongs, 'transform_songs', context),
-    [S.transformApi]: glueTask(S.transformApi, 'transform_api', context),
+    [S.transformSongs]: glueTask(S.transformSongs, 'transform_songs', context, views),
+    [S.transformApi]: glueTask(S.transformApi, 'transform_api', context, views),
     // The artist enrichment: the simulator's APIs (or the given ones) with cdk.json's dev settings.
     [S.extractConcerts]: lambdaTask(S.extractConcerts, context, (payload) =>
       runExtractConcerts(payload, {
@@ -209,12 +233,13 @@ export function dailyPipelineBindings(
         metrics: services.metrics('extract-artist-stats'),
       }),
     ),
-    [S.transformEnrichment]: glueTask(S.transformEnrichment, 'transform_enrichment', context),
+    [S.transformEnrichment]: glueTask(S.transformEnrichment, 'transform_enrichment', context, views),
     // The listening events: Firehose's stand-in has delivered them before the run (no extraction).
     [S.transformListens]: glueTask(
       S.transformListens,
       'transform_listens',
       context,
+      views,
       transformListensArguments(context.latenessHours ?? localEnvironmentConfig().stream.latenessHours),
     ),
     [S.checkTransformQuality]: dataQualityTask(S.checkTransformQuality, context),

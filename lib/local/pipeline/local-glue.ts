@@ -28,7 +28,7 @@ export async function startLocalGlue(
       if (!args.run_date) throw new Error(`Glue job ${job} needs --run_date`);
       return runner.runJob(transformJob(job), { ...args, run_date: args.run_date });
     },
-    listDataFiles: (table) => runner.listDataFiles(table),
+    listDataFiles: (tables) => runner.listDataFiles(tables),
     close: () => runner.close(),
   };
 }

@@ -20,7 +20,8 @@ export interface DateSummary {
   readonly run_date: string;
   readonly status: 'succeeded' | 'failed' | 'skipped';
   readonly ms: number;
-  readonly states: { name: string; status: string; ms: number; retries: number }[];
+  /** Each state run, `started_ms` after the date's first state started. */
+  readonly states: { name: string; status: string; started_ms: number; ms: number; retries: number }[];
   readonly error?: ExecutionFailure;
 }
 
@@ -45,9 +46,11 @@ export interface RunSummary {
 }
 
 export function summarizeStates(states: readonly StateRecord[]): DateSummary['states'] {
+  const first = Math.min(...states.map((state) => state.startedAt));
   return states.map((state) => ({
     name: state.name,
     status: state.status === 'caught' ? 'failed' : state.status,
+    started_ms: state.startedAt - first,
     ms: state.ms ?? 0,
     retries: state.retries,
   }));

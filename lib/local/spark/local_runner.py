@@ -5,7 +5,8 @@
 Protocol (one JSON object per line; stdout carries only protocol lines, logs go to stderr):
     first line:  {"event": "ready", "spark_version": "3.5.4", "data_dir": ..., "catalog": ...}
     requests:    {"id": 1, "op": "run_job", "job": "transform_api", "args": {"run_date": "2020-02-01", ...}}
-                 {"id": 2, "op": "list_data_files", "table": "sessions"}   (absolute paths; [] if no table)
+                 {"id": 2, "op": "list_data_files", "tables": ["sessions", "users"]}
+                   (result: {"sessions": [absolute paths of the current data files], ...}; [] if no table)
                  {"id": 3, "op": "ping"}
                  {"id": 4, "op": "shutdown"}
     responses:   {"id": 1, "ok": true, "result": ...} or {"id": 1, "ok": false, "error": "..."}
@@ -38,6 +39,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), os.path.join(ROOT, "glue-scripts")]
 
 from local_session import build_local_spark_session, local_paths  # noqa: E402
+from deftunes_glue.iceberg import planned_data_files  # noqa: E402
 from deftunes_glue.maintenance import maintain_job_tables, settings_from_mapping  # noqa: E402
 from deftunes_glue.options import DEFAULT_CATALOG, DEFAULT_DATABASE, options_from_mapping  # noqa: E402
 
@@ -134,16 +136,21 @@ class Runner:
         return result
 
     def list_data_files(self, request: dict):
-        table = str(request.get("table") or "")
+        """{table: the absolute paths of its current data files} for each of ``tables`` ([] for a table not
+        created yet: its job has not run, no data). One request for all of them: one consistent listing."""
+        tables = request.get("tables")
         database = str(request.get("database") or DEFAULT_DATABASE)
-        if not table or not set(table) <= TABLE_NAME_CHARS or not set(database) <= TABLE_NAME_CHARS:
-            raise RequestError(f"invalid table {database}.{table}")
-        name = f"{DEFAULT_CATALOG}.{database}.{table}"
-        if not self.spark.catalog.tableExists(name):
-            return []  # not created yet (its job has not run): no data, like an empty table
-        # Iceberg's own metadata table: the data files of the current snapshot.
-        rows = self.spark.sql(f"SELECT file_path FROM {name}.data_files ORDER BY file_path").collect()
-        return [as_local_path(row.file_path) for row in rows]
+        if not isinstance(tables, list) or not tables:
+            raise RequestError("list_data_files needs tables: a non-empty list of table names")
+        for table in [database, *tables]:
+            if not isinstance(table, str) or not table or not set(table) <= TABLE_NAME_CHARS:
+                raise RequestError(f"invalid table {database}.{table}")
+        listed = {}
+        for table in tables:
+            name = f"{DEFAULT_CATALOG}.{database}.{table}"
+            exists = self.spark.catalog.tableExists(name)
+            listed[table] = sorted(as_local_path(path) for path in planned_data_files(self.spark, name)) if exists else []
+        return listed
 
     def handle(self, request: dict):
         op = request.get("op")
