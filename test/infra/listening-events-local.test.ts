@@ -4,9 +4,8 @@
  */
 import { parseEnvironments } from '../../lib/config';
 import { readCdkJsonContext } from '../../lib/deftunes-app';
-import { dailyPipelineBindings, type LocalGlue } from '../../lib/local/pipeline/local-bindings';
-import type { LocalServices } from '../../lib/local/pipeline/local-services';
-import type { ServingPlan } from '../../lambdas/shared/serving-plan';
+import type { LocalGlue } from '../../lib/local/pipeline/local-bindings';
+import { glueStateBindings } from '../fixtures/glue-bindings';
 
 const environments = () =>
   structuredClone(readCdkJsonContext()['deftunes:environments']) as Record<string, Record<string, unknown>>;
@@ -21,17 +20,7 @@ describe('TransformListens, locally', () => {
       },
       listDataFiles: async () => ({}),
     };
-    const services = {
-      paths: { root: '/data', landing: '/data/landing', warehouse: '/data/transform/warehouse' },
-      warehouse: { transaction: async () => undefined, query: async () => [] },
-    } as unknown as LocalServices;
-    const bindings = dailyPipelineBindings({
-      services,
-      glue: async () => glue,
-      plan: {} as ServingPlan,
-      runDateBounds: { earliest: '2020-01-01', timeZone: 'UTC', source: 'test' },
-      latenessHours,
-    });
+    const bindings = glueStateBindings(glue, undefined, latenessHours);
     return { calls, bindings };
   };
   const request = { JobName: 'deployed-name', Arguments: { '--run_date': '2020-01-02' } };

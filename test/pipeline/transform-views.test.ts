@@ -4,11 +4,10 @@
  * wrote, one listing at a time, each view over the newest listing of its table.
  */
 import { TRANSFORM_JOB_TABLES } from '../../lib/constructs/transform-job-specs';
-import { dailyPipelineBindings, type LocalGlue } from '../../lib/local/pipeline/local-bindings';
-import type { LocalServices } from '../../lib/local/pipeline/local-services';
+import type { LocalGlue } from '../../lib/local/pipeline/local-bindings';
 import { TRANSFORM_COLUMNS } from '../../lib/local/spectrum';
 import { TRANSFORM_TABLES, type TransformTable } from '../../lambdas/shared/platform-names';
-import type { ServingPlan } from '../../lambdas/shared/serving-plan';
+import { glueStateBindings } from '../fixtures/glue-bindings';
 
 const request = { JobName: 'deployed-name', Arguments: { '--run_date': '2020-01-02' } };
 
@@ -30,27 +29,21 @@ function localGlue() {
     },
   };
   const views = new Map<string, string>();
-  const services = {
-    paths: { root: '/data', landing: '/data/landing', warehouse: '/data/transform/warehouse' },
-    warehouse: {
-      // DESCRIBE of a table's files: the table's own columns and types.
-      query: async (sql: string) => {
-        const table = /\/w\/([a-z_]+)\//.exec(sql)?.[1] as TransformTable;
-        return TRANSFORM_COLUMNS[table].map(([column_name, column_type]) => ({ column_name, column_type }));
-      },
-      transaction: async (statements: { sql: string }[]) => {
-        for (const { sql } of statements) {
-          const view = /VIEW deftunes_transform\."([a-z_]+)" AS (.*)$/s.exec(sql);
-          if (view) views.set(view[1], /listing-\d+/.exec(view[2])?.[0] ?? 'empty');
-        }
-      },
+  const bindings = glueStateBindings(glue, {
+    // DESCRIBE of a table's files: the table's own columns and types.
+    query: async <T>(sql: string) => {
+      const table = /\/w\/([a-z_]+)\//.exec(sql)?.[1] as TransformTable;
+      return TRANSFORM_COLUMNS[table].map(
+        ([column_name, column_type]) => ({ column_name, column_type }) as T,
+      );
     },
-  } as unknown as LocalServices;
-  const bindings = dailyPipelineBindings({
-    services,
-    glue: async () => glue,
-    plan: {} as ServingPlan,
-    runDateBounds: { earliest: '2020-01-01', timeZone: 'UTC', source: 'test' },
+    transaction: async (statements) => {
+      for (const { sql } of statements) {
+        const view = /VIEW deftunes_transform\."([a-z_]+)" AS (.*)$/s.exec(sql);
+        if (view) views.set(view[1], /listing-\d+/.exec(view[2])?.[0] ?? 'empty');
+      }
+      return [];
+    },
   });
   return { bindings, listings, views, mostConcurrent: () => mostConcurrent };
 }
