@@ -8,6 +8,7 @@
  *
  * Every run uses a fresh data directory under the OS temp dir and the embedded sources.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import * as path from 'node:path';
@@ -37,13 +38,24 @@ function taskStates(date: DateSummary): DateSummary['states'] {
   );
 }
 
-/** CPU seconds (user + system) of this process and of its descendants (the Spark runner and its JVM). */
+/**
+ * CPU seconds (user + system) of this process (pipeline, simulator, songs database, DuckDB) and of its
+ * descendants (the Spark runner and its JVM). A descendant that exits takes its seconds with it: the bench's
+ * children live through the whole run.
+ */
 interface CpuSeconds {
   readonly node: number;
   readonly spark: number;
 }
 
-const CLOCK_TICKS_PER_SECOND = 100;
+/** The kernel's unit of /proc/<pid>/stat times (USER_HZ, 100 on Linux unless told otherwise). */
+function clockTicksPerSecond(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
 
 /** utime + stime and parent of every process, from /proc (Linux); empty elsewhere. */
 function processTable(): Map<number, { parent: number; ticks: number }> {
@@ -67,7 +79,7 @@ function processTable(): Map<number, { parent: number; ticks: number }> {
   return table;
 }
 
-function cpuSeconds(): CpuSeconds | undefined {
+function cpuSeconds(ticksPerSecond: number): CpuSeconds | undefined {
   const table = processTable();
   if (!table.has(process.pid)) return undefined;
   const usage = process.cpuUsage();
@@ -83,14 +95,21 @@ function cpuSeconds(): CpuSeconds | undefined {
       }
     }
   }
-  return { node: (usage.user + usage.system) / 1e6, spark: descendants / CLOCK_TICKS_PER_SECOND };
+  return { node: (usage.user + usage.system) / 1e6, spark: descendants / ticksPerSecond };
 }
 
-/** Each date's CPU seconds, from its start (listening events delivered first) to its end. */
-const dayCpu = new Map<string, CpuSeconds>();
+interface BenchDay {
+  readonly summary: DateSummary;
+  /** From the date's first state to its end, as its wall time (the listening events delivered before are not in either). */
+  readonly cpu?: CpuSeconds;
+}
 
-async function runDays(scale: string, dates: string[]): Promise<DateSummary[]> {
+async function runDays(scale: string, dates: string[]): Promise<BenchDay[]> {
   const dataDir = mkdtempSync(path.join(tmpdir(), `deftunes-bench-${scale}-`));
+  const ticksPerSecond = clockTicksPerSecond();
+  const firstState = new Map<string, CpuSeconds>();
+  const cpu = new Map<string, CpuSeconds>();
+  let current: string | undefined;
   try {
     const definition = await loadDailyPipeline();
     const summary = await runPipeline({
@@ -102,13 +121,16 @@ async function runDays(scale: string, dates: string[]): Promise<DateSummary[]> {
       dashboard: false,
       observer: {
         dateStarted: (runDate) => {
-          const now = cpuSeconds();
-          if (now) dayCpu.set(runDate, now);
+          current = runDate;
+        },
+        stateEntered: () => {
+          if (current === undefined || firstState.has(current)) return;
+          const now = cpuSeconds(ticksPerSecond);
+          if (now) firstState.set(current, now);
         },
         dateFinished: (runDate) => {
-          const [start, end] = [dayCpu.get(runDate), cpuSeconds()];
-          if (start && end)
-            dayCpu.set(runDate, { node: end.node - start.node, spark: end.spark - start.spark });
+          const [start, end] = [firstState.get(runDate), cpuSeconds(ticksPerSecond)];
+          if (start && end) cpu.set(runDate, { node: end.node - start.node, spark: end.spark - start.spark });
         },
       },
     });
@@ -117,15 +139,14 @@ async function runDays(scale: string, dates: string[]): Promise<DateSummary[]> {
         `the pipeline failed at scale ${scale}: ${JSON.stringify(summary.dates.find((d) => d.error)?.error)}`,
       );
     }
-    return summary.dates;
+    return summary.dates.map((date) => ({ summary: date, cpu: cpu.get(date.run_date) }));
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-function printDay(label: string, date: DateSummary): void {
+function printDay(label: string, { summary: date, cpu }: BenchDay): void {
   console.log(`  ${label}: total ${formatMs(date.ms)}`);
-  const cpu = dayCpu.get(date.run_date);
   if (cpu) {
     const total = cpu.node + cpu.spark;
     console.log(
@@ -156,8 +177,8 @@ async function main(): Promise<void> {
     );
     // Day 1 pays the Spark JVM start-up; day 2, in the same run, is what every later day costs.
     const [first, second] = await runDays(scale, datesBetween(FIRST_DATE, SECOND_DATE));
-    printDay(`day 1 (${first.run_date})`, first);
-    printDay(`day 2 (${second.run_date})`, second);
+    printDay(`day 1 (${first.summary.run_date})`, first);
+    printDay(`day 2 (${second.summary.run_date})`, second);
   }
 
   const days = Number(values['history-days']);
@@ -167,14 +188,14 @@ async function main(): Promise<void> {
     last.setUTCDate(last.getUTCDate() + days - 1);
     const dates = datesBetween(FIRST_DATE, last.toISOString().slice(0, 10));
     console.log(`\nhistory: ${days} consecutive days at scale ${scale} in one run (one JVM)`);
-    const summaries = await runDays(scale, dates);
+    const history = await runDays(scale, dates);
     // Day 1 also pays the JVM start; day 2 is the first steady-state day to compare with.
-    printDay(`day 1 (${summaries[0].run_date})`, summaries[0]);
-    printDay(`day 2 (${summaries[1].run_date})`, summaries[1]);
-    printDay(`day ${days} (${summaries[days - 1].run_date})`, summaries[days - 1]);
-    const ratio = summaries[days - 1].ms / summaries[1].ms;
+    printDay(`day 1 (${history[0].summary.run_date})`, history[0]);
+    printDay(`day 2 (${history[1].summary.run_date})`, history[1]);
+    printDay(`day ${days} (${history[days - 1].summary.run_date})`, history[days - 1]);
+    const ratio = history[days - 1].summary.ms / history[1].summary.ms;
     console.log(`  day ${days} / day 2 total time: ${ratio.toFixed(2)}`);
-    console.log(`  every day: ${summaries.map((d) => (d.ms / 1000).toFixed(1)).join(' ')} s`);
+    console.log(`  every day: ${history.map((d) => (d.summary.ms / 1000).toFixed(1)).join(' ')} s`);
   }
 }
 

@@ -1,5 +1,5 @@
 """Iceberg tables of the transform zone: created once, then written one partition at a time."""
-from typing import Dict, List, Sequence
+from typing import Dict, Sequence
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -23,25 +23,6 @@ class TableSchemaMismatch(RuntimeError):
 
 def table_name(catalog: str, database: str, table: str) -> str:
     return f"{catalog}.{database}.{table}"
-
-
-def loaded_table(spark: SparkSession, name: str):
-    """The Iceberg table object behind a Spark table name (the catalog's own, kept current by its commits)."""
-    return spark._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, name)
-
-
-def planned_data_files(spark: SparkSession, name: str, expression=None) -> List[str]:
-    """Locations of the current snapshot's data files (those ``expression``, an Iceberg expression, selects),
-    planned by Iceberg from the manifests: a few Py4J calls per file, no Spark job."""
-    scan = loaded_table(spark, name).newScan()
-    tasks = (scan if expression is None else scan.filter(expression)).planFiles()
-    try:
-        iterator, locations = tasks.iterator(), []
-        while iterator.hasNext():
-            locations.append(str(iterator.next().file().path()))
-        return locations
-    finally:
-        tasks.close()
 
 
 def _ddl_columns(schema: T.StructType) -> str:

@@ -17,7 +17,6 @@ from typing import Dict, Mapping, Optional, Sequence
 
 from pyspark.sql import SparkSession
 
-from .iceberg import loaded_table, planned_data_files
 from .options import SQL_IDENTIFIER
 
 # Iceberg's remove_orphan_files procedure refuses a younger limit: a file younger than this may belong to a
@@ -172,10 +171,23 @@ def summarize(step: str, rows: Sequence) -> Dict[str, int]:
     return {key: int(value) for key, value in rows[0].asDict().items() if isinstance(value, int)}
 
 
+def _iceberg_table(spark: SparkSession, name: str):
+    """The Iceberg table object behind a Spark table name (the catalog's own, kept current by its commits)."""
+    return spark._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, name)
+
+
 def partition_file_count(spark: SparkSession, name: str, partition_column: str, run_date: str) -> int:
     """The data files of the run date's partition, planned by Iceberg from the manifests (no Spark job)."""
     expression = spark._jvm.org.apache.iceberg.expressions.Expressions.equal(partition_column, run_date)
-    return len(planned_data_files(spark, name, expression))
+    tasks = _iceberg_table(spark, name).newScan().filter(expression).planFiles()
+    try:
+        iterator, count = tasks.iterator(), 0
+        while iterator.hasNext():
+            iterator.next()
+            count += 1
+        return count
+    finally:
+        tasks.close()
 
 
 def expire_snapshots(spark: SparkSession, name: str, older_than: dt.datetime, retain_last: int) -> int:
@@ -183,7 +195,7 @@ def expire_snapshots(spark: SparkSession, name: str, older_than: dt.datetime, re
     returns how many. Iceberg's table API rather than the Spark procedure: with one branch it finds those
     files from the expired snapshots' own manifests (incremental cleanup), where the procedure lists every
     file of every kept snapshot in Spark jobs, a cost that would grow with the history."""
-    table = loaded_table(spark, name)
+    table = _iceberg_table(spark, name)
     before = len(list(table.snapshots()))
     table.expireSnapshots().expireOlderThan(int(older_than.timestamp() * 1000)).retainLast(retain_last).commit()
     return before - len(list(table.snapshots()))

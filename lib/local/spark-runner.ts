@@ -209,8 +209,8 @@ export class LocalSparkRunner {
   }
 
   /**
-   * Absolute paths of each table's current data files, planned by Iceberg from its manifests, all in one
-   * request (one consistent listing). A table that does not exist yet has none.
+   * Absolute paths of each table's current data files, read from Iceberg's `data_files` metadata tables in
+   * one request (one Spark job). A table that does not exist yet has none.
    */
   async listDataFiles(tables: readonly string[], database?: string): Promise<Record<string, string[]>> {
     return (await this.request(

@@ -169,7 +169,7 @@ function columnExpression(
 
 /** The view's SELECT: typed columns over the files, or typed and empty when there are none. */
 async function viewSelect(
-  warehouse: Warehouse,
+  warehouse: Pick<Warehouse, 'query'>,
   table: TransformTable,
   files: readonly string[],
 ): Promise<string> {
@@ -196,7 +196,10 @@ async function viewSelect(
  * transaction (readers see the old views or the new ones, never a mix). Tables not in `files` get typed
  * empty views.
  */
-export async function createTransformViews(warehouse: Warehouse, files: TransformDataFiles): Promise<void> {
+export async function createTransformViews(
+  warehouse: Pick<Warehouse, 'query' | 'transaction'>,
+  files: TransformDataFiles,
+): Promise<void> {
   const statements = [
     { sql: `CREATE SCHEMA IF NOT EXISTS ${TRANSFORM_SCHEMA}`, label: `schema ${TRANSFORM_SCHEMA}` },
   ];

@@ -16,6 +16,7 @@ import {
   TRANSFORM_SCHEMA,
   TRANSFORM_TABLES,
 } from '../../lambdas/shared/platform-names';
+import { jobSpecs, TRANSFORM_JOB_TABLES } from '../../lib/constructs/transform-job-specs';
 import { DEFAULT_DATA_DIR, localPaths } from '../../lib/local/data-dir';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -27,6 +28,7 @@ interface PythonNames {
   quarantine_table: string;
   job_results_dir: string;
   tables: string[];
+  job_tables: Record<string, string[]>;
   local_paths: Record<string, string>;
   job_paths: { landing_path: string; warehouse_path: string };
 }
@@ -35,7 +37,7 @@ interface PythonNames {
 function pythonNames(dataDir: string): PythonNames {
   const script = [
     'import json, sys',
-    'from deftunes_glue import jobs, listens, options, schemas',
+    'from deftunes_glue import jobs, listens, maintenance, options, schemas',
     'from local_session import local_paths',
     'job, _ = options.resolve_job_options(["job", "--run_date", "2020-01-01", "--local_data_dir", sys.argv[1]])',
     'print(json.dumps({',
@@ -44,6 +46,7 @@ function pythonNames(dataDir: string): PythonNames {
     '  "quarantine_table": jobs.QUARANTINE_TABLE,',
     '  "job_results_dir": options.JOB_RESULTS_DIR,',
     '  "tables": list(schemas.TABLE_SCHEMAS),',
+    '  "job_tables": {job: list(maintenance.job_tables(job)) for job in jobs.JOB_SOURCES},',
     '  "local_paths": local_paths(sys.argv[1]),',
     '  "job_paths": {name: getattr(job, name) for name in ("landing_path", "warehouse_path")},',
     '}))',
@@ -83,6 +86,21 @@ describe('the Glue scripts use the platform names', () => {
     expect([...python.tables].sort()).toEqual([...TRANSFORM_TABLES].sort());
     expect(python.quarantine_table).toBe(QUARANTINE_TABLE);
     expect(python.job_results_dir).toBe(JOB_RESULTS_PREFIX);
+  });
+
+  it('has each job write the tables its role may write and whose local views it re-points', () => {
+    const specs = jobSpecs(0);
+    expect(Object.keys(python.job_tables).sort()).toEqual(
+      specs.map((spec) => path.basename(spec.script, '.py')).sort(),
+    );
+    for (const spec of specs) {
+      const written = python.job_tables[path.basename(spec.script, '.py')];
+      expect({ job: spec.id, tables: [...written].sort() }).toEqual({
+        job: spec.id,
+        tables: [...spec.writesTables].sort(),
+      });
+      expect([...TRANSFORM_JOB_TABLES[spec.id]].sort()).toEqual([...written].sort());
+    }
   });
 
   it('lays the local data directory out as lib/local/data-dir.ts does', () => {

@@ -18,7 +18,7 @@ describe('TransformListens, locally', () => {
         calls.push({ job, args });
         return { job };
       },
-      listDataFiles: async () => ({}),
+      listDataFiles: async (tables) => Object.fromEntries(tables.map((table) => [table, []])),
     };
     const bindings = glueStateBindings(glue, undefined, latenessHours);
     return { calls, bindings };

@@ -67,7 +67,7 @@ def test_the_enrichment_job_runs_by_name_and_its_tables_list_their_files(runner,
         ({"op": "run_job", "job": "transform_api", "args": {}}, "missing job arguments: --run_date"),
         ({"op": "run_job", "job": "transform_api", "args": {"run_date": D1, "catalog_name": "x"}}, "catalog is glue_catalog"),
         ({"op": "list_data_files", "tables": ["users; DROP"]}, "invalid table"),
-        ({"op": "list_data_files", "tables": ["users"], "database": "x.y"}, "invalid table"),
+        ({"op": "list_data_files", "tables": ["users"], "database": "x.y"}, "invalid database 'x.y'"),
         ({"op": "list_data_files", "table": "users"}, "needs tables"),
     ],
 )

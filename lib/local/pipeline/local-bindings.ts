@@ -21,7 +21,6 @@ import { runResolveRunDate } from '../../../lambdas/resolve-run-date/resolve-run
 import { runServingLoad } from '../../../lambdas/serving-load/load';
 import { urlConnectionFactory } from '../adapters/pg-url-connection';
 import { checkEventRunDate, type RunDateBounds } from '../../../lambdas/shared/run-date';
-import { TRANSFORM_TABLES, type TransformTable } from '../../../lambdas/shared/platform-names';
 import type { ServingPlan } from '../../../lambdas/shared/serving-plan';
 import {
   DAILY_PIPELINE_STATES as S,
@@ -33,16 +32,16 @@ import {
   type TransformJobId,
 } from '../../constructs/transform-job-specs';
 import { localEnvironmentConfig } from '../run-date-bounds';
-import { createTransformViews, type TransformDataFiles } from '../spectrum';
 import type { LocalServices } from './local-services';
+import { TransformViews, type ListDataFiles } from './transform-views';
 import { LocalRunLocks } from './local-run-locks';
 import { requireObject, type JsonObject, type JsonValue, type LocalTaskHandler } from './task-states';
 
 /** The local Glue: runs a job's script on the run's one Spark session and lists Iceberg data files. */
 export interface LocalGlue {
   runJob(job: string, args: Record<string, string>): Promise<Record<string, unknown>>;
-  /** Each table's current data files, listed at once ([] for a table not created yet). */
-  listDataFiles(tables: readonly TransformTable[]): Promise<Record<string, string[]>>;
+  /** Each table's current data files, in one request ([] for a table not created yet). */
+  listDataFiles: ListDataFiles;
 }
 
 export interface LocalBindingContext {
@@ -97,30 +96,6 @@ function jobArguments(
   return { ...args, landing_path: paths.landing, warehouse_path: paths.warehouse };
 }
 
-/**
- * Spectrum reads the Glue catalog's current snapshot; locally the DuckDB views are re-pointed after a job:
- * every table's on the first job of a run, then the tables the job wrote (nothing else writes them during
- * a run: the runner holds the data directory). One refresh at a time, so an older listing never replaces a
- * newer one.
- */
-class TransformViews {
-  private readonly files: TransformDataFiles = {};
-  private listed = false;
-  private last: Promise<void> = Promise.resolve();
-
-  constructor(private readonly warehouse: LocalServices['warehouse']) {}
-
-  refresh(glue: LocalGlue, written: readonly TransformTable[]): Promise<void> {
-    const next = this.last.then(async () => {
-      Object.assign(this.files, await glue.listDataFiles(this.listed ? written : TRANSFORM_TABLES));
-      this.listed = true;
-      await createTransformViews(this.warehouse, this.files);
-    });
-    this.last = next.catch(() => undefined);
-    return next;
-  }
-}
-
 function glueTask(
   state: TransformJobId,
   job: string,
@@ -132,8 +107,19 @@ function glueTask(
     const request = requireObject(input, `${state} (glue:startJobRun.sync)`);
     const started = Date.now();
     const glue = await context.glue();
-    const result = await glue.runJob(job, jobArguments(state, request, context, jobDefaults));
-    await views.refresh(glue, TRANSFORM_JOB_TABLES[state]);
+    const outcome = await glue.runJob(job, jobArguments(state, request, context, jobDefaults)).then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error }),
+    );
+    // Even a failed job may have committed some of its tables (or its maintenance removed files): the
+    // views follow them either way; the job's own error is the one reported.
+    const refreshed = views.refresh((tables) => glue.listDataFiles(tables), TRANSFORM_JOB_TABLES[state]);
+    if ('error' in outcome) {
+      await refreshed.catch(() => undefined);
+      throw outcome.error;
+    }
+    await refreshed;
+    const { result } = outcome;
     return {
       Id: `local-${job}-${started}`,
       JobName: String(request.JobName ?? job),

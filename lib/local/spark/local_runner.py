@@ -39,7 +39,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), os.path.join(ROOT, "glue-scripts")]
 
 from local_session import build_local_spark_session, local_paths  # noqa: E402
-from deftunes_glue.iceberg import planned_data_files  # noqa: E402
 from deftunes_glue.maintenance import maintain_job_tables, settings_from_mapping  # noqa: E402
 from deftunes_glue.options import DEFAULT_CATALOG, DEFAULT_DATABASE, options_from_mapping  # noqa: E402
 
@@ -137,20 +136,28 @@ class Runner:
 
     def list_data_files(self, request: dict):
         """{table: the absolute paths of its current data files} for each of ``tables`` ([] for a table not
-        created yet: its job has not run, no data). One request for all of them: one consistent listing."""
+        created yet: its job has not run, no data). Read from Iceberg's own ``data_files`` metadata tables
+        (never by parsing metadata files), all of them in one query: one Spark job per request, whatever the
+        number of tables or files."""
         tables = request.get("tables")
         database = str(request.get("database") or DEFAULT_DATABASE)
+        if not set(database) <= TABLE_NAME_CHARS or not database:
+            raise RequestError(f"invalid database {database!r}")
         if not isinstance(tables, list) or not tables:
             raise RequestError("list_data_files needs tables: a non-empty list of table names")
-        for table in [database, *tables]:
+        for table in tables:
             if not isinstance(table, str) or not table or not set(table) <= TABLE_NAME_CHARS:
                 raise RequestError(f"invalid table {database}.{table}")
-        listed = {}
-        for table in tables:
-            name = f"{DEFAULT_CATALOG}.{database}.{table}"
-            exists = self.spark.catalog.tableExists(name)
-            listed[table] = sorted(as_local_path(path) for path in planned_data_files(self.spark, name)) if exists else []
-        return listed
+        listed = {table: [] for table in tables}
+        names = {table: f"{DEFAULT_CATALOG}.{database}.{table}" for table in listed}
+        existing = [table for table, name in names.items() if self.spark.catalog.tableExists(name)]
+        if existing:
+            query = " UNION ALL ".join(
+                f"SELECT '{table}' AS table_name, file_path FROM {names[table]}.data_files" for table in existing
+            )
+            for row in self.spark.sql(query).collect():
+                listed[row.table_name].append(as_local_path(row.file_path))
+        return {table: sorted(paths) for table, paths in listed.items()}
 
     def handle(self, request: dict):
         op = request.get("op")
