@@ -9,7 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { JOB_RESULTS_PREFIX, WAREHOUSE_PREFIX } from '../../lambdas/shared/platform-names';
-import type { JobSpec } from './transform-job-specs';
+import { TRANSFORM_JOB_TABLES, type JobSpec } from './transform-job-specs';
 
 /** The Glue Data Catalog ARNs of `tables` in `databaseName`, for policies scoped to the tables one role uses. */
 export function glueTableArns(stack: Stack, databaseName: string, tables: readonly string[]): string[] {
@@ -114,7 +114,7 @@ export function jobServiceStatements(
       resources: [
         catalogArn,
         props.database.databaseArn,
-        ...glueTableArns(stack, props.databaseName, spec.writesTables),
+        ...glueTableArns(stack, props.databaseName, TRANSFORM_JOB_TABLES[spec.id]),
       ],
     }),
     new iam.PolicyStatement({

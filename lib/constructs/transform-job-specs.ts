@@ -13,7 +13,7 @@ import { ENRICHMENT_LANDING_PREFIXES } from './enrichment-functions';
 
 export type TransformJobId = 'TransformApi' | 'TransformSongs' | 'TransformEnrichment' | 'TransformListens';
 
-/** The Iceberg tables each transform job writes (locally, the views a job's run re-points). */
+/** The Iceberg tables each transform job writes: its role's scope, and locally the views its run re-lists. */
 export const TRANSFORM_JOB_TABLES: Readonly<Record<TransformJobId, readonly TransformTable[]>> = {
   TransformApi: ['users', 'sessions', QUARANTINE_TABLE],
   TransformSongs: ['songs', QUARANTINE_TABLE],
@@ -21,15 +21,13 @@ export const TRANSFORM_JOB_TABLES: Readonly<Record<TransformJobId, readonly Tran
   TransformListens: [LISTENS_TABLE, QUARANTINE_TABLE],
 };
 
-/** One transform job: its script and the landing prefixes and tables it owns. */
+/** One transform job: its script and the landing prefixes it reads (its tables: TRANSFORM_JOB_TABLES). */
 export interface JobSpec {
   readonly id: TransformJobId;
   readonly script: string;
   readonly description: string;
   /** Landing prefixes the job reads. */
   readonly readsLanding: string[];
-  /** Iceberg tables the job writes. */
-  readonly writesTables: string[];
   /** The job's own arguments, besides the ones every job gets. */
   readonly arguments?: Record<string, string>;
 }
@@ -49,14 +47,12 @@ export const jobSpecs = (latenessHours: number): readonly JobSpec[] => [
     script: 'transform_api.py',
     description: 'Landing API records (users, sessions) to Iceberg tables in the transform zone',
     readsLanding: [`${LANDING_ORIGINS.api}/*`],
-    writesTables: [...TRANSFORM_JOB_TABLES.TransformApi],
   },
   {
     id: 'TransformSongs',
     script: 'transform_songs.py',
     description: 'Landing songs catalog extract to the Iceberg songs table in the transform zone',
     readsLanding: [`${LANDING_ORIGINS.songsDb}/*`],
-    writesTables: [...TRANSFORM_JOB_TABLES.TransformSongs],
   },
   {
     id: 'TransformEnrichment',
@@ -65,7 +61,6 @@ export const jobSpecs = (latenessHours: number): readonly JobSpec[] => [
       'Landing concerts and artist statistics (external APIs) to Iceberg tables in the transform zone',
     // The two extractors' own prefixes, exactly: ext/ may hold other sources later.
     readsLanding: Object.values(ENRICHMENT_LANDING_PREFIXES).map((source) => `${source}/*`),
-    writesTables: [...TRANSFORM_JOB_TABLES.TransformEnrichment],
   },
   {
     id: 'TransformListens',
@@ -74,7 +69,6 @@ export const jobSpecs = (latenessHours: number): readonly JobSpec[] => [
       'Landing listening events (Firehose, by arrival hour) to the Iceberg listens table in the transform zone',
     // The delivered objects only: Firehose's error records (listens_errors) are not events.
     readsLanding: [`${LISTENS_LANDING_PREFIXES.data}/*`],
-    writesTables: [...TRANSFORM_JOB_TABLES.TransformListens],
     arguments: transformListensArguments(latenessHours),
   },
 ];

@@ -95,11 +95,10 @@ describe('the Glue scripts use the platform names', () => {
     );
     for (const spec of specs) {
       const written = python.job_tables[path.basename(spec.script, '.py')];
-      expect({ job: spec.id, tables: [...written].sort() }).toEqual({
+      expect({ job: spec.id, tables: [...TRANSFORM_JOB_TABLES[spec.id]].sort() }).toEqual({
         job: spec.id,
-        tables: [...spec.writesTables].sort(),
+        tables: [...written].sort(),
       });
-      expect([...TRANSFORM_JOB_TABLES[spec.id]].sort()).toEqual([...written].sort());
     }
   });
 

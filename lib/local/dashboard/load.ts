@@ -119,7 +119,7 @@ export async function loadDashboardData(options: LoadDashboardOptions): Promise<
   for (const table of COUNTED_TRANSFORM_TABLES) {
     try {
       // Before the first sale is served there is no window: every ingest date (no history served yet).
-      for (const row of await warehouse.query(transformRowCountsSql(table, windowStart ?? '0001-01-01'))) {
+      for (const row of await warehouse.query(transformRowCountsSql(table, windowStart ?? undefined))) {
         transformRowCounts.push({
           date: text(row.ingest_on, 'ingest_on'),
           table,

@@ -7,6 +7,7 @@ import {
   TRANSFORM_SCHEMA,
   type TransformTable,
 } from '../../../lambdas/shared/platform-names';
+import { ISO_DATE_PATTERN } from '../../../lambdas/shared/contracts';
 import type { Row } from '../../../lambdas/shared/warehouse';
 import { UNKNOWN_ARTIST, UNKNOWN_COUNTRY } from './model';
 import { count } from './values';
@@ -20,17 +21,20 @@ export const COUNTED_TRANSFORM_TABLES = [
 
 const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 /** `value`, checked to be an ISO date before it goes into SQL text. */
 function isoDate(what: string, value: string): string {
-  if (!ISO_DATE.test(value)) throw new Error(`dashboard: ${what} ${value} is not an ISO date`);
+  if (!ISO_DATE_PATTERN.test(value)) throw new Error(`dashboard: ${what} ${value} is not an ISO date`);
   return value;
 }
 
 /** `<column> >= <first>` for a date column. */
 export function onOrAfter(column: string, first: string): string {
   return `${column} >= cast('${isoDate(column, first)}' as date)`;
+}
+
+/** A where clause keeping `column` from `first` on; none without `first` (every date). */
+function whereOnOrAfter(column: string, first: string | undefined): string {
+  return first === undefined ? '' : `\nwhere ${onOrAfter(column, first)}`;
 }
 
 /** The first and the newest sale date of the fact (null before the first sale): where the window ends. */
@@ -181,16 +185,16 @@ export function factTotalsOf(row: Row | undefined): SalesTotals {
 export function factTotalsSql(first?: string): string {
   return `
 select count(*) as items, coalesce(sum(cast(round(price * 100) as bigint)), 0) as revenue_cents
-from ${SERVING_SCHEMA}.fact_session_items${first === undefined ? '' : `\nwhere ${onOrAfter('session_date', first)}`}`;
+from ${SERVING_SCHEMA}.fact_session_items${whereOnOrAfter('session_date', first)}`;
 }
 
+/** Rows per ingest date of `table`, from `first` on (every date without it). */
 export function transformRowCountsSql(
   table: (typeof COUNTED_TRANSFORM_TABLES)[number],
-  first: string,
+  first?: string,
 ): string {
   return `
 select cast(ingest_on as varchar) as ingest_on, count(*) as row_count
-from ${TRANSFORM_SCHEMA}.${table}
-where ${onOrAfter('ingest_on', first)}
+from ${TRANSFORM_SCHEMA}.${table}${whereOnOrAfter('ingest_on', first)}
 group by ingest_on`;
 }
